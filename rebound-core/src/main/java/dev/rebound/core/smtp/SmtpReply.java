@@ -1,0 +1,51 @@
+package dev.rebound.core.smtp;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One SMTP reply (RFC 5321 §4.2): a three-digit code and one or more text lines. Lines are kept verbatim
+ * without the code and separator, so the reply can be shown and stored exactly as received.
+ *
+ * @param code     the reply code, 200–599
+ * @param lines    the text of each line, without "NNN-" / "NNN " (at least one, possibly empty)
+ * @param enhanced the RFC 3463 code found at the start of the text, if any
+ */
+public record SmtpReply(int code, List<String> lines, Optional<EnhancedStatus> enhanced) {
+    public SmtpReply {
+        if (code < 200 || code > 599) throw new IllegalArgumentException("reply code must be 200-599, got " + code);
+        lines = List.copyOf(Objects.requireNonNull(lines, "lines"));
+        if (lines.isEmpty()) throw new IllegalArgumentException("a reply has at least one line");
+        enhanced = Objects.requireNonNull(enhanced, "enhanced");
+    }
+
+    /** A single-line reply; the enhanced code is taken from the start of the text when present. */
+    public static SmtpReply of(int code, String text) {
+        return new SmtpReply(code, List.of(text), EnhancedStatus.find(text));
+    }
+
+    public boolean isPositive() { return code < 400; }
+    public boolean isTransient() { return code >= 400 && code < 500; }
+    public boolean isPermanent() { return code >= 500; }
+
+    /** All text lines joined with a newline. */
+    public String text() {
+        return String.join("\n", lines);
+    }
+
+    /** The reply as it appeared on the wire, lines joined with CRLF and without the final CRLF. */
+    public String wire() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            if (i > 0) sb.append("\r\n");
+            sb.append(code).append(i == lines.size() - 1 ? ' ' : '-').append(lines.get(i));
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return wire().replace("\r\n", " | ");
+    }
+}
