@@ -137,6 +137,12 @@ public final class FakeMx implements AutoCloseable {
             return this;
         }
 
+        /** Closes the connection instead of answering {@code key}, once; later commands get the default. */
+        public Script dropOnce(String key) {
+            rules.put(normalise(key), new Rule(null, true, true));
+            return this;
+        }
+
         /** Waits {@code delay} before answering {@code key} (for timeout tests). */
         public Script delay(String key, Duration delay) {
             delays.put(normalise(key), delay);
@@ -471,10 +477,13 @@ public final class FakeMx implements AutoCloseable {
             transcript.add("C: <" + wire.size() + " bytes of message data>");
             transcript.add("C: .");
             int n = counts.merge(".", 1, Integer::sum);
-            String reply = respond(".", ".", n, "250 2.0.0 ok: queued as Q" + queueIds.incrementAndGet(), true);
+            String reply = decide(".", ".", n, "250 2.0.0 ok: queued as Q" + queueIds.incrementAndGet());
+            String[] replyLines = reply == null ? new String[] {"(dropped)"} : reply.split("\n");
+            // recorded before the reply is written, so a client that saw the reply also sees the message here
             received.add(new Received(number, mailFrom, List.copyOf(recipients), data.toByteArray(), wire.toByteArray(),
-                    reply == null ? "(dropped)" : reply, tls));
+                    replyLines[replyLines.length - 1], tls));
             if (reply == null) throw new Drop();
+            send(reply);
             resetTransaction();
         }
 
@@ -492,8 +501,18 @@ public final class FakeMx implements AutoCloseable {
             return respond(line, verb, ordinal, dflt, false);
         }
 
-        /** Writes the scripted or default reply; returns it, or null after dropping the connection. */
+        /** Writes the scripted or default reply; returns its last line, or null after dropping the connection. */
         private String respond(String line, String verb, int ordinal, String dflt, boolean dataEnd) throws IOException {
+            String reply = decide(line, verb, ordinal, dflt);
+            if (reply == null) {
+                if (dataEnd) return null;
+                throw new Drop();
+            }
+            return send(reply);
+        }
+
+        /** The scripted (after its delay) or default reply; null when the script says drop. */
+        private String decide(String line, String verb, int ordinal, String dflt) throws IOException {
             Duration delay = script.delay(line, verb, ordinal);
             if (delay != null) {
                 try {
@@ -506,10 +525,13 @@ public final class FakeMx implements AutoCloseable {
             Script.Rule rule = script.find(line, verb, ordinal);
             if (rule != null && rule.drop()) {
                 transcript.add("S: <drop>");
-                if (dataEnd) return null;
-                throw new Drop();
+                return null;
             }
-            String reply = rule != null ? rule.reply() : dflt;
+            return rule != null ? rule.reply() : dflt;
+        }
+
+        /** Records and writes a reply; returns its last line. */
+        private String send(String reply) throws IOException {
             // commands already waiting before this reply is written were pipelined by the client (RFC 2920);
             // checked before writing, so a client that waits for each reply can never be counted
             if (in.available() > 0) pipelined.incrementAndGet();
