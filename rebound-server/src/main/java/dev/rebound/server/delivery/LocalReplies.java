@@ -17,7 +17,7 @@ import java.time.Duration;
  * every MX host name has no address           550 5.4.4
  * SERVFAIL / DNS timeout                      451 4.4.3
  * connection refused / unreachable            421 4.4.1
- * connect or reply timeout                    421 4.4.2
+ * connect, reply or data-block write timeout  421 4.4.2
  * connection lost mid-dialogue                421 4.4.2
  * malformed reply from the server             421 4.5.0
  * STARTTLS handshake failed                   421 4.7.5
@@ -54,6 +54,11 @@ final class LocalReplies {
 
     static SmtpReply timeout(String target, SmtpPhase phase, Duration after) {
         return SmtpReply.of(421, "4.4.2 " + target + " did not answer within " + after.toMillis() + " ms ("
+                + phase.name().toLowerCase() + " phase)");
+    }
+
+    static SmtpReply writeTimeout(String target, SmtpPhase phase, Duration after) {
+        return SmtpReply.of(421, "4.4.2 " + target + " did not accept data for " + after.toMillis() + " ms ("
                 + phase.name().toLowerCase() + " phase)");
     }
 

@@ -389,8 +389,8 @@ final class SmtpSession implements AutoCloseable {
             case END_OF_DATA -> t.dataEnd();
             default -> t.command();
         };
+        if (timedOutByWatchdog) return LocalReplies.writeTimeout(target(), phase, t.dataBlock());
         if (e instanceof SocketTimeoutException) return LocalReplies.timeout(target(), phase, limit);
-        if (timedOutByWatchdog) return LocalReplies.timeout(target(), phase, t.dataBlock());
         if (e instanceof ProtocolException) return LocalReplies.protocolError(target(), e.getMessage());
         return LocalReplies.connectionLost(target(), phase, String.valueOf(e.getMessage()));
     }

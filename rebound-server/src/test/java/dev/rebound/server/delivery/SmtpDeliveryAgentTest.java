@@ -153,6 +153,18 @@ class SmtpDeliveryAgentTest {
         }
 
         @Test
+        void writeTimeoutWhenTheServerStopsReadingData() {
+            mx.script().stallAfter("DATA").maxSize(256L * 1024 * 1024);
+            byte[] big = new byte[32 * 1024 * 1024]; // far more than the loopback socket buffers hold
+            java.util.Arrays.fill(big, (byte) 'x');
+            for (int i = 998; i < big.length; i += 1000) big[i] = '\n';
+            List<RecipientResult> results = routed(base().withTimeouts(DeliveryConfig.Timeouts.uniform(Duration.ofMillis(500))))
+                    .deliver(request("x.test", big, "a@x.test"));
+            assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@x.test END_OF_DATA 421 4.4.2 local");
+            assertThat(results.getFirst().reply().text()).contains("did not accept data for 500 ms");
+        }
+
+        @Test
         void dotStuffingAndLineEndingsOnTheWire() {
             byte[] content = "Subject: dots\n\n.hello\r\nbare\rcr\n..two\n.\nend".getBytes(StandardCharsets.UTF_8);
             List<RecipientResult> results = routed(base()).deliver(request("x.test", content, "a@x.test"));
@@ -259,6 +271,26 @@ class SmtpDeliveryAgentTest {
             List<RecipientResult> second = a.deliver(request("x.test", MESSAGE, "b@x.test"));
             assertThat(second.getFirst().reply().code()).isEqualTo(250);
             assertThat(mx.received()).extracting(FakeMx.Received::connection).containsExactly(1, 2);
+        }
+
+        @Test
+        void parallelDeliveriesEachGetTheirResultAndThePoolStaysBounded() throws Exception {
+            SmtpDeliveryAgent a = routed(base().withPool(2, Duration.ofSeconds(30)));
+            int n = 20;
+            List<java.util.concurrent.Future<List<RecipientResult>>> futures = new java.util.ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < n; i++) {
+                    String rcpt = "r" + i + "@x.test";
+                    futures.add(pool.submit(() -> a.deliver(request("x.test", MESSAGE, rcpt))));
+                }
+                for (int i = 0; i < n; i++) {
+                    assertThat(futures.get(i).get()).extracting(SmtpDeliveryAgentTest::summary)
+                            .containsExactly("r" + i + "@x.test END_OF_DATA 250 2.0.0");
+                }
+            }
+            assertThat(mx.received()).hasSize(n);
+            assertThat(mx.connections()).isLessThanOrEqualTo(n);
+            assertThat(a.idleConnections()).isBetween(1, 2);
         }
 
         @Test

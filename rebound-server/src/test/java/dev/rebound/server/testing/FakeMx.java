@@ -111,6 +111,7 @@ public final class FakeMx implements AutoCloseable {
 
         private final Map<String, Rule> rules = new ConcurrentHashMap<>();
         private final Map<String, Duration> delays = new ConcurrentHashMap<>();
+        private final Set<String> stalls = ConcurrentHashMap.newKeySet();
         private volatile List<String> extensions = defaultExtensions();
         private volatile SSLContext tls;
         private volatile long maxSize = DEFAULT_SIZE;
@@ -140,6 +141,15 @@ public final class FakeMx implements AutoCloseable {
         /** Closes the connection instead of answering {@code key}, once; later commands get the default. */
         public Script dropOnce(String key) {
             rules.put(normalise(key), new Rule(null, true, true));
+            return this;
+        }
+
+        /**
+         * After answering {@code key}, stops reading from the connection until the server is closed (the
+         * client's writes then block once the socket buffers are full: for write-timeout tests).
+         */
+        public Script stallAfter(String key) {
+            stalls.add(normalise(key));
             return this;
         }
 
@@ -183,6 +193,7 @@ public final class FakeMx implements AutoCloseable {
         public Script reset() {
             rules.clear();
             delays.clear();
+            stalls.clear();
             extensions = defaultExtensions();
             tls = null;
             maxSize = DEFAULT_SIZE;
@@ -209,6 +220,12 @@ public final class FakeMx implements AutoCloseable {
             return r;
         }
 
+        private boolean stalls(String line, String verb, int ordinal) {
+            String upper = line.toUpperCase(Locale.ROOT);
+            for (String k : stalls) if ((k.contains(":") || k.contains(" ")) && upper.startsWith(k)) return true;
+            return stalls.contains(verb + "#" + ordinal) || stalls.contains(verb);
+        }
+
         private Duration delay(String line, String verb, int ordinal) {
             String upper = line.toUpperCase(Locale.ROOT);
             for (var e : delays.entrySet()) {
@@ -228,6 +245,7 @@ public final class FakeMx implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger pipelined = new AtomicInteger();
     private final AtomicInteger queueIds = new AtomicInteger();
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
 
     private FakeMx(ServerSocket server) {
         this.server = server;
@@ -315,6 +333,7 @@ public final class FakeMx implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         try {
             server.close();
         } catch (IOException ignored) {
@@ -508,7 +527,17 @@ public final class FakeMx implements AutoCloseable {
                 if (dataEnd) return null;
                 throw new Drop();
             }
-            return send(reply);
+            String sent = send(reply);
+            if (script.stalls(line, verb, ordinal)) {
+                transcript.add("-- stall " + number);
+                try {
+                    closing.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new Drop();
+            }
+            return sent;
         }
 
         /** The scripted (after its delay) or default reply; null when the script says drop. */
