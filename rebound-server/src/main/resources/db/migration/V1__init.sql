@@ -54,12 +54,14 @@ CREATE TABLE attempts (
     reason           VARCHAR(32)  NOT NULL,
     rule_id          VARCHAR(128) NOT NULL,
     decision         VARCHAR(16)  NOT NULL,
+    decision_reason  VARCHAR(32)  NOT NULL,
     decision_rule    VARCHAR(128) NOT NULL,
     next_attempt_at  BIGINT,
     provider_event   TEXT,
     raw_reason       TEXT         NOT NULL
 );
 CREATE INDEX attempts_recipient ON attempts (recipient_id);
+CREATE INDEX recipients_address ON recipients (address);
 
 CREATE TABLE events (
     id           VARCHAR(64)  PRIMARY KEY,

@@ -189,7 +189,8 @@ public final class ConfigLoader {
             }
         }
         var delivery = new ReboundConfig.Delivery(relay, Map.copyOf(routes), nonBlank(t, "delivery.helo-name"),
-                intIn(t, "delivery.concurrency-per-domain", 1, 1000));
+                intIn(t, "delivery.concurrency-per-domain", 1, 1000), intIn(t, "delivery.mx-port", 1, 65535),
+                oneOf(t, "delivery.tls", "none", "opportunistic", "verify"));
         List<Duration> schedule = new ArrayList<>();
         JsonNode sched = at(t, "retry.schedule");
         if (sched == null || !sched.isArray() || sched.isEmpty())
@@ -223,6 +224,12 @@ public final class ConfigLoader {
         String s = string(t, key).trim();
         if (s.isEmpty()) throw ConfigException.bad(key, s, "it must not be empty");
         return s;
+    }
+
+    private static String oneOf(JsonNode t, String key, String... allowed) {
+        String s = string(t, key).trim().toLowerCase(Locale.ROOT);
+        for (String a : allowed) if (a.equals(s)) return s;
+        throw ConfigException.bad(key, s, "expected one of " + String.join(", ", allowed));
     }
 
     private static List<String> stringList(JsonNode t, String key) {

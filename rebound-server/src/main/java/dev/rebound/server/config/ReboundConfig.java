@@ -28,9 +28,11 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
     /**
      * @param relay   a smarthost for all mail, if set
      * @param routes  per-domain next hops (exact domain, lower case) that bypass MX resolution
+     * @param mxPort  the TCP port of MX hosts (25; tests point it at a fake MX)
+     * @param tls     STARTTLS policy: none, opportunistic or verify
      */
     public record Delivery(Optional<HostPort> relay, Map<String, HostPort> routes, String heloName,
-                           int concurrencyPerDomain) {}
+                           int concurrencyPerDomain, int mxPort, String tls) {}
 
     /** @param schedule delay before attempt n+1, counted from the previous attempt (first entry: first attempt) */
     public record Retry(List<Duration> schedule, int maxAttempts, Duration maxAge) {}

@@ -1,5 +1,7 @@
 package dev.rebound.server.intake;
 
+import dev.rebound.core.policy.PlannedAttempt;
+import dev.rebound.core.policy.RetryPlan;
 import dev.rebound.server.config.ReboundConfig;
 import dev.rebound.server.queue.RetryScheduling;
 import dev.rebound.server.store.AcceptResult;
@@ -273,8 +275,12 @@ public final class HttpApi implements AutoCloseable {
             putInstant(rn, "next_attempt_at", r.nextAttemptAt());
             rn.put("last_outcome", emptyToNull(r.lastOutcome())).put("reason", emptyToNull(r.lastReason())).put("rule", emptyToNull(r.lastRule()));
             ArrayNode plan = rn.putArray("planned_attempts");
-            if (!r.state().isFinal() && r.nextAttemptAt().isPresent())
-                for (Instant at : retry.plan(r.attemptCount(), v.createdAt(), r.nextAttemptAt().get())) plan.add(at.toString());
+            if (!r.state().isFinal()) {
+                RetryPlan p = retry.plan(v.id(), r.address(), v.createdAt(), r.attempts(), clock.instant());
+                for (PlannedAttempt pa : p.attempts())
+                    plan.addObject().put("attempt", pa.number()).put("at", pa.at().toString()).put("rule", pa.ruleId()).put("why", pa.why());
+                rn.put("gives_up_at", p.givesUpAt().toString());
+            }
             ArrayNode as = rn.putArray("attempts");
             for (MessageView.AttemptView a : r.attempts()) {
                 ObjectNode an = as.addObject().put("id", a.id()).put("attempt", a.attemptNo()).put("started_at", a.startedAt().toString())
@@ -283,6 +289,7 @@ public final class HttpApi implements AutoCloseable {
                 ArrayNode lines = an.putArray("reply_lines");
                 a.replyLines().forEach(lines::add);
                 an.put("outcome", a.outcome()).put("reason", a.reason()).put("rule", a.ruleId()).put("decision", a.decision())
+                        .put("decision_reason", a.decisionReason())
                         .put("decision_rule", a.decisionRule()).put("raw_reason", a.rawReason()).putNull("provider_event");
                 putInstant(an, "next_attempt_at", a.nextAttemptAt());
             }

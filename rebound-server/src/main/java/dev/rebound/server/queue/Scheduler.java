@@ -9,7 +9,13 @@ import dev.rebound.server.delivery.DeliveryAgent;
 import dev.rebound.server.delivery.DeliveryRequest;
 import dev.rebound.server.delivery.RecipientResult;
 import dev.rebound.server.store.AttemptRecord;
+import dev.rebound.core.policy.GiveUp;
+import dev.rebound.core.policy.RetryAt;
+import dev.rebound.core.policy.RetryDecision;
+import dev.rebound.core.policy.Suppress;
 import dev.rebound.server.store.Claim;
+import dev.rebound.server.store.FinalOutcome;
+import dev.rebound.server.store.MessageView;
 import dev.rebound.server.store.MessageContent;
 import dev.rebound.server.store.QueueStats;
 import dev.rebound.server.store.RecipientState;
@@ -208,28 +214,38 @@ public final class Scheduler implements AutoCloseable {
     private AttemptRecord record(Claim claim, MessageContent m, RecipientResult r, Instant now) {
         Classification c = classifier.classify(r.reply(), r.phase(), claim.domain());
         int attemptNo = claim.attemptCount() + 1;
-        RetryScheduling.Step step = retry.next(c, attemptNo, claim.messageCreatedAt(), now);
+        Instant at = r.startedAt().isBefore(claim.messageCreatedAt()) ? claim.messageCreatedAt() : r.startedAt();
+        List<MessageView.AttemptView> earlier = claim.attemptCount() == 0 ? List.of() : store.attempts(claim.recipientId());
+        if (!earlier.isEmpty() && at.isBefore(earlier.getLast().startedAt())) at = earlier.getLast().startedAt();
+        RetryDecision decision = retry.next(m.id(), claim.address(), claim.messageCreatedAt(), earlier, at, c, now);
         RecipientState state;
+        String decisionReason;
         Optional<Instant> nextAt = Optional.empty();
-        String reason = c.reason().id();
         Optional<Suppression> suppression = Optional.empty();
-        switch (step) {
-            case RetryScheduling.Step.RetryAt at -> {
+        switch (decision) {
+            case RetryAt retryAt -> {
                 state = RecipientState.DEFERRED;
-                nextAt = Optional.of(at.at());
+                decisionReason = c.reason().id();
+                nextAt = Optional.of(retryAt.at());
             }
-            case RetryScheduling.Step.Final f -> {
-                state = RecipientState.of(f.outcome());
-                reason = f.reason().id();
-                suppression = retry.suppressionRule(c).map(rule -> new Suppression(claim.address(), m.stream(),
-                        c.reason().id(), rule, now, Optional.empty(), ""));
+            case GiveUp g -> {
+                state = RecipientState.of(g.outcome());
+                decisionReason = g.reason().id();
+                if (!g.delivered()) {
+                    List<FinalOutcome> finals = new ArrayList<>(store.finalOutcomes(claim.address(), m.stream()));
+                    finals.add(new FinalOutcome(at, m.id(), state, decisionReason, g.ruleId(), r.reply().code(),
+                            r.reply().enhanced().map(Object::toString).orElse(""), r.reply().text(), r.phase().name(), claim.domain()));
+                    if (retry.suppression(finals, claim.domain(), now) instanceof Suppress s)
+                        suppression = Optional.of(new Suppression(claim.address(), m.stream(), s.reason().id(), s.ruleId(), now,
+                                Optional.of(s.expiresAt()), ""));
+                }
             }
         }
         SmtpReply reply = r.reply();
-        return new AttemptRecord(claim.recipientId(), claim.messageId(), attemptNo, r.startedAt(), r.duration().toMillis(),
+        return new AttemptRecord(claim.recipientId(), claim.messageId(), attemptNo, at, r.duration().toMillis(),
                 claim.domain(), r.mxHost(), r.mxAddress(), r.phase().name(), reply.code(),
-                reply.enhanced().map(Object::toString).orElse(""), reply.lines(), r.local(), c.outcome().name(), reason,
-                c.ruleId(), state, nextAt, step.ruleId(), reply.wire(), suppression);
+                reply.enhanced().map(Object::toString).orElse(""), reply.lines(), r.local(), c.outcome().name(), c.reason().id(),
+                c.ruleId(), state, decisionReason, nextAt, decision.ruleId(), reply.wire(), suppression);
     }
 
     private static Optional<RecipientResult> find(List<RecipientResult> results, String address) {

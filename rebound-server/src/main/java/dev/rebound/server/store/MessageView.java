@@ -14,6 +14,6 @@ public record MessageView(String id, String stream, String mailFrom, String head
 
     public record AttemptView(String id, int attemptNo, Instant startedAt, long durationMs, String mxHost, String mxIp,
                               String phase, int smtpCode, String enhancedCode, List<String> replyLines, boolean local,
-                              String outcome, String reason, String ruleId, String decision, String decisionRule,
+                              String outcome, String reason, String ruleId, String decision, String decisionReason, String decisionRule,
                               Optional<Instant> nextAttemptAt, String rawReason) {}
 }

@@ -198,7 +198,7 @@ public final class SqliteStore implements Store {
             long now = clock.millis();
             for (AttemptRecord a : attempts) {
                 String attemptId = newId();
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO attempts (id, recipient_id, message_id, attempt_no, started_at, duration_ms, recipient_domain, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_rule, next_attempt_at, provider_event, raw_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?)")) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO attempts (id, recipient_id, message_id, attempt_no, started_at, duration_ms, recipient_domain, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, provider_event, raw_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?)")) {
                     int i = 1;
                     ps.setString(i++, attemptId);
                     ps.setString(i++, a.recipientId());
@@ -218,6 +218,7 @@ public final class SqliteStore implements Store {
                     ps.setString(i++, a.reason());
                     ps.setString(i++, a.ruleId());
                     ps.setString(i++, a.newState().name());
+                    ps.setString(i++, a.decisionReason());
                     ps.setString(i++, a.decisionRule());
                     if (a.nextAttemptAt().isPresent()) ps.setLong(i++, a.nextAttemptAt().get().toEpochMilli());
                     else ps.setNull(i++, Types.BIGINT);
@@ -230,7 +231,7 @@ public final class SqliteStore implements Store {
                     else ps.setNull(2, Types.BIGINT);
                     ps.setInt(3, a.attemptNo());
                     ps.setString(4, a.outcome());
-                    ps.setString(5, a.reason());
+                    ps.setString(5, a.decisionReason());
                     ps.setString(6, a.decisionRule());
                     ps.setLong(7, now);
                     ps.setString(8, a.recipientId());
@@ -372,26 +373,59 @@ public final class SqliteStore implements Store {
                 }
             }
             List<MessageView.RecipientView> full = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, attempt_no, started_at, duration_ms, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_rule, next_attempt_at, raw_reason FROM attempts WHERE recipient_id = ? ORDER BY attempt_no, started_at")) {
+            try (PreparedStatement ps = c.prepareStatement(ATTEMPTS_OF_RECIPIENT)) {
                 for (MessageView.RecipientView r : recipients) {
                     ps.setString(1, r.id());
-                    List<MessageView.AttemptView> attempts = new ArrayList<>();
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            long next = rs.getLong(17);
-                            Optional<Instant> nextAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(next));
-                            attempts.add(new MessageView.AttemptView(rs.getString(1), rs.getInt(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getLong(4),
-                                    rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8), rs.getString(9),
-                                    List.of(rs.getString(10).split("\n", -1)), rs.getInt(11) != 0, rs.getString(12), rs.getString(13),
-                                    rs.getString(14), rs.getString(15), rs.getString(16), nextAt, rs.getString(18)));
-                        }
-                    }
+                    List<MessageView.AttemptView> attempts = attemptViews(ps);
                     full.add(new MessageView.RecipientView(r.id(), r.address(), r.domain(), r.state(), r.nextAttemptAt(), r.attemptCount(),
                             r.lastOutcome(), r.lastReason(), r.lastRule(), List.copyOf(attempts)));
                 }
             }
             return Optional.of(new MessageView(base.id(), base.stream(), base.mailFrom(), base.headerMessageId(), base.sizeBytes(),
                     base.source(), base.createdAt(), List.copyOf(full)));
+        });
+    }
+
+    private static final String ATTEMPTS_OF_RECIPIENT = "SELECT id, attempt_no, started_at, duration_ms, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, raw_reason FROM attempts WHERE recipient_id = ? ORDER BY attempt_no, started_at";
+
+    private static List<MessageView.AttemptView> attemptViews(PreparedStatement ps) throws SQLException {
+        List<MessageView.AttemptView> attempts = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long next = rs.getLong(18);
+                Optional<Instant> nextAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(next));
+                attempts.add(new MessageView.AttemptView(rs.getString(1), rs.getInt(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getLong(4),
+                        rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8), rs.getString(9),
+                        List.of(rs.getString(10).split("\n", -1)), rs.getInt(11) != 0, rs.getString(12), rs.getString(13),
+                        rs.getString(14), rs.getString(15), rs.getString(16), rs.getString(17), nextAt, rs.getString(19)));
+            }
+        }
+        return attempts;
+    }
+
+    @Override
+    public List<MessageView.AttemptView> attempts(String recipientId) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(ATTEMPTS_OF_RECIPIENT)) {
+                ps.setString(1, recipientId);
+                return attemptViews(ps);
+            }
+        });
+    }
+
+    @Override
+    public List<FinalOutcome> finalOutcomes(String address, String stream) {
+        return read(c -> {
+            List<FinalOutcome> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT a.started_at, a.message_id, a.decision, a.decision_reason, a.decision_rule, a.smtp_code, a.enhanced_code, a.reply_lines, a.phase, a.recipient_domain FROM attempts a JOIN recipients r ON r.id = a.recipient_id JOIN messages m ON m.id = a.message_id WHERE r.address = ? AND m.stream = ? AND a.decision NOT IN ('QUEUED', 'DEFERRED') ORDER BY a.started_at")) {
+                ps.setString(1, address);
+                ps.setString(2, stream);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(new FinalOutcome(Instant.ofEpochMilli(rs.getLong(1)), rs.getString(2), RecipientState.valueOf(rs.getString(3)),
+                            rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10)));
+                }
+            }
+            return out;
         });
     }
 

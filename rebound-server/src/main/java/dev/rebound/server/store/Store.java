@@ -27,6 +27,12 @@ public interface Store extends AutoCloseable {
     /** Frees every lease held by {@code owner} (called at start-up after a crash). */
     int releaseLeases(String owner);
 
+    /** Every attempt of one recipient, oldest first (the retry policy's history). */
+    List<MessageView.AttemptView> attempts(String recipientId);
+
+    /** The final outcomes recorded for {@code address} in {@code stream}, across messages (suppression evidence). */
+    List<FinalOutcome> finalOutcomes(String address, String stream);
+
     QueueStats queueStats();
 
     /** The earliest next_attempt_at of a recipient that is not leased, if any. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rebound.server.store.MessageContent;
 import dev.rebound.server.testing.ScriptedAgent;
 import dev.rebound.server.testing.ServiceHarness;
-import dev.rebound.server.testing.TestClock;
+import dev.rebound.server.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,7 +19,7 @@ import tools.jackson.databind.JsonNode;
 
 class HttpIntakeTest {
     @TempDir Path dir;
-    TestClock clock = new TestClock(Instant.parse("2026-03-01T10:00:00Z"));
+    MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
     ServiceHarness h;
 
     @BeforeEach

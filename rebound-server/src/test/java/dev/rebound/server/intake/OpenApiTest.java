@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rebound.server.testing.ScriptedAgent;
 import dev.rebound.server.testing.ServiceHarness;
-import dev.rebound.server.testing.TestClock;
+import dev.rebound.server.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
@@ -21,7 +21,7 @@ class OpenApiTest {
 
     @Test
     void openapi_describesExactlyTheRegisteredRoutes() throws Exception {
-        TestClock clock = new TestClock(Instant.parse("2026-03-01T10:00:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
         try (ServiceHarness h = new ServiceHarness(dir, clock, new ScriptedAgent(clock), false, Map.of())) {
             var r = h.get("/openapi.json");
             assertThat(r.status()).isEqualTo(200);

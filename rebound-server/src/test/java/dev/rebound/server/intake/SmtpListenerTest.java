@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rebound.server.testing.ScriptedAgent;
 import dev.rebound.server.testing.ServiceHarness;
-import dev.rebound.server.testing.TestClock;
+import dev.rebound.server.testing.MutableClock;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** SMTP transcripts on a raw socket against the real listener and store. */
 class SmtpListenerTest {
     @TempDir Path dir;
-    TestClock clock = new TestClock(Instant.parse("2026-03-01T10:00:00Z"));
+    MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
     ServiceHarness h;
 
     @AfterEach
