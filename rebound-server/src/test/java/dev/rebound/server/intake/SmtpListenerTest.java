@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rebound.server.testing.ScriptedAgent;
 import dev.rebound.server.testing.ServiceHarness;
+import dev.rebound.server.testing.SmtpWire;
 import dev.rebound.server.testing.MutableClock;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -35,43 +31,8 @@ class SmtpListenerTest {
         h = new ServiceHarness(dir, clock, new ScriptedAgent(clock), false, env);
     }
 
-    /** A minimal SMTP client that shows every reply line. */
-    static final class Wire implements AutoCloseable {
-        final Socket socket;
-        final BufferedReader in;
-        final OutputStream out;
-
-        Wire(int port) throws IOException {
-            socket = new Socket("127.0.0.1", port);
-            socket.setSoTimeout(10_000);
-            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
-            out = socket.getOutputStream();
-        }
-
-        /** Reads one (possibly multi-line) reply and returns its last line. */
-        String reply() throws IOException {
-            String line;
-            do {
-                line = in.readLine();
-                if (line == null) return null;
-            } while (line.length() > 3 && line.charAt(3) == '-');
-            return line;
-        }
-
-        String send(String raw) throws IOException {
-            out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            return reply();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
-    }
-
-    private Wire openTransaction(String rcpt) throws IOException {
-        Wire w = new Wire(h.service.smtpPort());
+    private SmtpWire openTransaction(String rcpt) throws Exception {
+        SmtpWire w = new SmtpWire(h.service.smtpPort());
         assertThat(w.reply()).startsWith("220");
         assertThat(w.send("EHLO client.test\r\n")).startsWith("250");
         assertThat(w.send("MAIL FROM:<app@example.org>\r\n")).startsWith("250");
@@ -83,7 +44,7 @@ class SmtpListenerTest {
     @Test
     void data_250OnlyAfterCommit_messageIsInStore() throws Exception {
         start(Map.of());
-        try (Wire w = openTransaction("bob@example.com")) {
+        try (SmtpWire w = openTransaction("bob@example.com")) {
             String reply = w.send("Subject: hi\r\nMessage-ID: <m1@example.org>\r\n\r\n..dot-stuffed\r\nbody\r\n.\r\n");
             assertThat(reply).startsWith("250 2.0.0 queued as ");
             Matcher m = Pattern.compile("queued as (\\w+)").matcher(reply);
@@ -102,7 +63,7 @@ class SmtpListenerTest {
     @Test
     void data_bareLf_521AndClose_nothingStored() throws Exception {
         start(Map.of());
-        try (Wire w = openTransaction("bob@example.com")) {
+        try (SmtpWire w = openTransaction("bob@example.com")) {
             // The classic smuggling probe: a bare-LF "end of data" followed by a second transaction.
             String reply = w.send("Subject: a\r\n\r\nhello\n.\r\nMAIL FROM:<ceo@victim.test>\r\nRCPT TO:<x@example.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nx\r\n.\r\n");
             assertThat(reply).isEqualTo(ListenerReply.BARE_LINE_ENDING.line());
@@ -115,7 +76,7 @@ class SmtpListenerTest {
     @Test
     void data_bareCr_521() throws Exception {
         start(Map.of());
-        try (Wire w = openTransaction("bob@example.com")) {
+        try (SmtpWire w = openTransaction("bob@example.com")) {
             assertThat(w.send("Subject: a\r\n\r\nhello\rworld\r\n.\r\n")).startsWith("521 5.5.2");
         }
         assertThat(h.service.store().queueStats().depth()).isZero();
@@ -124,7 +85,7 @@ class SmtpListenerTest {
     @Test
     void data_tooBig_552() throws Exception {
         start(Map.of("REBOUND_SMTP_MAX_MESSAGE_SIZE", "1KB"));
-        try (Wire w = openTransaction("bob@example.com")) {
+        try (SmtpWire w = openTransaction("bob@example.com")) {
             StringBuilder body = new StringBuilder("Subject: big\r\n\r\n");
             for (int i = 0; i < 40; i++) body.append("x".repeat(70)).append("\r\n");
             assertThat(w.send(body + ".\r\n")).isEqualTo(ListenerReply.MESSAGE_TOO_BIG.line(1024)).startsWith("552 5.3.4");
@@ -137,7 +98,7 @@ class SmtpListenerTest {
     @Test
     void rcpt_fromOutsideRelayNetworks_554() throws Exception {
         start(Map.of("REBOUND_SMTP_RELAY_NETWORKS", "10.0.0.0/8"));
-        try (Wire w = new Wire(h.service.smtpPort())) {
+        try (SmtpWire w = new SmtpWire(h.service.smtpPort())) {
             assertThat(w.reply()).startsWith("220");
             assertThat(w.send("EHLO client.test\r\n")).startsWith("250");
             assertThat(w.send("MAIL FROM:<app@example.org>\r\n")).startsWith("250");
@@ -148,7 +109,7 @@ class SmtpListenerTest {
     @Test
     void rcpt_badSyntax_501() throws Exception {
         start(Map.of());
-        try (Wire w = new Wire(h.service.smtpPort())) {
+        try (SmtpWire w = new SmtpWire(h.service.smtpPort())) {
             w.reply();
             w.send("EHLO client.test\r\n");
             w.send("MAIL FROM:<app@example.org>\r\n");

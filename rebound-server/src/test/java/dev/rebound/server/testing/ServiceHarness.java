@@ -3,6 +3,7 @@ package dev.rebound.server.testing;
 import dev.rebound.server.config.ConfigLoader;
 import dev.rebound.server.config.ReboundConfig;
 import dev.rebound.server.delivery.DeliveryAgent;
+import dev.rebound.server.service.DeliveryAgents;
 import dev.rebound.server.service.ReboundService;
 import java.io.IOException;
 import java.net.URI;
@@ -24,6 +25,16 @@ public final class ServiceHarness implements AutoCloseable {
 
     public ServiceHarness(Path dir, Clock clock, DeliveryAgent agent, boolean runLoop, Map<String, String> env) {
         this.service = ReboundService.start(config(dir, env), clock, agent, runLoop);
+    }
+
+    private ServiceHarness(ReboundService service) {
+        this.service = service;
+    }
+
+    /** The service with the real SMTP delivery agent built from the same config (as {@code rebound serve}). */
+    public static ServiceHarness withRealDelivery(Path dir, Clock clock, boolean runLoop, Map<String, String> env) {
+        ReboundConfig cfg = config(dir, env);
+        return new ServiceHarness(ReboundService.start(cfg, clock, DeliveryAgents.forConfig(cfg, clock), runLoop));
     }
 
     public static ReboundConfig config(Path dir, Map<String, String> extra) {
