@@ -197,6 +197,22 @@ class ThrottleControllerTest {
     }
 
     @Test
+    void localConnectionRepliesOfTheDeliverySideAreConnectionFailures() {
+        // the delivery side synthesises these when no server answered (LocalReplies)
+        for (String[] r : new String[][] {{"421", "4.4.1", "4.4.1 cannot connect to mx.example.com: Connection refused"},
+                {"421", "4.4.2", "4.4.2 mx.example.com did not answer within 300000 ms (rcpt phase)"},
+                {"451", "4.4.3", "4.4.3 DNS lookup of example.com failed temporarily: SERVFAIL"},
+                {"421", "4.7.5", "4.7.5 STARTTLS handshake with mx.example.com failed: bad certificate"}}) {
+            var c = cls(Outcome.DEFERRED, Reason.NETWORKERROR, Integer.parseInt(r[0]), r[1], r[2]);
+            assertThat(ThrottleEvent.fromClassification(T0, c).kind()).as(r[2]).isEqualTo(ThrottleEvent.Kind.CONNECTION_FAILURE);
+        }
+        var busy = cls(Outcome.DEFERRED, Reason.SYSTEMERROR, 421, "4.3.2", "4.3.2 Service not available, closing channel");
+        assertThat(ThrottleEvent.fromClassification(T0, busy).kind()).isEqualTo(ThrottleEvent.Kind.RATE_LIMIT);
+        var congestion = cls(Outcome.DEFERRED, Reason.SYSTEMERROR, 451, "4.4.5", "4.4.5 Server busy, try again later");
+        assertThat(ThrottleEvent.fromClassification(T0, congestion).kind()).isEqualTo(ThrottleEvent.Kind.RATE_LIMIT);
+    }
+
+    @Test
     void configErrorsNameTheFields() {
         assertThatThrownBy(() -> new ThrottleConfig(5, 4, 1, 3, 1, Duration.ofSeconds(60), Duration.ofSeconds(30), 10,
                 Duration.ofSeconds(1), Duration.ofMinutes(5), 5, Duration.ofMinutes(5), Duration.ofHours(1), 10, 20))
