@@ -143,7 +143,7 @@ final class Payload {
 
     static Problem wrongType(String path, String field, String expected, JsonNode found) {
         return new Problem("field " + path + "." + field + " must be " + expected + ", got " + kind(found) + " "
-                + quote(abbreviate(compact(found))));
+                + quote(found.isString() ? found.stringValue() : compact(found)));
     }
 
     static String kind(JsonNode n) {
