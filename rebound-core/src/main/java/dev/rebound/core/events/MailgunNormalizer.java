@@ -53,7 +53,8 @@ final class MailgunNormalizer {
         boolean smtpCode = code >= 200 && code <= 599;
         ProviderEvent e = new ProviderEvent(P, label, Payload.optString(d, "recipient", path), messageId,
                 smtpCode ? code : 0, enhanced, smtpCode || text.isBlank() ? text : code + " " + text,
-                Payload.optEpochSeconds(d, "timestamp", path), Payload.optString(d, "id", path), Payload.compact(d));
+                Payload.optEpochSeconds(d, "timestamp", path), Payload.optString(d, "id", path), Payload.compact(d),
+                messageId, Payload.scalars(d, "user-variables"));
         if (e.recipient().isEmpty() && List.of("delivered", "failed", "complained").contains(event)) {
             throw Payload.missing(path, "recipient");
         }

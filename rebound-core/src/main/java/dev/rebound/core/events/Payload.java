@@ -137,6 +137,23 @@ final class Payload {
         }
     }
 
+    /**
+     * The scalar members of an optional object, as text (custom data echoed back by providers). Best effort:
+     * anything that is not an object gives an empty map, nested values are skipped; never a problem.
+     */
+    static java.util.Map<String, String> scalars(JsonNode parent, String field) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        JsonNode n = parent == null ? null : parent.get(field);
+        if (n == null || !n.isObject()) return out;
+        for (var e : n.properties()) {
+            JsonNode v = e.getValue();
+            if (v.isString()) out.put(e.getKey(), v.stringValue());
+            else if (v.isNumber() || v.isBoolean()) out.put(e.getKey(), v.asString());
+            else if (v.isArray() && !v.isEmpty() && v.get(0).isString()) out.put(e.getKey(), v.get(0).stringValue());
+        }
+        return out;
+    }
+
     static Problem missing(String path, String field) {
         return new Problem("missing field " + path + "." + field);
     }

@@ -63,8 +63,11 @@ final class PostmarkNormalizer {
         // Bounce IDs are unique; other records have none: Postmark's retry-stable trace header, else a composite.
         String eventId = !id.isEmpty() ? id
                 : traceId.orElse(label + ":" + messageId + ":" + recipient + ":" + t.map(Instant::toString).orElse(""));
+        java.util.Map<String, String> meta = Payload.scalars(ev, "Metadata");
+        String tag = ev.get("Tag") instanceof JsonNode tg && tg.isString() ? tg.stringValue() : "";
+        if (!tag.isEmpty()) meta.putIfAbsent("Tag", tag);
         return new ProviderEvent(P, label, recipient, messageId, 0, "", Payload.optString(ev, "Details", "body"),
-                t, eventId, Payload.compact(ev));
+                t, eventId, Payload.compact(ev), "", meta);
     }
 
     private EventResult bounce(JsonNode ev, Optional<String> traceId) {

@@ -1,9 +1,12 @@
 package dev.rebound.core.events;
 
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * One provider event for one recipient, in the provider's own words.
@@ -21,10 +24,16 @@ import java.util.Optional;
  * @param providerEventId   the provider's id for this event, for deduplication together with provider and
  *                          recipient (SNS MessageId, sg_event_id, Postmark ID, Mailgun event id, SparkPost event_id)
  * @param raw               the event's JSON as the provider sent it (for SES: the SES document inside the SNS envelope)
+ * @param headerMessageId   the RFC 5322 Message-ID of the sent message when the provider echoes it (SES
+ *                          commonHeaders.messageId, Mailgun message.headers.message-id, SendGrid smtp-id), without
+ *                          angle brackets, or "" — with {@code metadata} what matches the event to Rebound's message
+ * @param metadata          the sender's custom data echoed by the provider (SES mail.tags, SendGrid custom args,
+ *                          Postmark Metadata and Tag, Mailgun user-variables, SparkPost rcpt_meta and tags), scalars
+ *                          only, best effort
  */
 public record ProviderEvent(Provider provider, String eventType, String recipient, String providerMessageId,
                             int smtpCode, String enhancedCode, String diagnostic, Optional<Instant> timestamp,
-                            String providerEventId, String raw) {
+                            String providerEventId, String raw, String headerMessageId, Map<String, String> metadata) {
     public ProviderEvent {
         Objects.requireNonNull(provider, "provider");
         eventType = eventType == null ? "" : eventType;
@@ -35,6 +44,29 @@ public record ProviderEvent(Provider provider, String eventType, String recipien
         timestamp = timestamp == null ? Optional.empty() : timestamp;
         providerEventId = providerEventId == null ? "" : providerEventId;
         raw = raw == null ? "" : raw;
+        headerMessageId = headerMessageId == null ? "" : headerMessageId.trim().replaceAll("^<|>$", "");
+        metadata = metadata == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(metadata));
+    }
+
+    /** The event without correlation data; add it with {@link #withCorrelation}. */
+    public ProviderEvent(Provider provider, String eventType, String recipient, String providerMessageId,
+                         int smtpCode, String enhancedCode, String diagnostic, Optional<Instant> timestamp,
+                         String providerEventId, String raw) {
+        this(provider, eventType, recipient, providerMessageId, smtpCode, enhancedCode, diagnostic, timestamp,
+                providerEventId, raw, "", Map.of());
+    }
+
+    public ProviderEvent withCorrelation(String messageIdHeader, Map<String, String> meta) {
+        return new ProviderEvent(provider, eventType, recipient, providerMessageId, smtpCode, enhancedCode,
+                diagnostic, timestamp, providerEventId, raw, messageIdHeader, meta);
+    }
+
+    /**
+     * The key that makes a provider's retry of the same event a duplicate: provider, the provider's event id and
+     * the recipient (one SNS message covers several recipients under one MessageId).
+     */
+    public String dedupKey() {
+        return provider.id() + ":" + providerEventId + ":" + recipient.toLowerCase(Locale.ROOT);
     }
 
     /** The recipient's domain, lower case, or "". */

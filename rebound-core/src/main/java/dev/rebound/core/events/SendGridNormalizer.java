@@ -56,7 +56,7 @@ final class SendGridNormalizer {
         ProviderEvent e = new ProviderEvent(P, label.toString(), email,
                 Payload.optString(ev, "sg_message_id", path), code, event.equals("dropped") ? "" : status,
                 diagnostic, Payload.optEpochSeconds(ev, "timestamp", path), Payload.optString(ev, "sg_event_id", path),
-                Payload.compact(ev));
+                Payload.compact(ev)).withCorrelation(Payload.optString(ev, "smtp-id", path), customArgs(ev));
         if (email.isEmpty() && RECIPIENT_EVENTS.contains(event)) {
             throw Payload.missing(path, "email");
         }
@@ -72,6 +72,25 @@ final class SendGridNormalizer {
             default -> new EventResult.Ignored(e, Optional.empty(),
                     "unknown SendGrid event \"" + event + "\": kept as evidence, no outcome", EventRules.ruleId(P, "unknown"));
         };
+    }
+
+    /** SendGrid's documented event fields; any other top-level scalar is a custom arg merged in by SendGrid. */
+    private static final java.util.Set<String> STANDARD_FIELDS = java.util.Set.of("email", "timestamp", "event",
+            "smtp-id", "sg_event_id", "sg_message_id", "category", "response", "attempt", "reason", "status", "type",
+            "bounce_classification", "pool", "ip", "tls", "useragent", "url", "url_offset", "asm_group_id",
+            "marketing_campaign_id", "marketing_campaign_name", "marketing_campaign_version",
+            "marketing_campaign_split_id", "sg_machine_open", "sg_content_type", "sg_template_id", "sg_template_name",
+            "cert_err", "domain", "from", "send_at");
+
+    private static java.util.Map<String, String> customArgs(JsonNode ev) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        for (var f : ev.properties()) {
+            JsonNode v = f.getValue();
+            if (STANDARD_FIELDS.contains(f.getKey())) continue;
+            if (v.isString()) out.put(f.getKey(), v.stringValue());
+            else if (v.isNumber() || v.isBoolean()) out.put(f.getKey(), v.asString());
+        }
+        return out;
     }
 
     private EventResult bounce(ProviderEvent e, String type, String classification) {

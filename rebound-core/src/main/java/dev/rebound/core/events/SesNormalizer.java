@@ -39,7 +39,13 @@ final class SesNormalizer {
         String messageId = mail == null ? "" : Payload.optString(mail, "messageId", "Message.mail");
         Optional<Instant> mailTime = mail == null ? Optional.empty()
                 : Payload.optIsoInstant(mail, "timestamp", "Message.mail");
-        Ctx ctx = new Ctx(snsMessageId, messageId, Payload.compact(doc), snsTimestamp, mailTime);
+        String headerId = "";
+        if (mail != null && mail.get("commonHeaders") instanceof JsonNode h && h.isObject()
+                && h.get("messageId") instanceof JsonNode id && id.isString()) {
+            headerId = id.stringValue();
+        }
+        Ctx ctx = new Ctx(snsMessageId, messageId, Payload.compact(doc), snsTimestamp, mailTime, headerId,
+                Payload.scalars(mail, "tags"));
         return switch (type) {
             case "Bounce" -> bounce(ctx, Payload.object(doc, "bounce", "Message"));
             case "Complaint" -> complaint(ctx, Payload.object(doc, "complaint", "Message"));
@@ -56,10 +62,11 @@ final class SesNormalizer {
     }
 
     private record Ctx(String snsMessageId, String messageId, String raw, Optional<Instant> snsTime,
-                       Optional<Instant> mailTime) {
+                       Optional<Instant> mailTime, String headerMessageId, java.util.Map<String, String> tags) {
         ProviderEvent event(String type, String recipient, String status, String diagnostic, Optional<Instant> t) {
             Optional<Instant> when = t.or(() -> snsTime).or(() -> mailTime);
-            return new ProviderEvent(P, type, recipient, messageId, 0, status, diagnostic, when, snsMessageId, raw);
+            return new ProviderEvent(P, type, recipient, messageId, 0, status, diagnostic, when, snsMessageId, raw,
+                    headerMessageId, tags);
         }
     }
 

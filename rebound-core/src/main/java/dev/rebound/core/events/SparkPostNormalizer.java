@@ -60,7 +60,7 @@ final class SparkPostNormalizer {
                 Payload.optString(ev, "message_id", path), code >= 200 && code <= 599 ? code : 0, "",
                 raw.isEmpty() ? Payload.optString(ev, "reason", path) : raw,
                 Payload.optEpochSeconds(ev, "timestamp", path), Payload.optString(ev, "event_id", path),
-                Payload.compact(ev));
+                Payload.compact(ev), "", Payload.scalars(ev, "rcpt_meta"));
         if (!kind.equals("message_event")) {
             return new EventResult.Ignored(e, Optional.empty(), "SparkPost " + kind + " " + type + ": no delivery outcome",
                     EventRules.ruleId(P, kind, type));
