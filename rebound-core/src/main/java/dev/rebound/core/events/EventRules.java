@@ -21,6 +21,10 @@ import java.util.regex.Pattern;
  * stopped trying, whether it suppressed, whether the event is final); the remote reply, when present, refines the
  * <em>reason</em> of coarse labels (SES Permanent/General, Mailgun generic, SendGrid deferred...). Refinement order:
  * <ol>
+ *   <li>two phrases providers relay whose meaning is narrower than the general reply table's reading:
+ *       Exchange Online's 4.7.652 "exceeded the maximum number of connections" is a connection limit
+ *       (toomanyconn, not a sending-rate limit), and "temporarily blacklisted" is a reputation deferral
+ *       (badreputation: widen the backoff), not a DNSBL listing — candidates to move into the reply table;</li>
  *   <li>Rebound's own {@link ReplyClassifier} over code, RFC 3463 status and text (the same rules as SMTP replies
  *       and DSNs) — its answer wins when it names a reason other than undefined/onhold;</li>
  *   <li>a few reply-text patterns providers are known to pass on;</li>
@@ -40,6 +44,13 @@ final class EventRules {
     record Refined(Reason reason, String rule, String matched) {}
 
     private record TextRule(Pattern pattern, Reason reason, String id) {}
+
+    /** Consulted before the reply classifier (see the class comment). */
+    private static final List<TextRule> FIRST_RULES = List.of(
+            new TextRule(Pattern.compile("(?i)maximum number of (concurrent |simultaneous )?connections"),
+                    Reason.TOOMANYCONN, "text.provider.connectionlimit"),
+            new TextRule(Pattern.compile("(?i)\\btemporar(il)?y (black|block) ?listed\\b"),
+                    Reason.BADREPUTATION, "text.provider.temporarylisting"));
 
     /** Reply texts providers pass on, consulted only when the reply classifier has no answer. */
     private static final List<TextRule> TEXT_RULES = List.of(
@@ -71,6 +82,10 @@ final class EventRules {
         Optional<EnhancedStatus> status = EnhancedStatus.tryParse(e.enhancedCode());
         if (status.isEmpty()) status = EnhancedStatus.find(e.diagnostic());
         String text = e.diagnostic().replaceFirst("^(?i)smtp;\\s*", "");
+        for (TextRule t : FIRST_RULES) {
+            Matcher m = t.pattern().matcher(text);
+            if (m.find()) return Optional.of(new Refined(t.reason(), t.id(), m.group()));
+        }
         if (code != 0 || status.isPresent()) {
             Classification c = classifier.classify(new ReplyInput(code, status, text, SmtpPhase.NONE,
                     e.recipientDomain()));
