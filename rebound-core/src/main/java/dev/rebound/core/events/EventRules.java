@@ -86,13 +86,11 @@ final class EventRules {
             Matcher m = t.pattern().matcher(text);
             if (m.find()) return Optional.of(new Refined(t.reason(), t.id(), m.group()));
         }
-        if (code != 0 || status.isPresent()) {
-            Classification c = classifier.classify(new ReplyInput(code, status, text, SmtpPhase.NONE,
-                    e.recipientDomain()));
-            Reason r = c.reason();
-            if (r != Reason.UNDEFINED && r != Reason.ONHOLD && r != Reason.DELIVERED) {
-                return Optional.of(new Refined(r, "reply." + c.ruleId(), c.evidence().matched()));
-            }
+        // The classifier reads text-only diagnostics too (no code: the status class, else final, decides).
+        Classification c = classifier.classify(new ReplyInput(code, status, text, SmtpPhase.NONE, e.recipientDomain()));
+        Reason r = c.reason();
+        if (r != Reason.UNDEFINED && r != Reason.ONHOLD && r != Reason.DELIVERED) {
+            return Optional.of(new Refined(r, "reply." + c.ruleId(), c.evidence().matched()));
         }
         for (TextRule t : TEXT_RULES) {
             Matcher m = t.pattern().matcher(text);
