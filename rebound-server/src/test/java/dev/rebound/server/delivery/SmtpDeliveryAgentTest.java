@@ -192,6 +192,22 @@ class SmtpDeliveryAgentTest {
         }
 
         @Test
+        void nonAsciiRecipientNeedsSmtpUtf8() {
+            List<RecipientResult> results = routed(base()).deliver(request("x.test", MESSAGE, "a@x.test", "jörg@x.test"));
+            assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly(
+                    "a@x.test END_OF_DATA 250 2.0.0", "jörg@x.test RCPT 553 5.6.7 local");
+            assertThat(mx.transcript()).noneMatch(l -> l.contains("jörg"));
+        }
+
+        @Test
+        void nonAsciiRecipientIsSentWithSmtpUtf8WhenOffered() {
+            mx.script().extensions("PIPELINING", "SMTPUTF8");
+            List<RecipientResult> again = routed(base()).deliver(request("x.test", MESSAGE, "jörg@x.test"));
+            assertThat(again.getFirst().reply().code()).isEqualTo(250);
+            assertThat(mx.transcript()).contains("C: MAIL FROM:<s@sender.test> SMTPUTF8", "C: RCPT TO:<jörg@x.test>");
+        }
+
+        @Test
         void recipientsBeyondTheLimitGoInASecondTransaction() {
             List<RecipientResult> results = routed(base().withMaxRecipientsPerTransaction(2))
                     .deliver(request("x.test", MESSAGE, "a@x.test", "b@x.test", "c@x.test"));
