@@ -24,7 +24,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * are single hosts on their own port; MX hosts use {@link DeliveryConfig#smtpPort()}.
  *
  * <p>Hosts and their addresses are tried in order (RFC 5321 §5.1). A transient failure of one host moves to
- * the next: connection refused or timed out, a 4xx greeting or EHLO, a failed TLS handshake, a connection
+ * the next: connection refused or timed out, a 4xx greeting or EHLO, a failed TLS handshake (with
+ * {@code TlsMode.VERIFY}; with {@code OPPORTUNISTIC} the host is retried once in plain text), a connection
  * lost before any RCPT was answered. Anything else decides: a 5xx greeting (the host refuses us, RFC 5321
  * §3.1), the RCPT replies, the MAIL/DATA/end-of-DATA reply, a connection lost after RCPT replies. When every
  * host failed transiently, each recipient gets the last failure. DNS failures give synthesised replies (see
@@ -104,7 +105,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
             if (session != null && !session.reset()) session = null; // stale: open a fresh one
             if (session == null) {
                 try {
-                    session = SmtpSession.open(target.host, target.address, config, watchdog);
+                    session = openSession(target);
                 } catch (SessionFailure f) {
                     last = f;
                     if (f.tryNextHost) continue;
@@ -127,6 +128,20 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
             return out;
         }
         return all(rcpts, last.phase, last.reply, last.local, lastTarget, start);
+    }
+
+    /**
+     * Opens a session. Opportunistic TLS must never stop mail: when the handshake fails, the same address is
+     * tried once more in plain text, as Postfix does at security level "may". With {@code VERIFY} a failed
+     * handshake is a transient failure of this host.
+     */
+    private SmtpSession openSession(Target target) throws SessionFailure {
+        try {
+            return SmtpSession.open(target.host, target.address, config, watchdog, false);
+        } catch (SessionFailure f) {
+            if (f.phase != SmtpPhase.STARTTLS || config.tls() != DeliveryConfig.TlsMode.OPPORTUNISTIC) throw f;
+            return SmtpSession.open(target.host, target.address, config, watchdog, true);
+        }
     }
 
     private List<RecipientResult> all(List<String> rcpts, SmtpPhase phase, SmtpReply reply, boolean local,

@@ -62,6 +62,7 @@ final class SmtpSession implements AutoCloseable {
     private final DeliveryConfig config;
     private final DeliveryConfig.Timeouts t;
     private final ScheduledExecutorService watchdog;
+    private final boolean plaintext;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
@@ -72,7 +73,9 @@ final class SmtpSession implements AutoCloseable {
     private volatile boolean timedOutByWatchdog;
     private int transactions;
 
-    private SmtpSession(String mxHost, InetSocketAddress address, DeliveryConfig config, ScheduledExecutorService watchdog) {
+    private SmtpSession(String mxHost, InetSocketAddress address, DeliveryConfig config, ScheduledExecutorService watchdog,
+                        boolean plaintext) {
+        this.plaintext = plaintext;
         this.mxHost = mxHost;
         this.address = address;
         this.config = config;
@@ -80,10 +83,13 @@ final class SmtpSession implements AutoCloseable {
         this.watchdog = watchdog;
     }
 
-    /** Connects and runs greeting, EHLO/HELO and STARTTLS; throws with the deciding reply otherwise. */
+    /**
+     * Connects and runs greeting, EHLO/HELO and STARTTLS (unless {@code plaintext}); throws with the deciding
+     * reply otherwise.
+     */
     static SmtpSession open(String mxHost, InetSocketAddress address, DeliveryConfig config,
-                            ScheduledExecutorService watchdog) throws SessionFailure {
-        SmtpSession s = new SmtpSession(mxHost, address, config, watchdog);
+                            ScheduledExecutorService watchdog, boolean plaintext) throws SessionFailure {
+        SmtpSession s = new SmtpSession(mxHost, address, config, watchdog, plaintext);
         try {
             s.handshake();
             return s;
@@ -140,7 +146,7 @@ final class SmtpSession implements AutoCloseable {
             throw new SessionFailure(SmtpPhase.CONNECT, greeting, false, greeting.isTransient());
         }
         hello();
-        if (config.tls() != DeliveryConfig.TlsMode.NONE && supports("STARTTLS")) startTls();
+        if (!plaintext && config.tls() != DeliveryConfig.TlsMode.NONE && supports("STARTTLS")) startTls();
     }
 
     private void hello() throws SessionFailure {

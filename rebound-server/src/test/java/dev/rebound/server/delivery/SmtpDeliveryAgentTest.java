@@ -251,6 +251,20 @@ class SmtpDeliveryAgentTest {
         }
 
         @Test
+        void failedOpportunisticHandshakeFallsBackToPlainText() {
+            // STARTTLS advertised and accepted with 220, then the server hangs up: the handshake fails
+            mx.script().extensions("PIPELINING", "STARTTLS").reply("STARTTLS", "220 2.0.0 go ahead").dropAfter("STARTTLS");
+            List<RecipientResult> results = routed(base().withTls(DeliveryConfig.TlsMode.OPPORTUNISTIC))
+                    .deliver(request("x.test", MESSAGE, "a@x.test"));
+            assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@x.test END_OF_DATA 250 2.0.0");
+            assertThat(mx.connections()).isEqualTo(2);
+            assertThat(mx.received()).singleElement().satisfies(m -> {
+                assertThat(m.tls()).isFalse();
+                assertThat(m.connection()).isEqualTo(2);
+            });
+        }
+
+        @Test
         void tlsModeNoneNeverStartsTls() {
             mx.script().tls(FakeMx.selfSignedTls());
             routed(base().withTls(DeliveryConfig.TlsMode.NONE)).deliver(request("x.test", MESSAGE, "a@x.test"));
