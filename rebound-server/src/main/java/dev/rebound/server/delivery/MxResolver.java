@@ -41,6 +41,7 @@ import org.xbill.DNS.lookup.NoSuchRRSetException;
  * <li>MX targets are resolved to A then AAAA; targets without an address are skipped. When every target
  *     failed: {@code 451 4.4.3} if any lookup failed temporarily, else {@code 550 5.4.4}.</li>
  * </ul>
+ * Host names in the hosts file (/etc/hosts) resolve from there, as with the system resolver.
  * No cache: dnsjava's cache is disabled so tests and retries see the DNS as it is now (the upstream
  * resolver caches).
  */
@@ -69,7 +70,9 @@ public final class MxResolver {
             r.setTimeout(timeout);
             resolver = r;
         }
-        this.session = LookupSession.builder().resolver(resolver).clearCaches().cycleResults(false).build();
+        // the hosts file answers A/AAAA first (e.g. a route to "localhost:2525"), as the system resolver would
+        this.session = LookupSession.builder().resolver(resolver).clearCaches().cycleResults(false)
+                .defaultHostsFileParser().build();
     }
 
     /** Where mail for {@code domain} goes. Never throws for DNS outcomes. */

@@ -455,6 +455,15 @@ class SmtpDeliveryAgentTest {
         }
 
         @Test
+        void routeByHostNameResolvesFromTheHostsFile() {
+            agent = new SmtpDeliveryAgent(base().withRoutes(Map.of("r.test", new DeliveryConfig.HostPort("localhost", mx.port()))), clock);
+            List<RecipientResult> results = agent.deliver(request("r.test", MESSAGE, "a@r.test"));
+            assertThat(results.getFirst().reply().code()).isEqualTo(250);
+            assertThat(results.getFirst().mxHost()).isEqualTo("localhost");
+            assertThat(dns.queries()).doesNotContain("localhost. A"); // answered by /etc/hosts
+        }
+
+        @Test
         void relayBypassesMxLookup() {
             agent = new SmtpDeliveryAgent(base().withRelay(Optional.of(new DeliveryConfig.HostPort("127.0.0.1", mx.port()))), clock);
             List<RecipientResult> results = agent.deliver(request("anything.test", MESSAGE, "a@anything.test"));
