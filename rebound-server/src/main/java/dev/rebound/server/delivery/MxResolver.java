@@ -1,5 +1,6 @@
 package dev.rebound.server.delivery;
 
+import java.net.IDN;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -77,11 +78,13 @@ public final class MxResolver {
 
     /** Where mail for {@code domain} goes. Never throws for DNS outcomes. */
     public MxResolution resolve(String domain) {
-        String d = domain.toLowerCase(Locale.ROOT);
+        String d;
         Name name;
         try {
+            // an internationalised domain is looked up in its A-label form (RFC 5890), e.g. xn--bcher-kva.test
+            d = IDN.toASCII(domain, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
             name = Name.fromString(d.endsWith(".") ? d : d + ".");
-        } catch (TextParseException e) {
+        } catch (TextParseException | IllegalArgumentException e) {
             return new MxResolution.Failed(LocalReplies.hostUnknown(domain), "not a DNS name: \"" + domain + "\"");
         }
         Lookup mx = lookup(name, Type.MX);
