@@ -23,7 +23,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * ({@code delivery.relay}), else MX resolution ({@link MxResolver}, RFC 5321 §5.1). Routes and the relay
  * are single hosts on their own port; MX hosts use {@link DeliveryConfig#smtpPort()}.
  *
- * <p>Hosts and their addresses are tried in order (RFC 5321 §5.1). A transient failure of one host moves to
+ * <p>Hosts and their addresses are tried in order (RFC 5321 §5.1), at most
+ * {@value #MAX_ADDRESSES_PER_ATTEMPT} addresses per attempt. A transient failure of one host moves to
  * the next: connection refused or timed out, a 4xx greeting or EHLO, a failed TLS handshake (with
  * {@code TlsMode.VERIFY}; with {@code OPPORTUNISTIC} the host is retried once in plain text), a connection
  * lost before any RCPT was answered. Anything else decides: a 5xx greeting (the host refuses us, RFC 5321
@@ -36,6 +37,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * address. Addresses containing CR, LF, "<", ">" or spaces are refused locally and never sent.
  */
 public final class SmtpDeliveryAgent implements DeliveryAgent {
+    /**
+     * Addresses tried per attempt at most (Postfix: {@code smtp_mx_address_limit} 5). Each unreachable
+     * address can cost a connect timeout, and the retry policy brings the rest back later.
+     */
+    static final int MAX_ADDRESSES_PER_ATTEMPT = 10;
+
     private final DeliveryConfig config;
     private final MxResolver resolver;
     private final Clock clock;
@@ -176,7 +183,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
                         targets.add(new Target(host.name(), new InetSocketAddress(ip, config.smtpPort())));
                     }
                 }
-                yield new Plan(targets, null);
+                yield new Plan(targets.subList(0, Math.min(targets.size(), MAX_ADDRESSES_PER_ATTEMPT)), null);
             }
         };
     }

@@ -403,6 +403,18 @@ class SmtpDeliveryAgentTest {
         }
 
         @Test
+        void atMostTenAddressesAreTriedPerAttempt() {
+            for (int i = 1; i <= SmtpDeliveryAgent.MAX_ADDRESSES_PER_ATTEMPT; i++) {
+                dns.mx("many.test", i, "down" + i + ".many.test").a("down" + i + ".many.test", "127.0.0.2");
+            }
+            dns.mx("many.test", 99, "up.many.test").a("up.many.test", "127.0.0.1");
+            List<RecipientResult> results = viaDns(base()).deliver(request("many.test", MESSAGE, "a@many.test"));
+            assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@many.test CONNECT 421 4.4.1 local");
+            assertThat(results.getFirst().mxHost()).isEqualTo("down10.many.test");
+            assertThat(mx.connections()).isZero();
+        }
+
+        @Test
         void nxdomainIsHostUnknown() {
             List<RecipientResult> results = viaDns(base()).deliver(request("nowhere.test", MESSAGE, "a@nowhere.test"));
             assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@nowhere.test NONE 550 5.1.2 local");
