@@ -19,6 +19,8 @@ import org.subethamail.smtp.DropConnectionException;
 import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
+import org.subethamail.smtp.internal.server.RequireAuthCommandWrapper;
+import org.subethamail.smtp.internal.server.RequireTLSCommandWrapper;
 import org.subethamail.smtp.server.SMTPServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +59,8 @@ public final class SmtpListener implements AutoCloseable {
                     .maxRecipients(-1)
                     .messageHandlerFactory(Session::new)
                     .build();
+            // DATA read in blocks rather than byte by byte, behind the same TLS/AUTH requirements as the stock command.
+            server.getCommandHandler().addCommand(new RequireTLSCommandWrapper(new RequireAuthCommandWrapper(new BulkDataCommand())));
         } catch (IOException e) {
             throw new IllegalStateException("smtp.listen " + config.listen() + ": cannot resolve the bind address: " + e.getMessage(), e);
         }

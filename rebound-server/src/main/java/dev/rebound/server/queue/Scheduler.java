@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,10 +66,9 @@ public final class Scheduler implements AutoCloseable {
     private final MeterRegistry metrics;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final Object signal = new Object();
-    private boolean woken;
+    private volatile boolean woken;
     private volatile boolean running;
-    private Thread loop;
+    private volatile Thread loop;
 
     public Scheduler(Store store, DeliveryAgent agent, ReplyClassifier classifier, RetryScheduling retry, Clock clock,
                      ReboundConfig.Scheduler config, ThrottleConfig throttleConfig, String owner, MeterRegistry metrics) {
@@ -98,10 +98,12 @@ public final class Scheduler implements AutoCloseable {
 
     /** Asks the loop to look for due work now (intake calls this after each commit). */
     public void wake() {
-        synchronized (signal) {
-            woken = true;
-            signal.notifyAll();
-        }
+        // Cheap when a wake-up is already pending (every intake commit calls this): the loop clears the flag
+        // before its next claim, and that claim sees every commit made before the flag was cleared.
+        if (woken) return;
+        woken = true;
+        Thread t = loop;
+        if (t != null) LockSupport.unpark(t);
     }
 
     /** One round, synchronously: claims what is due now, delivers it, records the results. Returns recipients tried. */
@@ -141,16 +143,9 @@ public final class Scheduler implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (running) log.error("scheduler round failed; retrying after {}", config.pollInterval(), e);
             }
-            synchronized (signal) {
-                if (!woken && running) {
-                    try {
-                        signal.wait(Math.max(1, config.pollInterval().toMillis()));
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                woken = false;
-            }
+            if (!woken && running) LockSupport.parkNanos(Math.max(1, config.pollInterval().toNanos()));
+            if (Thread.interrupted()) return;
+            woken = false;
         }
     }
 
