@@ -53,7 +53,7 @@ public final class SqliteStore implements Store {
             String jdbc = "jdbc:sqlite:" + file;
             Flyway.configure().dataSource(jdbc, null, null).placeholders(Map.of("binary", "BLOB"))
                     .locations("classpath:db/migration").load().migrate();
-            Connection w = connect(jdbc);
+            Connection w = StatementCache.wrap(connect(jdbc));
             GroupCommitWriter writer = new GroupCommitWriter(w, 512, "rebound-store-writer");
             BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(readConnections);
             for (int i = 0; i < readConnections; i++) readers.add(connect(jdbc));
