@@ -1,7 +1,9 @@
 package dev.rebound.server.store;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,7 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import org.flywaydb.core.Flyway;
@@ -496,7 +498,24 @@ public final class SqliteStore implements Store {
         return s == null ? "" : s;
     }
 
-    private static String newId() {
-        return UUID.randomUUID().toString().replace("-", "");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ThreadLocal<ByteBuffer> RANDOM_BYTES = ThreadLocal.withInitial(() -> ByteBuffer.allocate(4000).position(4000));
+
+    /**
+     * 32 hex digits: 48 bits of wall-clock milliseconds, then 80 random bits (SecureRandom, drawn 4 KB at a time).
+     * Time-ordered, so new rows go to the right edge of the primary-key and foreign-key indexes instead of a
+     * random page each (fewer pages written per commit); the 80 random bits keep ids unguessable and unique
+     * within a millisecond. The clock here only orders ids; no decision reads it.
+     */
+    static String newId() {
+        ByteBuffer b = RANDOM_BYTES.get();
+        if (b.remaining() < 10) {
+            RANDOM.nextBytes(b.array());
+            b.clear();
+        }
+        long hi = (System.currentTimeMillis() << 16) | (b.getShort() & 0xffff);
+        return HEX.toHexDigits(hi) + HEX.toHexDigits(b.getLong());
     }
+
+    private static final HexFormat HEX = HexFormat.of();
 }

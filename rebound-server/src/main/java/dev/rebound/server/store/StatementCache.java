@@ -2,68 +2,64 @@ package dev.rebound.server.store;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.jdbc4.JDBC4PreparedStatement;
 
 /**
  * Keeps the write connection's prepared statements for reuse. SQLite compiles the SQL text on every
  * {@code prepareStatement}; the writer runs the same handful of statements for every message, so it compiles
- * each once. The store's code stays as it is: {@code prepareStatement(sql)} returns the cached statement and
- * its {@code close()} only clears the parameters and batch. Used by the {@link GroupCommitWriter} thread
- * alone (one connection, one thread), so a plain map suffices; closing the connection closes the statements.
+ * each once. The store's code stays as it is: {@code prepareStatement(sql)} returns the cached statement, whose
+ * {@code close()} only clears the parameters and batch (a plain subclass of sqlite-jdbc's statement, so the
+ * per-call path has no reflection). Used by the {@link GroupCommitWriter} thread alone (one connection, one
+ * thread), so a plain map suffices; closing the connection closes the statements.
  */
 final class StatementCache {
     private StatementCache() {}
 
-    static Connection wrap(Connection connection) {
-        Map<String, PreparedStatement> cache = new HashMap<>();
+    /** A prepared statement whose close() keeps it compiled for the next use. */
+    private static final class Reused extends JDBC4PreparedStatement {
+        Reused(SQLiteConnection connection, String sql) throws SQLException {
+            super(connection, sql);
+        }
+
+        @Override
+        public void close() throws SQLException {
+            clearParameters();
+            clearBatch();
+        }
+
+        void release() throws SQLException {
+            super.close();
+        }
+    }
+
+    static Connection wrap(Connection connection) throws SQLException {
+        SQLiteConnection sqlite = connection.unwrap(SQLiteConnection.class);
+        Map<String, Reused> cache = new HashMap<>();
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getName().equals("prepareStatement") && args != null && args.length == 1 && args[0] instanceof String sql) {
-                PreparedStatement ps = cache.get(sql);
+                Reused ps = cache.get(sql);
                 if (ps == null || ps.isClosed()) {
-                    ps = reusable(connection.prepareStatement(sql));
+                    ps = new Reused(sqlite, sql);
                     cache.put(sql, ps);
                 }
                 return ps;
             }
             if (method.getName().equals("close") && (args == null || args.length == 0)) {
-                for (PreparedStatement ps : cache.values()) ps.unwrap(PreparedStatement.class).close();
+                for (Reused ps : cache.values()) ps.release();
                 cache.clear();
             }
-            return invoke(connection, method, args);
+            try {
+                return method.invoke(connection, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
         };
         return (Connection) Proxy.newProxyInstance(StatementCache.class.getClassLoader(), new Class<?>[] {Connection.class}, handler);
-    }
-
-    private static PreparedStatement reusable(PreparedStatement statement) {
-        InvocationHandler handler = (proxy, method, args) -> {
-            switch (method.getName()) {
-                case "close" -> {
-                    if (args == null || args.length == 0) {
-                        statement.clearParameters();
-                        statement.clearBatch();
-                        return null;
-                    }
-                }
-                case "unwrap" -> {
-                    if (args != null && args.length == 1 && args[0] == PreparedStatement.class) return statement;
-                }
-                default -> { }
-            }
-            return invoke(statement, method, args);
-        };
-        return (PreparedStatement) Proxy.newProxyInstance(StatementCache.class.getClassLoader(), new Class<?>[] {PreparedStatement.class}, handler);
-    }
-
-    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 }
