@@ -58,7 +58,7 @@ public final class SqliteStore implements Store {
             Connection w = StatementCache.wrap(connect(jdbc));
             GroupCommitWriter writer = new GroupCommitWriter(w, 512, "rebound-store-writer");
             BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(readConnections);
-            for (int i = 0; i < readConnections; i++) readers.add(connect(jdbc));
+            for (int i = 0; i < readConnections; i++) readers.add(StatementCache.wrap(connect(jdbc)));
             return new SqliteStore(clock, file, writer, readers);
         } catch (Exception e) {
             throw new StoreException("cannot open the SQLite store at " + file + ": " + e.getMessage()

@@ -15,8 +15,9 @@ import org.sqlite.jdbc4.JDBC4PreparedStatement;
  * {@code prepareStatement}; the writer runs the same handful of statements for every message, so it compiles
  * each once. The store's code stays as it is: {@code prepareStatement(sql)} returns the cached statement, whose
  * {@code close()} only clears the parameters and batch (a plain subclass of sqlite-jdbc's statement, so the
- * per-call path has no reflection). Used by the {@link GroupCommitWriter} thread alone (one connection, one
- * thread), so a plain map suffices; closing the connection closes the statements.
+ * per-call path has no reflection). A connection is used by one thread at a time (the writer's by the
+ * {@link GroupCommitWriter} thread, a reader by whoever took it from the pool, handed over through a blocking
+ * queue), so a plain map suffices; closing the connection closes the statements.
  */
 final class StatementCache {
     private StatementCache() {}
