@@ -102,9 +102,16 @@ final class DotTerminatedData extends InputStream {
                     decoded[o++] = b;
                     s = b == '\r' ? CR : IN_LINE;
                 }
-                case IN_LINE -> {
-                    decoded[o++] = b;
-                    if (b == '\r') s = CR;
+                case IN_LINE -> { // the bulk of the data: copy the run up to the next CR at once
+                    int j = i;
+                    while (j < n && block[j] != '\r') j++;
+                    System.arraycopy(block, i, decoded, o, j - i);
+                    o += j - i;
+                    if (j < n) {
+                        decoded[o++] = '\r';
+                        s = CR;
+                    }
+                    i = j; // at the CR (consumed above) or at n; the loop steps past it
                 }
                 default -> { // CR
                     decoded[o++] = b;
