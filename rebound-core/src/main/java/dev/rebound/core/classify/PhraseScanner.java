@@ -21,6 +21,11 @@ final class PhraseScanner {
     private final String[] phrases;
     private final byte[] symbolOf = new byte[128];
     private final int alphabet;
+    /**
+     * The DFA: entry {@code [row + symbol]} holds the target state's row offset ({@code state * alphabet})
+     * shifted left by one, with the low bit set when phrases end in that state; so the scan loop does one
+     * load per character and touches {@link #out} only on a hit.
+     */
     private final int[] delta;
     private final int[][] out;
 
@@ -85,6 +90,11 @@ final class PhraseScanner {
             List<Integer> o = outs.get(s);
             out[s] = o.isEmpty() ? null : o.stream().distinct().mapToInt(Integer::intValue).toArray();
         }
+        if ((long) n * alphabet * 2 > Integer.MAX_VALUE) throw new IllegalArgumentException("phrase set too large");
+        for (int i = 0; i < delta.length; i++) {
+            int target = delta[i];
+            delta[i] = (target * alphabet) << 1 | (out[target] != null ? 1 : 0);
+        }
     }
 
     int size() {
@@ -106,7 +116,7 @@ final class PhraseScanner {
      */
     int scan(CharSequence text, long[] found) {
         Arrays.fill(found, 0L);
-        int s = 0;
+        int row = 0;
         int hits = 0;
         final int k = alphabet;
         final int[] d = delta;
@@ -115,9 +125,10 @@ final class PhraseScanner {
             char c = text.charAt(i);
             if (c >= 'A' && c <= 'Z') c += 32;
             int sym = c < 128 ? sy[c] : 0;
-            s = d[s * k + sym];
-            int[] o = out[s];
-            if (o != null) {
+            int next = d[row + sym];
+            row = next >>> 1;
+            if ((next & 1) != 0) {
+                int[] o = out[row / k];
                 for (int id : o) {
                     long bit = 1L << id;
                     if ((found[id >>> 6] & bit) == 0) {
