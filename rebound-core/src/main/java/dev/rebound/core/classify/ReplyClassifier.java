@@ -132,7 +132,6 @@ public final class ReplyClassifier {
     }
 
     public Classification classify(ReplyInput in) {
-        Evidence ev = in.evidence();
         int code = in.code();
         EnhancedStatus e = in.enhanced().orElse(null);
         int cls = code > 0 ? code / 100 : (e != null ? e.statusClass() : 5);
@@ -142,7 +141,7 @@ public final class ReplyClassifier {
         if (cls == 2 || cls == 3) {
             String id = code > 0 ? "code." + cls + "xx" : "status.2xx";
             String m = code > 0 ? Integer.toString(code) : e.toString();
-            return new Classification(Outcome.DELIVERED, Reason.DELIVERED, id + suffix, ev.withMatched(m));
+            return new Classification(Outcome.DELIVERED, Reason.DELIVERED, conflict ? id + suffix : id, evidence(in, e, m));
         }
 
         Facts f = new Facts(in, e, new long[scanner.words()]);
@@ -156,7 +155,7 @@ public final class ReplyClassifier {
         if (decided < 0 && key >= 0) decided = first(softByStatus[key], f);
         if (decided < 0) decided = first(codeRules, f);
         if (decided < 0) {
-            throw new IllegalStateException("rule table has no fallback for " + ev + "; add a CODE rule");
+            throw new IllegalStateException("rule table has no fallback for " + in + "; add a CODE rule");
         }
         ReplyRule rule = rules.get(decided);
         Reason reason = rule.reason();
@@ -173,7 +172,12 @@ public final class ReplyClassifier {
             outcome = rule.outcome() != null && reason == rule.reason() ? rule.outcome() : reason.family();
             if (outcome == Outcome.DELIVERED || outcome == Outcome.DEFERRED) outcome = Outcome.BOUNCED_SOFT;
         }
-        return new Classification(outcome, reason, id + suffix, ev.withMatched(matched(rule, decided, f, in, e)));
+        return new Classification(outcome, reason, conflict ? id + suffix : id,
+                evidence(in, e, matched(rule, decided, f, in, e)));
+    }
+
+    private static Evidence evidence(ReplyInput in, EnhancedStatus e, String matched) {
+        return new Evidence(in.code(), e == null ? "" : e.toString(), in.text(), in.phase(), in.recipientDomain(), matched);
     }
 
     // ---------------------------------------------------------------------------------------------
