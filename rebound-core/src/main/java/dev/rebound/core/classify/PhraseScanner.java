@@ -3,9 +3,7 @@ package dev.rebound.core.classify;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Finds which of a fixed set of lower-case ASCII phrases occur in a text, in one pass, case-insensitively.
@@ -154,12 +152,5 @@ final class PhraseScanner {
             return i;
         }
         return -1;
-    }
-
-    /** Phrase id by text, for building rule indexes. */
-    static Map<String, Integer> index(List<String> phrases) {
-        Map<String, Integer> m = new HashMap<>();
-        for (int i = 0; i < phrases.size(); i++) m.putIfAbsent(phrases.get(i), i);
-        return m;
     }
 }

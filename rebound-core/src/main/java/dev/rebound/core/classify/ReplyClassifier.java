@@ -144,8 +144,9 @@ public final class ReplyClassifier {
             return new Classification(Outcome.DELIVERED, Reason.DELIVERED, conflict ? id + suffix : id, evidence(in, e, m));
         }
 
+        String scanned = scanText(in.text());
         Facts f = new Facts(in, e, new long[scanner.words()]);
-        f.hits = scanner.scan(in.text(), f.found);
+        f.hits = scanner.scan(scanned, f.found);
         int key = e != null && e.subject() <= 9 ? e.subject() * 1000 + e.detail() : -1;
 
         int decided = -1;
@@ -173,7 +174,43 @@ public final class ReplyClassifier {
             if (outcome == Outcome.DELIVERED || outcome == Outcome.DEFERRED) outcome = Outcome.BOUNCED_SOFT;
         }
         return new Classification(outcome, reason, conflict ? id + suffix : id,
-                evidence(in, e, matched(rule, decided, f, in, e)));
+                evidence(in, e, matched(rule, decided, f, scanned, in, e)));
+    }
+
+    /**
+     * The text the phrases are matched against: the reply text itself, or, when it spans lines or has runs of
+     * white space, one line with single spaces and without the enhanced code that RFC 2034 repeats at the
+     * start of every continuation line (so "very low\n5.7.1 reputation" still matches "low reputation").
+     */
+    static String scanText(String text) {
+        int n = text.length();
+        boolean plain = true;
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c == '\n' || c == '\r' || c == '\t' || (c == ' ' && i + 1 < n && text.charAt(i + 1) == ' ')) {
+                plain = false;
+                break;
+            }
+        }
+        if (plain) return text;
+        StringBuilder sb = new StringBuilder(n);
+        boolean first = true;
+        for (String line : text.split("\r?\n", -1)) {
+            String l = line;
+            if (!first) {
+                var lead = dev.rebound.core.smtp.SmtpReplyParser.leadingEnhanced(l);
+                if (lead.isPresent()) l = l.substring(lead.get().toString().length());
+                sb.append(' ');
+            }
+            first = false;
+            for (int i = 0; i < l.length(); i++) {
+                char c = l.charAt(i);
+                if (c == '\t' || c == '\r') c = ' ';
+                if (c == ' ' && sb.length() > 0 && sb.charAt(sb.length() - 1) == ' ') continue;
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     private static Evidence evidence(ReplyInput in, EnhancedStatus e, String matched) {
@@ -233,14 +270,14 @@ public final class ReplyClassifier {
         return -1;
     }
 
-    private String matched(ReplyRule rule, int index, Facts f, ReplyInput in, EnhancedStatus e) {
+    private String matched(ReplyRule rule, int index, Facts f, String scanned, ReplyInput in, EnhancedStatus e) {
         switch (rule.tier()) {
             case TEXT -> {
                 for (int id : compiled[index].anchorIds) {
                     if ((f.found[id >>> 6] & (1L << id)) != 0) {
                         String phrase = scanner.phrase(id);
-                        int at = PhraseScanner.indexOfIgnoreCase(in.text(), phrase);
-                        if (at >= 0) return in.text().substring(at, at + phrase.length());
+                        int at = PhraseScanner.indexOfIgnoreCase(scanned, phrase);
+                        if (at >= 0) return scanned.substring(at, at + phrase.length());
                     }
                 }
                 return "";

@@ -118,6 +118,10 @@ class ReplyClassifierTableTest {
                 "421-4.7.0 [192.0.2.1] Our system has detected that this message is",
                 "421 4.7.0 suspicious due to the very low reputation of the sending IP address."),
                 DEFERRED, Reason.BADREPUTATION, "text.reputation"));
+        l.add(c("barracuda-style poor reputation, phrase across lines", END_OF_DATA, ml(
+                "550-5.7.1 [192.0.2.1] This message was rejected because of the sender's poor",
+                "550 5.7.1 reputation."),
+                BLOCKED_POLICY, Reason.BADREPUTATION, "text.reputation"));
         l.add(c("gmail 5.7.1 domain reputation", END_OF_DATA, ml(
                 "550-5.7.1 Our system has detected that this message is likely suspicious due to the",
                 "550 5.7.1 very low reputation of the sending domain."),
@@ -521,6 +525,13 @@ class ReplyClassifierTableTest {
         assertThat(c.evidence().replyCode()).isEqualTo(reply.code());
         assertThat(c.evidence().text()).isEqualTo(reply.text());
         assertThat(c.evidence().matched()).isNotEmpty();
+    }
+
+    @Test
+    void scanText_joinsContinuationLinesWithoutTheirEnhancedCode() {
+        assertThat(ReplyClassifier.scanText("5.7.1 very low\n5.7.1 reputation\tof  the IP")).isEqualTo("5.7.1 very low reputation of the IP");
+        String plain = "5.1.1 user unknown";
+        assertThat(ReplyClassifier.scanText(plain)).isSameAs(plain);
     }
 
     @Test
