@@ -74,7 +74,7 @@ public final class ReplyClassifier {
     public ReplyClassifier(List<ReplyRule> ruleTable) {
         this.rules = List.copyOf(ruleTable);
         Map<String, Integer> phraseIds = new LinkedHashMap<>();
-        java.util.Set<String> ids = new java.util.HashSet<>();
+        Set<String> ids = new java.util.HashSet<>();
         for (ReplyRule r : rules) {
             if (!ids.add(r.id())) throw new IllegalArgumentException("duplicate rule id " + r.id());
             collectPhrases(r.when(), phraseIds);
