@@ -484,6 +484,29 @@ class ReplyClassifierTableTest {
                 DEFERRED, Reason.NETWORKERROR, "enh.X.4.x"));
         l.add(c("rebound connect timeout", CONNECT, "421 4.4.2 Connection to mx.example.com [192.0.2.1]:25 timed out",
                 DEFERRED, Reason.NETWORKERROR, "enh.X.4.x"));
+        // the exact wording of rebound-server's delivery.LocalReplies (merged from main)
+        l.add(c("rebound LocalReplies nxdomain", NONE, "550 5.1.2 domain example.invalid does not exist (DNS NXDOMAIN); check the address",
+                BOUNCED_HARD, Reason.HOSTUNKNOWN, "text.hostunknown"));
+        l.add(c("rebound LocalReplies no MX no A", NONE, "550 5.1.2 domain example.com has no MX and no A/AAAA record",
+                BOUNCED_HARD, Reason.HOSTUNKNOWN, "enh.X.1.2"));
+        l.add(c("rebound LocalReplies null MX", NONE, "556 5.1.10 domain example.com does not accept mail (null MX, RFC 7505)",
+                BOUNCED_HARD, Reason.NOTACCEPT, "text.nullmx"));
+        l.add(c("rebound LocalReplies no address", NONE, "550 5.4.4 no address for any MX host of example.com (mx1.example.com, mx2.example.com)",
+                BOUNCED_HARD, Reason.HOSTUNKNOWN, "enh.X.4.4"));
+        l.add(c("rebound LocalReplies servfail", NONE, "451 4.4.3 DNS lookup of example.com failed temporarily: SERVFAIL",
+                DEFERRED, Reason.NETWORKERROR));
+        l.add(c("rebound LocalReplies dns timeout", NONE, "451 4.4.3 DNS lookup of example.com failed temporarily: timed out",
+                DEFERRED, Reason.NETWORKERROR, "enh.X.4.x"));
+        l.add(c("rebound LocalReplies connect", CONNECT, "421 4.4.1 cannot connect to mx.example.com[192.0.2.1]:25: Connection refused",
+                DEFERRED, Reason.NETWORKERROR, "enh.X.4.x"));
+        l.add(c("rebound LocalReplies no answer", RCPT, "421 4.4.2 mx.example.com[192.0.2.1]:25 did not answer within 300000 ms (RCPT)",
+                DEFERRED, Reason.NETWORKERROR, "enh.X.4.x"));
+        l.add(c("rebound LocalReplies tls", STARTTLS, "421 4.7.5 STARTTLS handshake with mx.example.com[192.0.2.1]:25 failed: PKIX path building failed",
+                DEFERRED, Reason.FAILEDSTARTTLS));
+        l.add(c("rebound LocalReplies too big", MAIL, "552 5.3.4 message of 40000000 bytes exceeds the 35882577 bytes mx.example.com accepts (SIZE)",
+                BOUNCED_SOFT, Reason.MESGTOOBIG, "enh.X.3.4"));
+        l.add(c("rebound LocalReplies bad sender", MAIL, "553 5.1.7 sender address has invalid characters: \"a b@example.org\"",
+                BLOCKED_POLICY, Reason.REJECTED, "enh.X.1.7"));
         // ------------------------------------------------------------------ conflicts, phases, edge cases
         l.add(c("conflict 450 5.1.1", RCPT, "450 5.1.1 <x@example.com>: mailbox unavailable",
                 DEFERRED, Reason.USERUNKNOWN, "text.userunknown+conflict"));
