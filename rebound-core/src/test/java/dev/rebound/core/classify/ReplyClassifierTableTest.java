@@ -507,6 +507,41 @@ class ReplyClassifierTableTest {
                 BOUNCED_SOFT, Reason.MESGTOOBIG, "enh.X.3.4"));
         l.add(c("rebound LocalReplies bad sender", MAIL, "553 5.1.7 sender address has invalid characters: \"a b@example.org\"",
                 BLOCKED_POLICY, Reason.REJECTED, "enh.X.1.7"));
+        // terse replies that carry little more than the RFC 3463 code (the code's RFC description as text)
+        l.add(c("gmail 5.1.3", RCPT, "553 5.1.3 The recipient address <x@@example.com> is not a valid RFC-5321 address.",
+                BOUNCED_HARD, Reason.USERUNKNOWN, "enh.X.1.3"));
+        l.add(c("terse 5.1.1", RCPT, "550 5.1.1 <x@example.com>",
+                BOUNCED_HARD, Reason.USERUNKNOWN, "enh.X.1.1"));
+        l.add(c("terse 5.1.0", RCPT, "550 5.1.0 <x@example.com>",
+                BOUNCED_HARD, Reason.USERUNKNOWN, "enh.X.1.0"));
+        l.add(c("rfc3463 5.1.4", RCPT, "550 5.1.4 Destination mailbox address ambiguous",
+                BOUNCED_SOFT, Reason.FILTERED, "enh.X.1.4"));
+        l.add(c("terse 5.1.10", RCPT, "556 5.1.10 <x@example.com>",
+                BOUNCED_HARD, Reason.NOTACCEPT, "enh.X.1.10"));
+        l.add(c("terse 5.2.0", RCPT, "550 5.2.0 Requested action not taken",
+                BOUNCED_SOFT, Reason.FILTERED, "enh.X.2.0"));
+        l.add(c("terse 5.2.1", RCPT, "550 5.2.1 <x@example.com>",
+                BOUNCED_SOFT, Reason.SUSPEND, "enh.X.2.1"));
+        l.add(c("rfc3463 4.4.5", RCPT, "452 4.4.5 Mail system congestion",
+                DEFERRED, Reason.SYSTEMFULL, "enh.X.4.5"));
+        l.add(c("rfc3463 4.5.3", RCPT, "452 4.5.3 Recipient limit reached",
+                DEFERRED, Reason.TOOMANYCONN, "enh.X.5.3"));
+        l.add(c("rfc3463 5.6.1", END_OF_DATA, "554 5.6.1 Media not supported",
+                BOUNCED_SOFT, Reason.CONTENTERROR, "enh.X.6.x"));
+        l.add(c("terse 4.7.1", RCPT, "450 4.7.1 <x@example.com>: Rejected",
+                DEFERRED, Reason.BLOCKED, "enh.4.7.1"));
+        l.add(c("terse 5.7.1", RCPT, "550 5.7.1 Mail refused",
+                BLOCKED_POLICY, Reason.SECURITYERROR, "enh.X.7.x"));
+        l.add(c("rfc7372 5.7.20", END_OF_DATA, "550 5.7.20 No passing DKIM signature found",
+                BLOCKED_POLICY, Reason.AUTHFAILURE, "enh.X.7.20"));
+        l.add(c("rfc7372 5.7.23", END_OF_DATA, "550 5.7.23 SPF validation failed",
+                BLOCKED_POLICY, Reason.AUTHFAILURE, "enh.X.7.23"));
+        l.add(c("rfc7293 5.7.17", RCPT, "550 5.7.17 Mailbox owner has changed",
+                BOUNCED_HARD, Reason.HASMOVED, "enh.X.7.17"));
+        l.add(c("rfc3463 X.2.3 wording without code", DATA, "552 Message length exceeds limit set by recipient",
+                BOUNCED_SOFT, Reason.EXCEEDLIMIT, "text.exceedlimit"));
+        l.add(c("rfc5321 502", RCPT, "502 Command not implemented",
+                BOUNCED_SOFT, Reason.SYNTAXERROR, "code.50x"));
         // ------------------------------------------------------------------ conflicts, phases, edge cases
         l.add(c("conflict 450 5.1.1", RCPT, "450 5.1.1 <x@example.com>: mailbox unavailable",
                 DEFERRED, Reason.USERUNKNOWN, "text.userunknown+conflict"));
@@ -555,6 +590,44 @@ class ReplyClassifierTableTest {
         assertThat(ReplyClassifier.scanText("5.7.1 very low\n5.7.1 reputation\tof  the IP")).isEqualTo("5.7.1 very low reputation of the IP");
         String plain = "5.1.1 user unknown";
         assertThat(ReplyClassifier.scanText(plain)).isSameAs(plain);
+    }
+
+    @Test
+    void everyTextRuleAndMostStatusRulesAreExercisedByACase() {
+        java.util.Set<String> hit = new java.util.TreeSet<>();
+        cases().forEach(k -> hit.add(ReplyClassifier.standard()
+                .classify(SmtpReplyParser.parse(k.reply()), k.phase(), "").ruleId().replaceAll("[+@].*", "")));
+        List<String> unhit = ReplyClassifier.standard().rules().stream().map(ReplyRule::id)
+                .filter(id -> !hit.contains(id)).toList();
+        System.out.println("rules without a table case: " + unhit);
+        assertThat(unhit).noneMatch(id -> id.startsWith("text."));
+    }
+
+    @Test
+    void dsnInputsWithoutReplyCode() {
+        ReplyClassifier c = ReplyClassifier.standard();
+        // Postfix DSN: Status 4.4.1, Diagnostic-Code "X-Postfix; connect to ...: Connection timed out" (corpus lhost-postfix)
+        Classification gaveUp = c.classify(new ReplyInput(0, java.util.Optional.of(new dev.rebound.core.smtp.EnhancedStatus(4, 4, 1)),
+                "connect to example.org[192.0.2.1]:25: Connection timed out", NONE, ""));
+        assertThat(gaveUp.ruleId()).isEqualTo("dsn.transient-status");
+        assertThat(gaveUp.reason()).isEqualTo(Reason.EXPIRED);
+        assertThat(gaveUp.outcome()).isEqualTo(DEFERRED);
+        // Status 5.1.1 and no diagnostic text at all
+        Classification status = c.classify(new ReplyInput(0, java.util.Optional.of(new dev.rebound.core.smtp.EnhancedStatus(5, 1, 1)),
+                "", NONE, ""));
+        assertThat(status.ruleId()).isEqualTo("enh.X.1.1");
+        assertThat(status.outcome()).isEqualTo(BOUNCED_HARD);
+        // Neither code nor status, text without a known phrase
+        Classification none = c.classify(new ReplyInput(0, java.util.Optional.empty(), "it went wrong", NONE, ""));
+        assertThat(none.ruleId()).isEqualTo("code.none");
+        assertThat(none.outcome()).isEqualTo(BOUNCED_SOFT);
+        Classification empty = c.classify(new ReplyInput(0, java.util.Optional.empty(), "", NONE, ""));
+        assertThat(empty.reason()).isEqualTo(Reason.UNDEFINED);
+        // Status 2.0.0 only
+        Classification ok = c.classify(new ReplyInput(0, java.util.Optional.of(new dev.rebound.core.smtp.EnhancedStatus(2, 0, 0)),
+                "", NONE, ""));
+        assertThat(ok.ruleId()).isEqualTo("status.2xx");
+        assertThat(ok.outcome()).isEqualTo(DELIVERED);
     }
 
     @Test
