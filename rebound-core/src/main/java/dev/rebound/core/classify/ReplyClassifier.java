@@ -144,14 +144,12 @@ public final class ReplyClassifier {
             return new Classification(Outcome.DELIVERED, Reason.DELIVERED, conflict ? id + suffix : id, evidence(in, e, m));
         }
 
-        String scanned = scanText(in.text());
-        Facts f = new Facts(in, e, new long[scanner.words()]);
-        f.hits = scanner.scan(scanned, f.found);
+        Facts f = new Facts(in, e, scanner);
         int key = e != null && e.subject() <= 9 ? e.subject() * 1000 + e.detail() : -1;
 
         int decided = -1;
         if (key >= 0) decided = first(firmByStatus[key], f);
-        if (decided < 0 && f.hits > 0) decided = firstText(f);
+        if (decided < 0 && f.hits() > 0) decided = firstText(f);
         if (decided < 0) decided = first(contextRules, f);
         if (decided < 0 && key >= 0) decided = first(softByStatus[key], f);
         if (decided < 0) decided = first(codeRules, f);
@@ -174,7 +172,7 @@ public final class ReplyClassifier {
             if (outcome == Outcome.DELIVERED || outcome == Outcome.DEFERRED) outcome = Outcome.BOUNCED_SOFT;
         }
         return new Classification(outcome, reason, conflict ? id + suffix : id,
-                evidence(in, e, matched(rule, decided, f, scanned, in, e)));
+                evidence(in, e, matched(rule, decided, f, in, e)));
     }
 
     /**
@@ -195,8 +193,11 @@ public final class ReplyClassifier {
         if (plain) return text;
         StringBuilder sb = new StringBuilder(n);
         boolean first = true;
-        for (String line : text.split("\r?\n", -1)) {
-            String l = line;
+        for (int start = 0; start <= n; ) {
+            int lf = text.indexOf('\n', start);
+            int end = lf < 0 ? n : lf;
+            String l = text.substring(start, end);
+            start = end + 1;
             if (!first) {
                 var lead = dev.rebound.core.smtp.SmtpReplyParser.leadingEnhanced(l);
                 if (lead.isPresent()) l = l.substring(lead.get().toString().length());
@@ -219,7 +220,7 @@ public final class ReplyClassifier {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** Per-call facts the predicates look at. */
+    /** Per-call facts the predicates look at; the text is scanned on first use (firm status rules skip it). */
     private static final class Facts {
         final int code;
         final int cls; // enhanced class or 0
@@ -227,17 +228,40 @@ public final class ReplyClassifier {
         final int detail;
         final SmtpPhase phase;
         final boolean noText;
-        final long[] found;
-        int hits;
+        private final String text;
+        private final PhraseScanner scanner;
+        private String scanned;
+        private long[] found;
+        private int hits;
 
-        Facts(ReplyInput in, EnhancedStatus e, long[] found) {
+        Facts(ReplyInput in, EnhancedStatus e, PhraseScanner scanner) {
             this.code = in.code();
             this.cls = e == null ? 0 : e.statusClass();
             this.subject = e == null ? -1 : e.subject();
             this.detail = e == null ? -1 : e.detail();
             this.phase = in.phase();
             this.noText = in.text().isBlank();
-            this.found = found;
+            this.text = in.text();
+            this.scanner = scanner;
+        }
+
+        long[] found() {
+            if (found == null) {
+                scanned = scanText(text);
+                found = new long[scanner.words()];
+                hits = scanner.scan(scanned, found);
+            }
+            return found;
+        }
+
+        int hits() {
+            found();
+            return hits;
+        }
+
+        String scanned() {
+            found();
+            return scanned;
         }
     }
 
@@ -256,7 +280,7 @@ public final class ReplyClassifier {
     }
 
     private int firstText(Facts f) {
-        long[] found = f.found;
+        long[] found = f.found();
         for (int i : textRules) {
             Compiled c = compiled[i];
             int[] w = c.anchorWords;
@@ -270,11 +294,13 @@ public final class ReplyClassifier {
         return -1;
     }
 
-    private String matched(ReplyRule rule, int index, Facts f, String scanned, ReplyInput in, EnhancedStatus e) {
+    private String matched(ReplyRule rule, int index, Facts f, ReplyInput in, EnhancedStatus e) {
         switch (rule.tier()) {
             case TEXT -> {
+                String scanned = f.scanned();
+                long[] found = f.found();
                 for (int id : compiled[index].anchorIds) {
-                    if ((f.found[id >>> 6] & (1L << id)) != 0) {
+                    if ((found[id >>> 6] & (1L << id)) != 0) {
                         String phrase = scanner.phrase(id);
                         int at = PhraseScanner.indexOfIgnoreCase(scanned, phrase);
                         if (at >= 0) return scanned.substring(at, at + phrase.length());
@@ -329,7 +355,8 @@ public final class ReplyClassifier {
             case Match.Text t -> {
                 int[] ids = t.anyOf().stream().mapToInt(phraseIds::get).toArray();
                 yield f -> {
-                    for (int id : ids) if ((f.found[id >>> 6] & (1L << id)) != 0) return true;
+                    long[] found = f.found();
+                    for (int id : ids) if ((found[id >>> 6] & (1L << id)) != 0) return true;
                     return false;
                 };
             }
