@@ -5,7 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.sqlite.SQLiteConnection;
 import org.sqlite.jdbc4.JDBC4PreparedStatement;
@@ -20,6 +20,9 @@ import org.sqlite.jdbc4.JDBC4PreparedStatement;
  * queue), so a plain map suffices; closing the connection closes the statements.
  */
 final class StatementCache {
+    /** More than the store's distinct statements, few enough that variable SQL cannot grow it without bound. */
+    static final int MAX_STATEMENTS = 128;
+
     private StatementCache() {}
 
     /** A prepared statement whose close() keeps it compiled for the next use. */
@@ -41,7 +44,20 @@ final class StatementCache {
 
     static Connection wrap(Connection connection) throws SQLException {
         SQLiteConnection sqlite = connection.unwrap(SQLiteConnection.class);
-        Map<String, Reused> cache = new HashMap<>();
+        // Least recently used first; statements built from variable SQL text must not pile up, so at most
+        // MAX_STATEMENTS stay compiled and the one pushed out is closed.
+        Map<String, Reused> cache = new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Reused> eldest) {
+                if (size() <= MAX_STATEMENTS) return false;
+                try {
+                    eldest.getValue().release();
+                } catch (SQLException e) {
+                    // closing a statement we no longer keep: nothing to do about a failure here
+                }
+                return true;
+            }
+        };
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getName().equals("prepareStatement") && args != null && args.length == 1 && args[0] instanceof String sql) {
                 Reused ps = cache.get(sql);
