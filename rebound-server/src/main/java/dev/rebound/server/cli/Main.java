@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Bounce-aware transactional email delivery.",
         subcommands = {
                 ServeCommand.class,
+                HashPasswordCommand.class,
                 // ClassifyCommand.class, BounceCommand.class: written on other branches, registered here at merge.
                 CommandLine.HelpCommand.class,
         })
