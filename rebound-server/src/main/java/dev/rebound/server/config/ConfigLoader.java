@@ -220,7 +220,16 @@ public final class ConfigLoader {
                 maxC = intIn(t, "throttle.max-concurrency", 1, 1000);
         if (!(minC <= initC && initC <= maxC))
             throw ConfigException.bad("throttle.initial-concurrency", initC, "it must lie between throttle.min-concurrency (" + minC + ") and throttle.max-concurrency (" + maxC + ")");
-        var throttle = new ReboundConfig.Throttle(initC, minC, maxC);
+        String mps = string(t, "throttle.messages-per-second").trim();
+        double rate;
+        try {
+            rate = Double.parseDouble(mps);
+        } catch (NumberFormatException e) {
+            rate = -1;
+        }
+        if (!(rate >= 0 && rate <= 1_000_000) || mps.isEmpty())
+            throw ConfigException.bad("throttle.messages-per-second", mps, "expected a number of messages per second per domain from 0 (no limit) to 1000000, e.g. 10 or 0.5");
+        var throttle = new ReboundConfig.Throttle(initC, minC, maxC, rate, intIn(t, "throttle.burst", 1, 1_000_000));
         var scheduler = new ReboundConfig.Scheduler(duration(t, "scheduler.poll-interval"), duration(t, "scheduler.lease"),
                 intIn(t, "scheduler.batch-size", 1, 100_000));
         List<String> keys = stringList(t, "api.keys");

@@ -41,8 +41,12 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
     public record Delivery(Optional<HostPort> relay, Map<String, HostPort> routes, String heloName,
                            int mxPort, String tls) {}
 
-    /** Per-domain concurrency bounds of the core throttle controller (AIMD between min and max). */
-    public record Throttle(int initialConcurrency, int minConcurrency, int maxConcurrency) {}
+    /**
+     * Per-domain concurrency bounds of the core throttle controller (AIMD between min and max), and the per-domain
+     * token bucket: {@code messagesPerSecond} 0 means no rate limit.
+     */
+    public record Throttle(int initialConcurrency, int minConcurrency, int maxConcurrency, double messagesPerSecond,
+                           int burst) {}
 
     /** @param schedule delay before attempt n+1, counted from the previous attempt (first entry: first attempt) */
     public record Retry(List<Duration> schedule, int maxAttempts, Duration maxAge) {}
