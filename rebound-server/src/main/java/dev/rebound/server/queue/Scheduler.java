@@ -14,6 +14,7 @@ import dev.rebound.core.policy.ThrottleConfig;
 import dev.rebound.core.policy.TokenBucket;
 import dev.rebound.core.policy.RetryAt;
 import dev.rebound.core.policy.RetryDecision;
+import dev.rebound.core.policy.Review;
 import dev.rebound.core.policy.Suppress;
 import dev.rebound.server.store.Claim;
 import dev.rebound.server.store.FinalOutcome;
@@ -23,6 +24,7 @@ import dev.rebound.server.store.QueueStats;
 import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.Suppression;
+import dev.rebound.server.store.SuppressionState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -263,9 +265,15 @@ public final class Scheduler implements AutoCloseable {
                     List<FinalOutcome> finals = new ArrayList<>(store.finalOutcomes(claim.address(), m.stream()));
                     finals.add(new FinalOutcome(at, m.id(), state, decisionReason, g.ruleId(), r.reply().code(),
                             r.reply().enhanced().map(Object::toString).orElse(""), r.reply().text(), r.phase().name(), claim.domain()));
-                    if (retry.suppression(finals, claim.domain(), now) instanceof Suppress s)
-                        suppression = Optional.of(new Suppression(claim.address(), m.stream(), s.reason().id(), s.ruleId(), now,
-                                Optional.of(s.expiresAt()), ""));
+                    // The breaker's counts: final outcomes of the domain committed in the window before this one.
+                    var health = RetryScheduling.health(store.domainOutcomes(claim.domain(), now.minus(RetryScheduling.BREAKER_WINDOW)));
+                    switch (retry.suppression(finals, health, now)) {
+                        case Suppress s -> suppression = Optional.of(new Suppression(claim.address(), m.stream(), s.reason().id(),
+                                s.ruleId(), now, Optional.of(s.expiresAt()), ""));
+                        case Review rv -> suppression = Optional.of(new Suppression(claim.address(), m.stream(), rv.reason().id(),
+                                rv.ruleId(), now, Optional.empty(), "", SuppressionState.REVIEW));
+                        default -> { }
+                    }
                 }
             }
         }
