@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ServeCommand.class,
                 HashPasswordCommand.class,
-                // ClassifyCommand.class, BounceCommand.class: written on other branches, registered here at merge.
+                ClassifyCommand.class,
+                // BounceCommand.class: registered when the dsn branch lands.
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
