@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ServeCommand.class,
                 HashPasswordCommand.class,
+                QueueCommand.class,
                 ClassifyCommand.class,
                 // BounceCommand.class: registered when the dsn branch lands.
                 CommandLine.HelpCommand.class,
