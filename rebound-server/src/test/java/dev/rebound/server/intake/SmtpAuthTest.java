@@ -169,4 +169,17 @@ class SmtpAuthTest {
             }
         }
     }
+
+    @Test
+    void unusableKeyFile_failsAtStart_sayingHowToFixIt() throws Exception {
+        Map<String, String> env = new HashMap<>(tlsEnv(dir));
+        Path rsa = dir.resolve("traditional.pem");
+        Files.writeString(rsa, "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n");
+        env.put("REBOUND_SMTP_TLS_KEY", rsa.toString());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ServiceHarness(dir, clock, new ScriptedAgent(clock), false, env))
+                .hasMessageContaining("smtp.tls.key").hasMessageContaining(rsa.toString()).hasMessageContaining("openssl pkcs8");
+        env.put("REBOUND_SMTP_TLS_CERT", dir.resolve("missing.pem").toString());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ServiceHarness(dir, clock, new ScriptedAgent(clock), false, env))
+                .hasMessageContaining("smtp.tls.cert").hasMessageContaining("cannot read");
+    }
 }
