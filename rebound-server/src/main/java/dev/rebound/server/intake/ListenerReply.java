@@ -12,6 +12,7 @@ public enum ListenerReply {
     RELAY_DENIED_AUTH(554, "5.7.1", "relay access denied: your address %s is not in smtp.relay-networks and the session is not authenticated; use STARTTLS then AUTH"),
     AUTH_CHALLENGE(334, "", "%s"),
     AUTH_FAILED(535, "5.7.8", "authentication credentials invalid"),
+    AUTH_TOO_MANY_FAILURES(421, "4.7.0", "%s failed authentication attempts; closing connection"),
     AUTH_NEEDS_TLS(538, "5.7.11", "encryption required for requested authentication mechanism: issue STARTTLS first"),
     AUTH_MECHANISM(504, "5.5.4", "authentication mechanism %s not supported; use PLAIN or LOGIN"),
     AUTH_SYNTAX(501, "5.5.2", "cannot decode the authentication response: %s"),

@@ -26,6 +26,8 @@ import org.subethamail.smtp.server.SessionHandler;
  *       (RFC 4954 §6) in the handler is the second line of defence.</li>
  *   <li>A wrong user or password gets {@code 535 5.7.8}; an unknown user costs the same PBKDF2 work as a known
  *       one, so the reply time does not tell which user names exist.</li>
+ *   <li>After {@value #MAX_FAILURES} failed AUTH commands in one session the reply is {@code 421 4.7.0} and the
+ *       connection is closed (password guessing costs a reconnect and a PBKDF2 run per try).</li>
  *   <li>Responses are capped at 1,024 base64 characters (RFC 4954 allows 12,288; a user name and password
  *       need far less).</li>
  * </ul>
@@ -33,6 +35,7 @@ import org.subethamail.smtp.server.SessionHandler;
  */
 final class SmtpAuth implements AuthenticationHandlerFactory, SessionHandler {
     private static final int MAX_RESPONSE = 1024;
+    static final int MAX_FAILURES = 3;
     private static final String USERNAME = Base64.getEncoder().encodeToString("Username:".getBytes(StandardCharsets.US_ASCII));
     private static final String PASSWORD = Base64.getEncoder().encodeToString("Password:".getBytes(StandardCharsets.US_ASCII));
 
@@ -48,16 +51,20 @@ final class SmtpAuth implements AuthenticationHandlerFactory, SessionHandler {
 
     /** The session served by the current thread (SubEthaSMTP runs each session on one thread). */
     private static final ThreadLocal<Session> CURRENT = new ThreadLocal<>();
+    /** Failed AUTH commands of the current thread's session. */
+    private static final ThreadLocal<int[]> FAILURES = ThreadLocal.withInitial(() -> new int[1]);
 
     @Override
     public SessionAcceptance accept(Session session) {
         CURRENT.set(session);
+        FAILURES.get()[0] = 0;
         return SessionAcceptance.success();
     }
 
     @Override
     public void onSessionEnd(Session session) {
         CURRENT.remove();
+        FAILURES.remove();
     }
 
     @Override
@@ -95,7 +102,7 @@ final class SmtpAuth implements AuthenticationHandlerFactory, SessionHandler {
                 switch (mechanism) {
                     case "PLAIN" -> {
                         if (initial == null || initial.equals("=")) return challenge("");
-                        return plain(initial);
+                        return plain(initial, context);
                     }
                     case "LOGIN" -> {
                         if (initial == null) return challenge(USERNAME);
@@ -106,27 +113,27 @@ final class SmtpAuth implements AuthenticationHandlerFactory, SessionHandler {
                 }
             }
             String response = clientInput.trim();
-            if (mechanism.equals("PLAIN")) return plain(response);
+            if (mechanism.equals("PLAIN")) return plain(response, context);
             if (user == null) {
                 user = decode(response);
                 return challenge(PASSWORD);
             }
-            return login(user, decode(response));
+            return login(user, decode(response), context);
         }
 
-        private Optional<String> plain(String b64) throws RejectException {
+        private Optional<String> plain(String b64, MessageContext context) throws RejectException {
             // RFC 4616: [authzid] NUL authcid NUL passwd
             String s = decode(b64);
             int a = s.indexOf('\0'), b = a < 0 ? -1 : s.indexOf('\0', a + 1);
             if (a < 0 || b < 0) throw reject(ListenerReply.AUTH_SYNTAX, "PLAIN needs authzid NUL user NUL password");
             String authzid = s.substring(0, a);
             String authcid = s.substring(a + 1, b);
-            if (!authzid.isEmpty() && !authzid.equals(authcid)) throw reject(ListenerReply.AUTH_FAILED);
-            return login(authcid, s.substring(b + 1));
+            if (!authzid.isEmpty() && !authzid.equals(authcid)) throw failed(context);
+            return login(authcid, s.substring(b + 1), context);
         }
 
-        private Optional<String> login(String u, String password) throws RejectException {
-            if (!check(u, password)) throw reject(ListenerReply.AUTH_FAILED);
+        private Optional<String> login(String u, String password, MessageContext context) throws RejectException {
+            if (!check(u, password)) throw failed(context);
             identity = u;
             return Optional.empty();
         }
@@ -135,6 +142,22 @@ final class SmtpAuth implements AuthenticationHandlerFactory, SessionHandler {
         public Object getIdentity() {
             return identity;
         }
+    }
+
+    /** 535, or 421 and close once the session has failed {@link #MAX_FAILURES} times. */
+    private static RejectException failed(MessageContext context) {
+        int n = ++FAILURES.get()[0];
+        if (n >= MAX_FAILURES && context instanceof Session s) {
+            // SubEthaSMTP's quit() closes at once, so the 421 is written here first.
+            try {
+                s.sendResponse(ListenerReply.AUTH_TOO_MANY_FAILURES.line(n));
+            } catch (java.io.IOException ignored) {
+                // the client is gone already
+            }
+            s.quit();
+            return reject(ListenerReply.AUTH_TOO_MANY_FAILURES, n);
+        }
+        return reject(ListenerReply.AUTH_FAILED);
     }
 
     private static Optional<String> challenge(String b64) {

@@ -143,15 +143,33 @@ class SmtpAuthTest {
             assertThat(w.send("AUTH PLAIN " + plain("app", "wrong") + "\r\n"))
                     .isEqualTo(ListenerReply.AUTH_FAILED.line()).startsWith("535 5.7.8");
             assertThat(w.send("AUTH PLAIN " + plain("nobody", "s3cret pass") + "\r\n")).startsWith("535 5.7.8");
-            // PLAIN split over two lines, and an authorization identity that is someone else: refused too.
-            assertThat(w.send("AUTH PLAIN\r\n")).startsWith("334");
-            assertThat(w.send(Base64.getEncoder().encodeToString("root\0app\0s3cret pass".getBytes(StandardCharsets.UTF_8)) + "\r\n")).startsWith("535 5.7.8");
+            // Malformed commands are refused without counting as failed logins.
             assertThat(w.send("AUTH PLAIN !!!notbase64\r\n")).startsWith("501 5.5.2");
             assertThat(w.send("AUTH CRAM-MD5\r\n")).startsWith("504");
+        }
+        try (SmtpWire plain = new SmtpWire(h.service.smtpPort()); SmtpWire w = tlsSession(plain)) {
+            // PLAIN split over two lines, and an authorization identity that is someone else: refused.
+            assertThat(w.send("AUTH PLAIN\r\n")).startsWith("334");
+            assertThat(w.send(Base64.getEncoder().encodeToString("root\0app\0s3cret pass".getBytes(StandardCharsets.UTF_8)) + "\r\n")).startsWith("535 5.7.8");
             assertThat(w.send("MAIL FROM:<app@example.org>\r\n")).startsWith("250");
             assertThat(w.send("RCPT TO:<bob@example.com>\r\n")).startsWith("554 5.7.1");
         }
         assertThat(h.service.store().queueStats().depth()).isZero();
+    }
+
+    @Test
+    void thirdFailureInASession_421AndClose() throws Exception {
+        start();
+        try (SmtpWire plain = new SmtpWire(h.service.smtpPort()); SmtpWire w = tlsSession(plain)) {
+            assertThat(w.send("AUTH PLAIN " + plain("app", "a") + "\r\n")).startsWith("535 5.7.8");
+            assertThat(w.send("AUTH PLAIN " + plain("app", "b") + "\r\n")).startsWith("535 5.7.8");
+            assertThat(w.send("AUTH PLAIN " + plain("app", "c") + "\r\n")).isEqualTo(ListenerReply.AUTH_TOO_MANY_FAILURES.line(3));
+            assertThat(w.in.readLine()).as("connection closed").isNull();
+        }
+        // A new session starts from zero.
+        try (SmtpWire plain = new SmtpWire(h.service.smtpPort()); SmtpWire w = tlsSession(plain)) {
+            assertThat(w.send("AUTH PLAIN " + plain("app", "s3cret pass") + "\r\n")).startsWith("235");
+        }
     }
 
     @Test
