@@ -9,6 +9,7 @@ import dev.rebound.server.store.MessageView;
 import dev.rebound.server.store.NewMessage;
 import dev.rebound.server.store.QueueBreakdown;
 import dev.rebound.server.store.QueueStats;
+import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.Store;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -308,6 +309,18 @@ public final class HttpApi implements AutoCloseable {
                 for (PlannedAttempt pa : p.attempts())
                     plan.addObject().put("attempt", pa.number()).put("at", pa.at().toString()).put("rule", pa.ruleId()).put("why", pa.why());
                 rn.put("gives_up_at", p.givesUpAt().toString());
+            }
+            // The suppression list entry this recipient's attempts led to (a suppression or a review), if any.
+            rn.putNull("suppression");
+            if (r.state().isFinal() && r.state() != RecipientState.DELIVERED && !r.attempts().isEmpty()) {
+                Set<String> attemptIds = new java.util.HashSet<>();
+                r.attempts().forEach(a -> attemptIds.add(a.id()));
+                store.suppressions(Optional.of(v.stream()), Optional.of(r.address()), Optional.empty(), 1).stream()
+                        .filter(sup -> attemptIds.contains(sup.evidenceRef())).findFirst().ifPresent(sup -> {
+                            ObjectNode sn = rn.putObject("suppression").put("state", sup.state().name()).put("reason", sup.reason())
+                                    .put("rule", sup.ruleId()).put("evidence_ref", sup.evidenceRef());
+                            putInstant(sn, "expires_at", sup.expiresAt());
+                        });
             }
             ArrayNode as = rn.putArray("attempts");
             for (MessageView.AttemptView a : r.attempts()) {

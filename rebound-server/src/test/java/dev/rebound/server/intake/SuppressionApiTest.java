@@ -88,6 +88,11 @@ class SuppressionApiTest {
         assertThat(review.get("reason").asString()).isEqualTo("userunknown");
         assertThat(review.get("evidence_ref").asString()).isNotEmpty();
         assertThat(review.get("expires_at").isNull()).isTrue();
+        // ...and the message's own view shows it on the recipient.
+        JsonNode onMessage = get("/v1/messages/" + id).get("recipients").get(0).get("suppression");
+        assertThat(onMessage.get("state").asString()).isEqualTo("REVIEW");
+        assertThat(onMessage.get("rule").asString()).isEqualTo("suppress.breaker.hard");
+        assertThat(onMessage.get("evidence_ref").asString()).isEqualTo(review.get("evidence_ref").asString());
         // A review does not block: the next message to the address is queued.
         String again = post(List.of("new@bad.test"));
         assertThat(h.service.store().message(again).orElseThrow().recipients().getFirst().state()).isEqualTo(RecipientState.QUEUED);
