@@ -92,11 +92,14 @@ public final class SmtpListener implements AutoCloseable {
 
     private final class Session implements MessageHandler {
         private final MessageContext context;
+        private final boolean relay;
         private String mailFrom = "";
         private final List<String> recipients = new ArrayList<>();
 
         Session(MessageContext context) {
             this.context = context;
+            // Created at MAIL, after any AUTH: an authenticated session relays from any address.
+            this.relay = context.getAuthenticationHandler().isPresent() || relayAllowed(context.getRemoteAddress());
         }
 
         @Override
@@ -108,10 +111,7 @@ public final class SmtpListener implements AutoCloseable {
 
         @Override
         public void recipient(String recipient) throws RejectException {
-            // An authenticated session relays from any address; otherwise only clients on smtp.relay-networks.
-            boolean relay = context.getAuthenticationHandler().isPresent() || relayAllowed(context.getRemoteAddress());
-            if (!relay) throw reject(config.authUsers().isEmpty() ? ListenerReply.RELAY_DENIED : ListenerReply.RELAY_DENIED_AUTH,
-                    hostOf(context.getRemoteAddress()));
+            if (!relay) throw reject(config.authUsers().isEmpty() ? ListenerReply.RELAY_DENIED : ListenerReply.RELAY_DENIED_AUTH, hostOf(context.getRemoteAddress()));
             String r = recipient == null ? "" : recipient.strip();
             if (Addresses.addrSpec(r).isEmpty()) throw reject(ListenerReply.BAD_RECIPIENT, r);
             if (recipients.size() >= config.maxRecipients()) throw reject(ListenerReply.TOO_MANY_RECIPIENTS, config.maxRecipients());

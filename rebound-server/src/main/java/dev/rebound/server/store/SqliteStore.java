@@ -290,7 +290,7 @@ public final class SqliteStore implements Store {
      * Adds or replaces the entry and writes its audit row (actor {@code policy}, note = the rule). A REVIEW does
      * not replace an active SUPPRESSED entry: the stronger decision stands.
      */
-    private static void upsertSuppression(Connection c, Suppression s) throws SQLException {
+    static void upsertSuppression(Connection c, Suppression s) throws SQLException {
         String address = s.address().toLowerCase(Locale.ROOT);
         long now = s.createdAt().toEpochMilli();
         String action = "created";

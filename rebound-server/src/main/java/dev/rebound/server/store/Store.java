@@ -38,9 +38,6 @@ public interface Store extends AutoCloseable {
 
     QueueStats queueStats();
 
-    /** Recipients per state and the acceptance time of the oldest message still waiting (full scans: operator use). */
-    QueueBreakdown queueBreakdown();
-
     /** The earliest next_attempt_at of a recipient that is not leased, if any. */
     Optional<Instant> nextDueAt();
 
@@ -69,6 +66,9 @@ public interface Store extends AutoCloseable {
     DomainOutcomes domainOutcomes(String domain, Instant since);
 
     WriteStats writeStats();
+
+    /** Recipients per state and the acceptance time of the oldest message still waiting (full scans: operator use). */
+    QueueBreakdown queueBreakdown();
 
     /** Where the data lives, for the start-up banner. */
     String location();
