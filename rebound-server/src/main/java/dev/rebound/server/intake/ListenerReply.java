@@ -10,6 +10,7 @@ public enum ListenerReply {
     ACCEPTED(250, "2.0.0", "queued as %s"),
     RELAY_DENIED(554, "5.7.1", "relay access denied: your address %s is not in smtp.relay-networks"),
     RELAY_DENIED_AUTH(554, "5.7.1", "relay access denied: your address %s is not in smtp.relay-networks and the session is not authenticated; use STARTTLS then AUTH"),
+    EHLO_SYNTAX(501, "5.5.4", "syntax: EHLO hostname"),
     AUTH_CHALLENGE(334, "", "%s"),
     AUTH_FAILED(535, "5.7.8", "authentication credentials invalid"),
     AUTH_TOO_MANY_FAILURES(421, "4.7.0", "%s failed authentication attempts; closing connection"),

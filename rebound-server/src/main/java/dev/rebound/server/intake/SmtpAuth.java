@@ -18,15 +18,12 @@ import org.subethamail.smtp.server.SessionHandler;
  * SMTP AUTH (RFC 4954) for the listener: SASL PLAIN (RFC 4616) and LOGIN, checked against {@code smtp.auth.users}.
  *
  * <ul>
- *   <li>Only on a TLS session, so no password crosses the wire in clear. SubEthaSMTP 7.2 would advertise AUTH
- *       before STARTTLS unless {@code requireTLS} (which would force TLS on relay-network clients too), so this
- *       class is also the server's {@link SessionHandler}: it remembers each session on its own (virtual) thread
- *       and {@link #getAuthenticationMechanisms()} lists nothing until that session's TLS is up. EHLO then does not
- *       show AUTH, and an AUTH command gets SubEthaSMTP's {@code 504} (no mechanism offered); {@code 538 5.7.11}
- *       (RFC 4954 §6) in the handler is the second line of defence.</li>
+ *   <li>Only on a TLS session, so no password crosses the wire in clear: {@link ListenerEhlo} advertises AUTH
+ *       only after STARTTLS, and an AUTH command before it gets {@code 538 5.7.11} (RFC 4954 §6).</li>
  *   <li>A wrong user or password gets {@code 535 5.7.8}; an unknown user costs the same PBKDF2 work as a known
  *       one, so the reply time does not tell which user names exist.</li>
- *   <li>After {@value #MAX_FAILURES} failed AUTH commands in one session the reply is {@code 421 4.7.0} and the
+ *   <li>This class is also the server's {@link SessionHandler}, to count failed logins per session (each session
+ *       runs on its own thread). After {@value #MAX_FAILURES} failed AUTH commands in one session the reply is {@code 421 4.7.0} and the
  *       connection is closed (password guessing costs a reconnect and a PBKDF2 run per try).</li>
  *   <li>Responses are capped at 1,024 base64 characters (RFC 4954 allows 12,288; a user name and password
  *       need far less).</li>
@@ -49,28 +46,23 @@ final class SmtpAuth implements AuthenticationHandlerFactory, SessionHandler {
         this.decoy = new PasswordHash(any.iterations(), new byte[16], new byte[32]);
     }
 
-    /** The session served by the current thread (SubEthaSMTP runs each session on one thread). */
-    private static final ThreadLocal<Session> CURRENT = new ThreadLocal<>();
-    /** Failed AUTH commands of the current thread's session. */
+    /** Failed AUTH commands of the current thread's session (SubEthaSMTP runs each session on one thread). */
     private static final ThreadLocal<int[]> FAILURES = ThreadLocal.withInitial(() -> new int[1]);
 
     @Override
     public SessionAcceptance accept(Session session) {
-        CURRENT.set(session);
         FAILURES.get()[0] = 0;
         return SessionAcceptance.success();
     }
 
     @Override
     public void onSessionEnd(Session session) {
-        CURRENT.remove();
         FAILURES.remove();
     }
 
     @Override
     public List<String> getAuthenticationMechanisms() {
-        Session s = CURRENT.get();
-        return s != null && s.isTLSStarted() ? List.of("PLAIN", "LOGIN") : List.of();
+        return List.of("PLAIN", "LOGIN");
     }
 
     @Override

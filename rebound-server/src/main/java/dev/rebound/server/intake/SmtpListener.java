@@ -59,12 +59,14 @@ public final class SmtpListener implements AutoCloseable {
                     .maxRecipients(-1)
                     .messageHandlerFactory(Session::new);
             if (config.tls().isPresent()) b.enableTLS(true).startTlsSocketFactory(ListenerTls.context(config.tls().get()));
-            // SmtpAuth hides AUTH in EHLO until TLS is up (it tracks each session) and refuses it before.
+            // SmtpAuth refuses AUTH before TLS and counts failed attempts per session (it is the session handler too).
             if (!config.authUsers().isEmpty()) {
                 SmtpAuth auth = new SmtpAuth(config.authUsers());
                 b.authenticationHandlerFactory(auth).sessionHandler(auth);
             }
             this.server = b.build();
+            // STARTTLS only before TLS, AUTH only after: see ListenerEhlo.
+            if (config.tls().isPresent()) server.getCommandHandler().addCommand(new ListenerEhlo());
         } catch (IOException e) {
             throw new IllegalStateException("smtp.listen " + config.listen() + ": cannot resolve the bind address: " + e.getMessage(), e);
         }

@@ -88,20 +88,21 @@ class SmtpAuthTest {
         assertThat(ehlo(plain)).anyMatch(l -> l.contains("STARTTLS"));
         assertThat(plain.send("STARTTLS\r\n")).startsWith("220");
         SmtpWire tls = plain.startTls();
-        assertThat(ehlo(tls)).anyMatch(l -> l.matches("250[- ]AUTH PLAIN LOGIN"));
+        // RFC 3207 §4.2: no STARTTLS after the handshake; RFC 4954: AUTH now.
+        assertThat(ehlo(tls)).anyMatch(l -> l.matches("250[- ]AUTH PLAIN LOGIN")).noneMatch(l -> l.contains("STARTTLS"));
         return tls;
     }
 
     @Test
-    void beforeStartTls_authIsNotAdvertised_andRefused() throws Exception {
+    void beforeStartTls_authIsNotAdvertised_andRefusedWith538() throws Exception {
         start();
         try (SmtpWire w = new SmtpWire(h.service.smtpPort())) {
             assertThat(w.reply()).startsWith("220");
             List<String> caps = ehlo(w);
             assertThat(caps).anyMatch(l -> l.contains("STARTTLS")).noneMatch(l -> l.contains("AUTH"));
-            // Nothing offered before TLS, so SubEthaSMTP answers that no such mechanism is supported.
-            assertThat(w.send("AUTH PLAIN " + plain("app", "s3cret pass") + "\r\n")).startsWith("504");
-            assertThat(w.send("AUTH LOGIN\r\n")).startsWith("504");
+            assertThat(w.send("AUTH PLAIN " + plain("app", "s3cret pass") + "\r\n"))
+                    .isEqualTo(ListenerReply.AUTH_NEEDS_TLS.line()).startsWith("538 5.7.11");
+            assertThat(w.send("AUTH LOGIN\r\n")).startsWith("538 5.7.11");
             // Not authenticated, and 127.0.0.1 is outside 10.0.0.0/8: no relay.
             assertThat(w.send("MAIL FROM:<app@example.org>\r\n")).startsWith("250");
             assertThat(w.send("RCPT TO:<bob@example.com>\r\n")).isEqualTo(ListenerReply.RELAY_DENIED_AUTH.line("127.0.0.1"));
