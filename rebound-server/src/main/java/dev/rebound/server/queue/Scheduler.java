@@ -11,8 +11,10 @@ import dev.rebound.server.delivery.RecipientResult;
 import dev.rebound.server.store.AttemptRecord;
 import dev.rebound.core.policy.GiveUp;
 import dev.rebound.core.policy.ThrottleConfig;
+import dev.rebound.core.policy.TokenBucket;
 import dev.rebound.core.policy.RetryAt;
 import dev.rebound.core.policy.RetryDecision;
+import dev.rebound.core.policy.Review;
 import dev.rebound.core.policy.Suppress;
 import dev.rebound.server.store.Claim;
 import dev.rebound.server.store.FinalOutcome;
@@ -22,6 +24,7 @@ import dev.rebound.server.store.QueueStats;
 import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.Suppression;
+import dev.rebound.server.store.SuppressionState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * The delivery loop. Each round leases the recipients due now (lease = owner node id + expiry, so a crashed
  * node's work comes back after the lease), groups them by (message, domain) so that one SMTP transaction
  * carries every recipient of a domain, and runs each group on a virtual thread once the domain's throttle
- * (the core {@code ThrottleController}, AIMD on the attempts' classifications) has a free slot.
+ * (the core {@code ThrottleController}, AIMD on the attempts' classifications) has a free slot; a group to a dead
+ * domain, or over the domain's connection delay or message rate, is postponed without spending an attempt.
  * Each recipient's reply is classified by the core {@link ReplyClassifier}, {@link RetryScheduling} decides
  * the next step, and the attempts, recipient updates, events and suppressions of the group are written in one
  * store transaction, which also frees the leases.
@@ -70,8 +74,16 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean running;
     private volatile Thread loop;
 
+    /** Without a per-domain message-rate limit. */
     public Scheduler(Store store, DeliveryAgent agent, ReplyClassifier classifier, RetryScheduling retry, Clock clock,
                      ReboundConfig.Scheduler config, ThrottleConfig throttleConfig, String owner, MeterRegistry metrics) {
+        this(store, agent, classifier, retry, clock, config, throttleConfig, Optional.empty(), owner, metrics);
+    }
+
+    /** @param messageRate messages per second per recipient domain, when limited ({@code throttle.messages-per-second}) */
+    public Scheduler(Store store, DeliveryAgent agent, ReplyClassifier classifier, RetryScheduling retry, Clock clock,
+                     ReboundConfig.Scheduler config, ThrottleConfig throttleConfig, Optional<TokenBucket> messageRate,
+                     String owner, MeterRegistry metrics) {
         this.metrics = metrics;
         this.store = store;
         this.agent = agent;
@@ -79,7 +91,7 @@ public final class Scheduler implements AutoCloseable {
         this.retry = retry;
         this.clock = clock;
         this.config = config;
-        this.throttle = new DomainThrottle(throttleConfig, clock);
+        this.throttle = new DomainThrottle(throttleConfig, messageRate, clock);
         this.owner = owner;
     }
 
@@ -166,6 +178,12 @@ public final class Scheduler implements AutoCloseable {
                     }
                     throttle.acquire(domain);
                     try {
+                        Optional<Instant> later = throttle.pace(domain);
+                        if (later.isPresent()) {
+                            // Over the domain's connection delay or message rate: due later, the attempt is not spent.
+                            store.postpone(group.stream().map(Claim::recipientId).toList(), later.get());
+                            return;
+                        }
                         deliver(group);
                     } finally {
                         throttle.release(domain);
@@ -242,9 +260,15 @@ public final class Scheduler implements AutoCloseable {
                     List<FinalOutcome> finals = new ArrayList<>(store.finalOutcomes(claim.address(), m.stream()));
                     finals.add(new FinalOutcome(at, m.id(), state, decisionReason, g.ruleId(), r.reply().code(),
                             r.reply().enhanced().map(Object::toString).orElse(""), r.reply().text(), r.phase().name(), claim.domain()));
-                    if (retry.suppression(finals, claim.domain(), now) instanceof Suppress s)
-                        suppression = Optional.of(new Suppression(claim.address(), m.stream(), s.reason().id(), s.ruleId(), now,
-                                Optional.of(s.expiresAt()), ""));
+                    // The breaker's counts: final outcomes of the domain committed in the window before this one.
+                    var health = RetryScheduling.health(store.domainOutcomes(claim.domain(), now.minus(RetryScheduling.BREAKER_WINDOW)));
+                    switch (retry.suppression(finals, health, now)) {
+                        case Suppress s -> suppression = Optional.of(new Suppression(claim.address(), m.stream(), s.reason().id(),
+                                s.ruleId(), now, Optional.of(s.expiresAt()), ""));
+                        case Review rv -> suppression = Optional.of(new Suppression(claim.address(), m.stream(), rv.reason().id(),
+                                rv.ruleId(), now, Optional.empty(), "", SuppressionState.REVIEW));
+                        default -> { }
+                    }
                 }
             }
         }

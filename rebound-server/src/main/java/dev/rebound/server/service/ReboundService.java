@@ -2,6 +2,7 @@ package dev.rebound.server.service;
 
 import dev.rebound.core.classify.ReplyClassifier;
 import dev.rebound.core.policy.ThrottleConfig;
+import dev.rebound.core.policy.TokenBucket;
 import dev.rebound.server.config.ReboundConfig;
 import dev.rebound.server.delivery.DeliveryAgent;
 import dev.rebound.server.intake.HttpApi;
@@ -16,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The running service: store, scheduler, HTTP API and SMTP listener wired together. Start order is store →
@@ -53,7 +55,7 @@ public final class ReboundService implements AutoCloseable {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             RetryScheduling retry = new RetryScheduling(config.retry());
             scheduler = new Scheduler(store, agent, ReplyClassifier.standard(), retry, clock, config.scheduler(),
-                    throttleConfig(config.throttle()), config.node().id(), metrics);
+                    throttleConfig(config.throttle()), messageRate(config.throttle()), config.node().id(), metrics);
             Gauge.builder("rebound_queue_depth", store, s -> s.queueStats().depth())
                     .description("recipients waiting for a delivery attempt").register(metrics);
             Gauge.builder("rebound_queue_oldest_age_seconds", store, s -> s.queueStats().oldestDueAt()
@@ -75,6 +77,11 @@ public final class ReboundService implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /** The per-domain token bucket, when {@code throttle.messages-per-second} is above 0. */
+    static Optional<TokenBucket> messageRate(ReboundConfig.Throttle t) {
+        return t.messagesPerSecond() > 0 ? Optional.of(new TokenBucket(t.messagesPerSecond(), t.burst())) : Optional.empty();
     }
 
     /** The core throttle defaults with the configured concurrency bounds. */
