@@ -1,0 +1,425 @@
+package dev.rebound.core.dsn;
+
+import dev.rebound.core.classify.Classification;
+import dev.rebound.core.classify.Evidence;
+import dev.rebound.core.classify.Outcome;
+import dev.rebound.core.classify.Reason;
+import dev.rebound.core.classify.ReplyClassifier;
+import dev.rebound.core.classify.ReplyInput;
+import dev.rebound.core.classify.SmtpPhase;
+import dev.rebound.core.smtp.EnhancedStatus;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.james.mime4j.MimeException;
+
+/**
+ * Turns one returned email into per-recipient bounce records: pure, bytes in, records out.
+ *
+ * <p>Order of detection:
+ * <ol>
+ *   <li>ARF feedback report (RFC 5965 {@code message/feedback-report}, or a one-click unsubscribe notice) →
+ *       {@link BounceResult.Complaint};</li>
+ *   <li>RFC 3464 DSN: the {@code message/delivery-status} part (or {@code message/global-delivery-status},
+ *       RFC 6533, or delivery-status fields inlined in the text), one record per per-recipient block; a missing
+ *       Diagnostic-Code is taken from the human-readable part;</li>
+ *   <li>a non-standard bounce (see {@link TextBounce}), when the email looks like a bounce (sender
+ *       MAILER-DAEMON/postmaster, a delivery-failure subject, or a known MTA marker);</li>
+ *   <li>an RFC 3834 automatic reply → {@link BounceResult.AutoReply};</li>
+ *   <li>otherwise {@link BounceResult.NotABounce}.</li>
+ * </ol>
+ * The format family is reported as {@code decodedBy} ({@link Formats}); the reason comes from
+ * {@link BounceRules} and the core {@link ReplyClassifier}. Never throws: input mime4j cannot read at all gives
+ * {@link BounceResult.Unparseable}.
+ */
+public final class BounceParser {
+    private static final ReplyClassifier CLASSIFIER = ReplyClassifier.standard();
+    private static final int MAX_DIAGNOSTIC = 4000;
+
+    private BounceParser() {}
+
+    /** Parses one email (RFC 5322 bytes, any line ending). */
+    public static BounceResult parse(byte[] email) {
+        if (email == null || email.length == 0) return new BounceResult.NotABounce("empty input");
+        MimeWalk.Walk w;
+        try {
+            w = MimeWalk.walk(email);
+        } catch (MimeException | IOException e) {
+            return new BounceResult.Unparseable("not readable as MIME: " + e.getMessage());
+        }
+        return new BounceParser.Run(w).result();
+    }
+
+    private static final class Run {
+        final MimeWalk.Walk w;
+        final Headers top;
+        final String topFrom;
+        final String subject;
+        final String bounceText;     // human-readable part, original message cut off
+        final String lowerBounce;
+        final String returnedText;   // the text after the cut (original headers when not attached)
+        Headers original;
+        final String decodedBy;
+
+        Run(MimeWalk.Walk w) {
+            this.w = w;
+            this.top = w.top();
+            this.topFrom = top.get("From");
+            this.subject = top.decoded("Subject");
+            StringBuilder text = new StringBuilder();
+            String html = "";
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() != 0) continue;
+                if (p.mimeType().equals("text/plain")) {
+                    if (text.length() > 0) text.append('\n');
+                    text.append(p.text());
+                } else if (p.mimeType().equals("text/html") && html.isEmpty()) {
+                    html = stripHtml(p.text());
+                } else if (!p.mimeType().startsWith("message/") && !p.mimeType().startsWith("text/rfc822")
+                        && !p.mimeType().startsWith("multipart/") && w.parts().size() == 1) {
+                    text.append(p.text());
+                }
+            }
+            if (text.length() == 0) text.append(html);
+            if (text.length() == 0 || w.parts().isEmpty()) text.append(w.preamble());
+            text = unquote(text);
+            String[] cut = TextBounce.cut(text.toString());
+            this.bounceText = cut[0];
+            this.lowerBounce = cut[0].toLowerCase(Locale.ROOT);
+            this.returnedText = cut[1];
+            this.original = originalHeaders();
+            StringBuilder hs = new StringBuilder();
+            for (String[] f : top.fields()) {
+                String n = f[0].toLowerCase(Locale.ROOT);
+                if (n.equals("from") || n.equals("subject") || n.equals("received") || n.startsWith("x-")
+                        || n.equals("message-id")) {
+                    hs.append(f[1].toLowerCase(Locale.ROOT)).append('\n');
+                }
+            }
+            boolean hasDs = false;
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() == 0 && p.mimeType().endsWith("delivery-status")) hasDs = true;
+            }
+            this.decodedBy = Formats.detect(hs.toString(), lowerBounce, hasDs);
+        }
+
+        Headers originalHeaders() {
+            if (!w.attached().isEmpty()) return w.attached();
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() == 0 && (p.mimeType().equals("text/rfc822-headers")
+                        || p.mimeType().equals("message/rfc822-headers") || p.mimeType().equals("message/rfc822"))) {
+                    Headers h = Headers.parse(p.text());
+                    if (!h.isEmpty()) return h;
+                }
+            }
+            if (!returnedText.isEmpty()) {
+                // Skip the marker line and blank lines, then read a header block.
+                List<String> lines = Lines.split(returnedText);
+                int i = 0;
+                while (i < lines.size() && (lines.get(i).isBlank() || lines.get(i).indexOf(':') < 0
+                        || lines.get(i).startsWith("-") || lines.get(i).indexOf(' ') < lines.get(i).indexOf(':'))) {
+                    i++;
+                    if (i > 5) break;
+                }
+                StringBuilder sb = new StringBuilder();
+                for (int j = i; j < lines.size() && j < i + 200; j++) sb.append(lines.get(j)).append('\n');
+                return Headers.parse(sb.toString());
+            }
+            return Headers.EMPTY;
+        }
+
+        BounceResult result() {
+            Optional<BounceResult> arf = feedback();
+            if (arf.isPresent()) return arf.get();
+            List<BounceRecord> recs = fromDeliveryStatus();
+            if (recs.isEmpty() && looksLikeBounce()) recs = fromText();
+            if (!recs.isEmpty()) return new BounceResult.Bounces(recs);
+            Optional<BounceResult> auto = autoReply();
+            if (auto.isPresent()) return auto.get();
+            if (looksLikeBounce()) return new BounceResult.NotABounce("looks like a bounce but names no recipient");
+            return new BounceResult.NotABounce("no delivery-status part, no bounce markers, no auto-reply headers");
+        }
+
+        // ---- ARF (RFC 5965) ----
+        Optional<BounceResult> feedback() {
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() != 0 || !p.mimeType().equals("message/feedback-report")) continue;
+                Headers f = Headers.parse(p.text());
+                String type = f.get("Feedback-Type").toLowerCase(Locale.ROOT).trim();
+                if (type.isEmpty()) type = "other";
+                String rcpt = Codes.address(firstNonEmpty(f.get("Original-Rcpt-To"), f.get("Removal-Recipient"),
+                        original.get("To"), top.get("To")));
+                String from = firstNonEmpty(original.get("From"), f.get("Original-Mail-From"));
+                return Optional.of(complaint(rcpt, type, "ARF", "dsn.arf.feedback-type", "Feedback-Type: " + type,
+                        f.get("Reporting-MTA"), f.get("Arrival-Date"), from));
+            }
+            if (top.has("X-Apple-Unsubscribe") || top.has("X-HmXmrOriginalRecipient")) {
+                boolean unsub = top.has("X-Apple-Unsubscribe");
+                String rcpt = unsub ? Codes.address(topFrom) : Codes.address(top.get("X-HmXmrOriginalRecipient"));
+                String type = unsub ? "opt-out" : "abuse";
+                return Optional.of(complaint(rcpt, type, "ARF", unsub ? "dsn.arf.unsubscribe-notice" : "dsn.arf.jmrp",
+                        unsub ? "X-Apple-Unsubscribe" : "X-HmXmrOriginalRecipient", "", "", original.get("From")));
+            }
+            return Optional.empty();
+        }
+
+        BounceResult complaint(String rcpt, String type, String by, String rule, String matched, String reporting,
+                               String arrival, String from) {
+            Evidence ev = new Evidence(0, "", "", SmtpPhase.NONE, Codes.domainOf(rcpt), matched);
+            Classification c = new Classification(Outcome.COMPLAINT, Reason.FEEDBACK, rule, ev);
+            BounceRecord r = new BounceRecord(rcpt, "", "", "", "", "", "", Codes.untyped(reporting), arrival, "",
+                    original.get("Message-ID"), "", original.decoded("Subject"), from, type, by, SmtpPhase.NONE, c);
+            return new BounceResult.Complaint(List.of(r));
+        }
+
+        // ---- RFC 3464 ----
+        List<BounceRecord> fromDeliveryStatus() {
+            String ds = null;
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() == 0 && (p.mimeType().equals("message/delivery-status")
+                        || p.mimeType().equals("message/global-delivery-status"))) {
+                    ds = ds == null ? p.text() : ds + "\n\n" + p.text();
+                }
+            }
+            if (ds == null && (lowerBounce.contains("final-recipient:") || lowerBounce.contains("original-recipient:"))) {
+                ds = bounceText;
+            }
+            if (ds == null) return List.of();
+            Headers perMessage = Headers.EMPTY;
+            List<BounceRecord> out = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
+            for (Headers b : Headers.blocks(ds)) {
+                boolean isRecipient = b.has("Final-Recipient") || b.has("Original-Recipient");
+                if (!isRecipient) {
+                    if (perMessage.isEmpty()) perMessage = b;
+                    continue;
+                }
+                String rcpt = Codes.address(b.get("Final-Recipient"));
+                if (rcpt.isEmpty() || rcpt.indexOf('@') < 0) {
+                    String orig = Codes.address(b.get("Original-Recipient"));
+                    if (!orig.isEmpty()) rcpt = orig;
+                }
+                if (rcpt.isEmpty() || !seen.add(rcpt + "|" + b.get("Status"))) continue;
+                if (out.size() >= 1000) break;
+                String diagField = b.get("Diagnostic-Code");
+                String diagType = "";
+                String diag = diagField;
+                int semi = diagField.indexOf(';');
+                if (semi > 0 && semi < 20 && diagField.substring(0, semi).trim().matches("[A-Za-z0-9-]+")) {
+                    diagType = diagField.substring(0, semi).trim().toLowerCase(Locale.ROOT);
+                    diag = diagField.substring(semi + 1).trim();
+                }
+                if (diag.isEmpty() || diag.length() < 8 && Codes.replyCode(diag).equals(diag.trim())) {
+                    String block = TextBounce.blockFor(bounceText, rcpt);
+                    if (!block.isEmpty()) diag = (diag + " " + block).trim();
+                }
+                String action = b.get("Action").toLowerCase(Locale.ROOT).trim();
+                int sp = action.indexOf(' ');
+                if (sp > 0) action = action.substring(0, sp);
+                out.add(record(rcpt, action, Codes.statusField(b.get("Status")),
+                        Codes.untyped(b.get("Remote-MTA")), diagType, diag,
+                        Codes.untyped(firstNonEmpty(perMessage.get("Reporting-MTA"), b.get("Reporting-MTA"))),
+                        firstNonEmpty(perMessage.get("Arrival-Date"), b.get("Arrival-Date")),
+                        b.get("Last-Attempt-Date"), perMessage.get("Original-Envelope-Id"), decodedBy));
+            }
+            return out;
+        }
+
+        // ---- non-standard bounces ----
+        boolean looksLikeBounce() {
+            String from = topFrom.toLowerCase(Locale.ROOT);
+            String subj = subject.toLowerCase(Locale.ROOT);
+            String ct = top.get("Content-Type").toLowerCase(Locale.ROOT);
+            if (ct.contains("report-type=delivery-status") || ct.contains("report-type=\"delivery-status\"")) return true;
+            if (from.contains("mailer-daemon") || from.contains("postmaster") || from.contains("mail delivery")
+                    || from.contains("mail-daemon") || from.contains("mailerdaemon")) return true;
+            if (top.has("X-Failed-Recipients")) return true;
+            if (subj.matches("(?s).*(undeliver|undelivered|delivery (status )?(notification|failure|failed|problem)"
+                    + "|returned mail|mail delivery|failure notice|non[- ]?delivery|delivery has failed|not delivered"
+                    + "|could not be delivered|rejected|bounce|mail system error|warning: message|delayed mail"
+                    + "|unable to deliver|nicht zugestellt|unzustellbar|non remis|erreur|échec|配信|エラー|返送).*")) return true;
+            return !decodedBy.equals("Text") && !decodedBy.equals("RFC3464") && (lowerBounce.contains("@")
+                    || top.has("X-Failed-Recipients"));
+        }
+
+        List<BounceRecord> fromText() {
+            Set<String> exclude = new HashSet<>();
+            addAddr(exclude, top.get("To"));
+            addAddr(exclude, topFrom);
+            addAddr(exclude, original.get("From"));
+            addAddr(exclude, original.get("Return-Path"));
+            addAddr(exclude, top.get("Reply-To"));
+            List<TextBounce.Found> found = TextBounce.scan(bounceText, exclude);
+            if (found.isEmpty()) {
+                String fallback = Codes.address(firstNonEmpty(top.get("X-Failed-Recipients"),
+                        top.get("X-Original-To"), original.get("To"), original.get("Envelope-To"),
+                        original.get("Delivered-To")));
+                if (fallback.isEmpty() || fallback.indexOf('@') < 0 || exclude.contains(fallback)
+                        && !top.has("X-Failed-Recipients")) {
+                    return List.of();
+                }
+                found = List.of(new TextBounce.Found(fallback, trimmedBounce()));
+            }
+            List<BounceRecord> out = new ArrayList<>();
+            for (TextBounce.Found f : found) {
+                if (out.size() >= 1000) break;
+                String diag = f.diagnostic();
+                if (Codes.replyCode(diag).isEmpty() && Codes.status(diag).isEmpty() && found.size() == 1) {
+                    String all = trimmedBounce();
+                    if (!Codes.replyCode(all).isEmpty() || !Codes.status(all).isEmpty()) diag = (diag + "\n" + all).trim();
+                }
+                out.add(record(f.address(), "failed", "", "", "", diag, "", "", "", "", decodedBy));
+            }
+            return out;
+        }
+
+        String trimmedBounce() {
+            String t = bounceText.strip();
+            return t.length() > MAX_DIAGNOSTIC ? t.substring(0, MAX_DIAGNOSTIC) : t;
+        }
+
+        // ---- RFC 3834 ----
+        Optional<BounceResult> autoReply() {
+            String as = top.get("Auto-Submitted").toLowerCase(Locale.ROOT);
+            String marker = "";
+            String rule = "";
+            if (as.startsWith("auto-replied")) {
+                marker = "Auto-Submitted: " + as;
+                rule = "dsn.autoreply.auto-submitted";
+            } else if (top.has("X-Autoreply") || top.has("X-Autorespond") || top.has("X-Auto-Reply")) {
+                marker = "X-Autoreply";
+                rule = "dsn.autoreply.x-autoreply";
+            } else if (top.get("Precedence").equalsIgnoreCase("auto_reply")) {
+                marker = "Precedence: auto_reply";
+                rule = "dsn.autoreply.precedence";
+            } else {
+                String s = subject.toLowerCase(Locale.ROOT);
+                if (s.matches("(?s)^(auto(matic)? ?(reply|response|answer)|auto:|out of (the )?office|vacation|away|abwesenheit|absence|r[ée]ponse automatique|自動).*")) {
+                    marker = "Subject: " + subject;
+                    rule = "dsn.autoreply.subject";
+                }
+            }
+            if (rule.isEmpty()) return Optional.empty();
+            return Optional.of(new BounceResult.AutoReply(Codes.address(topFrom), subject, marker, rule));
+        }
+
+        // ---- one record ----
+        BounceRecord record(String rcpt, String action, String statusField, String remoteMta, String diagType,
+                            String diag, String reportingMta, String arrival, String lastAttempt, String envid,
+                            String by) {
+            if (diag.length() > MAX_DIAGNOSTIC) diag = diag.substring(0, MAX_DIAGNOSTIC);
+            String reply = Codes.replyCode(diag);
+            String inText = Codes.status(diag);
+            String status = Codes.prefer(statusField, inText, reply);
+            if (!reply.isEmpty() && !status.isEmpty() && reply.charAt(0) != status.charAt(0) && status.charAt(0) != '2') {
+                reply = Codes.replyCodeOfClass(diag, status.charAt(0));
+            }
+            SmtpPhase phase = Codes.phase(diag);
+            if (phase == SmtpPhase.NONE) phase = Codes.phase(TextBounce.blockFor(bounceText, rcpt));
+            String lower = diag.toLowerCase(Locale.ROOT);
+            String domain = Codes.domainOf(rcpt);
+            int code = reply.isEmpty() ? 0 : Integer.parseInt(reply);
+            ReplyInput in = new ReplyInput(code, EnhancedStatus.tryParse(status), diag, phase, domain);
+            Classification c = classify(in, lower, status, action, reply);
+            return new BounceRecord(rcpt, action, status, remoteMta, diagType, diag, reply, reportingMta, arrival,
+                    lastAttempt, original.get("Message-ID"), envid, original.decoded("Subject"),
+                    original.get("From"), "", by, phase, c);
+        }
+
+        private Classification classify(ReplyInput in, String lower, String status, String action, String reply) {
+            SmtpPhase phase = in.phase();
+            Evidence ev = in.evidence();
+            BounceRules.Hit hit = null;
+            if (status.startsWith("2.") || action.equals("delivered") || action.equals("relayed")
+                    || action.equals("expanded")) {
+                hit = new BounceRules.Hit(Reason.DELIVERED, "dsn.delivered", "Action: " + action);
+            }
+            if (hit == null && decodedBy.equals("GoogleGroups")) {
+                hit = new BounceRules.Hit(Reason.REJECTED, "dsn.googlegroups.cannot-post", "Google Groups");
+            }
+            if (hit == null) hit = BounceRules.mailOnly(lower).orElse(null);
+            if (hit == null) hit = BounceRules.recipientClass(lower, status, phase).orElse(null);
+            if (hit == null) hit = BounceRules.expiredStatus(status).orElse(null);
+            if (hit == null && action.equals("delayed")) hit = BounceRules.actionDelayed();
+            if (hit == null) {
+                Classification core = CLASSIFIER.classify(in);
+                if (core.reason() != Reason.UNDEFINED && core.reason() != Reason.ONHOLD
+                        && core.reason() != Reason.DELIVERED) {
+                    hit = new BounceRules.Hit(core.reason(), core.ruleId(), core.evidence().matched());
+                }
+            }
+            if (hit == null) hit = BounceRules.otherText(lower).orElse(null);
+            if (hit == null) hit = BounceRules.otherStatus(status).orElse(null);
+            if (phase == SmtpPhase.MAIL && (hit == null || hit.reason() == Reason.USERUNKNOWN
+                    || hit.reason() == Reason.HOSTUNKNOWN || hit.reason() == Reason.FILTERED)) {
+                hit = new BounceRules.Hit(Reason.REJECTED, "dsn.rejected.mail-from-phase", "MAIL FROM");
+            }
+            if (hit == null) {
+                hit = lower.isBlank() ? new BounceRules.Hit(Reason.UNDEFINED, "dsn.undefined", "")
+                        : new BounceRules.Hit(Reason.ONHOLD, "dsn.onhold", "");
+            }
+            boolean hard = isHard(hit.reason(), status, reply, lower);
+            Outcome outcome;
+            if (hit.reason() == Reason.DELIVERED) outcome = Outcome.DELIVERED;
+            else if (action.equals("delayed")) outcome = Outcome.DEFERRED;
+            else if (hard) outcome = Outcome.BOUNCED_HARD;
+            else if (hit.reason().family() == Outcome.BOUNCED_HARD) outcome = Outcome.BOUNCED_SOFT;
+            else outcome = hit.reason().family();
+            return new Classification(outcome, hit.reason(), hit.ruleId(), ev.withMatched(hit.matched()));
+        }
+
+        static boolean isHard(Reason r, String status, String reply, String lower) {
+            if (r == Reason.USERUNKNOWN || r == Reason.HOSTUNKNOWN || r == Reason.HASMOVED) return true;
+            if (r != Reason.NOTACCEPT) return false;
+            if (status.isEmpty() && reply.isEmpty()) return true;
+            if (status.startsWith("5") || reply.startsWith("5")) return true;
+            return !(lower.contains(" temporar") || lower.contains(" persistent"));
+        }
+
+        static void addAddr(Set<String> set, String headerValue) {
+            if (headerValue.isEmpty()) return;
+            var m = Codes.ADDRESS.matcher(headerValue);
+            while (m.find()) set.add(Codes.clean(m.group()));
+        }
+    }
+
+    static String firstNonEmpty(String... vs) {
+        for (String v : vs) {
+            if (v != null && !v.isBlank()) return v;
+        }
+        return "";
+    }
+
+    /** A forwarded bounce ("> " on most lines) is read without the quoting. */
+    static StringBuilder unquote(StringBuilder text) {
+        List<String> lines = Lines.split(text.toString());
+        int quoted = 0, nonBlank = 0;
+        for (String l : lines) {
+            if (l.isBlank()) continue;
+            nonBlank++;
+            if (l.startsWith(">")) quoted++;
+        }
+        if (nonBlank < 5 || quoted * 2 < nonBlank) return text;
+        StringBuilder sb = new StringBuilder(text.length());
+        for (String l : lines) {
+            String u = l;
+            if (u.startsWith("> ")) u = u.substring(2);
+            else if (u.equals(">")) u = "";
+            sb.append(u).append('\n');
+        }
+        return sb;
+    }
+
+    static String stripHtml(String html) {
+        String s = html.replaceAll("(?is)<(script|style)[^>]*>.*?</\\1>", " ")
+                .replaceAll("(?i)<br\\s*/?>|</p>|</div>|</tr>|</li>|</h\\d>", "\n")
+                .replaceAll("<[^>]{0,2000}>", " ")
+                .replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+                .replace("&quot;", "\"");
+        return s;
+    }
+}

@@ -1,0 +1,145 @@
+package dev.rebound.core.dsn;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a bounce written for humans (no {@code message/delivery-status} part): Postfix, Exim, qmail, Sendmail
+ * transcripts, Exchange, Notes, webmail providers. General layout rules, tried in order:
+ * <ol>
+ *   <li>an address alone on its line, or at the start of a line followed by a colon (Exim's indented
+ *       list, qmail's and Postfix's {@code <addr>: text}); its diagnostic is the rest of that paragraph;</li>
+ *   <li>Sendmail's {@code addr... text} lines and transcript commands ({@code RCPT To:<addr>});</li>
+ *   <li>an address after "to", "for", "recipient" or "address" (e.g. "delivering your mail to &lt;addr&gt;");
+ *       its diagnostic is the text from there to the end of the bounce part.</li>
+ * </ol>
+ * The original message (after "copy of the message", "message headers follow", ...) is cut off first.
+ */
+final class TextBounce {
+    private TextBounce() {}
+
+    record Found(String address, String diagnostic) {}
+
+    private static final String ADDR = Codes.ADDRESS.pattern();
+    private static final Pattern ALONE = Pattern.compile(
+            "^\\s*(?:[-*•]\\s*|>>>\\s*)?(?:rcpt to:|to:|recipient:|address:)?\\s*<?\"?(" + ADDR + ")\"?>?\\s*(?::|\\.\\.\\.)?\\s*(.*)$",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern NEAR = Pattern.compile(
+            "(?:\\bto|\\bfor|recipient|address(?:ee)?|rcpt to:?|original-recipient:|final-recipient:|destinataire|empf[aä]nger)"
+            + "[^@\\n]{0,12}?<?\"?(" + ADDR + ")", Pattern.CASE_INSENSITIVE);
+    private static final Pattern ORIGINAL = Pattern.compile(
+            "copy of (?:the|your) (?:original )?message|original message(?! was received)|message headers follow|unsent message follows"
+            + "|below this line is a copy|returned mail follows|header of the original|original mail header"
+            + "|original message header|content-type: message/rfc822|content-type: text/rfc822-headers"
+            + "|headers of the original|text of (?:the|your) (?:original )?message|included below|your message reads"
+            + "|^--- ?(?:message|original|headers)|^received: (?:from|by)|^return-path:",
+            Pattern.CASE_INSENSITIVE);
+
+    /** Splits the bounce text into (bounce part, returned message part). */
+    static String[] cut(String text) {
+        List<String> lines = Lines.split(text);
+        int pos = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i);
+            if (i > 0 && l.length() < 160 && ORIGINAL.matcher(l.trim()).find()) {
+                return new String[] {text.substring(0, Math.min(pos, text.length())), text.substring(Math.min(pos, text.length()))};
+            }
+            pos += l.length() + 1;
+            if (pos < text.length() && text.charAt(pos - 1) == '\r' && text.charAt(pos) == '\n') pos++;
+        }
+        return new String[] {text, ""};
+    }
+
+    /** Recipients found in the bounce text, in order, without the excluded (sender-side) addresses. */
+    static List<Found> scan(String bounceText, Set<String> exclude) {
+        List<String> lines = Lines.split(bounceText);
+        Map<String, Found> out = new LinkedHashMap<>();
+        // Rule 1 and 2: line-anchored addresses.
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.indexOf('@') < 0 || line.length() > 300) continue;
+            Matcher m = ALONE.matcher(line);
+            if (!m.matches()) continue;
+            String rest = m.group(2).trim();
+            if (!rest.isEmpty() && !line.contains(":") && !line.contains("...") && !rest.startsWith("(") && !rest.startsWith("<")) continue;
+            String a = Codes.clean(m.group(1));
+            if (exclude.contains(a) || isDaemon(a) || out.containsKey(a)) continue;
+            out.put(a, new Found(a, paragraph(lines, i, rest)));
+        }
+        if (!out.isEmpty()) return new ArrayList<>(out.values());
+        // Rule 3: an address after a word that introduces a recipient.
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.indexOf('@') < 0) continue;
+            Matcher m = NEAR.matcher(line);
+            while (m.find()) {
+                String a = Codes.clean(m.group(1));
+                if (exclude.contains(a) || isDaemon(a) || out.containsKey(a)) continue;
+                out.put(a, new Found(a, tail(lines, i)));
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    /** The paragraph of the bounce text that mentions {@code address}, or "". */
+    static String blockFor(String bounceText, String address) {
+        if (address.isEmpty()) return "";
+        List<String> lines = Lines.split(bounceText);
+        String best = "";
+        for (int i = 0; i < lines.size(); i++) {
+            if (!lines.get(i).toLowerCase(Locale.ROOT).contains(address)) continue;
+            String p = paragraph(lines, i, lines.get(i).trim());
+            if (!Codes.replyCode(p).isEmpty() || !Codes.status(p).isEmpty()) return p;
+            if (best.isEmpty()) best = p;
+        }
+        return best;
+    }
+
+    /** Rest of the anchor line plus the following lines up to a blank line (skipping blanks right after it). */
+    private static String paragraph(List<String> lines, int i, String rest) {
+        StringBuilder sb = new StringBuilder(rest);
+        int j = i + 1;
+        if (rest.isEmpty()) {
+            while (j < lines.size() && lines.get(j).isBlank()) j++;
+        }
+        int n = 0;
+        for (; j < lines.size() && n < 30; j++, n++) {
+            String l = lines.get(j);
+            if (l.isBlank()) break;
+            if (n > 0 && looksLikeRecipientLine(l)) break;
+            if (sb.length() > 0) sb.append('\n');
+            sb.append(l.trim());
+        }
+        return sb.toString().trim();
+    }
+
+    private static boolean looksLikeRecipientLine(String l) {
+        if (l.indexOf('@') < 0) return false;
+        Matcher m = ALONE.matcher(l);
+        return m.matches() && m.group(2).isBlank();
+    }
+
+    private static String tail(List<String> lines, int i) {
+        StringBuilder sb = new StringBuilder();
+        for (int j = i; j < lines.size() && sb.length() < 4000; j++) {
+            String l = lines.get(j).trim();
+            if (l.isEmpty()) continue;
+            if (sb.length() > 0) sb.append('\n');
+            sb.append(l);
+        }
+        return sb.toString();
+    }
+
+    static boolean isDaemon(String a) {
+        String local = a.substring(0, Math.max(0, a.indexOf('@'))).toLowerCase(Locale.ROOT);
+        return local.equals("mailer-daemon") || local.equals("postmaster") || local.equals("mail-daemon")
+                || local.equals("mailerdaemon") || local.equals("root") || local.equals("noreply")
+                || local.equals("no-reply") || local.equals("mailer") || local.equals("daemon");
+    }
+}
