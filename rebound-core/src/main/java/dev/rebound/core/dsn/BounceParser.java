@@ -39,6 +39,13 @@ import org.apache.james.mime4j.MimeException;
 public final class BounceParser {
     private static final ReplyClassifier CLASSIFIER = ReplyClassifier.standard();
     private static final int MAX_DIAGNOSTIC = 4000;
+    /** Rules look at this much of the diagnostic: the error is stated near the recipient, not pages later. */
+    private static final int MAX_RULE_TEXT = 1200;
+    private static final java.util.regex.Pattern BOUNCE_SUBJECT = java.util.regex.Pattern.compile(
+            "undeliver|delivery (?:status )?(?:notification|failure|failed|problem)"
+            + "|returned mail|mail delivery|failure notice|non[- ]?delivery|delivery has failed|not delivered"
+            + "|could not be delivered|rejected|bounce|mail system error|warning: message|delayed mail"
+            + "|unable to deliver|nicht zugestellt|unzustellbar|non remis|erreur|échec|配信|エラー|返送");
 
     private BounceParser() {}
 
@@ -238,10 +245,7 @@ public final class BounceParser {
             if (from.contains("mailer-daemon") || from.contains("postmaster") || from.contains("mail delivery")
                     || from.contains("mail-daemon") || from.contains("mailerdaemon")) return true;
             if (top.has("X-Failed-Recipients")) return true;
-            if (subj.matches("(?s).*(undeliver|undelivered|delivery (status )?(notification|failure|failed|problem)"
-                    + "|returned mail|mail delivery|failure notice|non[- ]?delivery|delivery has failed|not delivered"
-                    + "|could not be delivered|rejected|bounce|mail system error|warning: message|delayed mail"
-                    + "|unable to deliver|nicht zugestellt|unzustellbar|non remis|erreur|échec|配信|エラー|返送).*")) return true;
+            if (BOUNCE_SUBJECT.matcher(subj).find()) return true;
             return !decodedBy.equals("Text") && !decodedBy.equals("RFC3464") && (lowerBounce.contains("@")
                     || top.has("X-Failed-Recipients"));
         }
@@ -320,7 +324,7 @@ public final class BounceParser {
             }
             SmtpPhase phase = Codes.phase(diag);
             if (phase == SmtpPhase.NONE) phase = Codes.phase(TextBounce.blockFor(bounceText, rcpt));
-            String lower = diag.toLowerCase(Locale.ROOT);
+            String lower = (diag.length() > MAX_RULE_TEXT ? diag.substring(0, MAX_RULE_TEXT) : diag).toLowerCase(Locale.ROOT);
             String domain = Codes.domainOf(rcpt);
             int code = reply.isEmpty() ? 0 : Integer.parseInt(reply);
             ReplyInput in = new ReplyInput(code, EnhancedStatus.tryParse(status), diag, phase, domain);

@@ -47,13 +47,21 @@ final class TextBounce {
         int pos = 0;
         for (int i = 0; i < lines.size(); i++) {
             String l = lines.get(i);
-            if (i > 0 && l.length() < 160 && ORIGINAL.matcher(l.trim()).find()) {
+            if (i > 0 && l.length() < 160 && mayMarkOriginal(l) && ORIGINAL.matcher(l.trim()).find()) {
                 return new String[] {text.substring(0, Math.min(pos, text.length())), text.substring(Math.min(pos, text.length()))};
             }
             pos += l.length() + 1;
             if (pos < text.length() && text.charAt(pos - 1) == '\r' && text.charAt(pos) == '\n') pos++;
         }
         return new String[] {text, ""};
+    }
+
+    /** Cheap pre-check for {@link #ORIGINAL}: every alternative contains one of these fragments. */
+    private static boolean mayMarkOriginal(String l) {
+        return l.contains("essage") || l.contains("ESSAGE") || l.contains("riginal") || l.contains("RIGINAL")
+                || l.contains("eader") || l.contains("EADER") || l.contains("opy") || l.contains("ollows")
+                || l.contains("ncluded") || l.contains("eceived:") || l.contains("eturn-") || l.contains("ETURN-")
+                || l.contains("ECEIVED:") || l.contains("eturn-path") || l.contains("ext of");
     }
 
     /** Recipients found in the bounce text, in order, without the excluded (sender-side) addresses. */
