@@ -179,7 +179,7 @@ public final class BounceParser {
             Evidence ev = new Evidence(0, "", "", SmtpPhase.NONE, Codes.domainOf(rcpt), matched);
             Classification c = new Classification(Outcome.COMPLAINT, Reason.FEEDBACK, rule, ev);
             BounceRecord r = new BounceRecord(rcpt, "", "", "", "", "", "", Codes.untyped(reporting), arrival, "",
-                    original.get("Message-ID"), "", original.decoded("Subject"), from, type, by, SmtpPhase.NONE, c);
+                    original.get("Message-ID"), "", original.decoded("Subject"), from, type, by, SmtpPhase.NONE, c, false);
             return new BounceResult.Complaint(List.of(r));
         }
 
@@ -220,7 +220,7 @@ public final class BounceParser {
                     diagType = diagField.substring(0, semi).trim().toLowerCase(Locale.ROOT);
                     diag = diagField.substring(semi + 1).trim();
                 }
-                if (diag.isEmpty() || diag.length() < 8 && Codes.replyCode(diag).equals(diag.trim())) {
+                if (diag.isEmpty() || diag.length() < 8 && !diag.chars().anyMatch(Character::isLetter)) {
                     String block = TextBounce.blockFor(bounceText, rcpt);
                     if (!block.isEmpty()) diag = (diag + " " + block).trim();
                 }
@@ -324,14 +324,14 @@ public final class BounceParser {
             }
             SmtpPhase phase = Codes.phase(diag);
             if (phase == SmtpPhase.NONE) phase = Codes.phase(TextBounce.blockFor(bounceText, rcpt));
-            String lower = (diag.length() > MAX_RULE_TEXT ? diag.substring(0, MAX_RULE_TEXT) : diag).toLowerCase(Locale.ROOT);
+            String lower = ruleText(diagType, diag);
             String domain = Codes.domainOf(rcpt);
             int code = reply.isEmpty() ? 0 : Integer.parseInt(reply);
             ReplyInput in = new ReplyInput(code, EnhancedStatus.tryParse(status), diag, phase, domain);
             Classification c = classify(in, lower, status, action, reply);
             return new BounceRecord(rcpt, action, status, remoteMta, diagType, diag, reply, reportingMta, arrival,
                     lastAttempt, original.get("Message-ID"), envid, original.decoded("Subject"),
-                    original.get("From"), "", by, phase, c);
+                    original.get("From"), "", by, phase, c, hard(c));
         }
 
         private Classification classify(ReplyInput in, String lower, String status, String action, String reply) {
@@ -348,6 +348,7 @@ public final class BounceParser {
             if (hit == null) hit = BounceRules.mailOnly(lower).orElse(null);
             if (hit == null) hit = BounceRules.recipientClass(lower, status, phase).orElse(null);
             if (hit == null) hit = BounceRules.expiredStatus(status).orElse(null);
+            if (hit == null) hit = BounceRules.connectionPhase(phase).orElse(null);
             if (hit == null && action.equals("delayed")) hit = BounceRules.actionDelayed();
             if (hit == null) {
                 Classification core = CLASSIFIER.classify(in);
@@ -376,6 +377,12 @@ public final class BounceParser {
             return new Classification(outcome, hit.reason(), hit.ruleId(), ev.withMatched(hit.matched()));
         }
 
+        boolean hard(Classification c) {
+            Evidence e = c.evidence();
+            String reply = e.replyCode() == 0 ? "" : Integer.toString(e.replyCode());
+            return isHard(c.reason(), e.enhancedCode(), reply, e.text().toLowerCase(Locale.ROOT));
+        }
+
         static boolean isHard(Reason r, String status, String reply, String lower) {
             if (r == Reason.USERUNKNOWN || r == Reason.HOSTUNKNOWN || r == Reason.HASMOVED) return true;
             if (r != Reason.NOTACCEPT) return false;
@@ -389,6 +396,19 @@ public final class BounceParser {
             var m = Codes.ADDRESS.matcher(headerValue);
             while (m.find()) set.add(Codes.clean(m.group()));
         }
+    }
+
+    /**
+     * What the rules read: the diagnostic's first {@link #MAX_RULE_TEXT} characters, lower case, addresses replaced
+     * by "&lt;addr&gt;" (a local part such as "virus-alert@" says nothing about why a message bounced), prefixed by
+     * the diagnostic type when it is not SMTP (x-unix names a local mailer).
+     */
+    static String ruleText(String diagType, String diag) {
+        String d = diag.length() > MAX_RULE_TEXT ? diag.substring(0, MAX_RULE_TEXT) : diag;
+        String lower = d.toLowerCase(Locale.ROOT);
+        if (lower.indexOf('@') >= 0) lower = Codes.ADDRESS.matcher(lower).replaceAll("<addr>");
+        if (!diagType.isEmpty() && !diagType.equals("smtp")) lower = diagType + "; " + lower;
+        return lower;
     }
 
     static String firstNonEmpty(String... vs) {

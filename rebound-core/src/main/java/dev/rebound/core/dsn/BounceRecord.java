@@ -26,12 +26,15 @@ import dev.rebound.core.classify.SmtpPhase;
  * @param decodedBy        the format that decoded the bounce (RFC3464, Postfix, Exim, ARF, ...)
  * @param phase            the SMTP command the remote host was answering, when the bounce says so
  * @param classification   outcome, reason, rule id and evidence
+ * @param hardBounce       Sisimai v5's hardbounce: the mailbox or domain is gone (userunknown, hostunknown, hasmoved,
+ *                         notaccept when permanent). Independent of the outcome: a "delayed" DSN for an unknown
+ *                         user is hard but its outcome is still DEFERRED.
  */
 public record BounceRecord(String recipient, String action, String status, String remoteMta,
                            String diagnosticType, String diagnosticText, String replyCode, String reportingMta,
                            String arrivalDate, String lastAttemptDate, String messageId, String envelopeId,
                            String subject, String from, String feedbackType, String decodedBy, SmtpPhase phase,
-                           Classification classification) {
+                           Classification classification, boolean hardBounce) {
 
     public Reason reason() {
         return classification.reason();
@@ -43,10 +46,5 @@ public record BounceRecord(String recipient, String action, String status, Strin
 
     public String ruleId() {
         return classification.ruleId();
-    }
-
-    /** Sisimai v5 semantics: true only when the mailbox or domain is gone (see {@link BounceRules}). */
-    public boolean hardBounce() {
-        return classification.hardBounce();
     }
 }

@@ -37,6 +37,9 @@ final class BounceRules {
 
     /** Step 1: situations only bounce mails express. */
     private static final List<TextRule> MAIL_ONLY = List.of(
+            t("dsn.blocked.greeting-rejected", Reason.BLOCKED, "my name was rejected|(?:greeting|helo|ehlo) (?:was )?rejected"),
+            t("dsn.networkerror.no-connection", Reason.NETWORKERROR,
+                    "(?:wasn't|was not|weren't|unable to be) able to establish an smtp connection"),
             t("dsn.expired.text", Reason.EXPIRED,
                     "retry time(?:out)? (?:not reached|exceeded)|delivery time (?:has )?expired|message expired"
                     + "|(?:could not|couldn't|cannot|can't|unable to|was not) (?:be )?(?:send|sent|delivere?d?)[^.\\n]{0,40}"
@@ -45,17 +48,14 @@ final class BounceRules {
                     + "|expired after|has expired|time(?:d)? out (?:after|waiting) [^\\n]{0,40}(?:days?|hours?)"
                     + "|delivery period|no (?:further )?(?:delivery )?attempts will be made|will be retried for"
                     + "|all hosts have been failing|(?:did not|didn't) accept our requests to connect"
-                    + "|(?:connection|operation) timed out|timed out while"
+                    + "|(?:connection|operation) timed out|timed out while|in the queue too long"
                     + "|(?:undelivered|undeliverable|not (?:yet )?been delivered) for (?:more than )?\\d+ ?(?:days?|hours?)"
                     + "|message could not be delivered for"),
             t("dsn.networkerror.dns-temporary", Reason.NETWORKERROR,
-                    "host not found, try again|name service error|temporary (?:dns|name server|lookup) (?:failure|error)"),
-            t("dsn.notaccept.text", Reason.NOTACCEPT,
-                    "no smtp service|no mx found|null mx|(?:does not|doesn't|do not) accept (?:any )?(?:e-?)?mail"
-                    + "|accepts no mail|not accepting (?:any )?(?:mail|messages|e-?mail)|no longer accepts"),
+                    "host not found, try again|temporary (?:dns|name server|lookup) (?:failure|error)"),
             t("dsn.mailererror.text", Reason.MAILERERROR,
                     "\\bx-unix\\b|mailer[- ]error|command (?:died|failed|output)|exit(?:ed)? (?:code|status) \\d"
-                    + "|unknown mailer error|pipe to \\||procmail|local delivery (?:program )?failed|mail program"));
+                    + "|unknown mailer error|local delivery (?:program )?failed"));
 
     private record ClassRule(Reason reason, Pattern text) {}
 
@@ -78,21 +78,22 @@ final class BounceRules {
             c(Reason.SUSPEND, "(?:account|mailbox|address|user|recipient)(?: has been| is| was)? (?:temporarily |currently |now )?"
                     + "(?:disabled|suspended|inactive|deactivated|locked|frozen|blocked for inactivity|not active|on hold)"
                     + "|(?:disabled|suspended|inactive|deactivated|expired) (?:account|mailbox|user|recipient)"
-                    + "|recipient suspend|account (?:has )?expired|is a deactivated mailbox"),
+                    + "|recipient suspend|account (?:has )?expired|is a deactivated mailbox|temporar(?:y|ily) locked"),
             c(Reason.HASMOVED, "has (?:been )?moved|has been replaced by|address (?:has )?changed to"),
             c(Reason.NORELAYING, "relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|prohibited|not allowed|refused)"
                     + "|(?:not permitted|unable|not allowed|cannot|can't) (?:to )?relay|we do not relay|no relaying"
-                    + "|not a gateway|relaying (?:mail )?(?:to|for) [^\\n]{0,60} (?:is )?not|open relay"),
+                    + "|not a gateway|not configured to relay|insecure mail relay|relaying (?:mail )?(?:to|for) [^\\n]{0,60} (?:is )?not|open relay"),
             c(Reason.NOTCOMPLIANTRFC, "rfc ?(?:2822|5322|822|5321)|not (?:rfc[- ]?)?compliant|non[- ]compliant"
                     + "|(?:multiple|duplicate) (?:from|to|subject|date|message-id|sender|cc) (?:headers?|fields?)"
+                    + "|multiple addresses in (?:the )?from|duplicate header"
                     + "|bare (?:lf|line ?feed|newline)|header (?:is )?(?:missing|malformed)|missing (?:required )?header"),
-            c(Reason.AUTHFAILURE, "\\b(?:spf|dkim|dmarc)\\b|sender policy framework|unauthenticated (?:e-?mail|message|sender)"
+            c(Reason.AUTHFAILURE, "\\b(?:spf|dkim|dmarc)\\b|sender policy framework|unauthenticated (?:e-?mail|message)\\b"
                     + "|domainkeys|authentication (?:results?|check) (?:failed|did not pass)"),
             c(Reason.USERUNKNOWN, "user(?:name)? (?:is )?unknown|unknown (?:user|recipient|mailbox|address|local[- ]?part|account|alias)"
                     + "|no such (?:user|mailbox|recipient|address|account|local user|person|e-?mail)"
                     + "|(?:user|mailbox|recipient|address|account|addressee|alias|e-?mail address|destination)(?:\\(s\\))?"
                     + "(?: specified)? (?:does not|doesn't|did not|do not|not) exists?"
-                    + "|does not exist|doesn't exist|(?:user|mailbox|recipient|account|address) (?:was )?not found"
+                    + "|(?:user|mailbox|recipient|account|address) (?:was )?not found"
                     + "|invalid (?:recipient|mailbox|user|address|account|e-?mail)|not a valid (?:user|mailbox|recipient|address)"
                     + "|recipient (?:address )?(?:unknown|invalid|not (?:found|valid|listed))|invalid (?:final delivery )?userid"
                     + "|(?:does not|doesn't) have an? [^\\n]{0,40}account|address (?:couldn't|could not|can't|cannot) be found"
@@ -102,17 +103,21 @@ final class BounceRules {
                     + "|user (?:not|isn't) (?:here|listed|known|local)|no account by that name|undeliverable address"
                     + "|unknown or illegal alias|unrouteable address: [^\\n]*@|no valid recipients|mailbox not available"
                     + "|mail ?box (?:name )?(?:not allowed|invalid)"),
-            c(Reason.FILTERED, "\\bfiltered\\b|filter(?:ing)? (?:rejected|refused)|rejected by (?:the )?(?:recipient|user|filter)"
+            c(Reason.FILTERED, "\\bfiltered\\b|filter(?:ing)? (?:rejected|refused)|rejected by (?:the )?(?:recipient|user|filter)(?! domain)"
                     + "|(?:recipient|user) (?:refuses|rejected|does not accept|doesn't accept)|refused by (?:the )?recipient"
                     + "|delivery (?:is )?not authori[sz]ed|not authori[sz]ed to (?:receive|send to)"
                     + "|message (?:was |has been )?(?:rejected|refused) by (?:the )?(?:recipient|user|mailbox)"),
             c(Reason.REQUIREPTR, "\\bptr\\b|reverse (?:dns|lookup|dns lookup|resolution|mapping)|\\brdns\\b|"
                     + "(?:cannot|can't|could not|unable to) (?:find|resolve|verify) your (?:host ?name|ip|address)"
                     + "|(?:ip|client|host) (?:address )?(?:has no|does not have|without) (?:a )?(?:reverse|ptr|host ?name)"
-                    + "|no reverse|reverse (?:hostname|name)|hostname (?:does not|doesn't) match|mismatches client ip"),
+                    + "|no reverse|reverse (?:hostname|name)|hostname (?:does not|doesn't) match|mismatches client ip"
+                    + "|ip name lookup failed"),
+            c(Reason.NOTACCEPT, "no smtp service|no mx found|null mx|(?:does not|doesn't|do not) accept (?:any )?(?:e-?)?mail"
+                    + "|accepts no mail|not accepting (?:any )?(?:mail|messages|e-?mail)|no longer accepts"),
             c(Reason.BADREPUTATION, "reputation|sender score|senderscore"),
             c(Reason.CONTENTERROR, "content (?:error|type)|invalid (?:mime|header|content)|header (?:error|syntax)"
                     + "|improper use of 8-?bit|8-?bit (?:data|content|characters)|mime (?:error|format)|malformed (?:header|mime|message)"),
+            c(Reason.POLICYVIOLATION, "policy reasons|policy violation|violates? (?:our |the )?(?:local )?polic"),
             c(Reason.REJECTED, "sender (?:address |domain )?(?:rejected|denied|refused|blocked|not allowed|unknown|invalid"
                     + "|verify failed|verification failed|is not allowed|does not exist|not found|address rejected)"
                     + "|(?:domain|address) of sender|sender domain (?:must|does not|doesn't)|envelope[- ]sender"
@@ -126,7 +131,7 @@ final class BounceRules {
                     + "|non-?existent (?:host|domain)|domain (?:is )?not (?:valid|found)|unknown (?:mail )?domain|unresolvable"
                     + "|(?:cannot|can't|could not|unable to) resolve (?:host|domain|the)"),
             c(Reason.VIRUSDETECTED, "virus|malware|infected|trojan|\\bworm\\b|malicious"),
-            c(Reason.SPAMDETECTED, "\\bspam\\b|\\bspammy\\b|junk ?mail|unsolicited|bulk (?:e-?mail|mail)|looks like spam|\\buce\\b"
+            c(Reason.SPAMDETECTED, "blacklisted (?:url|link)|\\buribl\\b|\\bsurbl\\b|\\bspam\\b|\\bspammy\\b|junk ?mail|unsolicited|bulk (?:e-?mail|mail)|looks like spam|\\buce\\b"
                     + "|classified as (?:spam|junk)|content (?:was )?(?:rejected|scored|looks)|spam ?score|spam ?filter"),
             c(Reason.TOOMANYCONN, "too many (?:connections|concurrent|simultaneous|sessions|recipients|hosts)"
                     + "|connection (?:limit|count|rate)|max(?:imum)? (?:number of )?connections"),
@@ -147,11 +152,11 @@ final class BounceRules {
                     + "|mail (?:forwarding )?loop|loops back to myself|too many hops|routing loop|hop count|lost connection|broken pipe"
                     + "|malformed or unexpected name server reply|name server|host not responding"),
             t("dsn.systemfull.text", Reason.SYSTEMFULL, "(?:disk|system|server|file ?system|partition|spool) (?:is )?full"
-                    + "|insufficient (?:system )?storage|out of (?:disk )?space|no space left"),
+                    + "|insufficient (?:system )?storage|insufficient (?:disk )?space|out of (?:disk )?space|no space left"),
             t("dsn.systemerror.text", Reason.SYSTEMERROR, "system error|internal (?:server )?error|server error|local (?:delivery )?error"
-                    + "|temporary (?:local )?problem|transaction failed|service (?:is )?(?:not available|unavailable)|i/o error"
+                    + "|temporary (?:local )?problem|transaction failed|service (?:is )?(?:currently |temporarily )?(?:not available|unavailable)|i/o error"
                     + "|configuration error|misconfigur|unable to deliver|try again later|server (?:is )?busy|resources"),
-            t("dsn.securityerror.text", Reason.SECURITYERROR, "authentication (?:is )?required|must (?:be )?authenticat|auth(?:entication)? (?:failed|failure|error)"
+            t("dsn.securityerror.text", Reason.SECURITYERROR, "authentication (?:is )?required|must (?:be )?authenticat|unauthenticated|auth(?:entication)? (?:failed|failure|error)"
                     + "|encryption required|certificate|security (?:policy|error)|not authori[sz]ed"),
             t("dsn.policyviolation.text", Reason.POLICYVIOLATION, "polic(?:y|ies)|prohibited|violat|not (?:allowed|permitted)|attachment|executable"),
             t("dsn.syntaxerror.text", Reason.SYNTAXERROR, "syntax error|malformed address|command (?:not recogni[sz]ed|unrecogni[sz]ed)|unrecogni[sz]ed command"
@@ -232,6 +237,14 @@ final class BounceRules {
         return Optional.empty();
     }
 
+    /** Refused at connection or greeting time and no wording says why: the sending host was refused. */
+    static Optional<Hit> connectionPhase(SmtpPhase phase) {
+        if (phase == SmtpPhase.CONNECT || phase == SmtpPhase.EHLO) {
+            return Optional.of(new Hit(Reason.BLOCKED, "dsn.blocked.connection-phase", phase.name()));
+        }
+        return Optional.empty();
+    }
+
     static Hit actionDelayed() {
         return new Hit(Reason.EXPIRED, "dsn.expired.action-delayed", "Action: delayed");
     }
@@ -243,6 +256,7 @@ final class BounceRules {
         for (ClassRule r : CLASSES) {
             if (r.reason == named) return Optional.of(new Hit(r.reason, "dsn.status." + status, status));
             if (lowerText.isEmpty()) continue;
+            if (r.reason == Reason.MESGTOOBIG && named == Reason.EXCEEDLIMIT) continue;
             Matcher m = r.text.matcher(lowerText);
             if (!m.find()) continue;
             if (r.reason == Reason.USERUNKNOWN && phase != SmtpPhase.RCPT) {

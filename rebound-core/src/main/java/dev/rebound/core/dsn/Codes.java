@@ -3,6 +3,7 @@ package dev.rebound.core.dsn;
 import dev.rebound.core.classify.SmtpPhase;
 import dev.rebound.core.smtp.EnhancedStatus;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,28 +21,53 @@ final class Codes {
             "[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?"
             + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?)*");
     private static final Pattern PHASE = Pattern.compile(
-            "(?:in reply to|after|while sending|response to|in response to|while talking[^\\n]{0,80}>>>|>>>)\\s*"
-            + "(?:the\\s+)?(rcpt to|rcpt|mail from|mail|end of data|data|helo|ehlo|connect|starttls|auth)",
+            "(?:in reply to|after|while sending|response to|in response to|while talking[^\\n]{0,80}>>>|>>>"
+            + "|(?:does not|doesn't|did not|didn't) like (?:our )?)\\s*"
+            + "(?:the\\s+)?(rcpt to|rcpt|recipient|mail from|mail|sender|end of data|final data|data|helo|ehlo"
+            + "|initial connection|connect|starttls|auth)",
             Pattern.CASE_INSENSITIVE);
 
     /** The first reply code in the text, or "". */
     static String replyCode(String text) {
         Matcher m = REPLY.matcher(text);
-        return m.find() ? m.group(1) : "";
+        String success = "";
+        while (m.find()) {
+            String c = m.group(1);
+            if (!KNOWN_REPLY.contains(c)) continue;
+            if (c.charAt(0) != '2') return c;
+            if (success.isEmpty()) success = c;
+        }
+        return success;
     }
+
+    /** The reply codes RFC 5321 (§4.2.2, §4.2.3) and its extensions (RFC 3207, 4954, 7504, 3030) define. */
+    private static final java.util.Set<String> KNOWN_REPLY = java.util.Set.of(
+            "211", "214", "220", "221", "235", "250", "251", "252", "421", "432", "450", "451", "452", "453",
+            "454", "455", "458", "459", "500", "501", "502", "503", "504", "521", "523", "530", "534", "535",
+            "538", "550", "551", "552", "553", "554", "555", "556", "557");
 
     /** The first reply code of the given class ('4' or '5') in the text, or "". */
     static String replyCodeOfClass(String text, char cls) {
         Matcher m = REPLY.matcher(text);
         while (m.find()) {
-            if (m.group(1).charAt(0) == cls) return m.group(1);
+            if (m.group(1).charAt(0) == cls && KNOWN_REPLY.contains(m.group(1))) return m.group(1);
         }
         return "";
     }
 
+    /** The first failure (4.x.x/5.x.x) code in the text, else the first success code, else "". */
     static String status(String text) {
-        return EnhancedStatus.find(text).map(EnhancedStatus::toString).orElse("");
+        Optional<EnhancedStatus> first = EnhancedStatus.find(text);
+        if (first.isEmpty() || !first.get().isSuccess()) return first.map(EnhancedStatus::toString).orElse("");
+        Matcher m = FAILURE_STATUS.matcher(text);
+        while (m.find()) {
+            Optional<EnhancedStatus> s = EnhancedStatus.tryParse(m.group());
+            if (s.isPresent()) return s.get().toString();
+        }
+        return first.get().toString();
     }
+
+    private static final Pattern FAILURE_STATUS = Pattern.compile("(?<![\\d.])[45]\\.\\d{1,3}\\.\\d{1,3}(?![\\d.]*\\d)");
 
     /** Normalises a Status field value ("5.1.1 (user unknown)" → 5.1.1), "" when it holds no code. */
     static String statusField(String v) {
@@ -73,9 +99,9 @@ final class Codes {
         Matcher m = PHASE.matcher(text);
         if (!m.find()) return SmtpPhase.NONE;
         return switch (m.group(1).toLowerCase(Locale.ROOT)) {
-            case "rcpt to", "rcpt" -> SmtpPhase.RCPT;
-            case "mail from", "mail" -> SmtpPhase.MAIL;
-            case "end of data" -> SmtpPhase.END_OF_DATA;
+            case "rcpt to", "rcpt", "recipient" -> SmtpPhase.RCPT;
+            case "mail from", "mail", "sender" -> SmtpPhase.MAIL;
+            case "end of data", "final data" -> SmtpPhase.END_OF_DATA;
             case "data" -> SmtpPhase.DATA;
             case "helo", "ehlo" -> SmtpPhase.EHLO;
             case "starttls" -> SmtpPhase.STARTTLS;

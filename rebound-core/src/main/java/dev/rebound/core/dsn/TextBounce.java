@@ -124,6 +124,13 @@ final class TextBounce {
             if (sb.length() > 0) sb.append('\n');
             sb.append(l.trim());
         }
+        // "... for the following reason:" introduces the next paragraph.
+        if (sb.length() > 0 && sb.charAt(sb.length() - 1) == ':' && j < lines.size()) {
+            while (j < lines.size() && lines.get(j).isBlank()) j++;
+            for (int k = 0; j < lines.size() && k < 10 && !lines.get(j).isBlank(); j++, k++) {
+                sb.append('\n').append(lines.get(j).trim());
+            }
+        }
         return sb.toString().trim();
     }
 
