@@ -58,7 +58,7 @@ public final class BounceParser {
         } catch (MimeException | IOException e) {
             return new BounceResult.Unparseable("not readable as MIME: " + e.getMessage());
         }
-        return new BounceParser.Run(w).result();
+        return new BounceParser.Run(w, 0).result();
     }
 
     private static final class Run {
@@ -72,8 +72,11 @@ public final class BounceParser {
         Headers original;
         final String decodedBy;
 
-        Run(MimeWalk.Walk w) {
+        final int nesting;
+
+        Run(MimeWalk.Walk w, int nesting) {
             this.w = w;
+            this.nesting = nesting;
             this.top = w.top();
             this.topFrom = top.get("From");
             this.subject = top.decoded("Subject");
@@ -145,10 +148,28 @@ public final class BounceParser {
             List<BounceRecord> recs = fromDeliveryStatus();
             if (recs.isEmpty() && looksLikeBounce()) recs = fromText();
             if (!recs.isEmpty()) return new BounceResult.Bounces(recs);
+            Optional<BounceResult> inline = inlineBounce();
+            if (inline.isPresent()) return inline.get();
             Optional<BounceResult> auto = autoReply();
             if (auto.isPresent()) return auto.get();
             if (looksLikeBounce()) return new BounceResult.NotABounce("looks like a bounce but names no recipient");
             return new BounceResult.NotABounce("no delivery-status part, no bounce markers, no auto-reply headers");
+        }
+
+        /** A bounce pasted or forwarded as plain text below a note: parse the rest as an email of its own. */
+        Optional<BounceResult> inlineBounce() {
+            if (nesting > 0 || returnedText.isBlank()) return Optional.empty();
+            String rest = returnedText;
+            int nl = rest.indexOf('\n');
+            if (rest.startsWith("From ") && nl > 0) rest = rest.substring(nl + 1); // mbox separator line
+            try {
+                BounceResult r = new Run(MimeWalk.walk(rest.getBytes(java.nio.charset.StandardCharsets.UTF_8)), nesting + 1)
+                        .result();
+                return r instanceof BounceResult.Bounces || r instanceof BounceResult.Complaint
+                        ? Optional.of(r) : Optional.empty();
+            } catch (MimeException | IOException e) {
+                return Optional.empty();
+            }
         }
 
         // ---- ARF (RFC 5965) ----
@@ -158,29 +179,38 @@ public final class BounceParser {
                 Headers f = Headers.parse(p.text());
                 String type = f.get("Feedback-Type").toLowerCase(Locale.ROOT).trim();
                 if (type.isEmpty()) type = "other";
-                String rcpt = Codes.address(firstNonEmpty(f.get("Original-Rcpt-To"), f.get("Removal-Recipient"),
-                        original.get("To"), top.get("To")));
+                List<String> rcpts = new ArrayList<>();
+                for (String v : f.all("Original-Rcpt-To")) rcpts.add(Codes.address(v));
+                if (rcpts.isEmpty()) {
+                    rcpts.add(Codes.address(firstNonEmpty(f.get("Removal-Recipient"), original.get("To"), top.get("To"))));
+                }
                 String from = firstNonEmpty(original.get("From"), f.get("Original-Mail-From"));
-                return Optional.of(complaint(rcpt, type, "ARF", "dsn.arf.feedback-type", "Feedback-Type: " + type,
-                        f.get("Reporting-MTA"), f.get("Arrival-Date"), from));
+                List<BounceRecord> recs = new ArrayList<>();
+                for (String rcpt : rcpts) {
+                    if (recs.size() >= 1000) break;
+                    recs.add(complaintRecord(rcpt, type, "ARF", "dsn.arf.feedback-type", "Feedback-Type: " + type,
+                            f.get("Reporting-MTA"), f.get("Arrival-Date"), from));
+                }
+                return Optional.of(new BounceResult.Complaint(recs));
             }
             if (top.has("X-Apple-Unsubscribe") || top.has("X-HmXmrOriginalRecipient")) {
                 boolean unsub = top.has("X-Apple-Unsubscribe");
                 String rcpt = unsub ? Codes.address(topFrom) : Codes.address(top.get("X-HmXmrOriginalRecipient"));
                 String type = unsub ? "opt-out" : "abuse";
-                return Optional.of(complaint(rcpt, type, "ARF", unsub ? "dsn.arf.unsubscribe-notice" : "dsn.arf.jmrp",
-                        unsub ? "X-Apple-Unsubscribe" : "X-HmXmrOriginalRecipient", "", "", original.get("From")));
+                return Optional.of(new BounceResult.Complaint(List.of(complaintRecord(rcpt, type, "ARF",
+                        unsub ? "dsn.arf.unsubscribe-notice" : "dsn.arf.jmrp",
+                        unsub ? "X-Apple-Unsubscribe" : "X-HmXmrOriginalRecipient", "", "", original.get("From")))));
             }
             return Optional.empty();
         }
 
-        BounceResult complaint(String rcpt, String type, String by, String rule, String matched, String reporting,
+        BounceRecord complaintRecord(String rcpt, String type, String by, String rule, String matched, String reporting,
                                String arrival, String from) {
             Evidence ev = new Evidence(0, "", "", SmtpPhase.NONE, Codes.domainOf(rcpt), matched);
             Classification c = new Classification(Outcome.COMPLAINT, Reason.FEEDBACK, rule, ev);
             BounceRecord r = new BounceRecord(rcpt, "", "", "", "", "", "", Codes.untyped(reporting), arrival, "",
                     original.get("Message-ID"), "", original.decoded("Subject"), from, type, by, SmtpPhase.NONE, c, false);
-            return new BounceResult.Complaint(List.of(r));
+            return r;
         }
 
         // ---- RFC 3464 ----

@@ -99,9 +99,31 @@ record Headers(List<String[]> fields) {
             if (colon <= 0) continue;
             String name = line.substring(0, colon).trim();
             if (name.isEmpty() || name.indexOf(' ') >= 0) continue;
+            // A second recipient without the blank line between the blocks (seen in the wild): start a new block.
+            if (hasField(cur, "Final-Recipient") && (name.equalsIgnoreCase("Final-Recipient")
+                    || name.equalsIgnoreCase("Original-Recipient") && (hasField(cur, "Action") || hasField(cur, "Status")))) {
+                out.add(new Headers(List.copyOf(cur)));
+                cur = new ArrayList<>();
+            }
             cur.add(new String[] {name, line.substring(colon + 1).trim()});
         }
         if (!cur.isEmpty()) out.add(new Headers(List.copyOf(cur)));
+        return out;
+    }
+
+    private static boolean hasField(List<String[]> fields, String name) {
+        for (String[] f : fields) {
+            if (f[0].equalsIgnoreCase(name)) return true;
+        }
+        return false;
+    }
+
+    /** All values of {@code name}, in order. */
+    List<String> all(String name) {
+        List<String> out = new ArrayList<>();
+        for (String[] f : fields) {
+            if (f[0].equalsIgnoreCase(name)) out.add(f[1]);
+        }
         return out;
     }
 

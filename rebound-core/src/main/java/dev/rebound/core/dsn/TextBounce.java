@@ -28,7 +28,7 @@ final class TextBounce {
 
     private static final String ADDR = Codes.ADDRESS.pattern();
     private static final Pattern ALONE = Pattern.compile(
-            "^\\s*(?:[-*•]\\s*|>>>\\s*)?(?:rcpt to:|to:|recipient:|address:)?\\s*<?\"?(" + ADDR + ")\"?>?\\s*(?::|\\.\\.\\.)?\\s*(.*)$",
+            "^\\s*(?:[-*•]\\s*|>>>\\s*|[245]\\d\\d[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3}\\s+)?)?(?:rcpt to:|to:|recipient:|address:)?\\s*<?\"?(" + ADDR + ")\"?>?\\s*(?::|\\.\\.\\.)?\\s*(.*)$",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern NEAR = Pattern.compile(
             "(?:\\bto|\\bfor|recipient|address(?:ee)?|rcpt to:?|original-recipient:|final-recipient:|destinataire|empf[aä]nger)"
