@@ -25,6 +25,20 @@ public record SmtpReply(int code, List<String> lines, Optional<EnhancedStatus> e
         return new SmtpReply(code, List.of(text), EnhancedStatus.find(text));
     }
 
+    /**
+     * True when the enhanced code's class (2/4/5) differs from the reply code's first digit, e.g.
+     * {@code 450 5.1.1} or {@code 550 4.2.2}. RFC 3463 §2 says the two must agree and, for the protocol, the
+     * reply code governs; Rebound keeps both and lets the classifier note the conflict in its rule id.
+     * A 3xx reply with an enhanced 2.x.x code is not a conflict (both are positive).
+     */
+    public boolean enhancedConflict() {
+        if (enhanced.isEmpty()) return false;
+        int cls = code / 100;
+        int ecls = enhanced.get().statusClass();
+        if (cls == 3) return ecls != 2;
+        return cls != ecls;
+    }
+
     public boolean isPositive() { return code < 400; }
     public boolean isTransient() { return code >= 400 && code < 500; }
     public boolean isPermanent() { return code >= 500; }

@@ -1,0 +1,170 @@
+package dev.rebound.server.delivery;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Settings of {@link SmtpDeliveryAgent}. Start from {@link #defaults()} and change what you need with the
+ * {@code with*} methods.
+ *
+ * @param heloName          the name sent in EHLO/HELO (should be this host's public name)
+ * @param routes            domain (lower case) → host:port; bypasses MX lookup for that domain
+ * @param relay             a smarthost for all other mail; bypasses MX lookup
+ * @param dnsServers        DNS servers to ask; empty = the system resolver configuration
+ * @param dnsTimeout        per-query DNS timeout
+ * @param smtpPort          the port of MX hosts (25; tests use a fake MX port)
+ * @param timeouts          SMTP timeouts (RFC 5321 §4.5.3.2)
+ * @param tls               STARTTLS policy
+ * @param maxIdlePerHost    idle connections kept per MX address for reuse (0 = no reuse)
+ * @param maxIdleTime       how long an idle connection is kept
+ * @param maxRecipientsPerTransaction recipients per MAIL transaction (RFC 5321 §4.5.3.1.8: servers accept ≥ 100)
+ */
+public record DeliveryConfig(String heloName, Map<String, HostPort> routes, Optional<HostPort> relay,
+                             List<InetSocketAddress> dnsServers, Duration dnsTimeout, int smtpPort,
+                             Timeouts timeouts, TlsMode tls, int maxIdlePerHost, Duration maxIdleTime,
+                             int maxRecipientsPerTransaction) {
+
+    /** STARTTLS policy of the client. */
+    public enum TlsMode {
+        /** Never use STARTTLS. */
+        NONE,
+        /** STARTTLS when offered, any certificate accepted (opportunistic TLS, RFC 3207 as MTAs practise it). */
+        OPPORTUNISTIC,
+        /**
+         * STARTTLS when offered, certificate verified against the JDK trust store and the MX host name; a
+         * failed handshake is a transient failure of that MX (the next MX is tried).
+         */
+        VERIFY
+    }
+
+    /** A host name or IP literal and a port, written {@code host:port} (IPv6 as {@code [::1]:25}). */
+    public record HostPort(String host, int port) {
+        public HostPort {
+            Objects.requireNonNull(host, "host");
+            if (host.isBlank()) throw new IllegalArgumentException("host:port needs a host, got \"" + host + "\"");
+            if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1-65535, got " + port);
+        }
+
+        /** Parses {@code host:port}; throws with the input quoted and the expected form. */
+        public static HostPort parse(String s) {
+            String t = s == null ? "" : s.trim();
+            int colon = t.lastIndexOf(':');
+            if (colon <= 0 || colon == t.length() - 1) {
+                throw new IllegalArgumentException("expected host:port (e.g. 127.0.0.1:2525), got \"" + s + "\"");
+            }
+            String host = t.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+            try {
+                return new HostPort(host, Integer.parseInt(t.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("expected host:port with a numeric port, got \"" + s + "\"", e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /**
+     * Client timeouts. RFC 5321 §4.5.3.2 gives the reply timeouts: initial greeting 5 min, MAIL 5 min, RCPT
+     * 5 min, DATA initiation 2 min, each data block 3 min, DATA termination 10 min. {@code connect} and
+     * {@code command} (EHLO, HELO, STARTTLS and its handshake, RSET, QUIT) are not in the RFC.
+     */
+    public record Timeouts(Duration connect, Duration greeting, Duration command, Duration mail, Duration rcpt,
+                           Duration dataInit, Duration dataBlock, Duration dataEnd) {
+        public Timeouts {
+            for (Duration d : List.of(connect, greeting, command, mail, rcpt, dataInit, dataBlock, dataEnd)) {
+                if (d == null || d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("every SMTP timeout must be positive, got " + d);
+                }
+            }
+        }
+
+        /** The RFC 5321 §4.5.3.2 values, connect 30 s, other commands 5 min. */
+        public static Timeouts rfc5321() {
+            return new Timeouts(Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(5),
+                    Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(2), Duration.ofMinutes(3),
+                    Duration.ofMinutes(10));
+        }
+
+        /** The same timeout everywhere (tests). */
+        public static Timeouts uniform(Duration d) {
+            return new Timeouts(d, d, d, d, d, d, d, d);
+        }
+    }
+
+    public DeliveryConfig {
+        Objects.requireNonNull(heloName, "heloName");
+        if (heloName.isBlank() || heloName.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+            throw new IllegalArgumentException("helo name must be a host name without spaces, got \"" + heloName + "\"");
+        }
+        TreeMap<String, HostPort> r = new TreeMap<>();
+        routes.forEach((d, hp) -> r.put(d.toLowerCase(Locale.ROOT), hp));
+        routes = Map.copyOf(r);
+        relay = Objects.requireNonNull(relay, "relay");
+        dnsServers = List.copyOf(dnsServers);
+        Objects.requireNonNull(dnsTimeout, "dnsTimeout");
+        if (smtpPort < 1 || smtpPort > 65535) throw new IllegalArgumentException("smtpPort must be 1-65535, got " + smtpPort);
+        Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(tls, "tls");
+        if (maxIdlePerHost < 0) throw new IllegalArgumentException("maxIdlePerHost must be >= 0, got " + maxIdlePerHost);
+        Objects.requireNonNull(maxIdleTime, "maxIdleTime");
+        if (maxRecipientsPerTransaction < 1) {
+            throw new IllegalArgumentException("maxRecipientsPerTransaction must be >= 1, got " + maxRecipientsPerTransaction);
+        }
+    }
+
+    /**
+     * HELO name "localhost", no routes or relay, the system resolver with a 5 s timeout, port 25, RFC 5321
+     * timeouts, opportunistic TLS, 2 idle connections per MX address kept for 30 s, 100 recipients per
+     * transaction.
+     */
+    public static DeliveryConfig defaults() {
+        return new DeliveryConfig("localhost", Map.of(), Optional.empty(), List.of(), Duration.ofSeconds(5), 25,
+                Timeouts.rfc5321(), TlsMode.OPPORTUNISTIC, 2, Duration.ofSeconds(30), 100);
+    }
+
+    public DeliveryConfig withHeloName(String v) {
+        return new DeliveryConfig(v, routes, relay, dnsServers, dnsTimeout, smtpPort, timeouts, tls, maxIdlePerHost, maxIdleTime, maxRecipientsPerTransaction);
+    }
+
+    public DeliveryConfig withRoutes(Map<String, HostPort> v) {
+        return new DeliveryConfig(heloName, v, relay, dnsServers, dnsTimeout, smtpPort, timeouts, tls, maxIdlePerHost, maxIdleTime, maxRecipientsPerTransaction);
+    }
+
+    public DeliveryConfig withRelay(Optional<HostPort> v) {
+        return new DeliveryConfig(heloName, routes, v, dnsServers, dnsTimeout, smtpPort, timeouts, tls, maxIdlePerHost, maxIdleTime, maxRecipientsPerTransaction);
+    }
+
+    public DeliveryConfig withDns(List<InetSocketAddress> servers, Duration timeout) {
+        return new DeliveryConfig(heloName, routes, relay, servers, timeout, smtpPort, timeouts, tls, maxIdlePerHost, maxIdleTime, maxRecipientsPerTransaction);
+    }
+
+    public DeliveryConfig withSmtpPort(int v) {
+        return new DeliveryConfig(heloName, routes, relay, dnsServers, dnsTimeout, v, timeouts, tls, maxIdlePerHost, maxIdleTime, maxRecipientsPerTransaction);
+    }
+
+    public DeliveryConfig withTimeouts(Timeouts v) {
+        return new DeliveryConfig(heloName, routes, relay, dnsServers, dnsTimeout, smtpPort, v, tls, maxIdlePerHost, maxIdleTime, maxRecipientsPerTransaction);
+    }
+
+    public DeliveryConfig withTls(TlsMode v) {
+        return new DeliveryConfig(heloName, routes, relay, dnsServers, dnsTimeout, smtpPort, timeouts, v, maxIdlePerHost, maxIdleTime, maxRecipientsPerTransaction);
+    }
+
+    public DeliveryConfig withPool(int idlePerHost, Duration idleTime) {
+        return new DeliveryConfig(heloName, routes, relay, dnsServers, dnsTimeout, smtpPort, timeouts, tls, idlePerHost, idleTime, maxRecipientsPerTransaction);
+    }
+
+    public DeliveryConfig withMaxRecipientsPerTransaction(int v) {
+        return new DeliveryConfig(heloName, routes, relay, dnsServers, dnsTimeout, smtpPort, timeouts, tls, maxIdlePerHost, maxIdleTime, v);
+    }
+}
