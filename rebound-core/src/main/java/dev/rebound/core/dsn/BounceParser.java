@@ -376,17 +376,18 @@ public final class BounceParser {
                 hit = new BounceRules.Hit(Reason.REJECTED, "dsn.googlegroups.cannot-post", "Google Groups");
             }
             if (hit == null) hit = BounceRules.mailOnly(lower).orElse(null);
+            if (hit == null) {
+                Classification core = CLASSIFIER.classify(in);
+                if (core.reason() != Reason.UNDEFINED && core.reason() != Reason.ONHOLD
+                        && core.reason() != Reason.DELIVERED && !core.ruleId().startsWith("code.")) {
+                    hit = BounceRules.userUnknownAway(core.reason(), core.ruleId(), status, phase)
+                            .orElse(new BounceRules.Hit(core.reason(), core.ruleId(), core.evidence().matched()));
+                }
+            }
             if (hit == null) hit = BounceRules.recipientClass(lower, status, phase).orElse(null);
             if (hit == null) hit = BounceRules.expiredStatus(status).orElse(null);
             if (hit == null) hit = BounceRules.connectionPhase(phase).orElse(null);
             if (hit == null && action.equals("delayed")) hit = BounceRules.actionDelayed();
-            if (hit == null) {
-                Classification core = CLASSIFIER.classify(in);
-                if (core.reason() != Reason.UNDEFINED && core.reason() != Reason.ONHOLD
-                        && core.reason() != Reason.DELIVERED) {
-                    hit = new BounceRules.Hit(core.reason(), core.ruleId(), core.evidence().matched());
-                }
-            }
             if (hit == null) hit = BounceRules.otherText(lower).orElse(null);
             if (hit == null) hit = BounceRules.otherStatus(status).orElse(null);
             if (phase == SmtpPhase.MAIL && (hit == null || hit.reason() == Reason.USERUNKNOWN

@@ -49,8 +49,10 @@ final class BounceRules {
                     + "|delivery period|no (?:further )?(?:delivery )?attempts will be made|will be retried for"
                     + "|all hosts have been failing|(?:did not|didn't) accept our requests to connect"
                     + "|(?:connection|operation) timed out|timed out while|in the queue too long"
-                    + "|(?:undelivered|undeliverable|not (?:yet )?been delivered) for (?:more than )?\\d+ ?(?:days?|hours?)"
+                    + "|(?:undelivered|undeliverable|not (?:yet )?been delivered) (?:for|after) (?:more than )?\\d+ ?(?:days?|hours?)"
                     + "|message could not be delivered for"),
+            t("dsn.notaccept.no-mail-service", Reason.NOTACCEPT,
+                    "^(?![\\s\\S]*\\bptr\\b)[\\s\\S]*?(?:no smtp service|no mx found|null mx|accepts no mail)"),
             t("dsn.networkerror.dns-temporary", Reason.NETWORKERROR,
                     "host not found, try again|temporary (?:dns|name server|lookup) (?:failure|error)"),
             t("dsn.mailererror.text", Reason.MAILERERROR,
@@ -235,6 +237,17 @@ final class BounceRules {
             return Optional.of(new Hit(Reason.EXPIRED, "dsn.expired.status-" + status, status));
         }
         return Optional.empty();
+    }
+
+    /**
+     * A bounce mail that says "user unknown" without saying the remote host answered RCPT TO, and whose status
+     * code does not name a user-level failure (X.1.x), reports the recipient's filter (after DATA, or a relay's
+     * own lookup), not a reply to RCPT: filtered, not userunknown (Sisimai v5 draws the same line).
+     */
+    static Optional<Hit> userUnknownAway(Reason reason, String ruleId, String status, SmtpPhase phase) {
+        if (reason != Reason.USERUNKNOWN || !ruleId.startsWith("text.") || phase == SmtpPhase.RCPT) return Optional.empty();
+        if (status.startsWith("5.1.") || status.startsWith("4.1.")) return Optional.empty();
+        return Optional.of(new Hit(Reason.FILTERED, "dsn.filtered.user-unknown-not-at-rcpt", ruleId));
     }
 
     /** Refused at connection or greeting time and no wording says why: the sending host was refused. */
