@@ -372,12 +372,13 @@ public final class BounceParser {
                     || action.equals("expanded")) {
                 hit = new BounceRules.Hit(Reason.DELIVERED, "dsn.delivered", "Action: " + action);
             }
-            if (hit == null && decodedBy.equals("GoogleGroups")) {
+            if (hit == null && decodedBy.equals("GoogleGroups") && status.isEmpty() && reply.isEmpty()) {
                 hit = new BounceRules.Hit(Reason.REJECTED, "dsn.googlegroups.cannot-post", "Google Groups");
             }
             if (hit == null) hit = BounceRules.mailOnly(lower).orElse(null);
             if (hit == null) {
-                Classification core = CLASSIFIER.classify(in);
+                Classification core = CLASSIFIER.classify(new ReplyInput(in.code(), in.enhanced(), lower, phase,
+                        in.recipientDomain()));
                 if (core.reason() != Reason.UNDEFINED && core.reason() != Reason.ONHOLD
                         && core.reason() != Reason.DELIVERED && !core.ruleId().startsWith("code.")) {
                     hit = BounceRules.userUnknownAway(core.reason(), core.ruleId(), status, phase)
@@ -430,17 +431,22 @@ public final class BounceParser {
     }
 
     /**
-     * What the rules read: the diagnostic's first {@link #MAX_RULE_TEXT} characters, lower case, addresses replaced
-     * by "&lt;addr&gt;" (a local part such as "virus-alert@" says nothing about why a message bounced), prefixed by
-     * the diagnostic type when it is not SMTP (x-unix names a local mailer).
+     * What the rules read: the diagnostic's first {@link #MAX_RULE_TEXT} characters, lower case, addresses and URLs
+     * masked (a local part such as "virus-alert@" or a help link says nothing about why a message bounced),
+     * Postfix's "Recipient address rejected: " prefix dropped when a reason follows it, and prefixed by the
+     * diagnostic type when it is not SMTP (x-unix names a local mailer).
      */
     static String ruleText(String diagType, String diag) {
         String d = diag.length() > MAX_RULE_TEXT ? diag.substring(0, MAX_RULE_TEXT) : diag;
         String lower = d.toLowerCase(Locale.ROOT);
+        if (lower.contains("://")) lower = URL.matcher(lower).replaceAll("<url>");
         if (lower.indexOf('@') >= 0) lower = Codes.ADDRESS.matcher(lower).replaceAll("<addr>");
+        if (lower.contains("recipient address rejected: ")) lower = lower.replace("recipient address rejected: ", "");
         if (!diagType.isEmpty() && !diagType.equals("smtp")) lower = diagType + "; " + lower;
         return lower;
     }
+
+    private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("[a-z][a-z0-9+.-]{1,10}://[^\\s>)\\]]+");
 
     static String firstNonEmpty(String... vs) {
         for (String v : vs) {

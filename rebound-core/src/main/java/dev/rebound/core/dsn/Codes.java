@@ -15,7 +15,7 @@ final class Codes {
     private Codes() {}
 
     /** A reply code: 2xx/4xx/5xx with a plausible second digit, standing alone before a space, hyphen or end. */
-    private static final Pattern REPLY = Pattern.compile("(?:^|[\\s:(\\[<>\"'=;])([245][0-5][0-9])(?:[ -](?=\\S)|$)",
+    private static final Pattern REPLY = Pattern.compile("(?:^|[\\s:(\\[<>\"'=;])([245][0-5][0-9])(?:[ -](?=\\S)|[:,](?!\\d)|$)",
             Pattern.MULTILINE);
     static final Pattern ADDRESS = Pattern.compile(
             "[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?"
@@ -44,7 +44,7 @@ final class Codes {
     private static final java.util.Set<String> KNOWN_REPLY = java.util.Set.of(
             "211", "214", "220", "221", "235", "250", "251", "252", "421", "432", "450", "451", "452", "453",
             "454", "455", "458", "459", "500", "501", "502", "503", "504", "521", "523", "530", "534", "535",
-            "538", "550", "551", "552", "553", "554", "555", "556", "557");
+            "538", "550", "551", "552", "553", "554", "555", "556", "557", "525");
 
     /** The first reply code of the given class ('4' or '5') in the text, or "". */
     static String replyCodeOfClass(String text, char cls) {

@@ -100,8 +100,8 @@ record Headers(List<String[]> fields) {
             String name = line.substring(0, colon).trim();
             if (name.isEmpty() || name.indexOf(' ') >= 0) continue;
             // A second recipient without the blank line between the blocks (seen in the wild): start a new block.
-            if (hasField(cur, "Final-Recipient") && (name.equalsIgnoreCase("Final-Recipient")
-                    || name.equalsIgnoreCase("Original-Recipient") && (hasField(cur, "Action") || hasField(cur, "Status")))) {
+            if ((name.equalsIgnoreCase("Final-Recipient") || name.equalsIgnoreCase("Original-Recipient"))
+                    && hasField(cur, name)) {
                 out.add(new Headers(List.copyOf(cur)));
                 cur = new ArrayList<>();
             }

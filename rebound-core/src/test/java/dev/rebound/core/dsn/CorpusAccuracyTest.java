@@ -161,8 +161,8 @@ class CorpusAccuracyTest {
     }
 
     // Levels reached on the dev corpus; each is at most the issue's floor.
-    private static final double RATCHET_RECIPIENT = 98.0, RATCHET_HARD = 89.5, RATCHET_REASON = 79.0,
-            RATCHET_REPLY = 92.4, RATCHET_STATUS = 95.0, RATCHET_FEEDBACK = 100.0;
+    private static final double RATCHET_RECIPIENT = 98.0, RATCHET_HARD = 90.4, RATCHET_REASON = 80.8,
+            RATCHET_REPLY = 95.0, RATCHET_STATUS = 95.0, RATCHET_FEEDBACK = 100.0;
 
     private static void assertFloor(String field, Tally t, double issueFloor, double ratchet) {
         if (t.pct() < issueFloor) {
