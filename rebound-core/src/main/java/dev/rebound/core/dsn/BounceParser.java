@@ -273,9 +273,13 @@ public final class BounceParser {
             String ct = top.get("Content-Type").toLowerCase(Locale.ROOT);
             if (ct.contains("report-type=delivery-status") || ct.contains("report-type=\"delivery-status\"")) return true;
             if (from.contains("mailer-daemon") || from.contains("postmaster") || from.contains("mail delivery")
+                    || from.contains("post_master") || from.contains("mail administrator")
                     || from.contains("mail-daemon") || from.contains("mailerdaemon")) return true;
             if (top.has("X-Failed-Recipients")) return true;
             if (BOUNCE_SUBJECT.matcher(subj).find()) return true;
+            String head = lowerBounce.length() > 1500 ? lowerBounce.substring(0, 1500) : lowerBounce;
+            if (BOUNCE_SUBJECT.matcher(head).find() || head.contains("mailbox is full")
+                    || head.contains("invalid user") || head.contains("no such user")) return true;
             return !decodedBy.equals("Text") && !decodedBy.equals("RFC3464") && (lowerBounce.contains("@")
                     || top.has("X-Failed-Recipients"));
         }
@@ -302,6 +306,7 @@ public final class BounceParser {
             for (TextBounce.Found f : found) {
                 if (out.size() >= 1000) break;
                 String diag = f.diagnostic();
+                if (diag.isBlank()) diag = trimmedBounce();
                 if (Codes.replyCode(diag).isEmpty() && Codes.status(diag).isEmpty() && found.size() == 1) {
                     String all = trimmedBounce();
                     if (!Codes.replyCode(all).isEmpty() || !Codes.status(all).isEmpty()) diag = (diag + "\n" + all).trim();

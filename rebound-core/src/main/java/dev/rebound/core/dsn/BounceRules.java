@@ -53,6 +53,8 @@ final class BounceRules {
                     + "|message could not be delivered for"),
             t("dsn.notaccept.no-mail-service", Reason.NOTACCEPT,
                     "^(?![\\s\\S]*\\bptr\\b)[\\s\\S]*?(?:no smtp service|no mx found|null mx|accepts no mail)"),
+            t("dsn.hostunknown.unroutable", Reason.HOSTUNKNOWN,
+                    "unroute?able (?:address|mail domain)|(?:^|[\\s:])(?:[a-z0-9-]+\\.)+[a-z]{2,} (?:does not exist|doesn't exist)"),
             t("dsn.networkerror.dns-temporary", Reason.NETWORKERROR,
                     "host not found, try again|temporary (?:dns|name server|lookup) (?:failure|error)"),
             t("dsn.mailererror.text", Reason.MAILERERROR,

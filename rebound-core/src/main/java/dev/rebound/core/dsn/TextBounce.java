@@ -28,8 +28,10 @@ final class TextBounce {
 
     private static final String ADDR = Codes.ADDRESS.pattern();
     private static final Pattern ALONE = Pattern.compile(
-            "^\\s*(?:[-*•]\\s*|>>>\\s*|[245]\\d\\d[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3}\\s+)?)?(?:rcpt to:|to:|recipient:|address:)?\\s*<?\"?(" + ADDR + ")\"?>?\\s*(?::|\\.\\.\\.)?\\s*(.*)$",
+            "^\\s*(?:[-*•]\\s*|>>>\\s*|[245]\\d\\d[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3}\\s+)?)?(?:rcpt to:|recipient:|address:)?\\s*<?\"?(" + ADDR + ")\"?>?\\s*(?::|\\.\\.\\.)?\\s*(.*)$",
             Pattern.CASE_INSENSITIVE);
+    private static final Pattern TRAILING = Pattern.compile(
+            "^\\s*([^@:\\n]{3,120}):\\s*<?\"?(" + ADDR + ")\"?>?\\s*\\.?\\s*$");
     private static final Pattern NEAR = Pattern.compile(
             "(?:\\bto|\\bfor|recipient|address(?:ee)?|rcpt to:?|original-recipient:|final-recipient:|destinataire|empf[aä]nger)"
             + "[^@\\n]{0,12}?<?\"?(" + ADDR + ")", Pattern.CASE_INSENSITIVE);
@@ -75,10 +77,22 @@ final class TextBounce {
             Matcher m = ALONE.matcher(line);
             if (!m.matches()) continue;
             String rest = m.group(2).trim();
-            if (!rest.isEmpty() && !line.contains(":") && !line.contains("...") && !rest.startsWith("(") && !rest.startsWith("<")) continue;
+            if (!rest.isEmpty() && !line.contains(":") && !line.contains("...") && !rest.startsWith("(") && !rest.startsWith("<")
+                    && !rest.startsWith("[")) continue;
             String a = Codes.clean(m.group(1));
             if (exclude.contains(a) || isDaemon(a) || out.containsKey(a)) continue;
             out.put(a, new Found(a, paragraph(lines, i, rest)));
+        }
+        if (!out.isEmpty()) return new ArrayList<>(out.values());
+        // Rule 2b: "reason text: addr" at the end of a line.
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.indexOf('@') < 0 || line.length() > 300) continue;
+            Matcher m = TRAILING.matcher(line);
+            if (!m.matches()) continue;
+            String a = Codes.clean(m.group(2));
+            if (exclude.contains(a) || isDaemon(a) || out.containsKey(a)) continue;
+            out.put(a, new Found(a, m.group(1).trim()));
         }
         if (!out.isEmpty()) return new ArrayList<>(out.values());
         // Rule 3: an address after a word that introduces a recipient.
