@@ -446,7 +446,9 @@ public final class BounceParser {
         String lower = d.toLowerCase(Locale.ROOT);
         if (lower.contains("://")) lower = URL.matcher(lower).replaceAll("<url>");
         if (lower.indexOf('@') >= 0) lower = Codes.ADDRESS.matcher(lower).replaceAll("<addr>");
-        if (lower.contains("recipient address rejected: ")) lower = lower.replace("recipient address rejected: ", "");
+        if (lower.contains("recipient address rejected: ") && !lower.contains("rejected: access denied")) {
+            lower = lower.replace("recipient address rejected: ", "");
+        }
         if (!diagType.isEmpty() && !diagType.equals("smtp")) lower = diagType + "; " + lower;
         return lower;
     }

@@ -55,8 +55,10 @@ final class BounceRules {
                     "^(?![\\s\\S]*\\bptr\\b)[\\s\\S]*?(?:no smtp service|no mx found|null mx|accepts no mail)"),
             t("dsn.hostunknown.unroutable", Reason.HOSTUNKNOWN,
                     "unroute?able (?:address|mail domain)|(?:^|[\\s:])(?:[a-z0-9-]+\\.)+[a-z]{2,} (?:does not exist|doesn't exist)"),
+            t("dsn.userunknown.recipient-wording", Reason.USERUNKNOWN,
+                    "recipient name is not recognized|recipient address rejected: access denied"),
             t("dsn.networkerror.dns-temporary", Reason.NETWORKERROR,
-                    "host not found, try again|temporary (?:dns|name server|lookup) (?:failure|error)"),
+                    "host not found,\\s+try again|temporary (?:dns|name server|lookup) (?:failure|error)"),
             t("dsn.mailererror.text", Reason.MAILERERROR,
                     "\\bx-unix\\b|mailer[- ]error|command (?:died|failed|output)|exit(?:ed)? (?:code|status) \\d"
                     + "|unknown mailer error|local delivery (?:program )?failed"));
@@ -159,7 +161,7 @@ final class BounceRules {
                     + "|insufficient (?:system )?storage|insufficient (?:disk )?space|out of (?:disk )?space|no space left"),
             t("dsn.systemerror.text", Reason.SYSTEMERROR, "system error|internal (?:server )?error|server error|local (?:delivery )?error"
                     + "|temporary (?:local )?problem|transaction failed|service (?:is )?(?:currently |temporarily )?(?:not available|unavailable)|i/o error"
-                    + "|configuration error|misconfigur|unable to deliver|try again later|server (?:is )?busy|resources"),
+                    + "|configuration error|misconfigur|server (?:is )?busy|resources"),
             t("dsn.securityerror.text", Reason.SECURITYERROR, "authentication (?:is )?required|must (?:be )?authenticat|unauthenticated|auth(?:entication)? (?:failed|failure|error)"
                     + "|encryption required|certificate|security (?:policy|error)|not authori[sz]ed"),
             t("dsn.policyviolation.text", Reason.POLICYVIOLATION, "polic(?:y|ies)|prohibited|violat|not (?:allowed|permitted)|attachment|executable"),

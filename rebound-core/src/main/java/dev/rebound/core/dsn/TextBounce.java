@@ -81,7 +81,7 @@ final class TextBounce {
                     && !rest.startsWith("[")) continue;
             String a = Codes.clean(m.group(1));
             if (exclude.contains(a) || isDaemon(a) || out.containsKey(a)) continue;
-            out.put(a, new Found(a, paragraph(lines, i, rest)));
+            out.put(a, new Found(a, paragraph(lines, i, rest, a)));
         }
         if (!out.isEmpty()) return new ArrayList<>(out.values());
         // Rule 2b: "reason text: addr" at the end of a line.
@@ -92,7 +92,7 @@ final class TextBounce {
             if (!m.matches()) continue;
             String a = Codes.clean(m.group(2));
             if (exclude.contains(a) || isDaemon(a) || out.containsKey(a)) continue;
-            out.put(a, new Found(a, m.group(1).trim()));
+            out.put(a, new Found(a, paragraph(lines, i, m.group(1).trim(), a)));
         }
         if (!out.isEmpty()) return new ArrayList<>(out.values());
         // Rule 3: an address after a word that introduces a recipient.
@@ -116,7 +116,7 @@ final class TextBounce {
         String best = "";
         for (int i = 0; i < lines.size(); i++) {
             if (!lines.get(i).toLowerCase(Locale.ROOT).contains(address)) continue;
-            String p = paragraph(lines, i, lines.get(i).trim());
+            String p = paragraph(lines, i, lines.get(i).trim(), address);
             if (!Codes.replyCode(p).isEmpty() || !Codes.status(p).isEmpty()) return p;
             if (best.isEmpty()) best = p;
         }
@@ -124,7 +124,7 @@ final class TextBounce {
     }
 
     /** Rest of the anchor line plus the following lines up to a blank line (skipping blanks right after it). */
-    private static String paragraph(List<String> lines, int i, String rest) {
+    private static String paragraph(List<String> lines, int i, String rest, String anchor) {
         StringBuilder sb = new StringBuilder(rest);
         int j = i + 1;
         if (rest.isEmpty()) {
@@ -134,7 +134,7 @@ final class TextBounce {
         for (; j < lines.size() && n < 30; j++, n++) {
             String l = lines.get(j);
             if (l.isBlank()) break;
-            if (n > 0 && looksLikeRecipientLine(l)) break;
+            if (n > 0 && looksLikeRecipientLine(l) || startsWithOtherAddress(l, anchor)) break;
             if (sb.length() > 0) sb.append('\n');
             sb.append(l.trim());
         }
@@ -146,6 +146,15 @@ final class TextBounce {
             }
         }
         return sb.toString().trim();
+    }
+
+    /** "other@example.org: 550 ..." right below "anchor@example.org: 550 ...": the next recipient begins. */
+    private static boolean startsWithOtherAddress(String l, String anchor) {
+        if (l.indexOf('@') < 0 || l.length() > 300) return false;
+        Matcher m = ALONE.matcher(l);
+        if (!m.matches() || m.group(2).isBlank()) return false;
+        if (!l.contains(":") && !l.contains("...")) return false;
+        return !Codes.clean(m.group(1)).equals(anchor);
     }
 
     private static boolean looksLikeRecipientLine(String l) {
