@@ -386,7 +386,7 @@ public final class BounceParser {
                         in.recipientDomain()));
                 if (core.reason() != Reason.UNDEFINED && core.reason() != Reason.ONHOLD
                         && core.reason() != Reason.DELIVERED && !core.ruleId().startsWith("code.")) {
-                    hit = BounceRules.userUnknownAway(core.reason(), core.ruleId(), status, phase)
+                    hit = BounceRules.userUnknownAway(core.reason(), core.ruleId(), status, phase, lower)
                             .orElse(new BounceRules.Hit(core.reason(), core.ruleId(), core.evidence().matched()));
                 }
             }
@@ -443,7 +443,7 @@ public final class BounceParser {
      */
     static String ruleText(String diagType, String diag) {
         String d = diag.length() > MAX_RULE_TEXT ? diag.substring(0, MAX_RULE_TEXT) : diag;
-        String lower = d.toLowerCase(Locale.ROOT);
+        String lower = squeeze(d.toLowerCase(Locale.ROOT));
         if (lower.contains("://")) lower = URL.matcher(lower).replaceAll("<url>");
         if (lower.indexOf('@') >= 0) lower = Codes.ADDRESS.matcher(lower).replaceAll("<addr>");
         if (lower.contains("recipient address rejected: ") && !lower.contains("rejected: access denied")) {
@@ -454,6 +454,23 @@ public final class BounceParser {
     }
 
     private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("[a-z][a-z0-9+.-]{1,10}://[^\\s>)\\]]+");
+
+    /** Runs of white space (line breaks of a folded text) become one space. */
+    static String squeeze(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        boolean space = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                space = true;
+            } else {
+                if (space && sb.length() > 0) sb.append(' ');
+                space = false;
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
 
     static String firstNonEmpty(String... vs) {
         for (String v : vs) {

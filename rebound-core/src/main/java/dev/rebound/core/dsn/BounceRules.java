@@ -248,11 +248,17 @@ final class BounceRules {
      * code does not name a user-level failure (X.1.x), reports the recipient's filter (after DATA, or a relay's
      * own lookup), not a reply to RCPT: filtered, not userunknown (Sisimai v5 draws the same line).
      */
-    static Optional<Hit> userUnknownAway(Reason reason, String ruleId, String status, SmtpPhase phase) {
+    static Optional<Hit> userUnknownAway(Reason reason, String ruleId, String status, SmtpPhase phase, String lower) {
         if (reason != Reason.USERUNKNOWN || !ruleId.startsWith("text.") || phase == SmtpPhase.RCPT) return Optional.empty();
+        if (MAILBOX_GONE.matcher(lower).find()) return Optional.empty();
         if (status.startsWith("5.1.") || status.startsWith("4.1.")) return Optional.empty();
         return Optional.of(new Hit(Reason.FILTERED, "dsn.filtered.user-unknown-not-at-rcpt", ruleId));
     }
+
+    /** Wordings that say the address itself cannot be found, whoever says it and whenever. */
+    private static final Pattern MAILBOX_GONE = Pattern.compile(
+            "(?:does not|doesn't) have an? [^\\n]{0,40}account|mailbox unavailable|(?:couldn't|could not) be found"
+            + "|delivery userid|recipient name is not recognized");
 
     /** Refused at connection or greeting time and no wording says why: the sending host was refused. */
     static Optional<Hit> connectionPhase(SmtpPhase phase) {
