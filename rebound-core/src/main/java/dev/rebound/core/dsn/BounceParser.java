@@ -381,6 +381,8 @@ public final class BounceParser {
                 hit = new BounceRules.Hit(Reason.REJECTED, "dsn.googlegroups.cannot-post", "Google Groups");
             }
             if (hit == null) hit = BounceRules.mailOnly(lower).orElse(null);
+            if (hit == null) hit = BounceRules.connectionPhase(phase).orElse(null);
+            if (hit == null) hit = BounceRules.beforeCore(lower).orElse(null);
             if (hit == null) {
                 Classification core = CLASSIFIER.classify(new ReplyInput(in.code(), in.enhanced(), lower, phase,
                         in.recipientDomain()));
@@ -392,7 +394,6 @@ public final class BounceParser {
             }
             if (hit == null) hit = BounceRules.recipientClass(lower, status, phase).orElse(null);
             if (hit == null) hit = BounceRules.expiredStatus(status).orElse(null);
-            if (hit == null) hit = BounceRules.connectionPhase(phase).orElse(null);
             if (hit == null && action.equals("delayed")) hit = BounceRules.actionDelayed();
             if (hit == null) hit = BounceRules.otherText(lower).orElse(null);
             if (hit == null) hit = BounceRules.otherStatus(status).orElse(null);
@@ -423,8 +424,8 @@ public final class BounceParser {
         static boolean isHard(Reason r, String status, String reply, String lower) {
             if (r == Reason.USERUNKNOWN || r == Reason.HOSTUNKNOWN || r == Reason.HASMOVED) return true;
             if (r != Reason.NOTACCEPT) return false;
-            if (status.isEmpty() && reply.isEmpty()) return true;
             if (status.startsWith("5") || reply.startsWith("5")) return true;
+            if (status.startsWith("4") || reply.startsWith("4")) return false;
             return !(lower.contains(" temporar") || lower.contains(" persistent"));
         }
 

@@ -57,8 +57,9 @@ final class BounceRules {
                     "unroute?able (?:address|mail domain)|(?:^|[\\s:])(?:[a-z0-9-]+\\.)+[a-z]{2,} (?:does not exist|doesn't exist)"),
             t("dsn.userunknown.recipient-wording", Reason.USERUNKNOWN,
                     "recipient name is not recognized|recipient address rejected: access denied"),
+            t("dsn.notaccept.no-mail-exchanger", Reason.NOTACCEPT, "(?:couldn't|could not) find a mail exchanger"),
             t("dsn.networkerror.dns-temporary", Reason.NETWORKERROR,
-                    "host not found,\\s+try again|temporary (?:dns|name server|lookup) (?:failure|error)"),
+                    "(?:host ?name|dns) lookup failure|host not found,\\s+try again|temporary (?:dns|name server|lookup) (?:failure|error)"),
             t("dsn.mailererror.text", Reason.MAILERERROR,
                     "\\bx-unix\\b|mailer[- ]error|command (?:died|failed|output)|exit(?:ed)? (?:code|status) \\d"
                     + "|unknown mailer error|local delivery (?:program )?failed"));
@@ -67,6 +68,22 @@ final class BounceRules {
 
     private static ClassRule c(Reason reason, String regex) {
         return new ClassRule(reason, Pattern.compile(regex));
+    }
+
+    /**
+     * Precise reply wordings the core reply table (dev.rebound.core.classify.ReplyRules) does not carry yet; they are
+     * consulted before it. Candidates to move into that table.
+     */
+    private static final List<TextRule> BEFORE_CORE = List.of(
+            t("dsn.spamdetected.url-blocklist", Reason.SPAMDETECTED, "blacklisted (?:url|link)|\\buribl\\b|\\bsurbl\\b"),
+            t("dsn.blocked.dynamic-ip", Reason.BLOCKED, "smtp server of your isp|use your isp'?s? (?:smtp|mail) server"));
+
+    static Optional<Hit> beforeCore(String lowerText) {
+        for (TextRule r : BEFORE_CORE) {
+            Matcher m = r.pattern.matcher(lowerText);
+            if (m.find()) return Optional.of(new Hit(r.reason, r.id, m.group()));
+        }
+        return Optional.empty();
     }
 
     /** Step 2: recipient-side classes, each by its status code or its wording. */
@@ -201,7 +218,8 @@ final class BounceRules {
         char cls = status.charAt(0);
         String sd = status.substring(2);
         Reason r = switch (sd) {
-            case "1.9", "3.0", "3.3", "3.5", "4.3", "5.4", "5.5" -> Reason.SYSTEMERROR;
+            case "1.9", "3.3", "3.5", "4.3", "5.4", "5.5" -> Reason.SYSTEMERROR;
+            case "3.0" -> cls == '5' ? Reason.SYSTEMERROR : null;
             case "1.10", "3.2", "7.27" -> Reason.NOTACCEPT;
             case "3.1" -> Reason.SYSTEMFULL;
             case "4.5" -> cls == '4' ? Reason.SYSTEMFULL : null;
@@ -282,7 +300,7 @@ final class BounceRules {
             if (r.reason == Reason.MESGTOOBIG && named == Reason.EXCEEDLIMIT) continue;
             Matcher m = r.text.matcher(lowerText);
             if (!m.find()) continue;
-            if (r.reason == Reason.USERUNKNOWN && phase != SmtpPhase.RCPT) {
+            if (r.reason == Reason.USERUNKNOWN && phase != SmtpPhase.RCPT && !MAILBOX_GONE.matcher(lowerText).find()) {
                 // "user unknown" said after DATA, or without saying when, is the recipient's filter talking,
                 // unless the status code itself names a user-level failure (RFC 3463 X.1.x).
                 if (named == null && (generic || !status.startsWith("5.1"))) {
