@@ -445,8 +445,8 @@ public final class BounceParser {
     static String ruleText(String diagType, String diag) {
         String d = diag.length() > MAX_RULE_TEXT ? diag.substring(0, MAX_RULE_TEXT) : diag;
         String lower = squeeze(d.toLowerCase(Locale.ROOT));
-        if (lower.contains("://")) lower = URL.matcher(lower).replaceAll("<url>");
-        if (lower.indexOf('@') >= 0) lower = Codes.ADDRESS.matcher(lower).replaceAll("<addr>");
+        if (lower.contains("://")) lower = mask(lower, "://", "<url>");
+        if (lower.indexOf('@') >= 0) lower = mask(lower, "@", "<addr>");
         if (lower.contains("recipient address rejected: ") && !lower.contains("rejected: access denied")) {
             lower = lower.replace("recipient address rejected: ", "");
         }
@@ -454,7 +454,36 @@ public final class BounceParser {
         return lower;
     }
 
-    private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("[a-z][a-z0-9+.-]{1,10}://[^\\s>)\\]]+");
+    /**
+     * Replaces each token around {@code sep} (an address around "@", a URL around "://") by {@code with}: the token
+     * extends both ways over characters that can appear in addresses and URLs. Linear time.
+     */
+    static String mask(String s, String sep, String with) {
+        StringBuilder sb = new StringBuilder(s.length());
+        int from = 0;
+        int at = s.indexOf(sep);
+        while (at >= 0) {
+            int l = at;
+            while (l > from && tokenChar(s.charAt(l - 1), sep)) l--;
+            int r = at + sep.length();
+            while (r < s.length() && tokenChar(s.charAt(r), sep)) r++;
+            if (l < at && r > at + sep.length()) {
+                sb.append(s, from, l).append(with);
+            } else {
+                sb.append(s, from, r);
+            }
+            from = r;
+            at = s.indexOf(sep, r);
+        }
+        return sb.append(s, Math.min(from, s.length()), s.length()).toString();
+    }
+
+    private static boolean tokenChar(char c, String sep) {
+        if (c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == '+') return true;
+        if (sep.equals("://")) return c == '/' || c == '?' || c == '=' || c == '&' || c == '%' || c == '#' || c == ':' || c == '~';
+        return c == '%' || c == '=' || c == '\'' || c == '!' || c == '#' || c == '$' || c == '&' || c == '*' || c == '/'
+                || c == '?' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || c == '~';
+    }
 
     /** Runs of white space (line breaks of a folded text) become one space. */
     static String squeeze(String s) {

@@ -29,10 +29,21 @@ final class BounceRules {
     /** A matched rule: the reason, the rule id, and the text (or code) that matched. */
     record Hit(Reason reason, String ruleId, String matched) {}
 
-    private record TextRule(String id, Reason reason, Pattern pattern) {}
+    /** A wording rule; {@code unless} (may be "") is a word whose presence makes another rule more specific. */
+    private record TextRule(String id, Reason reason, Pattern pattern, Prefilter pre, String unless) {
+        Matcher matcherIfPossible(String text) {
+            if (!unless.isEmpty() && text.contains(unless)) return null;
+            return pre.mayMatch(text) ? pattern.matcher(text) : null;
+        }
+    }
 
     private static TextRule t(String id, Reason reason, String regex) {
-        return new TextRule(id, reason, Pattern.compile(regex));
+        return t(id, reason, regex, "");
+    }
+
+    private static TextRule t(String id, Reason reason, String regex, String unless) {
+        Pattern p = Pattern.compile(regex);
+        return new TextRule(id, reason, p, Prefilter.of(p), unless);
     }
 
     /** Step 1: situations only bounce mails express. */
@@ -52,7 +63,7 @@ final class BounceRules {
                     + "|(?:undelivered|undeliverable|not (?:yet )?been delivered) (?:for|after) (?:more than )?\\d+ ?(?:days?|hours?)"
                     + "|message could not be delivered for"),
             t("dsn.notaccept.no-mail-service", Reason.NOTACCEPT,
-                    "^(?![\\s\\S]*\\bptr\\b)[\\s\\S]*?(?:no smtp service|no mx found|null mx|accepts no mail)"),
+                    "no smtp service|no mx found|null mx|accepts no mail", "ptr"),
             t("dsn.hostunknown.unroutable", Reason.HOSTUNKNOWN,
                     "unroute?able (?:address|mail domain)|(?:^|[\\s:])(?:[a-z0-9-]+\\.)+[a-z]{2,} (?:does not exist|doesn't exist)"),
             t("dsn.userunknown.recipient-wording", Reason.USERUNKNOWN,
@@ -64,10 +75,15 @@ final class BounceRules {
                     "\\bx-unix\\b|mailer[- ]error|command (?:died|failed|output)|exit(?:ed)? (?:code|status) \\d"
                     + "|unknown mailer error|local delivery (?:program )?failed"));
 
-    private record ClassRule(Reason reason, Pattern text) {}
+    private record ClassRule(Reason reason, Pattern text, Prefilter pre) {
+        Matcher matcherIfPossible(String t) {
+            return pre.mayMatch(t) ? text.matcher(t) : null;
+        }
+    }
 
     private static ClassRule c(Reason reason, String regex) {
-        return new ClassRule(reason, Pattern.compile(regex));
+        Pattern p = Pattern.compile(regex);
+        return new ClassRule(reason, p, Prefilter.of(p));
     }
 
     /**
@@ -80,8 +96,8 @@ final class BounceRules {
 
     static Optional<Hit> beforeCore(String lowerText) {
         for (TextRule r : BEFORE_CORE) {
-            Matcher m = r.pattern.matcher(lowerText);
-            if (m.find()) return Optional.of(new Hit(r.reason, r.id, m.group()));
+            Matcher m = r.matcherIfPossible(lowerText);
+            if (m != null && m.find()) return Optional.of(new Hit(r.reason, r.id, m.group()));
         }
         return Optional.empty();
     }
@@ -239,11 +255,11 @@ final class BounceRules {
 
     /** Step 1. */
     static Optional<Hit> mailOnly(String lowerText) {
-        Matcher full = CLASSES.get(0).text.matcher(lowerText);
-        if (full.find()) return Optional.of(new Hit(Reason.MAILBOXFULL, "dsn.mailboxfull.text", full.group()));
+        Matcher full = CLASSES.get(0).matcherIfPossible(lowerText);
+        if (full != null && full.find()) return Optional.of(new Hit(Reason.MAILBOXFULL, "dsn.mailboxfull.text", full.group()));
         for (TextRule r : MAIL_ONLY) {
-            Matcher m = r.pattern.matcher(lowerText);
-            if (m.find()) return Optional.of(new Hit(r.reason, r.id, m.group()));
+            Matcher m = r.matcherIfPossible(lowerText);
+            if (m != null && m.find()) return Optional.of(new Hit(r.reason, r.id, m.group()));
         }
         return Optional.empty();
     }
@@ -298,8 +314,8 @@ final class BounceRules {
             if (r.reason == named) return Optional.of(new Hit(r.reason, "dsn.status." + status, status));
             if (lowerText.isEmpty()) continue;
             if (r.reason == Reason.MESGTOOBIG && named == Reason.EXCEEDLIMIT) continue;
-            Matcher m = r.text.matcher(lowerText);
-            if (!m.find()) continue;
+            Matcher m = r.matcherIfPossible(lowerText);
+            if (m == null || !m.find()) continue;
             if (r.reason == Reason.USERUNKNOWN && phase != SmtpPhase.RCPT && !MAILBOX_GONE.matcher(lowerText).find()) {
                 // "user unknown" said after DATA, or without saying when, is the recipient's filter talking,
                 // unless the status code itself names a user-level failure (RFC 3463 X.1.x).
@@ -317,8 +333,8 @@ final class BounceRules {
     static Optional<Hit> otherText(String lowerText) {
         if (lowerText.isEmpty()) return Optional.empty();
         for (TextRule r : OTHERS) {
-            Matcher m = r.pattern.matcher(lowerText);
-            if (m.find()) return Optional.of(new Hit(r.reason, r.id, m.group()));
+            Matcher m = r.matcherIfPossible(lowerText);
+            if (m != null && m.find()) return Optional.of(new Hit(r.reason, r.id, m.group()));
         }
         return Optional.empty();
     }

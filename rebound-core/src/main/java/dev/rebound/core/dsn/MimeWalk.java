@@ -86,6 +86,12 @@ final class MimeWalk {
             headerOfMessage = false;
         }
         @Override public void body(BodyDescriptor bd, InputStream is) throws IOException {
+            if (depth > 0) {
+                // The returned original message: only its headers matter, its content is never read.
+                parts.add(new Part(depth, bd.getMimeType() == null ? "text/plain" : bd.getMimeType().toLowerCase(Locale.ROOT),
+                        lastHeaders, ""));
+                return;
+            }
             byte[] b = is.readNBytes(MAX_BODY);
             String mime = bd.getMimeType() == null ? "text/plain" : bd.getMimeType().toLowerCase(Locale.ROOT);
             parts.add(new Part(Math.max(depth, 0), mime, lastHeaders, decode(b, bd.getCharset())));

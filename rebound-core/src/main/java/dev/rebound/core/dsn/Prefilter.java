@@ -1,0 +1,132 @@
+package dev.rebound.core.dsn;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A necessary condition for a rule's regular expression, derived from the expression itself: for each top-level
+ * alternative, the longest run of literal characters it must contain. When the text contains none of them, the
+ * expression cannot match and is not run (a String.indexOf scan is far cheaper than a regex alternation tried at
+ * every position). Alternatives without a literal of at least 3 characters make the rule unfilterable (always run).
+ */
+final class Prefilter {
+    private final String[] needles; // null = always run
+
+    private Prefilter(String[] needles) {
+        this.needles = needles;
+    }
+
+    static Prefilter of(Pattern p) {
+        List<String> alts = splitTopLevel(p.pattern());
+        List<String> out = new ArrayList<>();
+        for (String alt : alts) {
+            String lit = longestLiteral(alt);
+            if (lit.length() < 3) return new Prefilter(null);
+            out.add(lit);
+        }
+        return new Prefilter(out.toArray(String[]::new));
+    }
+
+    /** False only when the pattern certainly cannot match {@code text}. */
+    boolean mayMatch(String text) {
+        if (needles == null) return true;
+        for (String n : needles) {
+            if (text.contains(n)) return true;
+        }
+        return false;
+    }
+
+    static List<String> splitTopLevel(String re) {
+        List<String> out = new ArrayList<>();
+        int depth = 0, start = 0;
+        boolean inClass = false;
+        for (int i = 0; i < re.length(); i++) {
+            char c = re.charAt(i);
+            if (c == '\\') { i++; continue; }
+            if (inClass) { if (c == ']') inClass = false; continue; }
+            if (c == '[') inClass = true;
+            else if (c == '(') depth++;
+            else if (c == ')') depth--;
+            else if (c == '|' && depth == 0) { out.add(re.substring(start, i)); start = i + 1; }
+        }
+        out.add(re.substring(start));
+        return out;
+    }
+
+    /** The longest run of characters the alternative matches literally and unconditionally. */
+    static String longestLiteral(String alt) {
+        String best = "";
+        StringBuilder run = new StringBuilder();
+        for (int i = 0; i < alt.length(); i++) {
+            char c = alt.charAt(i);
+            if (c == '?' || c == '*' || (c == '{' && i + 1 < alt.length() && alt.charAt(i + 1) == '0')) {
+                if (run.length() > 0) run.setLength(run.length() - 1); // the previous char was optional
+                best = longer(best, run);
+                run.setLength(0);
+                if (c == '{') i = skipTo(alt, i, '}');
+                continue;
+            }
+            if (c == '{') { i = skipTo(alt, i, '}'); best = longer(best, run); run.setLength(0); continue; }
+            if (c == '+') { best = longer(best, run); run.setLength(0); continue; }
+            if (c == '\\' || c == '.' || c == '^' || c == '$' || c == '|') {
+                best = longer(best, run);
+                run.setLength(0);
+                if (c == '\\') i++;
+                continue;
+            }
+            if (c == '[') {
+                best = longer(best, run);
+                run.setLength(0);
+                i = skipClass(alt, i);
+                if (i + 1 < alt.length() && "?*{".indexOf(alt.charAt(i + 1)) >= 0) { /* optional class */ }
+                continue;
+            }
+            if (c == '(') {
+                best = longer(best, run);
+                run.setLength(0);
+                i = skipGroup(alt, i);
+                continue;
+            }
+            run.append(c);
+        }
+        return longer(best, run);
+    }
+
+    private static String longer(String best, StringBuilder run) {
+        return run.length() > best.length() ? run.toString() : best;
+    }
+
+    private static int skipTo(String s, int i, char end) {
+        int j = s.indexOf(end, i);
+        return j < 0 ? s.length() - 1 : j;
+    }
+
+    private static int skipClass(String s, int i) {
+        for (int j = i + 1; j < s.length(); j++) {
+            char c = s.charAt(j);
+            if (c == '\\') { j++; continue; }
+            if (c == ']' && j > i + 1) return j;
+        }
+        return s.length() - 1;
+    }
+
+    /** Skips a group and a quantifier right after it. */
+    private static int skipGroup(String s, int i) {
+        int depth = 0;
+        boolean inClass = false;
+        for (int j = i; j < s.length(); j++) {
+            char c = s.charAt(j);
+            if (c == '\\') { j++; continue; }
+            if (inClass) { if (c == ']') inClass = false; continue; }
+            if (c == '[') inClass = true;
+            else if (c == '(') depth++;
+            else if (c == ')' && --depth == 0) {
+                if (j + 1 < s.length() && "?*+".indexOf(s.charAt(j + 1)) >= 0) j++;
+                else if (j + 1 < s.length() && s.charAt(j + 1) == '{') j = skipTo(s, j + 1, '}');
+                return j;
+            }
+        }
+        return s.length() - 1;
+    }
+}
