@@ -529,10 +529,15 @@ public final class BounceParser {
         return sb;
     }
 
+    private static final java.util.regex.Pattern HTML_SCRIPT =
+            java.util.regex.Pattern.compile("(?is)<(script|style)[^>]*>.*?</\\1>");
+    private static final java.util.regex.Pattern HTML_BREAK =
+            java.util.regex.Pattern.compile("(?i)<br\\s*/?>|</p>|</div>|</tr>|</li>|</h\\d>");
+    private static final java.util.regex.Pattern HTML_TAG = java.util.regex.Pattern.compile("<[^>]{0,2000}>");
+
     static String stripHtml(String html) {
-        String s = html.replaceAll("(?is)<(script|style)[^>]*>.*?</\\1>", " ")
-                .replaceAll("(?i)<br\\s*/?>|</p>|</div>|</tr>|</li>|</h\\d>", "\n")
-                .replaceAll("<[^>]{0,2000}>", " ")
+        String s = HTML_TAG.matcher(HTML_BREAK.matcher(HTML_SCRIPT.matcher(html).replaceAll(" ")).replaceAll("\n"))
+                .replaceAll(" ")
                 .replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
                 .replace("&quot;", "\"");
         return s;

@@ -24,8 +24,7 @@ final class Codes {
             "(?:in reply to|after|while sending|response to|in response to|while talking[^\\n]{0,80}>>>|>>>"
             + "|(?:does not|doesn't|did not|didn't) like (?:our )?|most progress was|smtp:|following)\\s*"
             + "(?:the\\s+)?(rcpt to|rcpt|recipient|mail from|mail|sender|end of data|final data|data|helo|ehlo"
-            + "|initial connection|connect|starttls|auth)",
-            Pattern.CASE_INSENSITIVE);
+            + "|initial connection|connect|starttls|auth)");
 
     /** The first reply code in the text, or "". */
     static String replyCode(String text) {
@@ -96,7 +95,14 @@ final class Codes {
     }
 
     static SmtpPhase phase(String text) {
-        Matcher m = PHASE.matcher(text);
+        if (text.isEmpty()) return SmtpPhase.NONE;
+        String lower = text.toLowerCase(Locale.ROOT);
+        if (!(lower.contains("reply to") || lower.contains("after") || lower.contains("while") || lower.contains("response")
+                || lower.contains("like") || lower.contains("progress") || lower.contains("smtp:")
+                || lower.contains("following") || lower.contains(">>>"))) {
+            return SmtpPhase.NONE;
+        }
+        Matcher m = PHASE.matcher(lower);
         if (!m.find()) return SmtpPhase.NONE;
         return switch (m.group(1).toLowerCase(Locale.ROOT)) {
             case "rcpt to", "rcpt", "recipient" -> SmtpPhase.RCPT;

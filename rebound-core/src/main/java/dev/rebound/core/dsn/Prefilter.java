@@ -18,14 +18,61 @@ final class Prefilter {
     }
 
     static Prefilter of(Pattern p) {
-        List<String> alts = splitTopLevel(p.pattern());
+        List<String> n = needles(p.pattern(), 0);
+        return new Prefilter(n == null ? null : n.toArray(String[]::new));
+    }
+
+    /**
+     * Needles for an expression: one per top-level alternative, its longest unconditional literal; when an
+     * alternative has none of at least 3 characters, the needles of a required (unquantified, non-lookaround)
+     * group inside it. Null when some alternative has neither.
+     */
+    static List<String> needles(String re, int depth) {
         List<String> out = new ArrayList<>();
-        for (String alt : alts) {
+        for (String alt : splitTopLevel(re)) {
             String lit = longestLiteral(alt);
-            if (lit.length() < 3) return new Prefilter(null);
-            out.add(lit);
+            if (lit.length() >= 3) {
+                out.add(lit);
+                continue;
+            }
+            List<String> fromGroup = depth < 3 ? requiredGroupNeedles(alt, depth) : null;
+            if (fromGroup == null) return null;
+            out.addAll(fromGroup);
         }
-        return new Prefilter(out.toArray(String[]::new));
+        return out;
+    }
+
+    private static List<String> requiredGroupNeedles(String alt, int depth) {
+        for (int i = 0; i < alt.length(); i++) {
+            char c = alt.charAt(i);
+            if (c == '\\') { i++; continue; }
+            if (c == '[') { i = skipClass(alt, i); continue; }
+            if (c != '(') continue;
+            int end = closing(alt, i);
+            boolean quantified = end + 1 < alt.length() && "?*{".indexOf(alt.charAt(end + 1)) >= 0;
+            boolean lookaround = alt.startsWith("(?=", i) || alt.startsWith("(?!", i) || alt.startsWith("(?<", i);
+            if (!quantified && !lookaround) {
+                String inner = alt.substring(alt.startsWith("(?:", i) ? i + 3 : i + 1, end);
+                List<String> n = needles(inner, depth + 1);
+                if (n != null) return n;
+            }
+            i = end;
+        }
+        return null;
+    }
+
+    private static int closing(String s, int i) {
+        int depth = 0;
+        boolean inClass = false;
+        for (int j = i; j < s.length(); j++) {
+            char c = s.charAt(j);
+            if (c == '\\') { j++; continue; }
+            if (inClass) { if (c == ']') inClass = false; continue; }
+            if (c == '[') inClass = true;
+            else if (c == '(') depth++;
+            else if (c == ')' && --depth == 0) return j;
+        }
+        return s.length() - 1;
     }
 
     /** False only when the pattern certainly cannot match {@code text}. */
