@@ -54,7 +54,7 @@ public final class BounceParser {
         if (email == null || email.length == 0) return new BounceResult.NotABounce("empty input");
         MimeWalk.Walk w;
         try {
-            w = MimeWalk.walk(email);
+            w = MimeWalk.walk(bareCrToLf(email));
         } catch (MimeException | IOException e) {
             return new BounceResult.Unparseable("not readable as MIME: " + e.getMessage());
         }
@@ -507,6 +507,23 @@ public final class BounceParser {
             if (v != null && !v.isBlank()) return v;
         }
         return "";
+    }
+
+    /**
+     * Old Mac mail stores lines ended by a lone CR, which MIME parsers do not split on: such CRs become LF
+     * (CRLF pairs are left alone). Returns the input itself when it has no lone CR.
+     */
+    static byte[] bareCrToLf(byte[] b) {
+        int i = 0;
+        for (; i < b.length; i++) {
+            if (b[i] == '\r' && (i + 1 == b.length || b[i + 1] != '\n')) break;
+        }
+        if (i == b.length) return b;
+        byte[] out = b.clone();
+        for (; i < out.length; i++) {
+            if (out[i] == '\r' && (i + 1 == out.length || out[i + 1] != '\n')) out[i] = '\n';
+        }
+        return out;
     }
 
     /** A forwarded bounce ("> " on most lines) is read without the quoting. */
