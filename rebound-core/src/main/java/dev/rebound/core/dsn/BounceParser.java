@@ -389,6 +389,7 @@ public final class BounceParser {
                 if (core.reason() != Reason.UNDEFINED && core.reason() != Reason.ONHOLD
                         && core.reason() != Reason.DELIVERED && !core.ruleId().startsWith("code.")) {
                     hit = BounceRules.userUnknownAway(core.reason(), core.ruleId(), status, phase, lower)
+                            .or(() -> BounceRules.bareAccessDenied(core.reason(), core.evidence().matched()))
                             .orElse(new BounceRules.Hit(core.reason(), core.ruleId(), core.evidence().matched()));
                 }
             }

@@ -51,6 +51,8 @@ final class BounceRules {
             t("dsn.blocked.greeting-rejected", Reason.BLOCKED, "my name was rejected|(?:greeting|helo|ehlo) (?:was )?rejected"),
             t("dsn.networkerror.no-connection", Reason.NETWORKERROR,
                     "(?:wasn't|was not|weren't|unable to be) able to establish an smtp connection"),
+            t("dsn.networkerror.dns-temporary", Reason.NETWORKERROR,
+                    "(?:host ?name|dns) lookup failure|host not found,\\s+try again|temporary (?:dns|name server|lookup) (?:failure|error)"),
             t("dsn.expired.text", Reason.EXPIRED,
                     "retry time(?:out)? (?:not reached|exceeded)|delivery time (?:has )?expired|message expired"
                     + "|(?:could not|couldn't|cannot|can't|unable to|was not) (?:be )?(?:send|sent|delivere?d?)[^.\\n]{0,40}"
@@ -69,8 +71,6 @@ final class BounceRules {
             t("dsn.userunknown.recipient-wording", Reason.USERUNKNOWN,
                     "recipient name is not recognized|recipient address rejected: access denied"),
             t("dsn.notaccept.no-mail-exchanger", Reason.NOTACCEPT, "(?:couldn't|could not) find a mail exchanger"),
-            t("dsn.networkerror.dns-temporary", Reason.NETWORKERROR,
-                    "(?:host ?name|dns) lookup failure|host not found,\\s+try again|temporary (?:dns|name server|lookup) (?:failure|error)"),
             t("dsn.mailererror.text", Reason.MAILERERROR,
                     "\\bx-unix\\b|mailer[- ]error|command (?:died|failed|output)|exit(?:ed)? (?:code|status) \\d"
                     + "|unknown mailer error|local delivery (?:program )?failed"));
@@ -287,6 +287,17 @@ final class BounceRules {
         if (MAILBOX_GONE.matcher(lower).find()) return Optional.empty();
         if (status.startsWith("5.1.") || status.startsWith("4.1.")) return Optional.empty();
         return Optional.of(new Hit(Reason.FILTERED, "dsn.filtered.user-unknown-not-at-rcpt", ruleId));
+    }
+
+    /**
+     * A bare "Access denied" to a message (no IP, PTR, relay or authentication wording decided first) is the receiving
+     * system refusing this sender: rejected, not a security-protocol failure.
+     */
+    static Optional<Hit> bareAccessDenied(Reason reason, String matched) {
+        if (reason == Reason.SECURITYERROR && matched.equalsIgnoreCase("access denied")) {
+            return Optional.of(new Hit(Reason.REJECTED, "dsn.rejected.access-denied", matched));
+        }
+        return Optional.empty();
     }
 
     /** Wordings that say the address itself cannot be found, whoever says it and whenever. */

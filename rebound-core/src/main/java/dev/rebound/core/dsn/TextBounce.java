@@ -113,14 +113,22 @@ final class TextBounce {
     static String blockFor(String bounceText, String address) {
         if (address.isEmpty()) return "";
         List<String> lines = Lines.split(bounceText);
-        String best = "";
-        for (int i = 0; i < lines.size(); i++) {
-            if (!lines.get(i).toLowerCase(Locale.ROOT).contains(address)) continue;
-            String p = paragraph(lines, i, lines.get(i).trim(), address);
+        // The paragraph that quotes a code, else every paragraph that mentions the address (a transcript line
+        // such as "<addr>... Deferred: host name lookup failure" often sits apart from the address list).
+        StringBuilder all = new StringBuilder();
+        int found = 0;
+        for (int i = 0; i < lines.size() && found < 4; i++) {
+            String l = lines.get(i);
+            if (!l.toLowerCase(Locale.ROOT).contains(address)) continue;
+            String p = paragraph(lines, i, l.trim(), address);
             if (!Codes.replyCode(p).isEmpty() || !Codes.status(p).isEmpty()) return p;
-            if (best.isEmpty()) best = p;
+            if (all.indexOf(p) < 0) {
+                if (all.length() > 0) all.append('\n');
+                all.append(p);
+                found++;
+            }
         }
-        return best;
+        return all.toString();
     }
 
     /** Rest of the anchor line plus the following lines up to a blank line (skipping blanks right after it). */
