@@ -85,6 +85,11 @@ public final class BounceParser {
             for (MimeWalk.Part p : w.parts()) {
                 if (p.depth() != 0) continue;
                 if (p.mimeType().equals("text/plain")) {
+                    // An attached text file (often the returned headers) is not part of the bounce's own words.
+                    if (text.length() > 0 && p.headers().get("Content-Disposition").toLowerCase(Locale.ROOT)
+                            .startsWith("attachment")) {
+                        continue;
+                    }
                     if (text.length() > 0) text.append('\n');
                     text.append(p.text());
                 } else if (p.mimeType().equals("text/html") && html.isEmpty()) {
@@ -120,6 +125,11 @@ public final class BounceParser {
         Headers originalHeaders() {
             if (!w.attached().isEmpty()) return w.attached();
             for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() == 0 && p.mimeType().equals("text/plain")
+                        && p.headers().get("Content-Disposition").toLowerCase(Locale.ROOT).startsWith("attachment")) {
+                    Headers h = Headers.parse(p.text());
+                    if (h.has("Message-ID") || h.has("From") && h.has("Subject")) return h;
+                }
                 if (p.depth() == 0 && (p.mimeType().equals("text/rfc822-headers")
                         || p.mimeType().equals("message/rfc822-headers") || p.mimeType().equals("message/rfc822"))) {
                     Headers h = Headers.parse(p.text());
@@ -146,6 +156,10 @@ public final class BounceParser {
             Optional<BounceResult> arf = feedback();
             if (arf.isPresent()) return arf.get();
             List<BounceRecord> recs = fromDeliveryStatus();
+            if (recs.isEmpty() && nesting == 0 && attachedIsBounce()) {
+                BounceResult inner = new Run(w.attachedAsTop(), 1).result();
+                if (inner instanceof BounceResult.Bounces) return inner;
+            }
             if (recs.isEmpty() && looksLikeBounce()) recs = fromText();
             if (!recs.isEmpty()) return new BounceResult.Bounces(recs);
             Optional<BounceResult> inline = inlineBounce();
@@ -156,6 +170,16 @@ public final class BounceParser {
             return new BounceResult.NotABounce("no delivery-status part, no bounce markers, no auto-reply headers");
         }
 
+        /** The returned message is itself a bounce (a bounce of a bounce, or a bounce forwarded as an attachment). */
+        boolean attachedIsBounce() {
+            Headers a = w.attached();
+            if (a.isEmpty()) return false;
+            String from = a.get("From").toLowerCase(Locale.ROOT);
+            return from.contains("mailer-daemon") || from.contains("postmaster")
+                    || a.get("Content-Type").toLowerCase(Locale.ROOT).contains("report-type=delivery-status")
+                    || a.get("Content-Type").toLowerCase(Locale.ROOT).contains("report-type=\"delivery-status\"");
+        }
+
         /** A bounce pasted or forwarded as plain text below a note: parse the rest as an email of its own. */
         Optional<BounceResult> inlineBounce() {
             if (nesting > 0 || returnedText.isBlank()) return Optional.empty();
@@ -163,7 +187,7 @@ public final class BounceParser {
             int nl = rest.indexOf('\n');
             if (rest.startsWith("From ") && nl > 0) rest = rest.substring(nl + 1); // mbox separator line
             try {
-                BounceResult r = new Run(MimeWalk.walk(rest.getBytes(java.nio.charset.StandardCharsets.UTF_8)), nesting + 1)
+                BounceResult r = new Run(MimeWalk.walk(bareCrToLf(rest.getBytes(java.nio.charset.StandardCharsets.UTF_8))), nesting + 1)
                         .result();
                 return r instanceof BounceResult.Bounces || r instanceof BounceResult.Complaint
                         ? Optional.of(r) : Optional.empty();

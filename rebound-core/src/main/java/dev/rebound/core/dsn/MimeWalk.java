@@ -33,7 +33,16 @@ final class MimeWalk {
     record Part(int depth, String mimeType, Headers headers, String text) {}
 
     /** The result: top-level headers, the first attached message's headers (or empty) and the leaf parts. */
-    record Walk(Headers top, Headers attached, List<Part> parts, String preamble) {}
+    record Walk(Headers top, Headers attached, List<Part> parts, String preamble, Headers attached2) {
+        /** The attached message as a walk of its own (a bounce returned inside another bounce). */
+        Walk attachedAsTop() {
+            List<Part> inner = new ArrayList<>();
+            for (Part p : parts) {
+                if (p.depth() >= 1) inner.add(new Part(p.depth() - 1, p.mimeType(), p.headers(), p.text()));
+            }
+            return new Walk(attached, attached2, inner, "", Headers.EMPTY);
+        }
+    }
 
     private MimeWalk() {}
 
@@ -45,12 +54,14 @@ final class MimeWalk {
         p.setContentHandler(h);
         p.parse(new ByteArrayInputStream(email));
         return new Walk(h.top == null ? Headers.EMPTY : h.top,
-                h.attached == null ? Headers.EMPTY : h.attached, h.parts, h.preamble.toString());
+                h.attached == null ? Headers.EMPTY : h.attached, h.parts, h.preamble.toString(),
+                h.attached2 == null ? Headers.EMPTY : h.attached2);
     }
 
     private static final class Handler extends AbstractContentHandler {
         int depth = -1;
-        Headers top, attached;
+        Headers top, attached, attached2;
+        boolean attachedIsBounce;
         Headers.Builder current;
         final List<Part> parts = new ArrayList<>();
         Headers lastHeaders = Headers.EMPTY;
@@ -81,12 +92,17 @@ final class MimeWalk {
             lastHeaders = hs;
             if (headerOfMessage) {
                 if (depth == 0 && top == null) top = hs;
-                else if (depth == 1 && attached == null) attached = hs;
+                else if (depth == 1 && attached == null) {
+                    attached = hs;
+                    String from = hs.get("From").toLowerCase(Locale.ROOT);
+                    attachedIsBounce = from.contains("mailer-daemon") || from.contains("postmaster")
+                            || hs.get("Content-Type").toLowerCase(Locale.ROOT).contains("report");
+                } else if (depth == 2 && attached2 == null) attached2 = hs;
             }
             headerOfMessage = false;
         }
         @Override public void body(BodyDescriptor bd, InputStream is) throws IOException {
-            if (depth > 0) {
+            if (depth > 1 || depth == 1 && !attachedIsBounce) {
                 // The returned original message: only its headers matter, its content is never read.
                 parts.add(new Part(depth, bd.getMimeType() == null ? "text/plain" : bd.getMimeType().toLowerCase(Locale.ROOT),
                         lastHeaders, ""));

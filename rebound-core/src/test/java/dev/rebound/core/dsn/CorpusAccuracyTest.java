@@ -161,7 +161,7 @@ class CorpusAccuracyTest {
     }
 
     // Levels reached on the dev corpus; each is at most the issue's floor.
-    private static final double RATCHET_RECIPIENT = 99.0, RATCHET_HARD = 94.9, RATCHET_REASON = 88.7,
+    private static final double RATCHET_RECIPIENT = 99.0, RATCHET_HARD = 95.5, RATCHET_REASON = 89.3,
             RATCHET_REPLY = 95.0, RATCHET_STATUS = 95.0, RATCHET_FEEDBACK = 100.0;
 
     private static void assertFloor(String field, Tally t, double issueFloor, double ratchet) {
