@@ -93,13 +93,13 @@ public final class BounceParser {
                     if (text.length() > 0) text.append('\n');
                     text.append(p.text());
                 } else if (p.mimeType().equals("text/html") && html.isEmpty()) {
-                    html = stripHtml(p.text());
+                    html = p.text();
                 } else if (!p.mimeType().startsWith("message/") && !p.mimeType().startsWith("text/rfc822")
                         && !p.mimeType().startsWith("multipart/") && w.parts().size() == 1) {
                     text.append(p.text());
                 }
             }
-            if (text.length() == 0) text.append(html);
+            if (text.length() == 0 && !html.isEmpty()) text.append(stripHtml(html));
             if (text.length() == 0 || w.parts().isEmpty()) text.append(w.preamble());
             text = unquote(text);
             String[] cut = TextBounce.cut(text.toString());
@@ -120,6 +120,13 @@ public final class BounceParser {
                 if (p.depth() == 0 && p.mimeType().endsWith("delivery-status")) hasDs = true;
             }
             this.decodedBy = Formats.detect(hs.toString(), lowerBounce, hasDs);
+        }
+
+        private List<String> bounceLines;
+
+        List<String> bounceLines() {
+            if (bounceLines == null) bounceLines = Lines.split(bounceText);
+            return bounceLines;
         }
 
         Headers originalHeaders() {
@@ -275,7 +282,7 @@ public final class BounceParser {
                     diag = diagField.substring(semi + 1).trim();
                 }
                 if (diag.isEmpty() || diag.length() < 8 && !diag.chars().anyMatch(Character::isLetter)) {
-                    String block = TextBounce.blockFor(bounceText, rcpt);
+                    String block = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
                     if (!block.isEmpty()) diag = (diag + " " + block).trim();
                 }
                 String action = b.get("Action").toLowerCase(Locale.ROOT).trim();
@@ -381,9 +388,9 @@ public final class BounceParser {
             if (!reply.isEmpty() && !status.isEmpty() && reply.charAt(0) != status.charAt(0) && status.charAt(0) != '2') {
                 reply = Codes.replyCodeOfClass(diag, status.charAt(0));
             }
-            SmtpPhase phase = Codes.phase(diag);
-            if (phase == SmtpPhase.NONE) phase = Codes.phase(TextBounce.blockFor(bounceText, rcpt));
             String lower = ruleText(diagType, diag);
+            SmtpPhase phase = Codes.phase(lower);
+            if (phase == SmtpPhase.NONE) phase = Codes.phase(TextBounce.blockFor(bounceLines(), lowerBounce, rcpt));
             String domain = Codes.domainOf(rcpt);
             int code = reply.isEmpty() ? 0 : Integer.parseInt(reply);
             ReplyInput in = new ReplyInput(code, EnhancedStatus.tryParse(status), diag, phase, domain);

@@ -111,8 +111,12 @@ final class TextBounce {
 
     /** The paragraph of the bounce text that mentions {@code address}, or "". */
     static String blockFor(String bounceText, String address) {
-        if (address.isEmpty()) return "";
-        List<String> lines = Lines.split(bounceText);
+        return blockFor(Lines.split(bounceText), bounceText.toLowerCase(Locale.ROOT), address);
+    }
+
+    /** As {@link #blockFor(String, String)} over the text already split, with its lower-case form. */
+    static String blockFor(List<String> lines, String lowerText, String address) {
+        if (address.isEmpty() || !lowerText.contains(address)) return "";
         // The paragraph that quotes a code, else every paragraph that mentions the address (a transcript line
         // such as "<addr>... Deferred: host name lookup failure" often sits apart from the address list).
         StringBuilder all = new StringBuilder();
