@@ -1,11 +1,9 @@
 package dev.rebound.core.policy;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * Deterministic jitter: a fraction in [0, 1) derived from the message id, the recipient and the attempt number,
  * so retries of many messages queued at the same moment spread out, and the same inputs always give the same
- * instant (replayable decisions). FNV-1a 64 over the UTF-8 bytes, then the SplitMix64 finaliser; no
+ * instant (replayable decisions). FNV-1a 64 over the UTF-16 code units (two bytes each), then the SplitMix64 finaliser; no
  * java.util.Random, no clock.
  */
 public final class Jitter {
@@ -26,8 +24,11 @@ public final class Jitter {
     }
 
     private static long fnv(long h, String s) {
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            h ^= (b & 0xff);
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            h ^= (ch >>> 8);
+            h *= 0x100000001b3L;
+            h ^= (ch & 0xff);
             h *= 0x100000001b3L;
         }
         return h;

@@ -187,6 +187,16 @@ class RetryPolicyTest {
     }
 
     @Test
+    void jitterSpreadsManyMessagesOverTheWholeRange() {
+        int[] deciles = new int[10];
+        for (int i = 0; i < 2000; i++) {
+            deciles[(int) (Jitter.fraction("msg-" + i, "user@example.com", 2) * 10)]++;
+        }
+        // uniform would be 200 per decile; a clumping hash (or a constant) fails this
+        for (int n : deciles) assertThat(n).isBetween(140, 260);
+    }
+
+    @Test
     void planShowsNextAttemptAndGiveUpTime() {
         RetryHistory h = history(Fixtures.deferred());
         RetryPlan p = policy.plan(h, noJitter, T0);

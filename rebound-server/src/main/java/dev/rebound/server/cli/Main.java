@@ -1,10 +1,42 @@
 package dev.rebound.server.cli;
 
-/** Entry point of the rebound launcher. */
-public final class Main {
-    private Main() {}
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code rebound} launcher: a picocli command with one subcommand per task. */
+@Command(name = "rebound",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Bounce-aware transactional email delivery.",
+        subcommands = {
+                ServeCommand.class,
+                ClassifyCommand.class,
+                // BounceCommand.class: registered when the dsn branch lands.
+                CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.out.println("rebound: no commands yet");
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line (tests call this to check help output). */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main());
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"rebound " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+        }
     }
 }

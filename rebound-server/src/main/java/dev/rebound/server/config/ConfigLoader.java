@@ -1,0 +1,317 @@
+package dev.rebound.server.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Reads the configuration: built-in defaults ({@code defaults.yaml} next to this class), then the YAML file,
+ * then environment overrides. Every leaf key {@code a.b-c} can be overridden by {@code REBOUND_A_B_C}; lists are
+ * comma separated ({@code REBOUND_DNS_SERVERS=127.0.0.1:5353}), maps are {@code key=value} pairs separated by
+ * commas ({@code REBOUND_DELIVERY_ROUTES=example.test=127.0.0.1:2525}). Unknown keys and bad values are errors
+ * that name the key, quote the value and say what is allowed.
+ */
+public final class ConfigLoader {
+    /** Keys whose children are free-form (domain names), not fixed keys. */
+    private static final Set<String> FREE_MAPS = Set.of("delivery.routes");
+    private static final YAMLMapper YAML = new YAMLMapper();
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
+
+    private final Map<String, String> env;
+
+    public ConfigLoader(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    /** Defaults plus environment only (no file). */
+    public ReboundConfig load() {
+        return load(null, false);
+    }
+
+    /**
+     * @param file     the YAML file, or null for none
+     * @param required when false a missing file is ignored (the default {@code rebound.yaml} is optional)
+     */
+    public ReboundConfig load(Path file, boolean required) {
+        ObjectNode tree = defaults();
+        if (file != null) {
+            if (Files.exists(file)) {
+                try {
+                    JsonNode user = YAML.readTree(Files.readString(file));
+                    if (user != null && !user.isNull() && !user.isMissingNode()) {
+                        if (!user.isObject()) throw new ConfigException("config file " + file + ": the top level must be a mapping of keys, got " + user.getNodeType());
+                        merge(tree, (ObjectNode) user, "");
+                    }
+                } catch (IOException | JacksonException e) {
+                    throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage());
+                }
+            } else if (required) {
+                throw new ConfigException("config file " + file.toAbsolutePath() + " does not exist; pass an existing file or omit --config to use the built-in defaults");
+            }
+        }
+        applyEnv(tree, "", tree);
+        return bind(tree);
+    }
+
+    /** Parses YAML text over the defaults (for tests). */
+    public ReboundConfig loadText(String yaml) {
+        ObjectNode tree = defaults();
+        JsonNode user = YAML.readTree(yaml);
+        if (user != null && user.isObject()) merge(tree, (ObjectNode) user, "");
+        applyEnv(tree, "", tree);
+        return bind(tree);
+    }
+
+    /** The environment variable that overrides {@code key}. */
+    public static String envName(String key) {
+        return "REBOUND_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private static ObjectNode defaults() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream("defaults.yaml")) {
+            return (ObjectNode) YAML.readTree(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("built-in defaults.yaml missing from the jar", e);
+        }
+    }
+
+    private static void merge(ObjectNode base, ObjectNode user, String prefix) {
+        for (Map.Entry<String, JsonNode> e : user.properties()) {
+            String key = prefix + e.getKey();
+            JsonNode current = base.get(e.getKey());
+            if (current == null && !FREE_MAPS.contains(prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1))) {
+                Set<String> known = new TreeSet<>(base.propertyNames());
+                throw new ConfigException("unknown config key '" + key + "'; known keys" + (prefix.isEmpty() ? "" : " under '" + prefix.substring(0, prefix.length() - 1) + "'") + ": " + known);
+            }
+            if (current != null && current.isObject() && e.getValue().isObject() && !FREE_MAPS.contains(key)) {
+                merge((ObjectNode) current, (ObjectNode) e.getValue(), key + ".");
+            } else {
+                base.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private void applyEnv(ObjectNode node, String prefix, ObjectNode root) {
+        for (String name : new ArrayList<>(node.propertyNames())) {
+            String key = prefix + name;
+            JsonNode child = node.get(name);
+            if (child.isObject() && !FREE_MAPS.contains(key)) {
+                applyEnv((ObjectNode) child, key + ".", root);
+                continue;
+            }
+            String value = env.get(envName(key));
+            if (value == null) continue;
+            JsonNodeFactory f = JsonNodeFactory.instance;
+            if (child.isArray()) {
+                ArrayNode list = f.arrayNode();
+                for (String part : value.split(",")) if (!part.isBlank()) list.add(part.trim());
+                node.set(name, list);
+            } else if (FREE_MAPS.contains(key)) {
+                ObjectNode map = f.objectNode();
+                for (String part : value.split(",")) {
+                    if (part.isBlank()) continue;
+                    int eq = part.indexOf('=');
+                    if (eq <= 0) throw ConfigException.bad(key + " (from " + envName(key) + ")", part, "write entries as key=value separated by commas, e.g. example.test=127.0.0.1:2525");
+                    map.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+                }
+                node.set(name, map);
+            } else {
+                node.put(name, value);
+            }
+        }
+    }
+
+    private static ReboundConfig bind(ObjectNode t) {
+        String nodeId = string(t, "node.id");
+        if (nodeId.isBlank()) {
+            try {
+                nodeId = InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                nodeId = "rebound";
+            }
+        }
+        var http = new ReboundConfig.Http(hostPort(t, "http.listen"), size(t, "http.max-body-size"));
+        List<IpNetwork> nets = new ArrayList<>();
+        for (String s : stringList(t, "smtp.relay-networks")) {
+            IpNetwork n = IpNetwork.parseOrNull(s);
+            if (n == null) throw ConfigException.bad("smtp.relay-networks", s, "expected an IP network in CIDR notation, e.g. 127.0.0.1/32 or 10.0.0.0/8");
+            nets.add(n);
+        }
+        var smtp = new ReboundConfig.Smtp(hostPort(t, "smtp.listen"), List.copyOf(nets),
+                (int) Math.min(Integer.MAX_VALUE, sizeIn(t, "smtp.max-message-size", 1024, 1L << 30)),
+                intIn(t, "smtp.max-recipients", 1, 100_000), nonBlank(t, "smtp.hostname"));
+        String url = nonBlank(t, "store.url");
+        if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:"))
+            throw ConfigException.bad("store.url", url, "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db) or jdbc:postgresql://host/db");
+        var store = new ReboundConfig.StoreSettings(url, intIn(t, "store.read-connections", 1, 64));
+        List<HostPort> servers = new ArrayList<>();
+        for (String s : stringList(t, "dns.servers")) {
+            HostPort hp = s.contains(":") && !s.contains("::") ? HostPort.parseOrNull(s) : HostPort.parseOrNull(s + ":53");
+            if (s.startsWith("[")) hp = HostPort.parseOrNull(s);
+            if (hp == null) throw ConfigException.bad("dns.servers", s, "expected an IP address with an optional port, e.g. 127.0.0.1 or 127.0.0.1:5353");
+            servers.add(hp);
+        }
+        var dns = new ReboundConfig.Dns(List.copyOf(servers), duration(t, "dns.timeout"));
+        JsonNode relayNode = at(t, "delivery.relay");
+        Optional<HostPort> relay = Optional.empty();
+        if (relayNode != null && !relayNode.isNull() && !relayNode.asString("").isBlank()) relay = Optional.of(hostPort(t, "delivery.relay"));
+        Map<String, HostPort> routes = new LinkedHashMap<>();
+        JsonNode r = at(t, "delivery.routes");
+        if (r != null && !r.isNull()) {
+            if (!r.isObject()) throw ConfigException.bad("delivery.routes", r, "expected a mapping of domain: host:port");
+            for (Map.Entry<String, JsonNode> e : r.properties()) {
+                String domain = e.getKey().trim().toLowerCase(Locale.ROOT);
+                HostPort hp = HostPort.parseOrNull(e.getValue().asString(""));
+                if (domain.isEmpty() || hp == null)
+                    throw ConfigException.bad("delivery.routes." + e.getKey(), e.getValue().asString(""), "expected host:port, e.g. 127.0.0.1:2525");
+                routes.put(domain, hp);
+            }
+        }
+        var delivery = new ReboundConfig.Delivery(relay, Map.copyOf(routes), nonBlank(t, "delivery.helo-name"),
+                intIn(t, "delivery.mx-port", 1, 65535),
+                oneOf(t, "delivery.tls", "none", "opportunistic", "verify"));
+        List<Duration> schedule = new ArrayList<>();
+        JsonNode sched = at(t, "retry.schedule");
+        if (sched == null || !sched.isArray() || sched.isEmpty())
+            throw ConfigException.bad("retry.schedule", sched, "expected a non-empty list of durations, e.g. [0s, 5m, 15m, 1h, 6h]");
+        for (JsonNode d : sched) schedule.add(parseDuration("retry.schedule", d.asString("")));
+        var retry = new ReboundConfig.Retry(List.copyOf(schedule), intIn(t, "retry.max-attempts", 1, 100), duration(t, "retry.max-age"));
+        int minC = intIn(t, "throttle.min-concurrency", 1, 1000), initC = intIn(t, "throttle.initial-concurrency", 1, 1000),
+                maxC = intIn(t, "throttle.max-concurrency", 1, 1000);
+        if (!(minC <= initC && initC <= maxC))
+            throw ConfigException.bad("throttle.initial-concurrency", initC, "it must lie between throttle.min-concurrency (" + minC + ") and throttle.max-concurrency (" + maxC + ")");
+        var throttle = new ReboundConfig.Throttle(initC, minC, maxC);
+        var scheduler = new ReboundConfig.Scheduler(duration(t, "scheduler.poll-interval"), duration(t, "scheduler.lease"),
+                intIn(t, "scheduler.batch-size", 1, 100_000));
+        List<String> keys = stringList(t, "api.keys");
+        for (String k : keys) if (k.length() < 16) throw ConfigException.bad("api.keys", k.substring(0, Math.min(4, k.length())) + "...", "API keys must be at least 16 characters");
+        return new ReboundConfig(new ReboundConfig.Node(nodeId), http, smtp, store, dns, delivery, retry, throttle, scheduler, new ReboundConfig.Api(List.copyOf(keys)));
+    }
+
+    private static JsonNode at(JsonNode t, String key) {
+        JsonNode n = t;
+        for (String part : key.split("\\.")) {
+            if (n == null) return null;
+            n = n.get(part);
+        }
+        return n;
+    }
+
+    private static String string(JsonNode t, String key) {
+        JsonNode n = at(t, key);
+        if (n == null || n.isNull()) return "";
+        if (n.isContainer()) throw ConfigException.bad(key, n, "expected a single value, not a list or mapping");
+        return n.asString("");
+    }
+
+    private static String nonBlank(JsonNode t, String key) {
+        String s = string(t, key).trim();
+        if (s.isEmpty()) throw ConfigException.bad(key, s, "it must not be empty");
+        return s;
+    }
+
+    private static String oneOf(JsonNode t, String key, String... allowed) {
+        String s = string(t, key).trim().toLowerCase(Locale.ROOT);
+        for (String a : allowed) if (a.equals(s)) return s;
+        throw ConfigException.bad(key, s, "expected one of " + String.join(", ", allowed));
+    }
+
+    private static List<String> stringList(JsonNode t, String key) {
+        JsonNode n = at(t, key);
+        List<String> out = new ArrayList<>();
+        if (n == null || n.isNull()) return out;
+        if (!n.isArray()) {
+            for (String part : n.asString("").split(",")) if (!part.isBlank()) out.add(part.trim());
+            return out;
+        }
+        for (JsonNode e : n) out.add(e.asString("").trim());
+        return out;
+    }
+
+    private static HostPort hostPort(JsonNode t, String key) {
+        String s = string(t, key);
+        HostPort hp = HostPort.parseOrNull(s);
+        if (hp == null) throw ConfigException.bad(key, s, "expected host:port, e.g. 127.0.0.1:8080 ([::1]:8080 for IPv6; port 0 picks a free port)");
+        return hp;
+    }
+
+    private static int intIn(JsonNode t, String key, int min, int max) {
+        String s = string(t, key).trim();
+        try {
+            int v = Integer.parseInt(s);
+            if (v < min || v > max) throw ConfigException.bad(key, s, "expected a whole number from " + min + " to " + max);
+            return v;
+        } catch (NumberFormatException e) {
+            throw ConfigException.bad(key, s, "expected a whole number from " + min + " to " + max);
+        }
+    }
+
+    private static long size(JsonNode t, String key) {
+        return sizeIn(t, key, 1, Long.MAX_VALUE);
+    }
+
+    private static long sizeIn(JsonNode t, String key, long min, long max) {
+        String s = string(t, key).trim();
+        Matcher m = SIZE.matcher(s);
+        String allowed = "expected a size in bytes from " + min + " to " + max + ", optionally with KB, MB or GB (e.g. 25MB)";
+        if (!m.matches()) throw ConfigException.bad(key, s, allowed);
+        long v;
+        try {
+            v = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw ConfigException.bad(key, s, allowed);
+        }
+        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
+        v *= switch (unit) { case "KB" -> 1024L; case "MB" -> 1024L * 1024; case "GB" -> 1024L * 1024 * 1024; default -> 1L; };
+        if (v < min || v > max) throw ConfigException.bad(key, s, allowed);
+        return v;
+    }
+
+    private static Duration duration(JsonNode t, String key) {
+        return parseDuration(key, string(t, key));
+    }
+
+    static Duration parseDuration(String key, String text) {
+        String s = text.trim();
+        String allowed = "expected a duration such as 500ms, 30s, 5m, 1h, 2d or ISO-8601 PT5M";
+        Matcher m = DURATION.matcher(s);
+        if (m.matches()) {
+            long v = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(v);
+                case "s" -> Duration.ofSeconds(v);
+                case "m" -> Duration.ofMinutes(v);
+                case "h" -> Duration.ofHours(v);
+                default -> Duration.ofDays(v);
+            };
+        }
+        try {
+            Duration d = Duration.parse(s);
+            if (d.isNegative()) throw ConfigException.bad(key, s, allowed);
+            return d;
+        } catch (DateTimeParseException e) {
+            throw ConfigException.bad(key, s, allowed);
+        }
+    }
+}

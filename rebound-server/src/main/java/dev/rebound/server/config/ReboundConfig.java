@@ -1,0 +1,47 @@
+package dev.rebound.server.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole configuration, validated. Read by {@link ConfigLoader} from {@code rebound.yaml} over the built-in
+ * defaults, then environment overrides ({@code REBOUND_HTTP_LISTEN} for {@code http.listen}, ...).
+ */
+public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store, Dns dns, Delivery delivery,
+                            Retry retry, Throttle throttle, Scheduler scheduler, Api api) {
+
+    /** @param id this node's id (lease owner); "" in the file means the host name */
+    public record Node(String id) {}
+
+    public record Http(HostPort listen, long maxBodySize) {}
+
+    public record Smtp(HostPort listen, List<IpNetwork> relayNetworks, int maxMessageSize, int maxRecipients,
+                       String hostname) {}
+
+    public record StoreSettings(String url, int readConnections) {}
+
+    /** @param servers DNS servers to ask; empty means the system resolver */
+    public record Dns(List<HostPort> servers, Duration timeout) {}
+
+    /**
+     * @param relay   a smarthost for all mail, if set
+     * @param routes  per-domain next hops (exact domain, lower case) that bypass MX resolution
+     * @param mxPort  the TCP port of MX hosts (25; tests point it at a fake MX)
+     * @param tls     STARTTLS policy: none, opportunistic or verify
+     */
+    public record Delivery(Optional<HostPort> relay, Map<String, HostPort> routes, String heloName,
+                           int mxPort, String tls) {}
+
+    /** Per-domain concurrency bounds of the core throttle controller (AIMD between min and max). */
+    public record Throttle(int initialConcurrency, int minConcurrency, int maxConcurrency) {}
+
+    /** @param schedule delay before attempt n+1, counted from the previous attempt (first entry: first attempt) */
+    public record Retry(List<Duration> schedule, int maxAttempts, Duration maxAge) {}
+
+    public record Scheduler(Duration pollInterval, Duration lease, int batchSize) {}
+
+    /** @param keys bearer tokens accepted on /v1; empty means no authentication */
+    public record Api(List<String> keys) {}
+}

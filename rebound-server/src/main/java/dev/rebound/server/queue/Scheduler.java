@@ -1,0 +1,286 @@
+package dev.rebound.server.queue;
+
+import dev.rebound.core.classify.Classification;
+import dev.rebound.core.classify.ReplyClassifier;
+import dev.rebound.core.classify.SmtpPhase;
+import dev.rebound.core.smtp.SmtpReply;
+import dev.rebound.server.config.ReboundConfig;
+import dev.rebound.server.delivery.DeliveryAgent;
+import dev.rebound.server.delivery.DeliveryRequest;
+import dev.rebound.server.delivery.RecipientResult;
+import dev.rebound.server.store.AttemptRecord;
+import dev.rebound.core.policy.GiveUp;
+import dev.rebound.core.policy.ThrottleConfig;
+import dev.rebound.core.policy.RetryAt;
+import dev.rebound.core.policy.RetryDecision;
+import dev.rebound.core.policy.Suppress;
+import dev.rebound.server.store.Claim;
+import dev.rebound.server.store.FinalOutcome;
+import dev.rebound.server.store.MessageView;
+import dev.rebound.server.store.MessageContent;
+import dev.rebound.server.store.QueueStats;
+import dev.rebound.server.store.RecipientState;
+import dev.rebound.server.store.Store;
+import dev.rebound.server.store.Suppression;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The delivery loop. Each round leases the recipients due now (lease = owner node id + expiry, so a crashed
+ * node's work comes back after the lease), groups them by (message, domain) so that one SMTP transaction
+ * carries every recipient of a domain, and runs each group on a virtual thread once the domain's throttle
+ * (the core {@code ThrottleController}, AIMD on the attempts' classifications) has a free slot.
+ * Each recipient's reply is classified by the core {@link ReplyClassifier}, {@link RetryScheduling} decides
+ * the next step, and the attempts, recipient updates, events and suppressions of the group are written in one
+ * store transaction, which also frees the leases.
+ *
+ * <p>Due times come from the injected {@link Clock}; the loop is woken by intake ({@link #wake()}) and
+ * otherwise polls every {@code scheduler.poll-interval}. Tests drive it with {@link #runOnce()}.
+ */
+public final class Scheduler implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+
+    private final Store store;
+    private final DeliveryAgent agent;
+    private final ReplyClassifier classifier;
+    private final RetryScheduling retry;
+    private final Clock clock;
+    private final ReboundConfig.Scheduler config;
+    private final DomainThrottle throttle;
+    private final String owner;
+    private final MeterRegistry metrics;
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Object signal = new Object();
+    private boolean woken;
+    private volatile boolean running;
+    private Thread loop;
+
+    public Scheduler(Store store, DeliveryAgent agent, ReplyClassifier classifier, RetryScheduling retry, Clock clock,
+                     ReboundConfig.Scheduler config, ThrottleConfig throttleConfig, String owner, MeterRegistry metrics) {
+        this.metrics = metrics;
+        this.store = store;
+        this.agent = agent;
+        this.classifier = classifier;
+        this.retry = retry;
+        this.clock = clock;
+        this.config = config;
+        this.throttle = new DomainThrottle(throttleConfig, clock);
+        this.owner = owner;
+    }
+
+    /** Frees this node's leases left by a previous run, then starts the loop. */
+    public void start() {
+        int released = store.releaseLeases(owner);
+        if (released > 0) log.info("released {} leases left by a previous run of node {}", released, owner);
+        running = true;
+        loop = Thread.ofPlatform().name("rebound-scheduler").daemon(true).start(this::loop);
+    }
+
+    /** Frees this node's leases without starting the loop (tests). */
+    public int releaseLeases() {
+        return store.releaseLeases(owner);
+    }
+
+    /** Asks the loop to look for due work now (intake calls this after each commit). */
+    public void wake() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
+        }
+    }
+
+    /** One round, synchronously: claims what is due now, delivers it, records the results. Returns recipients tried. */
+    public int runOnce() {
+        List<Claim> claims = store.claimDue(owner, config.batchSize(), config.lease());
+        List<Future<?>> running = dispatch(claims);
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                throw new IllegalStateException("a delivery group failed: " + e.getMessage(), e);
+            }
+        }
+        return claims.size();
+    }
+
+    public QueueStats stats() {
+        return store.queueStats();
+    }
+
+    /** Recipients currently being delivered by this node. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                int room = config.batchSize() - inFlight.get();
+                // A read first, so an idle queue costs no write transaction per poll.
+                boolean due = store.nextDueAt().map(t -> !t.isAfter(clock.instant())).orElse(false);
+                if (room > 0 && due) {
+                    List<Claim> claims = store.claimDue(owner, room, config.lease());
+                    dispatch(claims);
+                    if (claims.size() == room) continue; // more may be due
+                }
+            } catch (RuntimeException e) {
+                if (running) log.error("scheduler round failed; retrying after {}", config.pollInterval(), e);
+            }
+            synchronized (signal) {
+                if (!woken && running) {
+                    try {
+                        signal.wait(Math.max(1, config.pollInterval().toMillis()));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                woken = false;
+            }
+        }
+    }
+
+    private List<Future<?>> dispatch(List<Claim> claims) {
+        Map<String, List<Claim>> groups = new LinkedHashMap<>();
+        for (Claim c : claims) groups.computeIfAbsent(c.messageId() + "\u0000" + c.domain(), k -> new ArrayList<>()).add(c);
+        List<Future<?>> futures = new ArrayList<>(groups.size());
+        for (List<Claim> group : groups.values()) {
+            inFlight.addAndGet(group.size());
+            futures.add(workers.submit(() -> {
+                String domain = group.getFirst().domain();
+                try {
+                    Optional<Instant> dead = throttle.deadUntil(domain);
+                    if (dead.isPresent()) {
+                        // The throttle declared the domain dead: no connection until then, the attempt is not spent.
+                        store.postpone(group.stream().map(Claim::recipientId).toList(), dead.get());
+                        return;
+                    }
+                    throttle.acquire(domain);
+                    try {
+                        deliver(group);
+                    } finally {
+                        throttle.release(domain);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    log.error("delivery of message {} to {} failed; its leases expire after {}", group.getFirst().messageId(),
+                            group.getFirst().domain(), config.lease(), e);
+                } finally {
+                    inFlight.addAndGet(-group.size());
+                }
+            }));
+        }
+        return futures;
+    }
+
+    private void deliver(List<Claim> group) {
+        Claim first = group.getFirst();
+        Optional<MessageContent> content = store.content(first.messageId());
+        if (content.isEmpty()) throw new IllegalStateException("message " + first.messageId() + " is leased but not stored");
+        MessageContent m = content.get();
+        List<String> addresses = group.stream().map(Claim::address).toList();
+        Instant started = clock.instant();
+        List<RecipientResult> results;
+        try {
+            results = agent.deliver(new DeliveryRequest(m.id(), m.mailFrom(), addresses, first.domain(), m.raw()));
+        } catch (RuntimeException e) {
+            log.error("delivery agent threw for message {} (it must not); deferring its recipients", m.id(), e);
+            results = List.of();
+        }
+        List<AttemptRecord> records = new ArrayList<>(group.size());
+        Instant now = clock.instant();
+        for (int i = 0; i < group.size(); i++) {
+            Claim claim = group.get(i);
+            RecipientResult r = i < results.size() && results.get(i).recipient().equalsIgnoreCase(claim.address())
+                    ? results.get(i) : find(results, claim.address()).orElseGet(() -> new RecipientResult(claim.address(), SmtpPhase.NONE,
+                    SmtpReply.of(451, "4.3.0 delivery agent gave no result for this recipient"), true, "", "", started,
+                    Duration.between(started, clock.instant())));
+            records.add(record(claim, m, r, now));
+        }
+        for (AttemptRecord a : records) {
+            Classification c = new Classification(dev.rebound.core.classify.Outcome.valueOf(a.outcome()),
+                    dev.rebound.core.classify.Reason.fromId(a.reason()).orElse(dev.rebound.core.classify.Reason.UNDEFINED), a.ruleId(),
+                    new dev.rebound.core.classify.Evidence(a.smtpCode(), a.enhancedCode(), String.join("\n", a.replyLines()),
+                            SmtpPhase.valueOf(a.phase()), a.domain(), ""));
+            throttle.record(first.domain(), now, c);
+        }
+        store.recordAttempts(records);
+        for (AttemptRecord a : records) metrics.counter("rebound_attempts", "outcome", a.outcome(), "decision", a.newState().name()).increment();
+    }
+
+    private AttemptRecord record(Claim claim, MessageContent m, RecipientResult r, Instant now) {
+        Classification c = classifier.classify(r.reply(), r.phase(), claim.domain());
+        int attemptNo = claim.attemptCount() + 1;
+        Instant at = r.startedAt().isBefore(claim.messageCreatedAt()) ? claim.messageCreatedAt() : r.startedAt();
+        List<MessageView.AttemptView> earlier = claim.attemptCount() == 0 ? List.of() : store.attempts(claim.recipientId());
+        if (!earlier.isEmpty() && at.isBefore(earlier.getLast().startedAt())) at = earlier.getLast().startedAt();
+        RetryDecision decision = retry.next(m.id(), claim.address(), claim.messageCreatedAt(), earlier, at, c, now);
+        RecipientState state;
+        String decisionReason;
+        Optional<Instant> nextAt = Optional.empty();
+        Optional<Suppression> suppression = Optional.empty();
+        switch (decision) {
+            case RetryAt retryAt -> {
+                state = RecipientState.DEFERRED;
+                decisionReason = c.reason().id();
+                nextAt = Optional.of(retryAt.at());
+            }
+            case GiveUp g -> {
+                state = RecipientState.of(g.outcome());
+                decisionReason = g.reason().id();
+                if (!g.delivered()) {
+                    List<FinalOutcome> finals = new ArrayList<>(store.finalOutcomes(claim.address(), m.stream()));
+                    finals.add(new FinalOutcome(at, m.id(), state, decisionReason, g.ruleId(), r.reply().code(),
+                            r.reply().enhanced().map(Object::toString).orElse(""), r.reply().text(), r.phase().name(), claim.domain()));
+                    if (retry.suppression(finals, claim.domain(), now) instanceof Suppress s)
+                        suppression = Optional.of(new Suppression(claim.address(), m.stream(), s.reason().id(), s.ruleId(), now,
+                                Optional.of(s.expiresAt()), ""));
+                }
+            }
+        }
+        SmtpReply reply = r.reply();
+        return new AttemptRecord(claim.recipientId(), claim.messageId(), attemptNo, at, r.duration().toMillis(),
+                claim.domain(), r.mxHost(), r.mxAddress(), r.phase().name(), reply.code(),
+                reply.enhanced().map(Object::toString).orElse(""), reply.lines(), r.local(), c.outcome().name(), c.reason().id(),
+                c.ruleId(), state, decisionReason, nextAt, decision.ruleId(), reply.wire(), suppression);
+    }
+
+    private static Optional<RecipientResult> find(List<RecipientResult> results, String address) {
+        return results.stream().filter(r -> r.recipient().equalsIgnoreCase(address)).findFirst();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        if (loop != null) {
+            try {
+                loop.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) workers.shutdownNow();
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.rebound.server.service;
+
+import dev.rebound.core.classify.ReplyClassifier;
+import dev.rebound.core.policy.ThrottleConfig;
+import dev.rebound.server.config.ReboundConfig;
+import dev.rebound.server.delivery.DeliveryAgent;
+import dev.rebound.server.intake.HttpApi;
+import dev.rebound.server.intake.MessageIntake;
+import dev.rebound.server.intake.SmtpListener;
+import dev.rebound.server.queue.RetryScheduling;
+import dev.rebound.server.queue.Scheduler;
+import dev.rebound.server.store.SqliteStore;
+import dev.rebound.server.store.Store;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The running service: store, scheduler, HTTP API and SMTP listener wired together. Start order is store →
+ * scheduler (releases this node's stale leases) → listeners; stop order is the reverse, so nothing is accepted
+ * once the store is closing.
+ */
+public final class ReboundService implements AutoCloseable {
+    private final ReboundConfig config;
+    private final Store store;
+    private final DeliveryAgent agent;
+    private final Scheduler scheduler;
+    private final HttpApi http;
+    private final SmtpListener smtp;
+
+    private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, HttpApi http, SmtpListener smtp) {
+        this.config = config;
+        this.store = store;
+        this.agent = agent;
+        this.scheduler = scheduler;
+        this.http = http;
+        this.smtp = smtp;
+    }
+
+    /**
+     * @param runLoop false leaves the scheduler loop stopped (tests drive it with {@link Scheduler#runOnce()})
+     */
+    public static ReboundService start(ReboundConfig config, Clock clock, DeliveryAgent agent, boolean runLoop) {
+        if (!config.store().url().startsWith("jdbc:sqlite:"))
+            throw new IllegalArgumentException("store.url " + config.store().url() + ": only jdbc:sqlite: is implemented in this build");
+        Store store = SqliteStore.open(config.store().url(), config.store().readConnections(), clock);
+        Scheduler scheduler = null;
+        HttpApi http = null;
+        SmtpListener smtp = null;
+        try {
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            RetryScheduling retry = new RetryScheduling(config.retry());
+            scheduler = new Scheduler(store, agent, ReplyClassifier.standard(), retry, clock, config.scheduler(),
+                    throttleConfig(config.throttle()), config.node().id(), metrics);
+            Gauge.builder("rebound_queue_depth", store, s -> s.queueStats().depth())
+                    .description("recipients waiting for a delivery attempt").register(metrics);
+            Gauge.builder("rebound_queue_oldest_age_seconds", store, s -> s.queueStats().oldestDueAt()
+                            .map(t -> Math.max(0, Duration.between(t, clock.instant()).toMillis() / 1000.0)).orElse(0.0))
+                    .description("age of the most overdue waiting recipient").register(metrics);
+            Gauge.builder("rebound_store_commits", store, s -> s.writeStats().commits()).register(metrics);
+            Gauge.builder("rebound_store_writes", store, s -> s.writeStats().writes()).register(metrics);
+            if (runLoop) scheduler.start();
+            else scheduler.releaseLeases();
+            MessageIntake intake = new MessageIntake(store, scheduler::wake);
+            http = new HttpApi(config, intake, store, retry, clock, metrics).start();
+            smtp = new SmtpListener(config.smtp(), intake);
+            smtp.start();
+            return new ReboundService(config, store, agent, scheduler, http, smtp);
+        } catch (RuntimeException e) {
+            if (smtp != null) smtp.close();
+            if (http != null) http.close();
+            if (scheduler != null) scheduler.close();
+            store.close();
+            throw e;
+        }
+    }
+
+    /** The core throttle defaults with the configured concurrency bounds. */
+    static ThrottleConfig throttleConfig(ReboundConfig.Throttle t) {
+        ThrottleConfig d = ThrottleConfig.defaults();
+        return new ThrottleConfig(t.initialConcurrency(), t.maxConcurrency(), t.minConcurrency(), d.deferralsToDecrease(),
+                d.rateLimitsToDecrease(), d.negativeWindow(), d.decreaseCooldown(), d.successesToIncrease(), d.backoffBase(),
+                d.backoffMax(), d.deadAfterConnectionFailures(), d.probeBase(), d.probeMax(), d.tokenRatePerSecond(), d.tokenBurst());
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public int smtpPort() {
+        return smtp.port();
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public HttpApi http() {
+        return http;
+    }
+
+    public ReboundConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        smtp.close();
+        http.close();
+        scheduler.close();
+        agent.close();
+        store.close();
+    }
+}

@@ -1,0 +1,19 @@
+package dev.rebound.server.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** A message as the API shows it: every recipient with its state and every attempt with its evidence. */
+public record MessageView(String id, String stream, String mailFrom, String headerMessageId, long sizeBytes,
+                          String source, Instant createdAt, List<RecipientView> recipients) {
+
+    public record RecipientView(String id, String address, String domain, RecipientState state,
+                                Optional<Instant> nextAttemptAt, int attemptCount, String lastOutcome,
+                                String lastReason, String lastRule, List<AttemptView> attempts) {}
+
+    public record AttemptView(String id, int attemptNo, Instant startedAt, long durationMs, String mxHost, String mxIp,
+                              String phase, int smtpCode, String enhancedCode, List<String> replyLines, boolean local,
+                              String outcome, String reason, String ruleId, String decision, String decisionReason, String decisionRule,
+                              Optional<Instant> nextAttemptAt, String rawReason) {}
+}

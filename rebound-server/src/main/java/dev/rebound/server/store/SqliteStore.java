@@ -1,0 +1,502 @@
+package dev.rebound.server.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import org.flywaydb.core.Flyway;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The embedded store: one SQLite file in WAL mode with {@code synchronous=FULL}, so a commit is on disk (WAL
+ * fsynced) before any caller is acknowledged. All writes go through one {@link GroupCommitWriter}; reads use a
+ * small pool of read-only connections, which WAL lets run beside the writer.
+ */
+public final class SqliteStore implements Store {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final Clock clock;
+    private final Path file;
+    private final GroupCommitWriter writer;
+    private final BlockingQueue<Connection> readers;
+
+    private SqliteStore(Clock clock, Path file, GroupCommitWriter writer, BlockingQueue<Connection> readers) {
+        this.clock = clock;
+        this.file = file;
+        this.writer = writer;
+        this.readers = readers;
+    }
+
+    /** Opens (creating and migrating as needed) the SQLite database named by a {@code jdbc:sqlite:} URL. */
+    public static SqliteStore open(String url, int readConnections, Clock clock) {
+        if (!url.startsWith("jdbc:sqlite:")) throw new IllegalArgumentException("not a jdbc:sqlite: URL: " + url);
+        Path file = Path.of(url.substring("jdbc:sqlite:".length())).toAbsolutePath().normalize();
+        try {
+            if (file.getParent() != null) Files.createDirectories(file.getParent());
+            String jdbc = "jdbc:sqlite:" + file;
+            Flyway.configure().dataSource(jdbc, null, null).placeholders(Map.of("binary", "BLOB"))
+                    .locations("classpath:db/migration").load().migrate();
+            Connection w = connect(jdbc);
+            GroupCommitWriter writer = new GroupCommitWriter(w, 512, "rebound-store-writer");
+            BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(readConnections);
+            for (int i = 0; i < readConnections; i++) readers.add(connect(jdbc));
+            return new SqliteStore(clock, file, writer, readers);
+        } catch (Exception e) {
+            throw new StoreException("cannot open the SQLite store at " + file + ": " + e.getMessage()
+                    + " (check that the directory is writable, or set store.url)", e);
+        }
+    }
+
+    private static Connection connect(String jdbc) throws SQLException {
+        Connection c = DriverManager.getConnection(jdbc);
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA synchronous=FULL"); // durability before acknowledgement: fsync the WAL at commit
+            s.execute("PRAGMA busy_timeout=10000");
+            s.execute("PRAGMA foreign_keys=ON");
+        }
+        return c;
+    }
+
+    @Override
+    public String location() {
+        return file.toString();
+    }
+
+    /** The writer, for tests in this package that need to hold a group open. */
+    GroupCommitWriter writer() {
+        return writer;
+    }
+
+    @Override
+    public WriteStats writeStats() {
+        return writer.stats();
+    }
+
+    // ---- writes -------------------------------------------------------------------------------------------
+
+    @Override
+    public AcceptResult accept(NewMessage m) {
+        return writer.write(c -> {
+            if (m.idempotencyKey().isPresent()) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT id, request_hash FROM messages WHERE idempotency_key = ?")) {
+                    ps.setString(1, m.idempotencyKey().get());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            String id = rs.getString(1);
+                            if (!m.requestHash().equals(rs.getString(2))) return new AcceptResult.Conflict(id);
+                            return new AcceptResult.Replayed(receipt(c, id));
+                        }
+                    }
+                }
+            }
+            long now = clock.millis();
+            String id = newId();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (id, stream, mail_from, header_message_id, raw, size_bytes, source, idempotency_key, request_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+                ps.setString(1, id);
+                ps.setString(2, m.stream());
+                ps.setString(3, m.mailFrom());
+                ps.setString(4, m.headerMessageId());
+                ps.setBytes(5, m.raw());
+                ps.setLong(6, m.raw().length);
+                ps.setString(7, m.source());
+                ps.setString(8, m.idempotencyKey().orElse(null));
+                ps.setString(9, m.requestHash());
+                ps.setLong(10, now);
+                ps.executeUpdate();
+            }
+            List<AcceptResult.RecipientReceipt> receipts = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO recipients (id, message_id, position, address, domain, state, initial_state, next_attempt_at, attempt_count, last_outcome, last_reason, last_rule, updated_at) VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?)")) {
+                int pos = 0;
+                for (String address : m.recipients()) {
+                    Optional<Suppression> sup = suppression(c, address, m.stream(), now);
+                    RecipientState state = sup.isPresent() ? RecipientState.SUPPRESSED : RecipientState.QUEUED;
+                    String rid = newId();
+                    ps.setString(1, rid);
+                    ps.setString(2, id);
+                    ps.setInt(3, pos++);
+                    ps.setString(4, address);
+                    ps.setString(5, domainOf(address));
+                    ps.setString(6, state.name());
+                    ps.setString(7, state.name());
+                    if (sup.isPresent()) ps.setNull(8, Types.BIGINT);
+                    else ps.setLong(8, now);
+                    ps.setString(9, sup.map(s -> "SUPPRESSED").orElse(null));
+                    ps.setString(10, sup.map(Suppression::reason).orElse(null));
+                    ps.setString(11, sup.map(s -> "suppression." + s.ruleId()).orElse(null));
+                    ps.setLong(12, now);
+                    ps.addBatch();
+                    receipts.add(new AcceptResult.RecipientReceipt(rid, address, state));
+                }
+                ps.executeBatch();
+            }
+            ObjectNode payload = JSON.createObjectNode().put("message_id", id).put("stream", m.stream()).put("recipients", receipts.size());
+            event(c, now, "message.accepted", id, null, payload);
+            return new AcceptResult.Created(new AcceptResult.Receipt(id, List.copyOf(receipts)));
+        });
+    }
+
+    private static AcceptResult.Receipt receipt(Connection c, String messageId) throws SQLException {
+        List<AcceptResult.RecipientReceipt> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, address, initial_state FROM recipients WHERE message_id = ? ORDER BY position")) {
+            ps.setString(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(new AcceptResult.RecipientReceipt(rs.getString(1), rs.getString(2), RecipientState.valueOf(rs.getString(3))));
+            }
+        }
+        return new AcceptResult.Receipt(messageId, List.copyOf(out));
+    }
+
+    @Override
+    public List<Claim> claimDue(String owner, int limit, Duration lease) {
+        return writer.write(c -> {
+            long now = clock.millis();
+            List<Claim> claims = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT r.id, r.message_id, r.address, r.domain, r.attempt_count, m.created_at FROM recipients r JOIN messages m ON m.id = r.message_id WHERE r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ? AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?) ORDER BY r.next_attempt_at LIMIT ?")) {
+                ps.setLong(1, now);
+                ps.setLong(2, now);
+                ps.setInt(3, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) claims.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5), Instant.ofEpochMilli(rs.getLong(6))));
+                }
+            }
+            if (claims.isEmpty()) return claims;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET lease_owner = ?, lease_expires_at = ? WHERE id = ?")) {
+                for (Claim cl : claims) {
+                    ps.setString(1, owner);
+                    ps.setLong(2, now + lease.toMillis());
+                    ps.setString(3, cl.recipientId());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return claims;
+        });
+    }
+
+    @Override
+    public void recordAttempts(List<AttemptRecord> attempts) {
+        if (attempts.isEmpty()) return;
+        writer.write(c -> {
+            long now = clock.millis();
+            for (AttemptRecord a : attempts) {
+                String attemptId = newId();
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO attempts (id, recipient_id, message_id, attempt_no, started_at, duration_ms, recipient_domain, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, provider_event, raw_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?)")) {
+                    int i = 1;
+                    ps.setString(i++, attemptId);
+                    ps.setString(i++, a.recipientId());
+                    ps.setString(i++, a.messageId());
+                    ps.setInt(i++, a.attemptNo());
+                    ps.setLong(i++, a.startedAt().toEpochMilli());
+                    ps.setLong(i++, a.durationMs());
+                    ps.setString(i++, a.domain());
+                    ps.setString(i++, a.mxHost());
+                    ps.setString(i++, a.mxIp());
+                    ps.setString(i++, a.phase());
+                    ps.setInt(i++, a.smtpCode());
+                    ps.setString(i++, a.enhancedCode());
+                    ps.setString(i++, String.join("\n", a.replyLines()));
+                    ps.setInt(i++, a.local() ? 1 : 0);
+                    ps.setString(i++, a.outcome());
+                    ps.setString(i++, a.reason());
+                    ps.setString(i++, a.ruleId());
+                    ps.setString(i++, a.newState().name());
+                    ps.setString(i++, a.decisionReason());
+                    ps.setString(i++, a.decisionRule());
+                    if (a.nextAttemptAt().isPresent()) ps.setLong(i++, a.nextAttemptAt().get().toEpochMilli());
+                    else ps.setNull(i++, Types.BIGINT);
+                    ps.setString(i, a.rawReason());
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET state = ?, next_attempt_at = ?, attempt_count = ?, last_outcome = ?, last_reason = ?, last_rule = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?")) {
+                    ps.setString(1, a.newState().name());
+                    if (a.nextAttemptAt().isPresent()) ps.setLong(2, a.nextAttemptAt().get().toEpochMilli());
+                    else ps.setNull(2, Types.BIGINT);
+                    ps.setInt(3, a.attemptNo());
+                    ps.setString(4, a.outcome());
+                    ps.setString(5, a.decisionReason());
+                    ps.setString(6, a.decisionRule());
+                    ps.setLong(7, now);
+                    ps.setString(8, a.recipientId());
+                    ps.executeUpdate();
+                }
+                ObjectNode payload = JSON.createObjectNode().put("message_id", a.messageId()).put("recipient_id", a.recipientId())
+                        .put("state", a.newState().name()).put("smtp_code", a.smtpCode()).put("enhanced_code", a.enhancedCode())
+                        .put("reason", a.reason()).put("rule_id", a.ruleId()).put("attempt_id", attemptId);
+                event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payload);
+                if (a.suppression().isPresent()) {
+                    Suppression s = a.suppression().get();
+                    upsertSuppression(c, new Suppression(s.address(), s.stream(), s.reason(), s.ruleId(), s.createdAt(), s.expiresAt(), attemptId));
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void postpone(List<String> recipientIds, Instant at) {
+        if (recipientIds.isEmpty()) return;
+        writer.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?")) {
+                for (String id : recipientIds) {
+                    ps.setLong(1, at.toEpochMilli());
+                    ps.setLong(2, clock.millis());
+                    ps.setString(3, id);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public int releaseLeases(String owner) {
+        return writer.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?")) {
+                ps.setString(1, owner);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public void suppress(Suppression s) {
+        writer.write(c -> {
+            upsertSuppression(c, s);
+            return null;
+        });
+    }
+
+    private static void upsertSuppression(Connection c, Suppression s) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO suppressions (address, stream, reason, rule_id, created_at, expires_at, evidence_ref) VALUES (?,?,?,?,?,?,?) ON CONFLICT (address, stream) DO UPDATE SET reason = excluded.reason, rule_id = excluded.rule_id, created_at = excluded.created_at, expires_at = excluded.expires_at, evidence_ref = excluded.evidence_ref")) {
+            ps.setString(1, s.address().toLowerCase(Locale.ROOT));
+            ps.setString(2, s.stream());
+            ps.setString(3, s.reason());
+            ps.setString(4, s.ruleId());
+            ps.setLong(5, s.createdAt().toEpochMilli());
+            if (s.expiresAt().isPresent()) ps.setLong(6, s.expiresAt().get().toEpochMilli());
+            else ps.setNull(6, Types.BIGINT);
+            ps.setString(7, s.evidenceRef());
+            ps.executeUpdate();
+        }
+    }
+
+    private static void event(Connection c, long now, String type, String messageId, String recipientId, ObjectNode payload) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (id, created_at, type, message_id, recipient_id, payload) VALUES (?,?,?,?,?,?)")) {
+            ps.setString(1, newId());
+            ps.setLong(2, now);
+            ps.setString(3, type);
+            ps.setString(4, messageId);
+            ps.setString(5, recipientId);
+            ps.setString(6, JSON.writeValueAsString(payload));
+            ps.executeUpdate();
+        }
+    }
+
+    // ---- reads --------------------------------------------------------------------------------------------
+
+    private interface Read<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T read(Read<T> r) {
+        Connection c;
+        try {
+            c = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for a read connection", e);
+        }
+        try {
+            return r.run(c);
+        } catch (SQLException e) {
+            throw new StoreException("store read failed: " + e.getMessage(), e);
+        } finally {
+            readers.add(c);
+        }
+    }
+
+    @Override
+    public Optional<Suppression> suppression(String address, String stream) {
+        return read(c -> suppression(c, address, stream, clock.millis()));
+    }
+
+    private static Optional<Suppression> suppression(Connection c, String address, String stream, long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT reason, rule_id, created_at, expires_at, evidence_ref FROM suppressions WHERE address = ? AND stream = ? AND (expires_at IS NULL OR expires_at > ?)")) {
+            ps.setString(1, address.toLowerCase(Locale.ROOT));
+            ps.setString(2, stream);
+            ps.setLong(3, now);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                long exp = rs.getLong(4);
+                Optional<Instant> expires = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(exp));
+                return Optional.of(new Suppression(address, stream, rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)), expires, rs.getString(5)));
+            }
+        }
+    }
+
+    @Override
+    public Optional<MessageContent> content(String messageId) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT stream, mail_from, raw, created_at FROM messages WHERE id = ?")) {
+                ps.setString(1, messageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return Optional.empty();
+                    return Optional.of(new MessageContent(messageId, rs.getString(1), rs.getString(2), rs.getBytes(3), Instant.ofEpochMilli(rs.getLong(4))));
+                }
+            }
+        });
+    }
+
+    @Override
+    public Optional<MessageView> message(String id) {
+        return read(c -> {
+            MessageView base;
+            try (PreparedStatement ps = c.prepareStatement("SELECT stream, mail_from, header_message_id, size_bytes, source, created_at FROM messages WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return Optional.empty();
+                    base = new MessageView(id, rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)), List.of());
+                }
+            }
+            List<MessageView.RecipientView> recipients = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, address, domain, state, next_attempt_at, attempt_count, last_outcome, last_reason, last_rule FROM recipients WHERE message_id = ? ORDER BY position")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long next = rs.getLong(5);
+                        Optional<Instant> nextAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(next));
+                        recipients.add(new MessageView.RecipientView(rs.getString(1), rs.getString(2), rs.getString(3),
+                                RecipientState.valueOf(rs.getString(4)), nextAt, rs.getInt(6), nz(rs.getString(7)), nz(rs.getString(8)), nz(rs.getString(9)), List.of()));
+                    }
+                }
+            }
+            List<MessageView.RecipientView> full = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(ATTEMPTS_OF_RECIPIENT)) {
+                for (MessageView.RecipientView r : recipients) {
+                    ps.setString(1, r.id());
+                    List<MessageView.AttemptView> attempts = attemptViews(ps);
+                    full.add(new MessageView.RecipientView(r.id(), r.address(), r.domain(), r.state(), r.nextAttemptAt(), r.attemptCount(),
+                            r.lastOutcome(), r.lastReason(), r.lastRule(), List.copyOf(attempts)));
+                }
+            }
+            return Optional.of(new MessageView(base.id(), base.stream(), base.mailFrom(), base.headerMessageId(), base.sizeBytes(),
+                    base.source(), base.createdAt(), List.copyOf(full)));
+        });
+    }
+
+    private static final String ATTEMPTS_OF_RECIPIENT = "SELECT id, attempt_no, started_at, duration_ms, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, raw_reason FROM attempts WHERE recipient_id = ? ORDER BY attempt_no, started_at";
+
+    private static List<MessageView.AttemptView> attemptViews(PreparedStatement ps) throws SQLException {
+        List<MessageView.AttemptView> attempts = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long next = rs.getLong(18);
+                Optional<Instant> nextAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(next));
+                attempts.add(new MessageView.AttemptView(rs.getString(1), rs.getInt(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getLong(4),
+                        rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8), rs.getString(9),
+                        List.of(rs.getString(10).split("\n", -1)), rs.getInt(11) != 0, rs.getString(12), rs.getString(13),
+                        rs.getString(14), rs.getString(15), rs.getString(16), rs.getString(17), nextAt, rs.getString(19)));
+            }
+        }
+        return attempts;
+    }
+
+    @Override
+    public List<MessageView.AttemptView> attempts(String recipientId) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(ATTEMPTS_OF_RECIPIENT)) {
+                ps.setString(1, recipientId);
+                return attemptViews(ps);
+            }
+        });
+    }
+
+    @Override
+    public List<FinalOutcome> finalOutcomes(String address, String stream) {
+        return read(c -> {
+            List<FinalOutcome> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT a.started_at, a.message_id, a.decision, a.decision_reason, a.decision_rule, a.smtp_code, a.enhanced_code, a.reply_lines, a.phase, a.recipient_domain FROM attempts a JOIN recipients r ON r.id = a.recipient_id JOIN messages m ON m.id = a.message_id WHERE r.address = ? AND m.stream = ? AND a.decision NOT IN ('QUEUED', 'DEFERRED') ORDER BY a.started_at")) {
+                ps.setString(1, address);
+                ps.setString(2, stream);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(new FinalOutcome(Instant.ofEpochMilli(rs.getLong(1)), rs.getString(2), RecipientState.valueOf(rs.getString(3)),
+                            rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10)));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public QueueStats queueStats() {
+        return read(c -> {
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT COUNT(*), MIN(next_attempt_at), SUM(CASE WHEN lease_owner IS NOT NULL THEN 1 ELSE 0 END) FROM recipients WHERE next_attempt_at IS NOT NULL")) {
+                rs.next();
+                long depth = rs.getLong(1);
+                long oldest = rs.getLong(2);
+                Optional<Instant> oldestAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(oldest));
+                return new QueueStats(depth, oldestAt, rs.getLong(3));
+            }
+        });
+    }
+
+    @Override
+    public Optional<Instant> nextDueAt() {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT MIN(next_attempt_at) FROM recipients WHERE next_attempt_at IS NOT NULL AND (lease_owner IS NULL OR lease_expires_at <= ?)")) {
+                ps.setLong(1, clock.millis());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    long v = rs.getLong(1);
+                    return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        writer.close();
+        Connection c;
+        while ((c = readers.poll()) != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // closing
+            }
+        }
+    }
+
+    static String domainOf(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static String newId() {
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+}

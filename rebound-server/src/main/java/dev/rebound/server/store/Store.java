@@ -1,0 +1,55 @@
+package dev.rebound.server.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Durable state of Rebound. Every write method returns only after its transaction is committed (and, for the
+ * SQLite store, fsynced): callers may acknowledge as soon as it returns.
+ */
+public interface Store extends AutoCloseable {
+
+    /** Stores a message and its recipients (suppressed ones get state SUPPRESSED), honouring the idempotency key. */
+    AcceptResult accept(NewMessage message);
+
+    Optional<MessageView> message(String id);
+
+    Optional<MessageContent> content(String messageId);
+
+    /** Leases up to {@code limit} recipients due now (free or with an expired lease) to {@code owner}. */
+    List<Claim> claimDue(String owner, int limit, Duration lease);
+
+    /** Writes attempts, recipient updates, events and suppressions in one transaction; releases their leases. */
+    void recordAttempts(List<AttemptRecord> attempts);
+
+    /** Moves recipients' next attempt to {@code at} and frees their leases, without counting an attempt. */
+    void postpone(List<String> recipientIds, Instant at);
+
+    /** Frees every lease held by {@code owner} (called at start-up after a crash). */
+    int releaseLeases(String owner);
+
+    /** Every attempt of one recipient, oldest first (the retry policy's history). */
+    List<MessageView.AttemptView> attempts(String recipientId);
+
+    /** The final outcomes recorded for {@code address} in {@code stream}, across messages (suppression evidence). */
+    List<FinalOutcome> finalOutcomes(String address, String stream);
+
+    QueueStats queueStats();
+
+    /** The earliest next_attempt_at of a recipient that is not leased, if any. */
+    Optional<Instant> nextDueAt();
+
+    void suppress(Suppression suppression);
+
+    Optional<Suppression> suppression(String address, String stream);
+
+    WriteStats writeStats();
+
+    /** Where the data lives, for the start-up banner. */
+    String location();
+
+    @Override
+    void close();
+}

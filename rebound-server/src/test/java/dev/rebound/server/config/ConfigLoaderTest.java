@@ -1,0 +1,98 @@
+package dev.rebound.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir Path dir;
+
+    @Test
+    void load_noFile_builtInDefaults() {
+        ReboundConfig c = new ConfigLoader(Map.of()).load(dir.resolve("rebound.yaml"), false);
+        assertThat(c.http().listen()).isEqualTo(new HostPort("127.0.0.1", 8080));
+        assertThat(c.smtp().listen()).isEqualTo(new HostPort("127.0.0.1", 2587));
+        assertThat(c.store().url()).isEqualTo("jdbc:sqlite:./data/rebound.db");
+        assertThat(c.dns().servers()).isEmpty();
+        assertThat(c.delivery().relay()).isEmpty();
+        assertThat(c.retry().schedule()).containsExactly(Duration.ZERO, Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofHours(1), Duration.ofHours(6));
+        assertThat(c.api().keys()).isEmpty();
+        assertThat(c.node().id()).isNotBlank();
+    }
+
+    @Test
+    void load_exampleFile_isValid() {
+        Path file = Path.of("..", "rebound.example.yaml");
+        assertThat(file).exists();
+        ReboundConfig c = new ConfigLoader(Map.of()).load(file, true);
+        assertThat(c.delivery().routes()).containsKey("soft.bench.test");
+    }
+
+    @Test
+    void load_fileThenEnvironment_envWins() throws Exception {
+        Path f = dir.resolve("r.yaml");
+        Files.writeString(f, """
+                http:
+                  listen: 127.0.0.1:9000
+                delivery:
+                  routes:
+                    Example.TEST: 127.0.0.1:2525
+                dns:
+                  servers: [127.0.0.1:5353]
+                """);
+        ReboundConfig c = new ConfigLoader(Map.of("REBOUND_HTTP_LISTEN", "0.0.0.0:9100",
+                "REBOUND_API_KEYS", "0123456789abcdef0123,fedcba9876543210fedc")).load(f, true);
+        assertThat(c.http().listen()).isEqualTo(new HostPort("0.0.0.0", 9100));
+        assertThat(c.delivery().routes()).containsEntry("example.test", new HostPort("127.0.0.1", 2525));
+        assertThat(c.dns().servers()).containsExactly(new HostPort("127.0.0.1", 5353));
+        assertThat(c.api().keys()).hasSize(2);
+    }
+
+    @Test
+    void load_routesFromEnvironment() {
+        ReboundConfig c = new ConfigLoader(Map.of("REBOUND_DELIVERY_ROUTES", "a.test=127.0.0.1:1,b.test=127.0.0.1:2")).load();
+        assertThat(c.delivery().routes()).containsOnlyKeys("a.test", "b.test");
+    }
+
+    @Test
+    void load_badValue_namesKeyValueAndWhatIsAllowed() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("REBOUND_HTTP_LISTEN", "localhost")).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'http.listen'").hasMessageContaining("'localhost'").hasMessageContaining("host:port");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("retry:\n  schedule: [0s, soon]\n"))
+                .hasMessageContaining("'retry.schedule'").hasMessageContaining("'soon'").hasMessageContaining("5m");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("smtp:\n  relay-networks: [\"10.0.0.0/33\"]\n"))
+                .hasMessageContaining("'smtp.relay-networks'").hasMessageContaining("10.0.0.0/33").hasMessageContaining("CIDR");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("store:\n  url: mysql://x\n"))
+                .hasMessageContaining("'store.url'").hasMessageContaining("jdbc:sqlite:");
+    }
+
+    @Test
+    void load_unknownKey_listsKnownKeys() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("http:\n  port: 80\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown config key 'http.port'").hasMessageContaining("listen");
+    }
+
+    @Test
+    void load_missingExplicitFile_isAnError() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(dir.resolve("nope.yaml"), true))
+                .hasMessageContaining("nope.yaml").hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void ipNetwork_contains() throws Exception {
+        IpNetwork n = IpNetwork.parseOrNull("10.1.0.0/16");
+        assertThat(n.contains(java.net.InetAddress.getByName("10.1.200.3"))).isTrue();
+        assertThat(n.contains(java.net.InetAddress.getByName("10.2.0.1"))).isFalse();
+        assertThat(IpNetwork.parseOrNull("example.com")).isNull();
+        assertThat(List.of(ConfigLoader.envName("smtp.relay-networks"))).containsExactly("REBOUND_SMTP_RELAY_NETWORKS");
+    }
+}

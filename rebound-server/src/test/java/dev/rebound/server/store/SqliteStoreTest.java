@@ -1,0 +1,141 @@
+package dev.rebound.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteStoreTest {
+    @TempDir Path dir;
+    final Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+
+    private SqliteStore open() {
+        return SqliteStore.open("jdbc:sqlite:" + dir.resolve("rebound.db"), 2, clock);
+    }
+
+    private static NewMessage msg(String to, Optional<String> key, String hash) {
+        return new NewMessage("transactional", "app@example.org", List.of(to),
+                ("Subject: hi\r\n\r\nbody " + to + "\r\n").getBytes(StandardCharsets.UTF_8), "<x@y>", "http", key, hash);
+    }
+
+    @Test
+    void accept_concurrent_allAcknowledgedPresentAfterReopen() throws Exception {
+        ConcurrentLinkedQueue<String> acked = new ConcurrentLinkedQueue<>();
+        try (SqliteStore store = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                int n = i;
+                fs.add(pool.submit(() -> {
+                    var r = (AcceptResult.Created) store.accept(msg("u" + n + "@example.com", Optional.empty(), ""));
+                    acked.add(r.receipt().messageId());
+                }));
+            }
+            for (Future<?> f : fs) f.get();
+            assertThat(store.writeStats().writes()).isEqualTo(400);
+        }
+        try (SqliteStore reopened = open()) {
+            for (String id : acked) {
+                assertThat(reopened.message(id)).as("acknowledged message %s", id).isPresent();
+                assertThat(reopened.content(id).orElseThrow().raw()).isNotEmpty();
+            }
+            assertThat(acked).hasSize(400);
+            assertThat(reopened.queueStats().depth()).isEqualTo(400);
+        }
+    }
+
+    @Test
+    void writer_groupsWritesThatArriveDuringACommit() throws Exception {
+        try (SqliteStore store = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            CountDownLatch inWriter = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Future<?> blocker = pool.submit(() -> store.writer().write(c -> {
+                inWriter.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return null;
+            }));
+            inWriter.await();
+            long commitsBefore = store.writeStats().commits();
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                int n = i;
+                fs.add(pool.submit(() -> store.accept(msg("g" + n + "@example.com", Optional.empty(), ""))));
+            }
+            while (store.writer().queued() < 20) Thread.onSpinWait();
+            release.countDown();
+            blocker.get();
+            for (Future<?> f : fs) f.get();
+            WriteStats stats = store.writeStats();
+            // The 20 writes queued while the writer was busy go out in one group: 1 commit for them.
+            assertThat(stats.commits() - commitsBefore).isEqualTo(2);
+            assertThat(stats.largestBatch()).isEqualTo(20);
+        }
+    }
+
+    @Test
+    void writer_oneFailingWriteFailsAlone_andTheWriterSurvives() throws Exception {
+        try (SqliteStore store = open()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.writer().write(c -> {
+                try (var st = c.createStatement()) {
+                    st.executeUpdate("INSERT INTO suppressions (address, stream, reason, rule_id, created_at) VALUES ('x@y', 's', 'r', 'rule', 1)");
+                }
+                throw new AssertionError("boom");
+            })).isInstanceOf(AssertionError.class);
+            // The failed unit was rolled back to its savepoint; the writer still commits later work.
+            assertThat(store.suppression("x@y", "s")).isEmpty();
+            var r = (AcceptResult.Created) store.accept(msg("after@example.com", Optional.empty(), ""));
+            assertThat(store.message(r.receipt().messageId())).isPresent();
+        }
+    }
+
+    @Test
+    void accept_idempotencyKey_replaysSameRequestAndConflictsOnOther() {
+        try (SqliteStore store = open()) {
+            var first = (AcceptResult.Created) store.accept(msg("a@example.com", Optional.of("k1"), "h1"));
+            var again = store.accept(msg("a@example.com", Optional.of("k1"), "h1"));
+            assertThat(again).isEqualTo(new AcceptResult.Replayed(first.receipt()));
+            assertThat(store.accept(msg("b@example.com", Optional.of("k1"), "h2")))
+                    .isEqualTo(new AcceptResult.Conflict(first.receipt().messageId()));
+        }
+    }
+
+    @Test
+    void accept_suppressedAddress_isNotQueued() {
+        try (SqliteStore store = open()) {
+            store.suppress(new Suppression("Gone@Example.com", "transactional", "userunknown", "policy.hard", clock.instant(), Optional.empty(), ""));
+            var r = (AcceptResult.Created) store.accept(msg("gone@example.com", Optional.empty(), ""));
+            assertThat(r.receipt().recipients().getFirst().state()).isEqualTo(RecipientState.SUPPRESSED);
+            var view = store.message(r.receipt().messageId()).orElseThrow();
+            assertThat(view.recipients().getFirst().lastReason()).isEqualTo("userunknown");
+            assertThat(store.claimDue("n1", 10, Duration.ofMinutes(5))).isEmpty();
+        }
+    }
+
+    @Test
+    void claimDue_leasesOnceUntilReleased() {
+        try (SqliteStore store = open()) {
+            store.accept(msg("a@example.com", Optional.empty(), ""));
+            assertThat(store.claimDue("n1", 10, Duration.ofMinutes(5))).hasSize(1);
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(5))).isEmpty();
+            assertThat(store.releaseLeases("n1")).isEqualTo(1);
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(5))).hasSize(1);
+        }
+    }
+}
