@@ -11,21 +11,24 @@ import java.util.List;
 final class Formats {
     private Formats() {}
 
-    private record Marker(String name, String where, String text) {}
+    /** {@code textOnly}: the family also sends standard RFC 3464 reports, which are then reported as RFC3464. */
+    private record Marker(String name, String where, String text, boolean textOnly) {}
 
-    private static Marker body(String name, String text) { return new Marker(name, "body", text); }
-    private static Marker header(String name, String text) { return new Marker(name, "header", text); }
+    private static Marker body(String name, String text) { return new Marker(name, "body", text, false); }
+    private static Marker header(String name, String text) { return new Marker(name, "header", text, false); }
+    private static Marker bodyNoDsn(String name, String text) { return new Marker(name, "body", text, true); }
+    private static Marker headerNoDsn(String name, String text) { return new Marker(name, "header", text, true); }
 
     private static final List<Marker> MARKERS = List.of(
-            header("AmazonSES", "amazonses.com"),
-            body("AmazonSES", "amazon ses"),
-            header("AmazonWorkMail", "amazonaws.com"),
+            headerNoDsn("AmazonSES", "amazonses.com"),
+            bodyNoDsn("AmazonSES", "amazon ses"),
+            headerNoDsn("AmazonWorkMail", "amazonaws.com"),
             body("DragonFly", "this is the dragonfly mail agent"),
-            header("GoogleGroups", "googlegroups.com"),
-            body("Gmail", "delivery to the following recipient"),
-            body("Gmail", "google tried to deliver your message"),
-            body("Gmail", "** address not found **"),
-            body("Gmail", "** message not delivered **"),
+            headerNoDsn("GoogleGroups", "googlegroups.com"),
+            bodyNoDsn("Gmail", "delivery to the following recipient"),
+            bodyNoDsn("Gmail", "google tried to deliver your message"),
+            bodyNoDsn("Gmail", "** address not found **"),
+            bodyNoDsn("Gmail", "** message not delivered **"),
             body("qmail", "this is the qmail-send program"),
             body("qmail", "sorry, we were unable to deliver your message to the following address"),
             body("Postfix", "this is the mail system at host"),
@@ -61,6 +64,7 @@ final class Formats {
 
     static String detect(String lowerHeaders, String lowerBody, boolean hasDeliveryStatus) {
         for (Marker m : MARKERS) {
+            if (m.textOnly && hasDeliveryStatus) continue;
             String hay = m.where.equals("header") ? lowerHeaders : lowerBody;
             if (hay.contains(m.text)) return m.name;
         }
