@@ -560,6 +560,7 @@ public final class BounceParser {
 
     /** A forwarded bounce ("> " on most lines) is read without the quoting. */
     static StringBuilder unquote(StringBuilder text) {
+        if (text.indexOf("\n>") < 0 && (text.length() == 0 || text.charAt(0) != '>')) return text;
         List<String> lines = Lines.split(text.toString());
         int quoted = 0, nonBlank = 0;
         for (String l : lines) {
@@ -578,17 +579,54 @@ public final class BounceParser {
         return sb;
     }
 
-    private static final java.util.regex.Pattern HTML_SCRIPT =
-            java.util.regex.Pattern.compile("(?is)<(script|style)[^>]*>.*?</\\1>");
-    private static final java.util.regex.Pattern HTML_BREAK =
-            java.util.regex.Pattern.compile("(?i)<br\\s*/?>|</p>|</div>|</tr>|</li>|</h\\d>");
-    private static final java.util.regex.Pattern HTML_TAG = java.util.regex.Pattern.compile("<[^>]{0,2000}>");
-
+    /**
+     * Text of an HTML part, in one linear pass: script and style elements dropped, tags removed (block ends and
+     * {@code <br>} become line breaks), the five common entities decoded.
+     */
     static String stripHtml(String html) {
-        String s = HTML_TAG.matcher(HTML_BREAK.matcher(HTML_SCRIPT.matcher(html).replaceAll(" ")).replaceAll("\n"))
-                .replaceAll(" ")
-                .replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-                .replace("&quot;", "\"");
-        return s;
+        StringBuilder sb = new StringBuilder(html.length());
+        String lower = html.toLowerCase(Locale.ROOT);
+        int i = 0, n = html.length();
+        while (i < n) {
+            char c = html.charAt(i);
+            if (c == '<') {
+                if (lower.startsWith("<script", i) || lower.startsWith("<style", i)) {
+                    String close = lower.startsWith("<script", i) ? "</script" : "</style";
+                    int end = lower.indexOf(close, i);
+                    int gt = end < 0 ? -1 : lower.indexOf('>', end);
+                    i = gt < 0 ? n : gt + 1;
+                    continue;
+                }
+                int gt = html.indexOf('>', i);
+                if (gt < 0) {
+                    sb.append(html, i, n);
+                    break;
+                }
+                boolean block = lower.startsWith("<br", i) || lower.startsWith("</p", i) || lower.startsWith("</div", i)
+                        || lower.startsWith("</tr", i) || lower.startsWith("</li", i) || lower.startsWith("</h", i)
+                        || lower.startsWith("<p", i) || lower.startsWith("<div", i);
+                sb.append(block ? '\n' : ' ');
+                i = gt + 1;
+            } else if (c == '&') {
+                String[][] entities = {{"&nbsp;", " "}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"&quot;", "\""}};
+                boolean done = false;
+                for (String[] e : entities) {
+                    if (html.startsWith(e[0], i)) {
+                        sb.append(e[1]);
+                        i += e[0].length();
+                        done = true;
+                        break;
+                    }
+                }
+                if (!done) {
+                    sb.append(c);
+                    i++;
+                }
+            } else {
+                sb.append(c);
+                i++;
+            }
+        }
+        return sb.toString();
     }
 }
