@@ -30,10 +30,11 @@ final class BounceRules {
     record Hit(Reason reason, String ruleId, String matched) {}
 
     /** A wording rule; {@code unless} (may be "") is a word whose presence makes another rule more specific. */
-    private record TextRule(String id, Reason reason, Pattern pattern, Prefilter pre, String unless) {
-        Matcher matcherIfPossible(String text) {
+    private record TextRule(String id, Reason reason, Pattern pattern, Prefilter.Split split, String unless) {
+        /** The matched text, or null. */
+        String find(String text) {
             if (!unless.isEmpty() && text.contains(unless)) return null;
-            return pre.mayMatch(text) ? pattern.matcher(text) : null;
+            return split.find(text);
         }
     }
 
@@ -43,7 +44,7 @@ final class BounceRules {
 
     private static TextRule t(String id, Reason reason, String regex, String unless) {
         Pattern p = Pattern.compile(regex);
-        return new TextRule(id, reason, p, Prefilter.of(p), unless);
+        return new TextRule(id, reason, p, new Prefilter.Split(p), unless);
     }
 
     /** Step 1: situations only bounce mails express. */
@@ -75,15 +76,15 @@ final class BounceRules {
                     "\\bx-unix\\b|mailer[- ]error|command (?:died|failed|output)|exit(?:ed)? (?:code|status) \\d"
                     + "|unknown mailer error|local delivery (?:program )?failed"));
 
-    private record ClassRule(Reason reason, Pattern text, Prefilter pre) {
-        Matcher matcherIfPossible(String t) {
-            return pre.mayMatch(t) ? text.matcher(t) : null;
+    private record ClassRule(Reason reason, Pattern text, Prefilter.Split split) {
+        String find(String t) {
+            return split.find(t);
         }
     }
 
     private static ClassRule c(Reason reason, String regex) {
         Pattern p = Pattern.compile(regex);
-        return new ClassRule(reason, p, Prefilter.of(p));
+        return new ClassRule(reason, p, new Prefilter.Split(p));
     }
 
     /**
@@ -96,8 +97,8 @@ final class BounceRules {
 
     static Optional<Hit> beforeCore(String lowerText) {
         for (TextRule r : BEFORE_CORE) {
-            Matcher m = r.matcherIfPossible(lowerText);
-            if (m != null && m.find()) return Optional.of(new Hit(r.reason, r.id, m.group()));
+            String m = r.find(lowerText);
+            if (m != null) return Optional.of(new Hit(r.reason, r.id, m));
         }
         return Optional.empty();
     }
@@ -255,11 +256,11 @@ final class BounceRules {
 
     /** Step 1. */
     static Optional<Hit> mailOnly(String lowerText) {
-        Matcher full = CLASSES.get(0).matcherIfPossible(lowerText);
-        if (full != null && full.find()) return Optional.of(new Hit(Reason.MAILBOXFULL, "dsn.mailboxfull.text", full.group()));
+        String full = CLASSES.get(0).find(lowerText);
+        if (full != null) return Optional.of(new Hit(Reason.MAILBOXFULL, "dsn.mailboxfull.text", full));
         for (TextRule r : MAIL_ONLY) {
-            Matcher m = r.matcherIfPossible(lowerText);
-            if (m != null && m.find()) return Optional.of(new Hit(r.reason, r.id, m.group()));
+            String m = r.find(lowerText);
+            if (m != null) return Optional.of(new Hit(r.reason, r.id, m));
         }
         return Optional.empty();
     }
@@ -325,17 +326,17 @@ final class BounceRules {
             if (r.reason == named) return Optional.of(new Hit(r.reason, "dsn.status." + status, status));
             if (lowerText.isEmpty()) continue;
             if (r.reason == Reason.MESGTOOBIG && named == Reason.EXCEEDLIMIT) continue;
-            Matcher m = r.matcherIfPossible(lowerText);
-            if (m == null || !m.find()) continue;
+            String m = r.find(lowerText);
+            if (m == null) continue;
             if (r.reason == Reason.USERUNKNOWN && phase != SmtpPhase.RCPT && !MAILBOX_GONE.matcher(lowerText).find()) {
                 // "user unknown" said after DATA, or without saying when, is the recipient's filter talking,
                 // unless the status code itself names a user-level failure (RFC 3463 X.1.x).
                 if (named == null && (generic || !status.startsWith("5.1"))) {
-                    return Optional.of(new Hit(Reason.FILTERED, "dsn.filtered.user-unknown-not-at-rcpt", m.group()));
+                    return Optional.of(new Hit(Reason.FILTERED, "dsn.filtered.user-unknown-not-at-rcpt", m));
                 }
                 continue;
             }
-            return Optional.of(new Hit(r.reason, "dsn." + r.reason.id() + ".text", m.group()));
+            return Optional.of(new Hit(r.reason, "dsn." + r.reason.id() + ".text", m));
         }
         return Optional.empty();
     }
@@ -344,8 +345,8 @@ final class BounceRules {
     static Optional<Hit> otherText(String lowerText) {
         if (lowerText.isEmpty()) return Optional.empty();
         for (TextRule r : OTHERS) {
-            Matcher m = r.matcherIfPossible(lowerText);
-            if (m != null && m.find()) return Optional.of(new Hit(r.reason, r.id, m.group()));
+            String m = r.find(lowerText);
+            if (m != null) return Optional.of(new Hit(r.reason, r.id, m));
         }
         return Optional.empty();
     }

@@ -75,6 +75,35 @@ final class Prefilter {
         return s.length() - 1;
     }
 
+    /**
+     * A pattern split into its top-level alternatives, each guarded by its own needles: only the alternatives
+     * whose literal occurs in the text are run. Finds whether any alternative matches (not the leftmost match).
+     */
+    static final class Split {
+        private final Pattern[] alts;
+        private final Prefilter[] guards;
+
+        Split(Pattern p) {
+            List<String> parts = splitTopLevel(p.pattern());
+            alts = new Pattern[parts.size()];
+            guards = new Prefilter[parts.size()];
+            for (int i = 0; i < parts.size(); i++) {
+                alts[i] = Pattern.compile(parts.get(i), p.flags());
+                guards[i] = Prefilter.of(alts[i]);
+            }
+        }
+
+        /** The text of the first alternative (in pattern order) that matches, or null. */
+        String find(String text) {
+            for (int i = 0; i < alts.length; i++) {
+                if (!guards[i].mayMatch(text)) continue;
+                java.util.regex.Matcher m = alts[i].matcher(text);
+                if (m.find()) return m.group();
+            }
+            return null;
+        }
+    }
+
     /** False only when the pattern certainly cannot match {@code text}. */
     boolean mayMatch(String text) {
         if (needles == null) return true;
