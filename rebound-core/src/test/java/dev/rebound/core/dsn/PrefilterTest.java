@@ -45,14 +45,19 @@ class PrefilterTest {
         return words.list().ofMaxSize(14).map(l -> String.join("", l));
     }
 
-    /** The prefilter may let through texts that do not match, never stop one that does. */
+    /**
+     * The prefilter may let through texts that do not match, never stop one that does; the guarded alternatives
+     * find a match exactly when the whole pattern does.
+     */
     @Property(tries = 3000)
     void neverRejectsATextThePatternMatches(@ForAll("texts") String text) {
         for (String re : PATTERNS) {
             Pattern p = Pattern.compile(re);
-            if (p.matcher(text).find()) {
+            boolean matches = p.matcher(text).find();
+            if (matches) {
                 assertThat(Prefilter.of(p).mayMatch(text)).as("%s on %s", re, text).isTrue();
             }
+            assertThat(new Prefilter.Split(p).find(text) != null).as("split %s on %s", re, text).isEqualTo(matches);
         }
     }
 }
