@@ -246,53 +246,56 @@ public final class BounceParser {
 
         // ---- RFC 3464 ----
         List<BounceRecord> fromDeliveryStatus() {
-            String ds = null;
+            List<String> reports = new ArrayList<>();
             for (MimeWalk.Part p : w.parts()) {
                 if (p.depth() == 0 && (p.mimeType().equals("message/delivery-status")
                         || p.mimeType().equals("message/global-delivery-status"))) {
-                    ds = ds == null ? p.text() : ds + "\n\n" + p.text();
+                    reports.add(p.text());
                 }
             }
-            if (ds == null && (lowerBounce.contains("final-recipient:") || lowerBounce.contains("original-recipient:"))) {
-                ds = bounceText;
+            if (reports.isEmpty() && (lowerBounce.contains("final-recipient:") || lowerBounce.contains("original-recipient:"))) {
+                reports.add(bounceText);
             }
-            if (ds == null) return List.of();
             Headers perMessage = Headers.EMPTY;
             List<BounceRecord> out = new ArrayList<>();
-            Set<String> seen = new HashSet<>();
-            for (Headers b : Headers.blocks(ds)) {
-                boolean isRecipient = b.has("Final-Recipient") || b.has("Original-Recipient");
-                if (!isRecipient) {
-                    if (perMessage.isEmpty()) perMessage = b;
-                    continue;
+            // Each report part is read on its own: a recipient repeated inside one report is one recipient, the
+            // same recipient in two reports (two bounces in one email) is two records.
+            for (String ds : reports) {
+                Set<String> seen = new HashSet<>();
+                for (Headers b : Headers.blocks(ds)) {
+                    boolean isRecipient = b.has("Final-Recipient") || b.has("Original-Recipient");
+                    if (!isRecipient) {
+                        if (perMessage.isEmpty()) perMessage = b;
+                        continue;
+                    }
+                    String rcpt = Codes.address(b.get("Final-Recipient"));
+                    if (rcpt.isEmpty() || rcpt.indexOf('@') < 0) {
+                        String orig = Codes.address(b.get("Original-Recipient"));
+                        if (!orig.isEmpty()) rcpt = orig;
+                    }
+                    if (rcpt.isEmpty() || !seen.add(rcpt + "|" + b.get("Status"))) continue;
+                    if (out.size() >= 1000) break;
+                    String diagField = b.get("Diagnostic-Code");
+                    String diagType = "";
+                    String diag = diagField;
+                    int semi = diagField.indexOf(';');
+                    if (semi > 0 && semi < 20 && diagField.substring(0, semi).trim().matches("[A-Za-z0-9-]+")) {
+                        diagType = diagField.substring(0, semi).trim().toLowerCase(Locale.ROOT);
+                        diag = diagField.substring(semi + 1).trim();
+                    }
+                    if (diag.isEmpty() || diag.length() < 8 && !diag.chars().anyMatch(Character::isLetter)) {
+                        String block = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
+                        if (!block.isEmpty()) diag = (diag + " " + block).trim();
+                    }
+                    String action = b.get("Action").toLowerCase(Locale.ROOT).trim();
+                    int sp = action.indexOf(' ');
+                    if (sp > 0) action = action.substring(0, sp);
+                    out.add(record(rcpt, action, Codes.statusField(b.get("Status")),
+                            Codes.untyped(b.get("Remote-MTA")), diagType, diag,
+                            Codes.untyped(firstNonEmpty(perMessage.get("Reporting-MTA"), b.get("Reporting-MTA"))),
+                            firstNonEmpty(perMessage.get("Arrival-Date"), b.get("Arrival-Date")),
+                            b.get("Last-Attempt-Date"), perMessage.get("Original-Envelope-Id"), decodedBy));
                 }
-                String rcpt = Codes.address(b.get("Final-Recipient"));
-                if (rcpt.isEmpty() || rcpt.indexOf('@') < 0) {
-                    String orig = Codes.address(b.get("Original-Recipient"));
-                    if (!orig.isEmpty()) rcpt = orig;
-                }
-                if (rcpt.isEmpty() || !seen.add(rcpt + "|" + b.get("Status"))) continue;
-                if (out.size() >= 1000) break;
-                String diagField = b.get("Diagnostic-Code");
-                String diagType = "";
-                String diag = diagField;
-                int semi = diagField.indexOf(';');
-                if (semi > 0 && semi < 20 && diagField.substring(0, semi).trim().matches("[A-Za-z0-9-]+")) {
-                    diagType = diagField.substring(0, semi).trim().toLowerCase(Locale.ROOT);
-                    diag = diagField.substring(semi + 1).trim();
-                }
-                if (diag.isEmpty() || diag.length() < 8 && !diag.chars().anyMatch(Character::isLetter)) {
-                    String block = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
-                    if (!block.isEmpty()) diag = (diag + " " + block).trim();
-                }
-                String action = b.get("Action").toLowerCase(Locale.ROOT).trim();
-                int sp = action.indexOf(' ');
-                if (sp > 0) action = action.substring(0, sp);
-                out.add(record(rcpt, action, Codes.statusField(b.get("Status")),
-                        Codes.untyped(b.get("Remote-MTA")), diagType, diag,
-                        Codes.untyped(firstNonEmpty(perMessage.get("Reporting-MTA"), b.get("Reporting-MTA"))),
-                        firstNonEmpty(perMessage.get("Arrival-Date"), b.get("Arrival-Date")),
-                        b.get("Last-Attempt-Date"), perMessage.get("Original-Envelope-Id"), decodedBy));
             }
             return out;
         }
