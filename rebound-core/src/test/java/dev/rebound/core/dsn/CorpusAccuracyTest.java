@@ -160,6 +160,32 @@ class CorpusAccuracyTest {
         assertFloor("feedbacktype", feedback, 100.0, RATCHET_FEEDBACK);
     }
 
+    /** The same emails with CRLF or lone-CR line endings (maildir/dos, maildir/mac) give the same records. */
+    @Test
+    void lineEndingsDoNotChangeAnyResultOverTheCorpus() throws IOException {
+        List<String> differ = new ArrayList<>();
+        try (var files = Files.list(DEV)) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".eml")).sorted().toList()) {
+                String lf = new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1).replace("\r\n", "\n");
+                String want = signature(BounceParser.parse(lf.getBytes(StandardCharsets.ISO_8859_1)));
+                for (String ending : List.of("\r\n", "\r")) {
+                    String got = signature(BounceParser.parse(lf.replace("\n", ending).getBytes(StandardCharsets.ISO_8859_1)));
+                    if (!got.equals(want)) differ.add(p.getFileName() + " " + ending.replace("\r", "CR").replace("\n", "LF"));
+                }
+            }
+        }
+        assertThat(differ).isEmpty();
+    }
+
+    private static String signature(BounceResult r) {
+        StringBuilder sb = new StringBuilder(r.getClass().getSimpleName());
+        for (BounceRecord b : r.records()) {
+            sb.append('|').append(b.recipient()).append(',').append(b.reason()).append(',').append(b.status())
+                    .append(',').append(b.replyCode()).append(',').append(b.hardBounce());
+        }
+        return sb.toString();
+    }
+
     // Levels reached on the dev corpus; each is at most the floor.
     private static final double RATCHET_RECIPIENT = 99.0, RATCHET_HARD = 95.5, RATCHET_REASON = 89.3,
             RATCHET_REPLY = 95.0, RATCHET_STATUS = 95.0, RATCHET_FEEDBACK = 100.0;
