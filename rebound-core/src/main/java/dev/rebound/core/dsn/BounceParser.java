@@ -137,8 +137,10 @@ public final class BounceParser {
                     Headers h = Headers.parse(p.text());
                     if (h.has("Message-ID") || h.has("From") && h.has("Subject")) return h;
                 }
+                // RFC 3462 text/rfc822-headers, RFC 6533 message/global-headers, RFC 6532 message/global (not recursed).
                 if (p.depth() == 0 && (p.mimeType().equals("text/rfc822-headers")
-                        || p.mimeType().equals("message/rfc822-headers") || p.mimeType().equals("message/rfc822"))) {
+                        || p.mimeType().equals("message/rfc822-headers") || p.mimeType().equals("message/rfc822")
+                        || p.mimeType().equals("message/global-headers") || p.mimeType().equals("message/global"))) {
                     Headers h = Headers.parse(p.text());
                     if (!h.isEmpty()) return h;
                 }

@@ -87,6 +87,17 @@ class BounceParserTest {
     }
 
     @Test
+    void internationalizedReportAndHeadersAreRead() {
+        String eai = DSN.replace("message/delivery-status", "message/global-delivery-status")
+                .replace("text/rfc822-headers", "message/global-headers")
+                .replace("Subject: Your receipt", "Subject: Ihre Quittung für März");
+        BounceRecord r = parse(eai).records().get(0);
+        assertThat(r.recipient()).isEqualTo("gone@example.com");
+        assertThat(r.subject()).isEqualTo("Ihre Quittung für März");
+        assertThat(r.messageId()).isEqualTo("<m1@example.org>");
+    }
+
+    @Test
     void lineEndingsDoNotChangeTheResult() {
         String crlf = DSN.replace("\n", "\r\n");
         String cr = DSN.replace("\n", "\r");
