@@ -417,8 +417,9 @@ public final class BounceParser {
                 hit = new BounceRules.Hit(Reason.REJECTED, "dsn.googlegroups.cannot-post", "Google Groups");
             }
             if (hit == null) hit = BounceRules.mailOnly(lower).orElse(null);
-            if (hit == null) hit = BounceRules.connectionPhase(phase).orElse(null);
+            if (hit == null) hit = BounceRules.mxLookupPermanent(lower, status).orElse(null);
             if (hit == null) hit = BounceRules.beforeCore(lower).orElse(null);
+            if (hit == null) hit = BounceRules.connectionPhase(phase).orElse(null);
             if (hit == null) {
                 Classification core = CLASSIFIER.classify(new ReplyInput(in.code(), in.enhanced(), lower, phase,
                         in.recipientDomain()));

@@ -67,10 +67,12 @@ final class BounceRules {
                     + "|message could not be delivered for"),
             t("dsn.notaccept.no-mail-service", Reason.NOTACCEPT,
                     "no smtp service|no mx found|null mx|accepts no mail", "ptr"),
+            t("dsn.hostunknown.account-or-domain", Reason.HOSTUNKNOWN, "account or domain may not exist"),
             t("dsn.hostunknown.unroutable", Reason.HOSTUNKNOWN,
                     "unroute?able (?:address|mail domain)|(?:^|[\\s:])(?:[a-z0-9-]+\\.)+[a-z]{2,} (?:does not exist|doesn't exist)"),
             t("dsn.userunknown.recipient-wording", Reason.USERUNKNOWN,
-                    "recipient name is not recognized|recipient address rejected: access denied"),
+                    "recipient name is not recognized|recipient address rejected: access denied"
+                    + "|check (?:if|whether|that) (?:the )?(?:recipient'?s? )?(?:e-?mail )?address is (?:correct|valid)"),
             t("dsn.notaccept.no-mail-exchanger", Reason.NOTACCEPT, "(?:couldn't|could not) find a mail exchanger"),
             t("dsn.mailererror.text", Reason.MAILERERROR,
                     "\\bx-unix\\b|mailer[- ]error|command (?:died|failed|output)|exit(?:ed)? (?:code|status) \\d"
@@ -93,6 +95,12 @@ final class BounceRules {
      */
     private static final List<TextRule> BEFORE_CORE = List.of(
             t("dsn.spamdetected.url-blocklist", Reason.SPAMDETECTED, "blacklisted (?:url|link)|\\buribl\\b|\\bsurbl\\b"),
+            t("dsn.requireptr.policy", Reason.REQUIREPTR,
+                    "(?:must|should|need to) have (?:a |an )?(?:valid |matching )?(?:ptr|reverse dns)(?: record)?"
+                    + "|unverif(?:i|y)able sending ips?|requires? (?:a )?(?:valid )?(?:ptr|reverse dns) record"),
+            t("dsn.rejected.sender-address-listed", Reason.REJECTED,
+                    "(?:to/from|from) an? (?:e-?mail )?address that (?:has been|is) (?:black|block|deny)[- ]?listed"),
+            t("dsn.rejected.send-mail-as", Reason.REJECTED, "'?send mail as'? (?:feature|account|settings?)"),
             t("dsn.blocked.dynamic-ip", Reason.BLOCKED, "smtp server of your isp|use your isp'?s? (?:smtp|mail) server"));
 
     static Optional<Hit> beforeCore(String lowerText) {
@@ -181,7 +189,7 @@ final class BounceRules {
                     + "|listed (?:in|on|at|by)|(?:your|client|sending) (?:ip|host|server|network|mail server|address)"
                     + "|banned|dynamic (?:ip|address|pool)|residential|dial-?up|\\bdul\\b"
                     + "|smtp server of your isp|refused to talk|not allowed to connect|connection (?:refused|rejected) (?:from|by policy)"
-                    + "|\\bip\\b [^\\n]{0,40}(?:rejected|refused|denied)|poor reputation"));
+                    + "|\\bip\\b [^\\n]{0,40}(?:rejected|refused|denied)|poor reputation|invalid ip (?:address )?for sending"));
 
     /** Step 4: other wordings. */
     private static final List<TextRule> OTHERS = List.of(
@@ -305,6 +313,20 @@ final class BounceRules {
     private static final Pattern MAILBOX_GONE = Pattern.compile(
             "(?:does not|doesn't) have an? [^\\n]{0,40}account|mailbox unavailable|(?:couldn't|could not) be found"
             + "|delivery userid|recipient name is not recognized");
+
+    private static final Pattern MX_LOOKUP_ERROR = Pattern.compile(
+            "name service error for name=[^\\s]+ type=mx|(?:dns )?type '?mx'? lookup (?:of [^\\s]+ )?(?:failed|error)");
+
+    /**
+     * The reporting MTA gave up for good (a 5.x status) because the domain's MX lookup fails: the domain does not
+     * accept mail as published (RFC 5321 section 5.1), notaccept, and so a hard bounce.
+     */
+    static Optional<Hit> mxLookupPermanent(String lowerText, String status) {
+        if (!status.startsWith("5")) return Optional.empty();
+        Matcher m = MX_LOOKUP_ERROR.matcher(lowerText);
+        return m.find() ? Optional.of(new Hit(Reason.NOTACCEPT, "dsn.notaccept.mx-lookup-permanent", m.group()))
+                : Optional.empty();
+    }
 
     /** Refused at connection or greeting time and no wording says why: the sending host was refused. */
     static Optional<Hit> connectionPhase(SmtpPhase phase) {

@@ -80,6 +80,8 @@ class CorpusAccuracyTest {
         Map<String, Tally[]> perModule = new TreeMap<>();
         StringWriter mism = new StringWriter();
         PrintWriter mw = new PrintWriter(mism);
+        StringWriter every = new StringWriter();
+        PrintWriter ew = new PrintWriter(every);
         for (JsonNode l : labels) {
             String file = l.get("file").asString();
             int index = l.get("index").asInt();
@@ -117,6 +119,8 @@ class CorpusAccuracyTest {
                 decoded.add(okDb);
                 mt[4].add(okDb);
             }
+            ew.printf("%s#%d %s label[%s %s] got[%s]%n", file, index, okReason && okHard ? "ok  " : "MISS", lReason, lHard,
+                    r == null ? "-" : r.reason() + " " + r.hardbounce() + " rule=" + r.rule() + " by=" + r.decodedby());
             if (!(found && okReason && (okStatus || isPseudo) && okReply && okHard)) {
                 mw.printf("%s#%d label[%s %s %s %s] got[%s]%n", file, index, lReason, lStatus, lReply, lHard,
                         r == null ? "-" : r.reason() + " " + r.status() + " " + r.replycode() + " " + r.hardbounce()
@@ -146,6 +150,7 @@ class CorpusAccuracyTest {
         if (Files.isDirectory(target)) {
             Files.writeString(target.resolve("dsn-accuracy.txt"), t.toString());
             Files.writeString(target.resolve("dsn-mismatches.txt"), mism.toString());
+            Files.writeString(target.resolve("dsn-records.txt"), every.toString());
         }
         assertThat(errors).as("emails that threw or were unreadable").isEmpty();
         assertThat(exceptions).isZero();
