@@ -399,13 +399,15 @@ public final class BounceParser {
             String domain = Codes.domainOf(rcpt);
             int code = reply.isEmpty() ? 0 : Integer.parseInt(reply);
             ReplyInput in = new ReplyInput(code, EnhancedStatus.tryParse(status), diag, phase, domain);
-            Classification c = classify(in, lower, status, action, reply);
+            Classification c = classify(in, lower, status, action, reply,
+                    (reportingMta + " " + remoteMta).toLowerCase(Locale.ROOT));
             return new BounceRecord(rcpt, action, status, remoteMta, diagType, diag, reply, reportingMta, arrival,
                     lastAttempt, original.get("Message-ID"), envid, original.decoded("Subject"),
                     original.get("From"), "", by, phase, c, hard(c));
         }
 
-        private Classification classify(ReplyInput in, String lower, String status, String action, String reply) {
+        private Classification classify(ReplyInput in, String lower, String status, String action, String reply,
+                                        String mtaHosts) {
             SmtpPhase phase = in.phase();
             Evidence ev = in.evidence();
             BounceRules.Hit hit = null;
@@ -417,6 +419,7 @@ public final class BounceParser {
                 hit = new BounceRules.Hit(Reason.REJECTED, "dsn.googlegroups.cannot-post", "Google Groups");
             }
             if (hit == null) hit = BounceRules.mailOnly(lower).orElse(null);
+            if (hit == null) hit = BounceRules.messageLabsRecipient(mtaHosts, lower).orElse(null);
             if (hit == null) hit = BounceRules.mxLookupPermanent(lower, status).orElse(null);
             if (hit == null) hit = BounceRules.beforeCore(lower).orElse(null);
             if (hit == null) hit = BounceRules.connectionPhase(phase).orElse(null);

@@ -328,6 +328,21 @@ final class BounceRules {
                 : Optional.empty();
     }
 
+    private static final Pattern MESSAGELABS_RECIPIENT = Pattern.compile(
+            "^[45]\\d\\d[ -]<addr>\\.* (?:rejected|no such user)\\b");
+
+    /**
+     * Symantec.cloud (MessageLabs) checks recipients against the customer's registered addresses while answering
+     * RCPT TO, and says so with a bare "NNN address Rejected" or "NNN address... No such user": coming from its
+     * relays, that reply means the mailbox is not known there (userunknown), not a filter after DATA.
+     */
+    static Optional<Hit> messageLabsRecipient(String mtaHosts, String lowerText) {
+        if (!mtaHosts.contains("messagelabs.com")) return Optional.empty();
+        Matcher m = MESSAGELABS_RECIPIENT.matcher(lowerText);
+        return m.find() ? Optional.of(new Hit(Reason.USERUNKNOWN, "dsn.userunknown.messagelabs-recipient", m.group()))
+                : Optional.empty();
+    }
+
     /** Refused at connection or greeting time and no wording says why: the sending host was refused. */
     static Optional<Hit> connectionPhase(SmtpPhase phase) {
         if (phase == SmtpPhase.CONNECT || phase == SmtpPhase.EHLO) {
