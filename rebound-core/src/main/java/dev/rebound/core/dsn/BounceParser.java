@@ -10,6 +10,7 @@ import dev.rebound.core.classify.SmtpPhase;
 import dev.rebound.core.smtp.EnhancedStatus;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -52,6 +53,64 @@ public final class BounceParser {
     /** Parses one email (RFC 5322 bytes, any line ending). */
     public static BounceResult parse(byte[] email) {
         if (email == null || email.length == 0) return new BounceResult.NotABounce("empty input");
+        List<byte[]> mbox = mboxMessages(bareCrToLf(email));
+        if (mbox.size() > 1) {
+            BounceResult first = parseOne(mbox.get(0));
+            if (!(first instanceof BounceResult.Bounces)) return first;
+            List<BounceRecord> all = new ArrayList<>(first.records());
+            for (int i = 1; i < mbox.size() && all.size() < 1000; i++) {
+                if (parseOne(mbox.get(i)) instanceof BounceResult.Bounces b) all.addAll(b.records());
+            }
+            return new BounceResult.Bounces(all);
+        }
+        return parseOne(email);
+    }
+
+    private static final int MAX_MBOX_MESSAGES = 32;
+
+    /**
+     * An mbox file (RFC 4155: each message starts with a "From sender date" postmark line) holding several bounces
+     * is split at the postmarks; one message (or none) gives the input back as it is. Only a postmark whose date
+     * starts with a day name counts, so a body line "From here on ..." does not split. Linear in the input.
+     */
+    static List<byte[]> mboxMessages(byte[] email) {
+        if (!startsWith(email, 0, "From ")) return List.of(email);
+        List<Integer> starts = new ArrayList<>();
+        starts.add(0);
+        for (int i = 0; i < email.length - 6 && starts.size() < MAX_MBOX_MESSAGES; i++) {
+            if (email[i] == '\n' && startsWith(email, i + 1, "From ") && isPostmark(email, i + 1)) starts.add(i + 1);
+        }
+        if (starts.size() == 1) return List.of(email);
+        List<byte[]> out = new ArrayList<>();
+        for (int k = 0; k < starts.size(); k++) {
+            int end = k + 1 < starts.size() ? starts.get(k + 1) : email.length;
+            out.add(Arrays.copyOfRange(email, starts.get(k), end));
+        }
+        return out;
+    }
+
+    private static boolean startsWith(byte[] b, int at, String prefix) {
+        if (at + prefix.length() > b.length) return false;
+        for (int i = 0; i < prefix.length(); i++) if (b[at + i] != prefix.charAt(i)) return false;
+        return true;
+    }
+
+    /** "From " + a sender token without spaces + spaces + a three-letter day name and a space. */
+    private static boolean isPostmark(byte[] b, int at) {
+        int i = at + 5;
+        int tokenStart = i;
+        while (i < b.length && i - at < 300 && b[i] != ' ' && b[i] != '\n') i++;
+        if (i == tokenStart || i >= b.length || b[i] != ' ') return false;
+        while (i < b.length && b[i] == ' ') i++;
+        if (i + 4 > b.length || b[i + 3] != ' ') return false;
+        String day = "" + (char) b[i] + (char) b[i + 1] + (char) b[i + 2];
+        return switch (day) {
+            case "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" -> true;
+            default -> false;
+        };
+    }
+
+    private static BounceResult parseOne(byte[] email) {
         MimeWalk.Walk w;
         try {
             w = MimeWalk.walk(bareCrToLf(email));

@@ -199,4 +199,17 @@ class BounceParserTest {
         }
         assertThat(BounceParser.parse(null)).isInstanceOf(BounceResult.NotABounce.class);
     }
+    @Test
+    void anMboxOfTwoBouncesGivesTheRecordsOfBothAndABodyLineStartingWithFromDoesNotSplit() {
+        String second = DSN.replace("gone@example.com", "other@example.com").replace("full@example.com", "full2@example.com");
+        String mbox = "From MAILER-DAEMON  Thu Jul  2 12:05:05 2020\n" + DSN
+                + "From double-bounce@mx.example.net  Thu Jul  2 12:05:06 2020\n" + second;
+        BounceResult r = parse(mbox);
+        assertThat(r.records()).extracting(BounceRecord::recipient)
+                .containsExactly("gone@example.com", "full@example.com", "other@example.com", "full2@example.com");
+        String notAPostmark = "From MAILER-DAEMON  Thu Jul  2 12:05:05 2020\n"
+                + DSN.replace("This is the mail system", "From here on: This is the mail system");
+        assertThat(BounceParser.mboxMessages(notAPostmark.getBytes(StandardCharsets.UTF_8))).hasSize(1);
+        assertThat(parse(notAPostmark).records()).hasSize(2);
+    }
 }
