@@ -497,6 +497,7 @@ public final class BounceParser {
             if (hit == null && action.equals("delayed")) hit = BounceRules.actionDelayed();
             if (hit == null) hit = BounceRules.otherText(lower).orElse(null);
             if (hit == null) hit = BounceRules.otherStatus(status).orElse(null);
+            if (hit != null) hit = BounceRules.noticeSaysDisabled(hit, status, lowerBounce).orElse(hit);
             if (phase == SmtpPhase.MAIL && (hit == null || hit.reason() == Reason.USERUNKNOWN
                     || hit.reason() == Reason.HOSTUNKNOWN || hit.reason() == Reason.FILTERED)) {
                 hit = new BounceRules.Hit(Reason.REJECTED, "dsn.rejected.mail-from-phase", "MAIL FROM");

@@ -343,6 +343,25 @@ final class BounceRules {
                 : Optional.empty();
     }
 
+    private static final Pattern NOTICE_DISABLED = Pattern.compile(
+            "(?:user|recipient|mailbox)(?:\\(s\\)|s)?'?s? (?:e-?mail )?accounts? (?:is|are|has been|have been|was|were) "
+            + "(?:disabled|suspended|deactivated)");
+
+    /**
+     * The bounce notice's own words (the text part, not the relayed reply) say the account is disabled, while the
+     * relayed reply only says "user unknown" and no X.1.x status says so: carriers that answer RCPT for a disabled
+     * account with a generic "user unknown" state the real cause in their notice. Suspend, not userunknown.
+     */
+    static Optional<Hit> noticeSaysDisabled(Hit hit, String status, String lowerNotice) {
+        if (hit.reason() != Reason.USERUNKNOWN || status.startsWith("5.1.") || status.startsWith("4.1.")) {
+            return Optional.empty();
+        }
+        String head = lowerNotice.length() > 4000 ? lowerNotice.substring(0, 4000) : lowerNotice;
+        Matcher m = NOTICE_DISABLED.matcher(head);
+        return m.find() ? Optional.of(new Hit(Reason.SUSPEND, "dsn.suspend.notice-says-disabled", m.group()))
+                : Optional.empty();
+    }
+
     /** Refused at connection or greeting time and no wording says why: the sending host was refused. */
     static Optional<Hit> connectionPhase(SmtpPhase phase) {
         if (phase == SmtpPhase.CONNECT || phase == SmtpPhase.EHLO) {
