@@ -446,13 +446,14 @@ public final class BounceParser {
                             String diag, String reportingMta, String arrival, String lastAttempt, String envid,
                             String by) {
             if (diag.length() > MAX_DIAGNOSTIC) diag = diag.substring(0, MAX_DIAGNOSTIC);
-            String reply = Codes.replyCode(diag);
-            String inText = Codes.status(diag);
+            String said = BounceRules.relayedReply(diag);
+            String reply = Codes.replyCode(said);
+            String inText = Codes.status(said);
             String status = Codes.prefer(statusField, inText, reply);
             if (!reply.isEmpty() && !status.isEmpty() && reply.charAt(0) != status.charAt(0) && status.charAt(0) != '2') {
-                reply = Codes.replyCodeOfClass(diag, status.charAt(0));
+                reply = Codes.replyCodeOfClass(said, status.charAt(0));
             }
-            String lower = ruleText(diagType, diag);
+            String lower = ruleText(diagType, said);
             SmtpPhase phase = Codes.phase(lower);
             if (phase == SmtpPhase.NONE) phase = Codes.phase(TextBounce.blockFor(bounceLines(), lowerBounce, rcpt));
             String domain = Codes.domainOf(rcpt);
@@ -488,7 +489,7 @@ public final class BounceParser {
                 if (core.reason() != Reason.UNDEFINED && core.reason() != Reason.ONHOLD
                         && core.reason() != Reason.DELIVERED && !core.ruleId().startsWith("code.")) {
                     hit = BounceRules.userUnknownAway(core.reason(), core.ruleId(), status, phase, lower)
-                            .or(() -> BounceRules.bareAccessDenied(core.reason(), core.evidence().matched()))
+                            .or(() -> BounceRules.bareAccessDenied(core.reason(), core.evidence().matched(), phase, status))
                             .orElse(new BounceRules.Hit(core.reason(), core.ruleId(), core.evidence().matched()));
                 }
             }

@@ -299,11 +299,14 @@ final class BounceRules {
     }
 
     /**
-     * A bare "Access denied" to a message (no IP, PTR, relay or authentication wording decided first) is the receiving
-     * system refusing this sender: rejected, not a security-protocol failure.
+     * A bare "Access denied" (no IP, PTR, relay or authentication wording decided first) in reply to MAIL FROM, or
+     * with a status that is not an X.7 security code, is the receiving system refusing this sender: rejected. With an
+     * X.7 code and not at MAIL FROM, the code's own subject (security or policy, RFC 3463) stands.
      */
-    static Optional<Hit> bareAccessDenied(Reason reason, String matched) {
-        if (reason == Reason.SECURITYERROR && matched.equalsIgnoreCase("access denied")) {
+    static Optional<Hit> bareAccessDenied(Reason reason, String matched, SmtpPhase phase, String status) {
+        boolean securityCode = status.length() > 3 && status.startsWith(".7.", 1);
+        if (reason == Reason.SECURITYERROR && matched.equalsIgnoreCase("access denied")
+                && (phase == SmtpPhase.MAIL || !securityCode)) {
             return Optional.of(new Hit(Reason.REJECTED, "dsn.rejected.access-denied", matched));
         }
         return Optional.empty();
@@ -360,6 +363,20 @@ final class BounceRules {
         Matcher m = NOTICE_DISABLED.matcher(head);
         return m.find() ? Optional.of(new Hit(Reason.SUSPEND, "dsn.suspend.notice-says-disabled", m.group()))
                 : Optional.empty();
+    }
+
+    /** "5.1.0 - Unknown address error 550-'5.7.1 ... Access denied' (delivery attempts: 0)". */
+    private static final Pattern RELAY_WRAPPED = Pattern.compile(
+            "^\\s*[245]\\.\\d{1,3}\\.\\d{1,3} - [A-Za-z][A-Za-z ]{2,60}? ([245]\\d\\d)[- ]'([^'\\n]{1,1000})'");
+
+    /**
+     * A relay that wraps the remote server's reply in its own guess ("X.Y.Z - Some error NNN-'the reply'", as
+     * Amazon SES writes it) is read by the reply it quotes: the relay's label and code are its classification of
+     * that reply, not evidence. Anything else is returned as it is.
+     */
+    static String relayedReply(String diag) {
+        Matcher m = RELAY_WRAPPED.matcher(diag);
+        return m.find() ? m.group(1) + " " + m.group(2) : diag;
     }
 
     /** Refused at connection or greeting time and no wording says why: the sending host was refused. */
