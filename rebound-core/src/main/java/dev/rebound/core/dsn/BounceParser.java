@@ -232,6 +232,8 @@ public final class BounceParser {
             if (!recs.isEmpty()) return new BounceResult.Bounces(recs);
             Optional<BounceResult> inline = inlineBounce();
             if (inline.isPresent()) return inline.get();
+            Optional<BounceResult> refusal = listRefusal();
+            if (refusal.isPresent()) return refusal.get();
             Optional<BounceResult> auto = autoReply();
             if (auto.isPresent()) return auto.get();
             if (looksLikeBounce()) return new BounceResult.NotABounce("looks like a bounce but names no recipient");
@@ -414,6 +416,38 @@ public final class BounceParser {
         String trimmedBounce() {
             String t = bounceText.strip();
             return t.length() > MAX_DIAGNOSTIC ? t.substring(0, MAX_DIAGNOSTIC) : t;
+        }
+
+        // ---- mailing-list refusals ----
+        private static final java.util.regex.Pattern LIST_REFUSAL = java.util.regex.Pattern.compile(
+                "(?:are|is) not (?:a )?member(?:s)? of (?:this|the|our) (?:mailing )?list|only (?:list )?members (?:may|can) post"
+                + "|non-?members? (?:are not allowed|may not|cannot) post|posts? from non-?members");
+        private static final java.util.regex.Pattern LIST_ADDRESS = java.util.regex.Pattern.compile(
+                "(?:mailing )?list <([^<>\\s@]+@[^<>\\s]+)>");
+
+        /**
+         * A mailing-list manager (RFC 2369 List-* headers, or its own Mailing-List / X-ML* headers) answering a post
+         * with "you are not a member of this list": the list refused the message, one record, reason rejected. The
+         * recipient is the list address the notice names, else the notice's To.
+         */
+        Optional<BounceResult> listRefusal() {
+            if (nesting > 0) return Optional.empty();
+            boolean list = top.has("List-Id") || top.has("List-Post") || top.has("List-Subscribe") || top.has("Mailing-List")
+                    || top.has("X-MLServer") || top.has("X-ML-Name") || top.has("X-Mailing-List");
+            if (!list) return Optional.empty();
+            String head = lowerBounce.length() > 2000 ? lowerBounce.substring(0, 2000) : lowerBounce;
+            var m = LIST_REFUSAL.matcher(head);
+            if (!m.find()) return Optional.empty();
+            var a = LIST_ADDRESS.matcher(head);
+            String rcpt = a.find() ? Codes.clean(a.group(1)) : Codes.address(top.get("To"));
+            if (rcpt.isEmpty() || rcpt.indexOf('@') < 0) return Optional.empty();
+            int end = head.indexOf('\n', m.end());
+            int start = head.lastIndexOf('\n', m.start()) + 1;
+            if (end < 0) end = head.length();
+            String source = bounceText.length() == lowerBounce.length() ? bounceText : lowerBounce;
+            String line = source.substring(start, end).strip();
+            return Optional.of(new BounceResult.Bounces(List.of(
+                    record(rcpt, "failed", "", "", "", line, "", "", "", "", decodedBy))));
         }
 
         // ---- RFC 3834 ----

@@ -100,6 +100,9 @@ final class BounceRules {
                     + "|unverif(?:i|y)able sending ips?|requires? (?:a )?(?:valid )?(?:ptr|reverse dns) record"),
             t("dsn.rejected.sender-address-listed", Reason.REJECTED,
                     "(?:to/from|from) an? (?:e-?mail )?address that (?:has been|is) (?:black|block|deny)[- ]?listed"),
+            t("dsn.rejected.not-a-list-member", Reason.REJECTED,
+                    "(?:are|is) not (?:a )?members? of (?:this|the|our) (?:mailing )?list|only (?:list )?members (?:may|can) post"
+                    + "|non-?members? (?:are not allowed|may not|cannot) post|posts? from non-?members"),
             t("dsn.rejected.send-mail-as", Reason.REJECTED, "'?send mail as'? (?:feature|account|settings?)"),
             t("dsn.blocked.dynamic-ip", Reason.BLOCKED, "smtp server of your isp|use your isp'?s? (?:smtp|mail) server"));
 

@@ -212,4 +212,26 @@ class BounceParserTest {
         assertThat(BounceParser.mboxMessages(notAPostmark.getBytes(StandardCharsets.UTF_8))).hasSize(1);
         assertThat(parse(notAPostmark).records()).hasSize(2);
     }
+    @Test
+    void aMailingListRefusingANonMembersPostIsOneRejectedRecordAndOrdinaryListMailIsNotABounce() {
+        String refusal = """
+                From: list-admin@lists.example.org
+                To: poster@example.com
+                Subject: Your post to announce@lists.example.org
+                List-Id: <announce.lists.example.org>
+                X-MLServer: some list manager
+
+                You are not a member of this mailing list <announce@lists.example.org>.
+                Please subscribe first.
+                """;
+        BounceResult r = parse(refusal);
+        assertThat(r).isInstanceOf(BounceResult.Bounces.class);
+        BounceRecord rec = r.records().get(0);
+        assertThat(rec.recipient()).isEqualTo("announce@lists.example.org");
+        assertThat(rec.reason()).isEqualTo(Reason.REJECTED);
+        assertThat(rec.ruleId()).isEqualTo("dsn.rejected.not-a-list-member");
+        assertThat(rec.hardBounce()).isFalse();
+        String digest = refusal.replace("You are not a member of this mailing list", "Welcome to the mailing list");
+        assertThat(parse(digest)).isInstanceOf(BounceResult.NotABounce.class);
+    }
 }
