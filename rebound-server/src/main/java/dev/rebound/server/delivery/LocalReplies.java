@@ -22,6 +22,7 @@ import java.time.Duration;
  * malformed reply from the server             421 4.5.0
  * STARTTLS handshake failed                   421 4.7.5
  * message larger than the server's SIZE       552 5.3.4
+ * non-ASCII address, server lacks SMTPUTF8   553 5.6.7 (RFC 6531 §3.2)
  * bad address syntax (CR, LF, &lt;, &gt;, ...)     553 5.1.3 (recipient) / 553 5.1.7 (sender)
  * </pre>
  */
@@ -78,6 +79,10 @@ final class LocalReplies {
     static SmtpReply tooBig(String target, long size, long max) {
         return SmtpReply.of(552, "5.3.4 message of " + size + " bytes exceeds the " + max + " bytes " + target
                 + " accepts (SIZE)");
+    }
+
+    static SmtpReply needsSmtpUtf8(String target, String address) {
+        return SmtpReply.of(553, "5.6.7 \"" + printable(address) + "\" needs SMTPUTF8, which " + target + " does not offer");
     }
 
     static SmtpReply badRecipient(String address) {

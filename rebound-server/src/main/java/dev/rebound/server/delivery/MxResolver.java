@@ -1,5 +1,6 @@
 package dev.rebound.server.delivery;
 
+import java.net.IDN;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -41,6 +42,7 @@ import org.xbill.DNS.lookup.NoSuchRRSetException;
  * <li>MX targets are resolved to A then AAAA; targets without an address are skipped. When every target
  *     failed: {@code 451 4.4.3} if any lookup failed temporarily, else {@code 550 5.4.4}.</li>
  * </ul>
+ * Host names in the hosts file (/etc/hosts) resolve from there, as with the system resolver.
  * No cache: dnsjava's cache is disabled so tests and retries see the DNS as it is now (the upstream
  * resolver caches).
  */
@@ -69,16 +71,20 @@ public final class MxResolver {
             r.setTimeout(timeout);
             resolver = r;
         }
-        this.session = LookupSession.builder().resolver(resolver).clearCaches().cycleResults(false).build();
+        // the hosts file answers A/AAAA first (e.g. a route to "localhost:2525"), as the system resolver would
+        this.session = LookupSession.builder().resolver(resolver).clearCaches().cycleResults(false)
+                .defaultHostsFileParser().build();
     }
 
     /** Where mail for {@code domain} goes. Never throws for DNS outcomes. */
     public MxResolution resolve(String domain) {
-        String d = domain.toLowerCase(Locale.ROOT);
+        String d;
         Name name;
         try {
+            // an internationalised domain is looked up in its A-label form (RFC 5890), e.g. xn--bcher-kva.test
+            d = IDN.toASCII(domain, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
             name = Name.fromString(d.endsWith(".") ? d : d + ".");
-        } catch (TextParseException e) {
+        } catch (TextParseException | IllegalArgumentException e) {
             return new MxResolution.Failed(LocalReplies.hostUnknown(domain), "not a DNS name: \"" + domain + "\"");
         }
         Lookup mx = lookup(name, Type.MX);

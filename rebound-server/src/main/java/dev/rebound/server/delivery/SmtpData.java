@@ -1,7 +1,5 @@
 package dev.rebound.server.delivery;
 
-import java.io.ByteArrayOutputStream;
-
 /**
  * The DATA payload as sent on the wire (RFC 5321 §4.5.2 and §2.3.8): every line ending becomes CRLF (a bare
  * CR or bare LF is turned into CRLF, so the receiver cannot see a different line structure than we do: the
@@ -13,29 +11,50 @@ final class SmtpData {
 
     /** The encoded payload including the terminating {@code .CRLF}. */
     static byte[] encode(byte[] content) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(content.length + content.length / 32 + 8);
+        byte[] out = new byte[encodedLength(content)];
+        int n = 0;
         boolean lineStart = true;
         for (int i = 0; i < content.length; i++) {
             byte b = content[i];
             if (b == '\r' || b == '\n') {
                 if (b == '\r' && i + 1 < content.length && content[i + 1] == '\n') i++;
-                out.write('\r');
-                out.write('\n');
+                out[n++] = '\r';
+                out[n++] = '\n';
                 lineStart = true;
                 continue;
             }
-            if (lineStart && b == '.') out.write('.');
-            out.write(b);
+            if (lineStart && b == '.') out[n++] = '.';
+            out[n++] = b;
             lineStart = false;
         }
         if (!lineStart) {
-            out.write('\r');
-            out.write('\n');
+            out[n++] = '\r';
+            out[n++] = '\n';
         }
-        out.write('.');
-        out.write('\r');
-        out.write('\n');
-        return out.toByteArray();
+        out[n++] = '.';
+        out[n++] = '\r';
+        out[n] = '\n';
+        return out;
+    }
+
+    /** The exact size {@link #encode} produces (first pass, so the output is allocated once). */
+    private static int encodedLength(byte[] content) {
+        long n = 3;
+        boolean lineStart = true;
+        for (int i = 0; i < content.length; i++) {
+            byte b = content[i];
+            if (b == '\r' || b == '\n') {
+                if (b == '\r' && i + 1 < content.length && content[i + 1] == '\n') i++;
+                n += 2;
+                lineStart = true;
+                continue;
+            }
+            n += lineStart && b == '.' ? 2 : 1;
+            lineStart = false;
+        }
+        if (!lineStart) n += 2;
+        if (n > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("message too large to encode: " + content.length + " bytes");
+        return (int) n;
     }
 
     /** True when any byte is outside 7-bit ASCII (then BODY=8BITMIME is declared if the server offers it). */

@@ -23,8 +23,10 @@ import java.util.concurrent.ScheduledExecutorService;
  * ({@code delivery.relay}), else MX resolution ({@link MxResolver}, RFC 5321 §5.1). Routes and the relay
  * are single hosts on their own port; MX hosts use {@link DeliveryConfig#smtpPort()}.
  *
- * <p>Hosts and their addresses are tried in order (RFC 5321 §5.1). A transient failure of one host moves to
- * the next: connection refused or timed out, a 4xx greeting or EHLO, a failed TLS handshake, a connection
+ * <p>Hosts and their addresses are tried in order (RFC 5321 §5.1), at most
+ * {@value #MAX_ADDRESSES_PER_ATTEMPT} addresses per attempt. A transient failure of one host moves to
+ * the next: connection refused or timed out, a 4xx greeting or EHLO, a failed TLS handshake (with
+ * {@code TlsMode.VERIFY}; with {@code OPPORTUNISTIC} the host is retried once in plain text), a connection
  * lost before any RCPT was answered. Anything else decides: a 5xx greeting (the host refuses us, RFC 5321
  * §3.1), the RCPT replies, the MAIL/DATA/end-of-DATA reply, a connection lost after RCPT replies. When every
  * host failed transiently, each recipient gets the last failure. DNS failures give synthesised replies (see
@@ -35,6 +37,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * address. Addresses containing CR, LF, "<", ">" or spaces are refused locally and never sent.
  */
 public final class SmtpDeliveryAgent implements DeliveryAgent {
+    /**
+     * Addresses tried per attempt at most (Postfix: {@code smtp_mx_address_limit} 5). Each unreachable
+     * address can cost a connect timeout, and the retry policy brings the rest back later.
+     */
+    static final int MAX_ADDRESSES_PER_ATTEMPT = 10;
+
     private final DeliveryConfig config;
     private final MxResolver resolver;
     private final Clock clock;
@@ -104,7 +112,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
             if (session != null && !session.reset()) session = null; // stale: open a fresh one
             if (session == null) {
                 try {
-                    session = SmtpSession.open(target.host, target.address, config, watchdog);
+                    session = openSession(target);
                 } catch (SessionFailure f) {
                     last = f;
                     if (f.tryNextHost) continue;
@@ -127,6 +135,20 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
             return out;
         }
         return all(rcpts, last.phase, last.reply, last.local, lastTarget, start);
+    }
+
+    /**
+     * Opens a session. Opportunistic TLS must never stop mail: when the handshake fails, the same address is
+     * tried once more in plain text, as Postfix does at security level "may". With {@code VERIFY} a failed
+     * handshake is a transient failure of this host.
+     */
+    private SmtpSession openSession(Target target) throws SessionFailure {
+        try {
+            return SmtpSession.open(target.host, target.address, config, watchdog, false);
+        } catch (SessionFailure f) {
+            if (f.phase != SmtpPhase.STARTTLS || config.tls() != DeliveryConfig.TlsMode.OPPORTUNISTIC) throw f;
+            return SmtpSession.open(target.host, target.address, config, watchdog, true);
+        }
     }
 
     private List<RecipientResult> all(List<String> rcpts, SmtpPhase phase, SmtpReply reply, boolean local,
@@ -161,7 +183,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
                         targets.add(new Target(host.name(), new InetSocketAddress(ip, config.smtpPort())));
                     }
                 }
-                yield new Plan(targets, null);
+                yield new Plan(targets.subList(0, Math.min(targets.size(), MAX_ADDRESSES_PER_ATTEMPT)), null);
             }
         };
     }

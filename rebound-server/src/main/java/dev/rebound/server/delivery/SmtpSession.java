@@ -62,6 +62,7 @@ final class SmtpSession implements AutoCloseable {
     private final DeliveryConfig config;
     private final DeliveryConfig.Timeouts t;
     private final ScheduledExecutorService watchdog;
+    private final boolean plaintext;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
@@ -72,7 +73,9 @@ final class SmtpSession implements AutoCloseable {
     private volatile boolean timedOutByWatchdog;
     private int transactions;
 
-    private SmtpSession(String mxHost, InetSocketAddress address, DeliveryConfig config, ScheduledExecutorService watchdog) {
+    private SmtpSession(String mxHost, InetSocketAddress address, DeliveryConfig config, ScheduledExecutorService watchdog,
+                        boolean plaintext) {
+        this.plaintext = plaintext;
         this.mxHost = mxHost;
         this.address = address;
         this.config = config;
@@ -80,10 +83,13 @@ final class SmtpSession implements AutoCloseable {
         this.watchdog = watchdog;
     }
 
-    /** Connects and runs greeting, EHLO/HELO and STARTTLS; throws with the deciding reply otherwise. */
+    /**
+     * Connects and runs greeting, EHLO/HELO and STARTTLS (unless {@code plaintext}); throws with the deciding
+     * reply otherwise.
+     */
     static SmtpSession open(String mxHost, InetSocketAddress address, DeliveryConfig config,
-                            ScheduledExecutorService watchdog) throws SessionFailure {
-        SmtpSession s = new SmtpSession(mxHost, address, config, watchdog);
+                            ScheduledExecutorService watchdog, boolean plaintext) throws SessionFailure {
+        SmtpSession s = new SmtpSession(mxHost, address, config, watchdog, plaintext);
         try {
             s.handshake();
             return s;
@@ -140,7 +146,7 @@ final class SmtpSession implements AutoCloseable {
             throw new SessionFailure(SmtpPhase.CONNECT, greeting, false, greeting.isTransient());
         }
         hello();
-        if (config.tls() != DeliveryConfig.TlsMode.NONE && supports("STARTTLS")) startTls();
+        if (!plaintext && config.tls() != DeliveryConfig.TlsMode.NONE && supports("STARTTLS")) startTls();
     }
 
     private void hello() throws SessionFailure {
@@ -227,9 +233,30 @@ final class SmtpSession implements AutoCloseable {
             for (String r : recipients) decided.put(r, new Attributed(r, SmtpPhase.MAIL, tooBig, true));
             return new TransactionResult(List.copyOf(decided.values()), false);
         }
+        // RFC 6531 §3.2: a non-ASCII address needs SMTPUTF8; without it the address must not be sent
+        boolean utf8 = supports("SMTPUTF8");
+        if (!utf8 && !isAscii(mailFrom)) {
+            SmtpReply r = LocalReplies.needsSmtpUtf8(target(), mailFrom);
+            for (String rc : recipients) decided.put(rc, new Attributed(rc, SmtpPhase.MAIL, r, true));
+            return new TransactionResult(List.copyOf(decided.values()), false);
+        }
+        if (!utf8 && !recipients.stream().allMatch(SmtpSession::isAscii)) {
+            List<String> sendable = new ArrayList<>();
+            for (String rc : recipients) {
+                if (isAscii(rc)) sendable.add(rc);
+                else decided.put(rc, new Attributed(rc, SmtpPhase.RCPT, LocalReplies.needsSmtpUtf8(target(), rc), true));
+            }
+            if (!sendable.isEmpty()) {
+                transactions--;
+                for (Attributed a : send(mailFrom, sendable, data, size, eightBit).results()) decided.put(a.recipient(), a);
+            }
+            return new TransactionResult(inOrder(recipients, decided), false);
+        }
+        boolean needsUtf8 = !isAscii(mailFrom) || !recipients.stream().allMatch(SmtpSession::isAscii);
         StringBuilder mail = new StringBuilder("MAIL FROM:<").append(mailFrom).append('>');
         if (max >= 0 && supports("SIZE")) mail.append(" SIZE=").append(size);
         if (eightBit && supports("8BITMIME")) mail.append(" BODY=8BITMIME");
+        if (needsUtf8) mail.append(" SMTPUTF8");
         boolean pipelining = supports("PIPELINING");
         Progress p = new Progress();
         try {
@@ -304,6 +331,11 @@ final class SmtpSession implements AutoCloseable {
             boolean tryNext = !p.rcptAnswered && (p.mail == null || p.mail.isPositive());
             return new TransactionResult(inOrder(recipients, decided), tryNext);
         }
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) > 0x7e) return false;
+        return true;
     }
 
     /** What is known of a transaction in progress, to attribute a failure half-way. */

@@ -67,6 +67,13 @@ class MxResolverTest {
     }
 
     @Test
+    void internationalisedDomainIsLookedUpAsALabel() {
+        dns.mx("xn--bcher-kva.test", 10, "mx.xn--bcher-kva.test").a("mx.xn--bcher-kva.test", "127.0.0.1");
+        assertThat(hosts(resolver.resolve("bücher.test"))).containsExactly("10 mx.xn--bcher-kva.test [127.0.0.1]");
+        assertThat(dns.queries()).startsWith("xn--bcher-kva.test. MX");
+    }
+
+    @Test
     void nullMxAloneIsNotAccept() {
         dns.nullMx("none.test");
         assertThat(resolver.resolve("none.test")).isInstanceOfSatisfying(MxResolution.Failed.class, f -> {

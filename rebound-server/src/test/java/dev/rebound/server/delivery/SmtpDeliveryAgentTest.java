@@ -192,6 +192,22 @@ class SmtpDeliveryAgentTest {
         }
 
         @Test
+        void nonAsciiRecipientNeedsSmtpUtf8() {
+            List<RecipientResult> results = routed(base()).deliver(request("x.test", MESSAGE, "a@x.test", "jörg@x.test"));
+            assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly(
+                    "a@x.test END_OF_DATA 250 2.0.0", "jörg@x.test RCPT 553 5.6.7 local");
+            assertThat(mx.transcript()).noneMatch(l -> l.contains("jörg"));
+        }
+
+        @Test
+        void nonAsciiRecipientIsSentWithSmtpUtf8WhenOffered() {
+            mx.script().extensions("PIPELINING", "SMTPUTF8");
+            List<RecipientResult> again = routed(base()).deliver(request("x.test", MESSAGE, "jörg@x.test"));
+            assertThat(again.getFirst().reply().code()).isEqualTo(250);
+            assertThat(mx.transcript()).contains("C: MAIL FROM:<s@sender.test> SMTPUTF8", "C: RCPT TO:<jörg@x.test>");
+        }
+
+        @Test
         void recipientsBeyondTheLimitGoInASecondTransaction() {
             List<RecipientResult> results = routed(base().withMaxRecipientsPerTransaction(2))
                     .deliver(request("x.test", MESSAGE, "a@x.test", "b@x.test", "c@x.test"));
@@ -232,6 +248,20 @@ class SmtpDeliveryAgentTest {
                     .deliver(request("x.test", MESSAGE, "a@x.test"));
             assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@x.test STARTTLS 421 4.7.5 local");
             assertThat(mx.receivedAll()).isEmpty();
+        }
+
+        @Test
+        void failedOpportunisticHandshakeFallsBackToPlainText() {
+            // STARTTLS advertised and accepted with 220, then the server hangs up: the handshake fails
+            mx.script().extensions("PIPELINING", "STARTTLS").reply("STARTTLS", "220 2.0.0 go ahead").dropAfter("STARTTLS");
+            List<RecipientResult> results = routed(base().withTls(DeliveryConfig.TlsMode.OPPORTUNISTIC))
+                    .deliver(request("x.test", MESSAGE, "a@x.test"));
+            assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@x.test END_OF_DATA 250 2.0.0");
+            assertThat(mx.connections()).isEqualTo(2);
+            assertThat(mx.received()).singleElement().satisfies(m -> {
+                assertThat(m.tls()).isFalse();
+                assertThat(m.connection()).isEqualTo(2);
+            });
         }
 
         @Test
@@ -373,6 +403,18 @@ class SmtpDeliveryAgentTest {
         }
 
         @Test
+        void atMostTenAddressesAreTriedPerAttempt() {
+            for (int i = 1; i <= SmtpDeliveryAgent.MAX_ADDRESSES_PER_ATTEMPT; i++) {
+                dns.mx("many.test", i, "down" + i + ".many.test").a("down" + i + ".many.test", "127.0.0.2");
+            }
+            dns.mx("many.test", 99, "up.many.test").a("up.many.test", "127.0.0.1");
+            List<RecipientResult> results = viaDns(base()).deliver(request("many.test", MESSAGE, "a@many.test"));
+            assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@many.test CONNECT 421 4.4.1 local");
+            assertThat(results.getFirst().mxHost()).isEqualTo("down10.many.test");
+            assertThat(mx.connections()).isZero();
+        }
+
+        @Test
         void nxdomainIsHostUnknown() {
             List<RecipientResult> results = viaDns(base()).deliver(request("nowhere.test", MESSAGE, "a@nowhere.test"));
             assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@nowhere.test NONE 550 5.1.2 local");
@@ -422,6 +464,15 @@ class SmtpDeliveryAgentTest {
             dns.mx("dangling.test", 10, "gone.dangling.test");
             List<RecipientResult> results = viaDns(base()).deliver(request("dangling.test", MESSAGE, "a@dangling.test"));
             assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@dangling.test NONE 550 5.4.4 local");
+        }
+
+        @Test
+        void routeByHostNameResolvesFromTheHostsFile() {
+            agent = new SmtpDeliveryAgent(base().withRoutes(Map.of("r.test", new DeliveryConfig.HostPort("localhost", mx.port()))), clock);
+            List<RecipientResult> results = agent.deliver(request("r.test", MESSAGE, "a@r.test"));
+            assertThat(results.getFirst().reply().code()).isEqualTo(250);
+            assertThat(results.getFirst().mxHost()).isEqualTo("localhost");
+            assertThat(dns.queries()).doesNotContain("localhost. A"); // answered by /etc/hosts
         }
 
         @Test

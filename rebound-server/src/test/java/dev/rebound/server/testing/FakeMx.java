@@ -44,7 +44,11 @@ import javax.net.ssl.SSLSocket;
  *       .reply(".", "451 4.3.0 try again later")                        // reply to the end of DATA
  *       .replyOnce("MAIL", "421 4.3.2 busy")                            // first MAIL only, then default
  *       .drop("DATA")                                                   // close instead of answering
- *       .delay("CONNECT", Duration.ofMillis(500));                      // wait before the banner
+ *       .dropOnce("MAIL")                                               // close once, later connections fine
+ *       .dropAfter("STARTTLS")                                          // answer, then close
+ *       .stallAfter("DATA")                                             // answer, then stop reading
+ *       .delay("CONNECT", Duration.ofMillis(500))                       // wait before the banner
+ *       .without("PIPELINING").tls(FakeMx.selfSignedTls()).maxSize(1000);
  *     ... deliver to 127.0.0.1:mx.port() ...
  *     mx.received();     // accepted messages: envelope, bytes, Message-ID
  *     mx.transcript();   // "C: MAIL FROM:<...>", "S: 250 2.1.0 ok", ...
@@ -112,6 +116,7 @@ public final class FakeMx implements AutoCloseable {
         private final Map<String, Rule> rules = new ConcurrentHashMap<>();
         private final Map<String, Duration> delays = new ConcurrentHashMap<>();
         private final Set<String> stalls = ConcurrentHashMap.newKeySet();
+        private final Set<String> dropsAfter = ConcurrentHashMap.newKeySet();
         private volatile List<String> extensions = defaultExtensions();
         private volatile SSLContext tls;
         private volatile long maxSize = DEFAULT_SIZE;
@@ -150,6 +155,12 @@ public final class FakeMx implements AutoCloseable {
          */
         public Script stallAfter(String key) {
             stalls.add(normalise(key));
+            return this;
+        }
+
+        /** Answers {@code key}, then closes the connection (e.g. after a 220 to STARTTLS: a failed handshake). */
+        public Script dropAfter(String key) {
+            dropsAfter.add(normalise(key));
             return this;
         }
 
@@ -194,6 +205,7 @@ public final class FakeMx implements AutoCloseable {
             rules.clear();
             delays.clear();
             stalls.clear();
+            dropsAfter.clear();
             extensions = defaultExtensions();
             tls = null;
             maxSize = DEFAULT_SIZE;
@@ -221,9 +233,17 @@ public final class FakeMx implements AutoCloseable {
         }
 
         private boolean stalls(String line, String verb, int ordinal) {
+            return matches(stalls, line, verb, ordinal);
+        }
+
+        private boolean dropsAfter(String line, String verb, int ordinal) {
+            return matches(dropsAfter, line, verb, ordinal);
+        }
+
+        private static boolean matches(Set<String> keys, String line, String verb, int ordinal) {
             String upper = line.toUpperCase(Locale.ROOT);
-            for (String k : stalls) if ((k.contains(":") || k.contains(" ")) && upper.startsWith(k)) return true;
-            return stalls.contains(verb + "#" + ordinal) || stalls.contains(verb);
+            for (String k : keys) if ((k.contains(":") || k.contains(" ")) && upper.startsWith(k)) return true;
+            return keys.contains(verb + "#" + ordinal) || keys.contains(verb);
         }
 
         private Duration delay(String line, String verb, int ordinal) {
@@ -363,6 +383,11 @@ public final class FakeMx implements AutoCloseable {
             }
             int n = connections.incrementAndGet();
             open.add(s);
+            try {
+                s.setTcpNoDelay(true); // replies are written whole; Nagle would delay pipelined replies by ~40 ms
+            } catch (IOException ignored) {
+                // the client is already gone
+            }
             Thread.ofVirtual().name("fake-mx-conn-" + n).start(() -> {
                 try {
                     new Connection(n, s).run();
@@ -528,6 +553,10 @@ public final class FakeMx implements AutoCloseable {
                 throw new Drop();
             }
             String sent = send(reply);
+            if (script.dropsAfter(line, verb, ordinal)) {
+                transcript.add("S: <drop>");
+                throw new Drop();
+            }
             if (script.stalls(line, verb, ordinal)) {
                 transcript.add("-- stall " + number);
                 try {
