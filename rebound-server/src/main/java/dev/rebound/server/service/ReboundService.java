@@ -66,7 +66,7 @@ public final class ReboundService implements AutoCloseable {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             RetryScheduling retry = new RetryScheduling(config.retry());
             scheduler = new Scheduler(store, agent, ReplyClassifier.standard(), retry, clock, config.scheduler(),
-                    config.delivery().concurrencyPerDomain(), config.node().id(), metrics);
+                    config.delivery().concurrencyPerDomain(), config.node().id(), metrics, config.bounces().domain());
             Gauge.builder("rebound_queue_depth", store, s -> s.queueStats().depth())
                     .description("recipients waiting for a delivery attempt").register(metrics);
             Gauge.builder("rebound_queue_oldest_age_seconds", store, s -> s.queueStats().oldestDueAt()
