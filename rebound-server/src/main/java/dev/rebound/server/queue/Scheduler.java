@@ -71,19 +71,8 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean running;
     private Thread loop;
 
-    /** Rebound's return-path domain for VERP ({@code bounces.domain}), or "" to send with the message's own sender. */
-    private final String bounceDomain;
-
     public Scheduler(Store store, DeliveryAgent agent, ReplyClassifier classifier, RetryScheduling retry, Clock clock,
                      ReboundConfig.Scheduler config, int concurrencyPerDomain, String owner, MeterRegistry metrics) {
-        this(store, agent, classifier, retry, clock, config, concurrencyPerDomain, owner, metrics, "");
-    }
-
-    /** @param bounceDomain {@code bounces.domain}: when not "", every attempt uses the recipient's VERP sender */
-    public Scheduler(Store store, DeliveryAgent agent, ReplyClassifier classifier, RetryScheduling retry, Clock clock,
-                     ReboundConfig.Scheduler config, int concurrencyPerDomain, String owner, MeterRegistry metrics,
-                     String bounceDomain) {
-        this.bounceDomain = bounceDomain == null ? "" : bounceDomain;
         this.metrics = metrics;
         this.store = store;
         this.agent = agent;
@@ -259,6 +248,14 @@ public final class Scheduler implements AutoCloseable {
                 claim.domain(), r.mxHost(), r.mxAddress(), r.phase().name(), reply.code(),
                 reply.enhanced().map(Object::toString).orElse(""), reply.lines(), r.local(), c.outcome().name(), c.reason().id(),
                 c.ruleId(), state, decisionReason, nextAt, decision.ruleId(), reply.wire(), suppression);
+    }
+
+    /** Rebound's return-path domain for VERP ({@code bounces.domain}), or "" to send with the message's own sender. */
+    private volatile String bounceDomain = "";
+
+    /** Sets {@code bounces.domain} (before {@link #start()}): when not "", every attempt uses the recipient's VERP sender. */
+    public void bounceDomain(String domain) {
+        this.bounceDomain = domain == null ? "" : domain.toLowerCase(java.util.Locale.ROOT);
     }
 
     /**

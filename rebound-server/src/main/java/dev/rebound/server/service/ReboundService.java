@@ -1,14 +1,14 @@
 package dev.rebound.server.service;
 
 import dev.rebound.core.classify.ReplyClassifier;
-import dev.rebound.core.events.CertificateSource;
-import dev.rebound.core.events.ProviderWebhooks;
 import dev.rebound.server.config.ReboundConfig;
 import dev.rebound.server.evidence.EvidenceRecorder;
 import dev.rebound.server.evidence.HttpsCertificateSource;
 import dev.rebound.server.evidence.ProviderEventsEndpoint;
 import dev.rebound.server.evidence.SubscriptionConfirmer;
 import dev.rebound.server.evidence.TokenReplayCache;
+import dev.rebound.core.events.CertificateSource;
+import dev.rebound.core.events.ProviderWebhooks;
 import dev.rebound.server.delivery.DeliveryAgent;
 import dev.rebound.server.intake.HttpApi;
 import dev.rebound.server.intake.MessageIntake;
@@ -66,7 +66,7 @@ public final class ReboundService implements AutoCloseable {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             RetryScheduling retry = new RetryScheduling(config.retry());
             scheduler = new Scheduler(store, agent, ReplyClassifier.standard(), retry, clock, config.scheduler(),
-                    config.delivery().concurrencyPerDomain(), config.node().id(), metrics, config.bounces().domain());
+                    config.delivery().concurrencyPerDomain(), config.node().id(), metrics);
             Gauge.builder("rebound_queue_depth", store, s -> s.queueStats().depth())
                     .description("recipients waiting for a delivery attempt").register(metrics);
             Gauge.builder("rebound_queue_oldest_age_seconds", store, s -> s.queueStats().oldestDueAt()
@@ -74,6 +74,7 @@ public final class ReboundService implements AutoCloseable {
                     .description("age of the most overdue waiting recipient").register(metrics);
             Gauge.builder("rebound_store_commits", store, s -> s.writeStats().commits()).register(metrics);
             Gauge.builder("rebound_store_writes", store, s -> s.writeStats().writes()).register(metrics);
+            scheduler.bounceDomain(config.bounces().domain()); // VERP envelope senders when set
             if (runLoop) scheduler.start();
             else scheduler.releaseLeases();
             MessageIntake intake = new MessageIntake(store, scheduler::wake);
