@@ -189,7 +189,7 @@ public final class ConfigLoader {
             }
         }
         var delivery = new ReboundConfig.Delivery(relay, Map.copyOf(routes), nonBlank(t, "delivery.helo-name"),
-                intIn(t, "delivery.concurrency-per-domain", 1, 1000), intIn(t, "delivery.mx-port", 1, 65535),
+                intIn(t, "delivery.mx-port", 1, 65535),
                 oneOf(t, "delivery.tls", "none", "opportunistic", "verify"));
         List<Duration> schedule = new ArrayList<>();
         JsonNode sched = at(t, "retry.schedule");
@@ -197,11 +197,16 @@ public final class ConfigLoader {
             throw ConfigException.bad("retry.schedule", sched, "expected a non-empty list of durations, e.g. [0s, 5m, 15m, 1h, 6h]");
         for (JsonNode d : sched) schedule.add(parseDuration("retry.schedule", d.asString("")));
         var retry = new ReboundConfig.Retry(List.copyOf(schedule), intIn(t, "retry.max-attempts", 1, 100), duration(t, "retry.max-age"));
+        int minC = intIn(t, "throttle.min-concurrency", 1, 1000), initC = intIn(t, "throttle.initial-concurrency", 1, 1000),
+                maxC = intIn(t, "throttle.max-concurrency", 1, 1000);
+        if (!(minC <= initC && initC <= maxC))
+            throw ConfigException.bad("throttle.initial-concurrency", initC, "it must lie between throttle.min-concurrency (" + minC + ") and throttle.max-concurrency (" + maxC + ")");
+        var throttle = new ReboundConfig.Throttle(initC, minC, maxC);
         var scheduler = new ReboundConfig.Scheduler(duration(t, "scheduler.poll-interval"), duration(t, "scheduler.lease"),
                 intIn(t, "scheduler.batch-size", 1, 100_000));
         List<String> keys = stringList(t, "api.keys");
         for (String k : keys) if (k.length() < 16) throw ConfigException.bad("api.keys", k.substring(0, Math.min(4, k.length())) + "...", "API keys must be at least 16 characters");
-        return new ReboundConfig(new ReboundConfig.Node(nodeId), http, smtp, store, dns, delivery, retry, scheduler,
+        return new ReboundConfig(new ReboundConfig.Node(nodeId), http, smtp, store, dns, delivery, retry, throttle, scheduler,
                 new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t));
     }
 

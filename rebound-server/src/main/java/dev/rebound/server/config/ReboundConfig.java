@@ -10,7 +10,8 @@ import java.util.Optional;
  * defaults, then environment overrides ({@code REBOUND_HTTP_LISTEN} for {@code http.listen}, ...).
  */
 public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store, Dns dns, Delivery delivery,
-                            Retry retry, Scheduler scheduler, Api api, Providers providers, Bounces bounces) {
+                            Retry retry, Throttle throttle, Scheduler scheduler, Api api, Providers providers,
+                            Bounces bounces) {
 
     /** @param id this node's id (lease owner); "" in the file means the host name */
     public record Node(String id) {}
@@ -32,7 +33,10 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
      * @param tls     STARTTLS policy: none, opportunistic or verify
      */
     public record Delivery(Optional<HostPort> relay, Map<String, HostPort> routes, String heloName,
-                           int concurrencyPerDomain, int mxPort, String tls) {}
+                           int mxPort, String tls) {}
+
+    /** Per-domain concurrency bounds of the core throttle controller (AIMD between min and max). */
+    public record Throttle(int initialConcurrency, int minConcurrency, int maxConcurrency) {}
 
     /** @param schedule delay before attempt n+1, counted from the previous attempt (first entry: first attempt) */
     public record Retry(List<Duration> schedule, int maxAttempts, Duration maxAge) {}

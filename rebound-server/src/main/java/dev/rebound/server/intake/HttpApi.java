@@ -290,7 +290,8 @@ public final class HttpApi implements AutoCloseable {
 
     private void health(Context ctx) {
         QueueStats q = store.queueStats();
-        ObjectNode n = JSON.createObjectNode().put("status", "ok").put("queue_depth", q.depth());
+        ObjectNode n = JSON.createObjectNode().put("status", "ok").put("queue_depth", q.depth()).put("leased", q.leased());
+        putInstant(n, "oldest_due_at", q.oldestDueAt());
         ctx.json(n);
     }
 

@@ -10,6 +10,7 @@ import dev.rebound.server.delivery.DeliveryRequest;
 import dev.rebound.server.delivery.RecipientResult;
 import dev.rebound.server.store.AttemptRecord;
 import dev.rebound.core.policy.GiveUp;
+import dev.rebound.core.policy.ThrottleConfig;
 import dev.rebound.core.policy.RetryAt;
 import dev.rebound.core.policy.RetryDecision;
 import dev.rebound.core.policy.Suppress;
@@ -29,11 +30,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,7 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The delivery loop. Each round leases the recipients due now (lease = owner node id + expiry, so a crashed
  * node's work comes back after the lease), groups them by (message, domain) so that one SMTP transaction
- * carries every recipient of a domain, and runs each group on a virtual thread behind a per-domain semaphore.
+ * carries every recipient of a domain, and runs each group on a virtual thread once the domain's throttle
+ * (the core {@code ThrottleController}, AIMD on the attempts' classifications) has a free slot.
  * Each recipient's reply is classified by the core {@link ReplyClassifier}, {@link RetryScheduling} decides
  * the next step, and the attempts, recipient updates, events and suppressions of the group are written in one
  * store transaction, which also frees the leases.
@@ -60,11 +60,10 @@ public final class Scheduler implements AutoCloseable {
     private final RetryScheduling retry;
     private final Clock clock;
     private final ReboundConfig.Scheduler config;
-    private final int concurrencyPerDomain;
+    private final DomainThrottle throttle;
     private final String owner;
     private final MeterRegistry metrics;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
-    private final Map<String, Semaphore> domainSlots = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Object signal = new Object();
     private boolean woken;
@@ -72,7 +71,7 @@ public final class Scheduler implements AutoCloseable {
     private Thread loop;
 
     public Scheduler(Store store, DeliveryAgent agent, ReplyClassifier classifier, RetryScheduling retry, Clock clock,
-                     ReboundConfig.Scheduler config, int concurrencyPerDomain, String owner, MeterRegistry metrics) {
+                     ReboundConfig.Scheduler config, ThrottleConfig throttleConfig, String owner, MeterRegistry metrics) {
         this.metrics = metrics;
         this.store = store;
         this.agent = agent;
@@ -80,7 +79,7 @@ public final class Scheduler implements AutoCloseable {
         this.retry = retry;
         this.clock = clock;
         this.config = config;
-        this.concurrencyPerDomain = concurrencyPerDomain;
+        this.throttle = new DomainThrottle(throttleConfig, clock);
         this.owner = owner;
     }
 
@@ -164,13 +163,19 @@ public final class Scheduler implements AutoCloseable {
         for (List<Claim> group : groups.values()) {
             inFlight.addAndGet(group.size());
             futures.add(workers.submit(() -> {
-                Semaphore slots = domainSlots.computeIfAbsent(group.getFirst().domain(), d -> new Semaphore(concurrencyPerDomain));
+                String domain = group.getFirst().domain();
                 try {
-                    slots.acquire();
+                    Optional<Instant> dead = throttle.deadUntil(domain);
+                    if (dead.isPresent()) {
+                        // The throttle declared the domain dead: no connection until then, the attempt is not spent.
+                        store.postpone(group.stream().map(Claim::recipientId).toList(), dead.get());
+                        return;
+                    }
+                    throttle.acquire(domain);
                     try {
                         deliver(group);
                     } finally {
-                        slots.release();
+                        throttle.release(domain);
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -208,6 +213,13 @@ public final class Scheduler implements AutoCloseable {
                     SmtpReply.of(451, "4.3.0 delivery agent gave no result for this recipient"), true, "", "", started,
                     Duration.between(started, clock.instant())));
             records.add(record(claim, m, r, now));
+        }
+        for (AttemptRecord a : records) {
+            Classification c = new Classification(dev.rebound.core.classify.Outcome.valueOf(a.outcome()),
+                    dev.rebound.core.classify.Reason.fromId(a.reason()).orElse(dev.rebound.core.classify.Reason.UNDEFINED), a.ruleId(),
+                    new dev.rebound.core.classify.Evidence(a.smtpCode(), a.enhancedCode(), String.join("\n", a.replyLines()),
+                            SmtpPhase.valueOf(a.phase()), a.domain(), ""));
+            throttle.record(first.domain(), now, c);
         }
         store.recordAttempts(records);
         for (AttemptRecord a : records) metrics.counter("rebound_attempts", "outcome", a.outcome(), "decision", a.newState().name()).increment();

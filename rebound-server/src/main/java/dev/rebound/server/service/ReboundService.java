@@ -1,6 +1,7 @@
 package dev.rebound.server.service;
 
 import dev.rebound.core.classify.ReplyClassifier;
+import dev.rebound.core.policy.ThrottleConfig;
 import dev.rebound.server.config.ReboundConfig;
 import dev.rebound.server.evidence.EvidenceRecorder;
 import dev.rebound.server.evidence.HttpsCertificateSource;
@@ -66,7 +67,7 @@ public final class ReboundService implements AutoCloseable {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             RetryScheduling retry = new RetryScheduling(config.retry());
             scheduler = new Scheduler(store, agent, ReplyClassifier.standard(), retry, clock, config.scheduler(),
-                    config.delivery().concurrencyPerDomain(), config.node().id(), metrics);
+                    throttleConfig(config.throttle()), config.node().id(), metrics);
             Gauge.builder("rebound_queue_depth", store, s -> s.queueStats().depth())
                     .description("recipients waiting for a delivery attempt").register(metrics);
             Gauge.builder("rebound_queue_oldest_age_seconds", store, s -> s.queueStats().oldestDueAt()
@@ -94,6 +95,14 @@ public final class ReboundService implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /** The core throttle defaults with the configured concurrency bounds. */
+    static ThrottleConfig throttleConfig(ReboundConfig.Throttle t) {
+        ThrottleConfig d = ThrottleConfig.defaults();
+        return new ThrottleConfig(t.initialConcurrency(), t.maxConcurrency(), t.minConcurrency(), d.deferralsToDecrease(),
+                d.rateLimitsToDecrease(), d.negativeWindow(), d.decreaseCooldown(), d.successesToIncrease(), d.backoffBase(),
+                d.backoffMax(), d.deadAfterConnectionFailures(), d.probeBase(), d.probeMax(), d.tokenRatePerSecond(), d.tokenBurst());
     }
 
     public int httpPort() {

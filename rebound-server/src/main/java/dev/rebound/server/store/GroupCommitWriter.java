@@ -65,6 +65,7 @@ final class GroupCommitWriter implements AutoCloseable {
             Throwable cause = e.getCause();
             if (cause instanceof StoreException se) throw se;
             if (cause instanceof RuntimeException re) throw re;
+            if (cause instanceof Error err) throw err;
             throw new StoreException("write failed: " + cause.getMessage(), cause);
         }
     }
@@ -100,7 +101,8 @@ final class GroupCommitWriter implements AutoCloseable {
                         results.add(r.work().run(connection));
                         failures.add(null);
                         connection.releaseSavepoint(sp);
-                    } catch (Exception e) {
+                    } catch (Exception | Error e) {
+                        // Any failure of one unit (even an Error) is that caller's alone; the writer lives on.
                         connection.rollback(sp);
                         results.add(null);
                         failures.add(e);
@@ -129,11 +131,15 @@ final class GroupCommitWriter implements AutoCloseable {
             for (int i = 0; i < batch.size(); i++) {
                 Request<?> r = batch.get(i);
                 Throwable f = commitFailure != null ? commitFailure : failures.get(i);
-                if (f != null) r.done().completeExceptionally(f instanceof RuntimeException ? f
+                if (f != null) r.done().completeExceptionally(f instanceof RuntimeException || f instanceof Error ? f
                         : new StoreException("store write failed (nothing of it was committed): " + f.getMessage(), f));
                 else r.complete(results.get(i));
             }
             if (stop) {
+                // Writes that slipped in after close() began: refuse them rather than leave callers waiting.
+                List<Request<?>> late = new ArrayList<>();
+                queue.drainTo(late);
+                for (Request<?> r : late) r.done().completeExceptionally(new StoreException("the store closed before this write ran; nothing of it was committed", null));
                 stopRequest.done().complete(null);
                 return;
             }

@@ -251,6 +251,23 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public void postpone(List<String> recipientIds, Instant at) {
+        if (recipientIds.isEmpty()) return;
+        writer.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?")) {
+                for (String id : recipientIds) {
+                    ps.setLong(1, at.toEpochMilli());
+                    ps.setLong(2, clock.millis());
+                    ps.setString(3, id);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
     public int releaseLeases(String owner) {
         return writer.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?")) {

@@ -24,6 +24,9 @@ public interface Store extends AutoCloseable {
     /** Writes attempts, recipient updates, events and suppressions in one transaction; releases their leases. */
     void recordAttempts(List<AttemptRecord> attempts);
 
+    /** Moves recipients' next attempt to {@code at} and frees their leases, without counting an attempt. */
+    void postpone(List<String> recipientIds, Instant at);
+
     /** Frees every lease held by {@code owner} (called at start-up after a crash). */
     int releaseLeases(String owner);
 

@@ -118,6 +118,33 @@ class HttpIntakeTest {
     }
 
     @Test
+    void post_sameKeyConcurrently_storesOneMessage() throws Exception {
+        String body = "{\"from\":\"app@example.org\",\"to\":[\"a@example.com\"],\"text\":\"race\"}";
+        var statuses = new java.util.concurrent.ConcurrentLinkedQueue<Integer>();
+        var ids = new java.util.concurrent.ConcurrentSkipListSet<String>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 16; i++) pool.submit(() -> {
+                var r = h.post("/v1/messages", body, "Idempotency-Key", "race-1");
+                statuses.add(r.status());
+                ids.add(r.json().get("id").asString());
+                return null;
+            });
+        }
+        assertThat(statuses).hasSize(16).containsOnly(202, 200);
+        assertThat(statuses.stream().filter(s -> s == 202)).hasSize(1);
+        assertThat(ids).hasSize(1);
+        assertThat(h.service.store().queueStats().depth()).isEqualTo(1);
+    }
+
+    @Test
+    void healthz_showsQueueState() throws Exception {
+        h.post("/v1/messages", "{\"from\":\"app@example.org\",\"to\":[\"a@example.com\"],\"text\":\"x\"}");
+        var r = h.get("/healthz").json();
+        assertThat(r.get("queue_depth").asLong()).isEqualTo(1);
+        assertThat(r.get("oldest_due_at").asString()).isEqualTo("2026-03-01T10:00:00Z");
+    }
+
+    @Test
     void get_unknown_404() throws Exception {
         var r = h.get("/v1/messages/nope");
         assertThat(r.status()).isEqualTo(404);

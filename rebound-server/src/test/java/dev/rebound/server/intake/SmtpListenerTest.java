@@ -107,6 +107,26 @@ class SmtpListenerTest {
     }
 
     @Test
+    void rcpt_severalRecipients_oneMessage_andTheLimitIs452() throws Exception {
+        start(Map.of("REBOUND_SMTP_MAX_RECIPIENTS", "2"));
+        try (SmtpWire w = new SmtpWire(h.service.smtpPort())) {
+            w.reply();
+            w.send("EHLO client.test\r\n");
+            w.send("MAIL FROM:<>\r\n");
+            assertThat(w.send("RCPT TO:<a@example.com>\r\n")).startsWith("250");
+            assertThat(w.send("RCPT TO:<b@example.net>\r\n")).startsWith("250");
+            assertThat(w.send("RCPT TO:<c@example.net>\r\n")).isEqualTo(ListenerReply.TOO_MANY_RECIPIENTS.line(2));
+            assertThat(w.send("DATA\r\n")).startsWith("354");
+            String reply = w.send("Subject: two\r\n\r\nx\r\n.\r\n");
+            Matcher m = Pattern.compile("queued as (\\w+)").matcher(reply);
+            assertThat(m.find()).as(reply).isTrue();
+            var view = h.service.store().message(m.group(1)).orElseThrow();
+            assertThat(view.mailFrom()).isEmpty();
+            assertThat(view.recipients()).extracting(r -> r.address()).containsExactly("a@example.com", "b@example.net");
+        }
+    }
+
+    @Test
     void rcpt_badSyntax_501() throws Exception {
         start(Map.of());
         try (SmtpWire w = new SmtpWire(h.service.smtpPort())) {

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * record every acknowledged message; the child is SIGKILLed at a random moment and restarted on the same
  * store. Every acknowledged message must be in the store and reach the MX. A Message-ID may arrive twice only
  * in SMTP's inherent window: the MX accepted it before the kill but the child had not committed the result,
- * so at most as many duplicates as deliveries can be in flight (per-domain concurrency, one domain here).
+ * so at most as many duplicates as deliveries can be in flight (the throttle's max concurrency, one domain here).
  */
 class T09_CrashRecoveryTest {
     private static final int CONCURRENCY = 4;
@@ -88,7 +88,8 @@ class T09_CrashRecoveryTest {
         env.put("REBOUND_NODE_ID", "crash-node");
         env.put("REBOUND_DELIVERY_ROUTES", "crash.test=127.0.0.1:" + mx.port());
         env.put("REBOUND_DELIVERY_TLS", "none");
-        env.put("REBOUND_DELIVERY_CONCURRENCY_PER_DOMAIN", String.valueOf(CONCURRENCY));
+        env.put("REBOUND_THROTTLE_INITIAL_CONCURRENCY", String.valueOf(CONCURRENCY));
+        env.put("REBOUND_THROTTLE_MAX_CONCURRENCY", String.valueOf(CONCURRENCY));
         env.put("REBOUND_SCHEDULER_POLL_INTERVAL", "100ms");
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -90,6 +90,22 @@ class SqliteStoreTest {
     }
 
     @Test
+    void writer_oneFailingWriteFailsAlone_andTheWriterSurvives() throws Exception {
+        try (SqliteStore store = open()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.writer().write(c -> {
+                try (var st = c.createStatement()) {
+                    st.executeUpdate("INSERT INTO suppressions (address, stream, reason, rule_id, created_at) VALUES ('x@y', 's', 'r', 'rule', 1)");
+                }
+                throw new AssertionError("boom");
+            })).isInstanceOf(AssertionError.class);
+            // The failed unit was rolled back to its savepoint; the writer still commits later work.
+            assertThat(store.suppression("x@y", "s")).isEmpty();
+            var r = (AcceptResult.Created) store.accept(msg("after@example.com", Optional.empty(), ""));
+            assertThat(store.message(r.receipt().messageId())).isPresent();
+        }
+    }
+
+    @Test
     void accept_idempotencyKey_replaysSameRequestAndConflictsOnOther() {
         try (SqliteStore store = open()) {
             var first = (AcceptResult.Created) store.accept(msg("a@example.com", Optional.of("k1"), "h1"));
