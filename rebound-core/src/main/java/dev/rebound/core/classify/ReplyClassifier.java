@@ -74,7 +74,7 @@ public final class ReplyClassifier {
     public ReplyClassifier(List<ReplyRule> ruleTable) {
         this.rules = List.copyOf(ruleTable);
         Map<String, Integer> phraseIds = new LinkedHashMap<>();
-        java.util.Set<String> ids = new java.util.HashSet<>();
+        Set<String> ids = new java.util.HashSet<>();
         for (ReplyRule r : rules) {
             if (!ids.add(r.id())) throw new IllegalArgumentException("duplicate rule id " + r.id());
             collectPhrases(r.when(), phraseIds);
@@ -132,7 +132,6 @@ public final class ReplyClassifier {
     }
 
     public Classification classify(ReplyInput in) {
-        Evidence ev = in.evidence();
         int code = in.code();
         EnhancedStatus e = in.enhanced().orElse(null);
         int cls = code > 0 ? code / 100 : (e != null ? e.statusClass() : 5);
@@ -142,21 +141,20 @@ public final class ReplyClassifier {
         if (cls == 2 || cls == 3) {
             String id = code > 0 ? "code." + cls + "xx" : "status.2xx";
             String m = code > 0 ? Integer.toString(code) : e.toString();
-            return new Classification(Outcome.DELIVERED, Reason.DELIVERED, id + suffix, ev.withMatched(m));
+            return new Classification(Outcome.DELIVERED, Reason.DELIVERED, conflict ? id + suffix : id, evidence(in, e, m));
         }
 
-        Facts f = new Facts(in, e, new long[scanner.words()]);
-        f.hits = scanner.scan(in.text(), f.found);
+        Facts f = new Facts(in, e, scanner);
         int key = e != null && e.subject() <= 9 ? e.subject() * 1000 + e.detail() : -1;
 
         int decided = -1;
         if (key >= 0) decided = first(firmByStatus[key], f);
-        if (decided < 0 && f.hits > 0) decided = firstText(f);
+        if (decided < 0 && f.hits() > 0) decided = firstText(f);
         if (decided < 0) decided = first(contextRules, f);
         if (decided < 0 && key >= 0) decided = first(softByStatus[key], f);
         if (decided < 0) decided = first(codeRules, f);
         if (decided < 0) {
-            throw new IllegalStateException("rule table has no fallback for " + ev + "; add a CODE rule");
+            throw new IllegalStateException("rule table has no fallback for " + in + "; add a CODE rule");
         }
         ReplyRule rule = rules.get(decided);
         Reason reason = rule.reason();
@@ -173,12 +171,56 @@ public final class ReplyClassifier {
             outcome = rule.outcome() != null && reason == rule.reason() ? rule.outcome() : reason.family();
             if (outcome == Outcome.DELIVERED || outcome == Outcome.DEFERRED) outcome = Outcome.BOUNCED_SOFT;
         }
-        return new Classification(outcome, reason, id + suffix, ev.withMatched(matched(rule, decided, f, in, e)));
+        return new Classification(outcome, reason, conflict ? id + suffix : id,
+                evidence(in, e, matched(rule, decided, f, in, e)));
+    }
+
+    /**
+     * The text the phrases are matched against: the reply text itself, or, when it spans lines or has runs of
+     * white space, one line with single spaces and without the enhanced code that RFC 2034 repeats at the
+     * start of every continuation line (so "very low\n5.7.1 reputation" still matches "low reputation").
+     */
+    static String scanText(String text) {
+        int n = text.length();
+        boolean plain = true;
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c == '\n' || c == '\r' || c == '\t' || (c == ' ' && i + 1 < n && text.charAt(i + 1) == ' ')) {
+                plain = false;
+                break;
+            }
+        }
+        if (plain) return text;
+        StringBuilder sb = new StringBuilder(n);
+        boolean first = true;
+        for (int start = 0; start <= n; ) {
+            int lf = text.indexOf('\n', start);
+            int end = lf < 0 ? n : lf;
+            String l = text.substring(start, end);
+            start = end + 1;
+            if (!first) {
+                var lead = dev.rebound.core.smtp.SmtpReplyParser.leadingEnhanced(l);
+                if (lead.isPresent()) l = l.substring(lead.get().toString().length());
+                sb.append(' ');
+            }
+            first = false;
+            for (int i = 0; i < l.length(); i++) {
+                char c = l.charAt(i);
+                if (c == '\t' || c == '\r') c = ' ';
+                if (c == ' ' && sb.length() > 0 && sb.charAt(sb.length() - 1) == ' ') continue;
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static Evidence evidence(ReplyInput in, EnhancedStatus e, String matched) {
+        return new Evidence(in.code(), e == null ? "" : e.toString(), in.text(), in.phase(), in.recipientDomain(), matched);
     }
 
     // ---------------------------------------------------------------------------------------------
 
-    /** Per-call facts the predicates look at. */
+    /** Per-call facts the predicates look at; the text is scanned on first use (firm status rules skip it). */
     private static final class Facts {
         final int code;
         final int cls; // enhanced class or 0
@@ -186,17 +228,40 @@ public final class ReplyClassifier {
         final int detail;
         final SmtpPhase phase;
         final boolean noText;
-        final long[] found;
-        int hits;
+        private final String text;
+        private final PhraseScanner scanner;
+        private String scanned;
+        private long[] found;
+        private int hits;
 
-        Facts(ReplyInput in, EnhancedStatus e, long[] found) {
+        Facts(ReplyInput in, EnhancedStatus e, PhraseScanner scanner) {
             this.code = in.code();
             this.cls = e == null ? 0 : e.statusClass();
             this.subject = e == null ? -1 : e.subject();
             this.detail = e == null ? -1 : e.detail();
             this.phase = in.phase();
             this.noText = in.text().isBlank();
-            this.found = found;
+            this.text = in.text();
+            this.scanner = scanner;
+        }
+
+        long[] found() {
+            if (found == null) {
+                scanned = scanText(text);
+                found = new long[scanner.words()];
+                hits = scanner.scan(scanned, found);
+            }
+            return found;
+        }
+
+        int hits() {
+            found();
+            return hits;
+        }
+
+        String scanned() {
+            found();
+            return scanned;
         }
     }
 
@@ -215,7 +280,7 @@ public final class ReplyClassifier {
     }
 
     private int firstText(Facts f) {
-        long[] found = f.found;
+        long[] found = f.found();
         for (int i : textRules) {
             Compiled c = compiled[i];
             int[] w = c.anchorWords;
@@ -232,11 +297,13 @@ public final class ReplyClassifier {
     private String matched(ReplyRule rule, int index, Facts f, ReplyInput in, EnhancedStatus e) {
         switch (rule.tier()) {
             case TEXT -> {
+                String scanned = f.scanned();
+                long[] found = f.found();
                 for (int id : compiled[index].anchorIds) {
-                    if ((f.found[id >>> 6] & (1L << id)) != 0) {
+                    if ((found[id >>> 6] & (1L << id)) != 0) {
                         String phrase = scanner.phrase(id);
-                        int at = PhraseScanner.indexOfIgnoreCase(in.text(), phrase);
-                        if (at >= 0) return in.text().substring(at, at + phrase.length());
+                        int at = PhraseScanner.indexOfIgnoreCase(scanned, phrase);
+                        if (at >= 0) return scanned.substring(at, at + phrase.length());
                     }
                 }
                 return "";
@@ -288,7 +355,8 @@ public final class ReplyClassifier {
             case Match.Text t -> {
                 int[] ids = t.anyOf().stream().mapToInt(phraseIds::get).toArray();
                 yield f -> {
-                    for (int id : ids) if ((f.found[id >>> 6] & (1L << id)) != 0) return true;
+                    long[] found = f.found();
+                    for (int id : ids) if ((found[id >>> 6] & (1L << id)) != 0) return true;
                     return false;
                 };
             }

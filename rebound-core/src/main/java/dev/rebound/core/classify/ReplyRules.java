@@ -68,11 +68,15 @@ public final class ReplyRules {
         addText(t, "text.nullmx", Reason.NOTACCEPT, "RFC 7505 null MX wording; Gmail 'returned Null MX'",
                 "null mx", "does not accept mail", "doesn't receive email", "accepts no mail", "domain does not receive mail");
         addText(t, "text.dns.error", Reason.NETWORKERROR, "Gmail DSN 'DNS Error: ... responded with code'; resolver failures",
-                "dns error", "servfail", "unexpected name server reply", "dns lookup failed", "dns timeout", "temporary dns", "dns temporary failure",
+                "dns error", "servfail", "serverfailure", "dns query failed", "unexpected name server reply", "dns lookup failed", "dns timeout", "temporary dns", "dns temporary failure",
                 "dns server failure");
         addText(t, "text.loop", Reason.NETWORKERROR, "RFC 5321 §6.3 loop detection; Exchange/Postfix wording",
                 "routing loop", "mail loop", "loops back to myself", "hop count exceeded", "too many hops");
 
+        // Greylisting before anything else that a greylisting reply also says ('Recipient address rejected').
+        addText(t, "text.greylist", Reason.POLICYVIOLATION,
+                "greylisting (Postgrey 'Greylisted, see http://postgrey.schweikert.ch/', 'greylisted, try again later')",
+                "greylist", "graylist", "grey-list", "gray-list", "grey list", "gray list", "postgrey");
         // Reputation comes before rate limits: Outlook's 'rate limited due to IP reputation' is about reputation.
         addText(t, "text.reputation", Reason.BADREPUTATION,
                 "Gmail 'very low reputation of the sending IP/domain'; Outlook.com S3113/S3140; Yahoo TSS04 'user complaints'",
@@ -90,7 +94,8 @@ public final class ReplyRules {
         addText(t, "text.ratelimit", Reason.SPEEDING,
                 "Gmail 4.7.28/5.2.1 'receiving mail at a rate', Outlook.com 'temporarily rate limited', Yahoo TS01/TS02, "
                         + "Comcast/Cox 'too many recipients this hour'",
-                "rate limit", "ratelimit", "rate-limit", "receiving mail at a rate", "unusual rate", "sending rate",
+                "rate limit", "ratelimit", "rate-limit", "receiving mail at a rate", "sending rate", "sending quota",
+                "sending limit", "daily user sending",
                 "too many messages", "too many emails", "sent too many", "exceeded the maximum number of", "throttl", "slow down", "too fast",
                 "try again at a later time", "quota for sending", "volume of mail");
 
@@ -114,6 +119,7 @@ public final class ReplyRules {
         addText(t, "text.auth", Reason.AUTHFAILURE,
                 "Gmail 5.7.26/5.7.1 DMARC wording; Yahoo 'DMARC policy'; iCloud HT204137; Outlook 'failed DMARC'; QQ 'DMARC check failed'",
                 "dmarc", "dkim", "spf", "sender policy framework", "domainkeys", "not pass authentication",
+                "authentication checks", "authentication information",
                 "failed authentication", "authentication failed for the domain", "unauthenticated email");
 
         // PTR / reverse DNS.
@@ -127,7 +133,7 @@ public final class ReplyRules {
         addText(t, "text.norelay", Reason.NORELAYING, "Postfix 'Relay access denied'; Exchange 5.7.54 'Unable to relay'; sendmail 'Relaying denied'",
                 "relay access denied", "relaying denied", "relay denied", "not permitted to relay", "relay not permitted",
                 "unable to relay", "not configured to relay", "relaying not allowed", "relay not allowed",
-                "we do not relay", "relaying mail to", "email address is not verified", "no relaying", "not allowed to relay", "relaying is not");
+                "we do not relay", "relaying mail to", "allowed rcpthosts", "email address is not verified", "no relaying", "not allowed to relay", "relaying is not");
 
         // Mailbox full / storage (before suspend: Gmail 'out of storage space and inactive').
         addText(t, "text.mailboxfull", Reason.MAILBOXFULL,
@@ -154,6 +160,10 @@ public final class ReplyRules {
                 "account has been suspended", "mailbox suspended", "user suspended", "is suspended",
                 "temporarily locked", "temporary locked", "account locked", "deactivated", "account has expired",
                 "account is expired", "not active", "blocked account", "account is blocked");
+
+        addText(t, "text.expired", Reason.EXPIRED, "RFC 3463 X.4.7 wording; Exchange QUEUE.Expired; Postfix/sendmail queue lifetime",
+                "message expired", "queue.expired", "delivery time expired", "retry timeout", "retry time exceeded",
+                "too long in queue", "could not be delivered within", "unable to deliver in", "maximum time in queue");
 
         // Moved.
         addText(t, "text.hasmoved", Reason.HASMOVED, "RFC 5321 551 'User not local; please try <forward-path>'",
@@ -210,7 +220,8 @@ public final class ReplyRules {
                 "client host rejected", "client host blocked", "ip address blocked", "ip blocked", "blocked ip",
                 "host blocked", "your ip", "ip address has been", "has been blocked", "are blocked", "is blocked",
                 "blocked for", "bloquee", "service refuse", "refused to talk to me", "banned", "not allowed to send",
-                "may not be mail exchanger", "access refused", "connection refused", "blocked by", "blocked -",
+                "may not be mail exchanger", "access refused", "blocked by", "blocked -", "not accepted from this ip",
+                "permanently deferred",
                 "sender ip", "sending ip", "not accepting mail from", "poor ip", "ip has been");
 
         // Generic spam and policy.
@@ -220,30 +231,31 @@ public final class ReplyRules {
                 "Yahoo 5.7.9 'Message not accepted for policy reasons'; Gmail 5.7.0 'content presents a potential security issue'; 'local policy'",
                 "policy reasons", "local policy", "policy violation", "violates", "violation of", "not allowed by policy",
                 "rejected by policy", "message not allowed", "content presents a potential", "against policy",
-                "policy rejection", "prohibited", "not accepted for policy");
+                "policy rejection", "prohibit", "not accepted for policy", "policy restrictions", "content restrictions",
+                "anti-spoofing");
         addText(t, "text.starttls", Reason.FAILEDSTARTTLS, "RFC 3207 530 'Must issue a STARTTLS command first'; TLS required",
                 "starttls", "tls required", "requires tls", "encryption required", "tls is required", "must use tls",
                 "tls negotiation failed");
         addText(t, "text.security", Reason.SECURITYERROR,
                 "Exchange RESOLVER.RST.AuthRequired; RFC 4954 530/535; 'Access denied', 'not authorized'",
                 "authentication required", "authrequired", "access denied", "not authorized", "unauthorized",
-                "unauthenticated", "authentication is required", "authentication failed", "permission denied",
+                "unauthenticated", "not authenticated", "authentication is required", "authentication failed", "permission denied",
                 "delivery not authorized");
         addText(t, "text.content", Reason.CONTENTERROR, "RFC 3463 X.6.x wording: headers, 8-bit data, MIME",
                 "headers too large", "header too large", "8-bit data", "8bit data", "bare lf", "invalid mime",
                 "improper use", "header is too long", "malformed message", "malformed header", "line too long", "bad header");
-        addText(t, "text.greylist", Reason.POLICYVIOLATION,
-                "greylisting (Postgrey 'Greylisted, see http://postgrey.schweikert.ch/', 'greylisted, try again later')",
-                "greylist", "graylist", "grey-list", "gray-list", "grey list", "gray list", "postgrey");
         addText(t, "text.tryagain", Reason.ONHOLD,
                 "a bare 'try again later' (greylisting without saying so, overload): transient, reason unknown",
                 "try again later", "try later", "please try again", "essayer plus tard", "versuchen sie es spater");
-        addText(t, "text.systemerror", Reason.SYSTEMERROR,
-                "RFC 5321 421/451/554 'service not available', 'local error in processing', 'transaction failed'",
+
+        t.add(new ReplyRule("text.systemerror", Tier.TEXT, all(text(
                 "system error", "internal error", "server error", "local error", "service unavailable",
                 "service not available", "service currently unavailable", "transaction failed", "could not load",
                 "temporary server", "resources temporarily",
-                "temporarily unavailable", "queue error");
+                "temporarily unavailable", "queue error"),
+                not(all(code(500, 599), phase(SmtpPhase.CONNECT, SmtpPhase.EHLO)))), Reason.SYSTEMERROR, null,
+                "RFC 5321 421/451/554 'service not available', 'local error in processing', 'transaction failed'; "
+                        + "a 5xx 'service unavailable' greeting is a block (phase.connect), not a system error"));
 
         // ---------------------------------------------------------------- CONTEXT
         addContext(t, "phase.connect", all(code(500, 599), phase(SmtpPhase.CONNECT, SmtpPhase.EHLO)), Reason.BLOCKED,

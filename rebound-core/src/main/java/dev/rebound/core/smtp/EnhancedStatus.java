@@ -58,8 +58,24 @@ public record EnhancedStatus(int statusClass, int subject, int detail) {
     public boolean isTransient() { return statusClass == 4; }
     public boolean isPermanent() { return statusClass == 5; }
 
+    /** Pre-built strings for the common codes (class 2/4/5, subject 0–9, detail 0–99): no allocation on hot paths. */
+    private static final String[] NAMES = new String[3 * 10 * 100];
+
+    static {
+        int[] classes = {2, 4, 5};
+        for (int c = 0; c < 3; c++) {
+            for (int s = 0; s < 10; s++) {
+                for (int d = 0; d < 100; d++) NAMES[(c * 10 + s) * 100 + d] = classes[c] + "." + s + "." + d;
+            }
+        }
+    }
+
     @Override
     public String toString() {
+        if (subject < 10 && detail < 100) {
+            int c = statusClass == 2 ? 0 : statusClass == 4 ? 1 : 2;
+            return NAMES[(c * 10 + subject) * 100 + detail];
+        }
         return statusClass + "." + subject + "." + detail;
     }
 }

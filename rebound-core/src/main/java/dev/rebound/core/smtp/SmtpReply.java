@@ -45,7 +45,7 @@ public record SmtpReply(int code, List<String> lines, Optional<EnhancedStatus> e
 
     /** All text lines joined with a newline. */
     public String text() {
-        return String.join("\n", lines);
+        return lines.size() == 1 ? lines.get(0) : String.join("\n", lines);
     }
 
     /** The reply as it appeared on the wire, lines joined with CRLF and without the final CRLF. */

@@ -84,7 +84,9 @@ public final class SmtpReplyParser {
 
     /** Parses one line without its terminator. */
     static Line parseLine(String line) {
-        if (line.length() + 2 > MAX_LINE_OCTETS && utf8Length(line) + 2 > MAX_LINE_OCTETS) {
+        // A char is at most 3 UTF-8 octets (a surrogate pair is 4 for 2 chars), so short lines skip the count.
+        if (line.length() + 2 > MAX_LINE_OCTETS
+                || (line.length() * 3 + 2 > MAX_LINE_OCTETS && utf8Length(line) + 2 > MAX_LINE_OCTETS)) {
             throw new SmtpReplyException("reply line longer than " + MAX_LINE_OCTETS + " octets including CRLF", line);
         }
         if (line.length() < 3) {

@@ -30,7 +30,12 @@ import tools.jackson.databind.json.JsonMapper;
  * agreement is not expected; the floor below is the measured figure rounded down.
  */
 class CorpusDiagnosticTest {
-    /** Measured: see the table this test prints. Raise it when rules improve; never lower it to pass. */
+    /**
+     * Measured 81.7 % (138 of 169 rows). Raise it when rules improve; never lower it to pass. 17 of the 31
+     * misses say "User unknown" / "Unknown user" / "No such user" while Sisimai labels them filtered from its
+     * per-MTA knowledge (au/docomo carriers, McAfee, Messaging Server...); the same words are userunknown in
+     * 36 other rows, so no general rule can tell them apart. Without those rows agreement is 90.8 %.
+     */
     static final double REASON_AGREEMENT_FLOOR = 0.81;
     /**
      * Agreement when a reason inside the same neighbourhood counts (the near-miss groups named in
@@ -49,7 +54,7 @@ class CorpusDiagnosticTest {
         return false;
     }
 
-    record Row(String file, int index, String diagnostic, String status, String expectedReason) {}
+    record Row(String file, int index, String diagnostic, String status, String expectedReason, boolean hardBounce) {}
 
     static Path corpus() {
         String shared = System.getProperty("rebound.shared.dir", "../../shared");
@@ -78,7 +83,8 @@ class CorpusDiagnosticTest {
                 diag = decodeQ(diag.replaceFirst("^[A-Za-z0-9-]+;\\s*", "")).trim();
                 if (diag.isEmpty()) continue;
                 rows.add(new Row(e.getKey(), exp.get(i).get("index").asInt(), diag,
-                        recipients.get(i).getOrDefault("status", ""), exp.get(i).get("reason").asString()));
+                        recipients.get(i).getOrDefault("status", ""), exp.get(i).get("reason").asString(),
+                        exp.get(i).get("hardbounce").asBoolean()));
             }
         }
         return rows;
@@ -138,14 +144,18 @@ class CorpusDiagnosticTest {
         ReplyClassifier c = ReplyClassifier.standard();
         Map<String, int[]> perReason = new TreeMap<>();
         List<String> misses = new ArrayList<>();
-        int hits = 0, nearHits = 0;
+        int hits = 0, nearHits = 0, permanent = 0, hardAgree = 0;
         for (Row r : rows) {
             Classification cl = c.classify(input(r));
             boolean ok = cl.reason().id().equals(r.expectedReason());
             int[] hm = perReason.computeIfAbsent(r.expectedReason(), k -> new int[2]);
             hm[ok ? 0 : 1]++;
-            if (ok) hits++;
             if (near(cl.reason().id(), r.expectedReason())) nearHits++;
+            if (cl.evidence().replyCode() >= 500) {
+                permanent++;
+                if (cl.hardBounce() == r.hardBounce()) hardAgree++;
+            }
+            if (ok) hits++;
             else misses.add(String.format("  %-26s expected %-15s got %-15s %-22s %s", r.file() + "#" + r.index(),
                     r.expectedReason(), cl.reason().id(), cl.ruleId(), abbreviate(r.diagnostic())));
         }
@@ -157,6 +167,8 @@ class CorpusDiagnosticTest {
                 100 * agreement, rows.size()));
         double nearAgreement = (double) nearHits / rows.size();
         sb.append(String.format("  counting near-misses within a neighbourhood: %.1f%%%n", 100 * nearAgreement));
+        sb.append(String.format("  hard-bounce flag agrees on %d of %d rows with a 5xx reply code (%.1f%%)%n",
+                hardAgree, permanent, 100.0 * hardAgree / Math.max(1, permanent)));
         sb.append("Misses:\n");
         misses.forEach(m -> sb.append(m).append('\n'));
         System.out.println(sb);

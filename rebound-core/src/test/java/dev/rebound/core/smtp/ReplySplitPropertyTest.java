@@ -66,4 +66,33 @@ class ReplySplitPropertyTest {
         boolean startsWithCode = first.matches("^[245]\\.(0|[1-9]\\d{0,2})\\.(0|[1-9]\\d{0,2}) .*");
         if (startsWithCode) assertThat(c.reply().enhanced()).isPresent();
     }
+
+    @Property(tries = 1000)
+    void arbitraryInput_eitherParsesOrFailsWithAQuotingSmtpReplyException(
+            @ForAll("garbage") String input) {
+        try {
+            SmtpReply r = SmtpReplyParser.parse(input);
+            assertThat(r.code()).isBetween(200, 599);
+        } catch (SmtpReplyException e) {
+            assertThat(e.getMessage()).contains("\"");
+        }
+    }
+
+    @Property(tries = 1000)
+    void arbitraryBytes_accumulatorNeverFailsOtherwise(@ForAll("garbage") String input) {
+        ReplyAccumulator acc = new ReplyAccumulator();
+        try {
+            for (SmtpReply r : acc.feed(input.getBytes(StandardCharsets.UTF_8))) assertThat(r.code()).isBetween(200, 599);
+        } catch (SmtpReplyException e) {
+            assertThat(e.getMessage()).isNotEmpty();
+        }
+    }
+
+    @Provide
+    Arbitrary<String> garbage() {
+        Arbitrary<String> token = Arbitraries.oneOf(
+                Arbitraries.of("250", "550", "250-", "550 ", "5.1.1 ", "\r\n", "\n", "\r", "-", " ", "4.", "999", "1"),
+                Arbitraries.strings().ofMaxLength(8));
+        return token.list().ofMaxSize(12).map(l -> String.join("", l));
+    }
 }

@@ -123,6 +123,16 @@ class SmtpReplyParserTest {
     }
 
     @Test
+    void parse_capCountsUtf8Octets_notChars() {
+        // 1100 'é' are 1100 chars but 2200 octets: over the cap although the char count is not.
+        String line = "550 " + "é".repeat(1100);
+        assertThatThrownBy(() -> SmtpReplyParser.parse(line))
+                .isInstanceOf(SmtpReplyException.class)
+                .hasMessageContaining("longer than 2048 octets");
+        assertThat(SmtpReplyParser.parse("550 " + "é".repeat(1000)).code()).isEqualTo(550);
+    }
+
+    @Test
     void parse_rejectsTooManyLines() {
         String ok = "250-x\r\n".repeat(SmtpReplyParser.MAX_LINES - 1) + "250 end\r\n";
         assertThat(SmtpReplyParser.parse(ok).lines()).hasSize(SmtpReplyParser.MAX_LINES);

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "Bounce-aware transactional email delivery.",
         subcommands = {
                 ServeCommand.class,
-                // ClassifyCommand.class, BounceCommand.class: written on other branches, registered here at merge.
+                ClassifyCommand.class,
+                // BounceCommand.class: registered when the dsn branch lands.
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

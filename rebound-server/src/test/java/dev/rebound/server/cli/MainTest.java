@@ -26,6 +26,12 @@ class MainTest {
     }
 
     @Test
+    void help_listsClassify() {
+        assertThat(run("--help")).contains("classify");
+        assertThat(run("classify", "--help")).contains("Usage: rebound classify");
+    }
+
+    @Test
     void serveHelp_listsTheOptionsTheReadmeNames() throws Exception {
         String help = run("serve", "--help");
         assertThat(help).contains("Usage: rebound serve", "--config=FILE", "--check", "REBOUND_HTTP_LISTEN");
