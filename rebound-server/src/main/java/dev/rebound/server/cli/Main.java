@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         description = "Bounce-aware transactional email delivery.",
         subcommands = {
                 ServeCommand.class,
+                HashPasswordCommand.class,
+                QueueCommand.class,
                 ClassifyCommand.class,
                 // BounceCommand.class: registered when the dsn branch lands.
                 CommandLine.HelpCommand.class,

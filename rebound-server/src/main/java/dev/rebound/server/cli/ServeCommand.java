@@ -58,7 +58,9 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("rebound: node " + cfg.node().id());
         System.out.println("rebound: HTTP API on http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + service.httpPort() + "/v1/messages");
         System.out.println("rebound: SMTP listener on " + cfg.smtp().listen().host() + ":" + service.smtpPort()
-                + " (relay for " + cfg.smtp().relayNetworks() + ")");
+                + " (relay for " + cfg.smtp().relayNetworks()
+                + (cfg.smtp().tls().isPresent() ? "; STARTTLS" : "")
+                + (cfg.smtp().authUsers().isEmpty() ? "" : "; AUTH after STARTTLS for " + cfg.smtp().authUsers().size() + " user(s) from any address") + ")");
         System.out.println("rebound: store " + service.store().location());
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);

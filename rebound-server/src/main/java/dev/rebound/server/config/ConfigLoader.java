@@ -33,7 +33,7 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  */
 public final class ConfigLoader {
     /** Keys whose children are free-form (domain names), not fixed keys. */
-    private static final Set<String> FREE_MAPS = Set.of("delivery.routes");
+    private static final Set<String> FREE_MAPS = Set.of("delivery.routes", "smtp.auth.users");
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
@@ -158,9 +158,28 @@ public final class ConfigLoader {
             if (n == null) throw ConfigException.bad("smtp.relay-networks", s, "expected an IP network in CIDR notation, e.g. 127.0.0.1/32 or 10.0.0.0/8");
             nets.add(n);
         }
+        String cert = string(t, "smtp.tls.cert").trim(), key = string(t, "smtp.tls.key").trim();
+        if (cert.isEmpty() != key.isEmpty())
+            throw ConfigException.bad(cert.isEmpty() ? "smtp.tls.cert" : "smtp.tls.key", "", "smtp.tls.cert and smtp.tls.key go together: set both (PEM certificate chain and PKCS#8 PEM key) or neither");
+        Optional<ReboundConfig.Tls> tls = cert.isEmpty() ? Optional.empty() : Optional.of(new ReboundConfig.Tls(Path.of(cert), Path.of(key)));
+        Map<String, PasswordHash> users = new LinkedHashMap<>();
+        JsonNode u = at(t, "smtp.auth.users");
+        if (u != null && !u.isNull()) {
+            if (!u.isObject()) throw ConfigException.bad("smtp.auth.users", u, "expected a mapping of user name: password hash (print one with ./rebound hash-password)");
+            for (Map.Entry<String, JsonNode> e : u.properties()) {
+                String user = e.getKey().trim();
+                PasswordHash hash = PasswordHash.parseOrNull(e.getValue().asString(""));
+                if (user.isEmpty() || hash == null)
+                    throw ConfigException.bad("smtp.auth.users." + e.getKey(), abbreviate(e.getValue().asString("")),
+                            "expected pbkdf2-sha256$<iterations>$<salt>$<hash> as printed by ./rebound hash-password (never the password itself)");
+                users.put(user, hash);
+            }
+        }
+        if (!users.isEmpty() && tls.isEmpty())
+            throw ConfigException.bad("smtp.auth.users", users.keySet(), "AUTH is offered only after STARTTLS, so smtp.tls.cert and smtp.tls.key must be set too");
         var smtp = new ReboundConfig.Smtp(hostPort(t, "smtp.listen"), List.copyOf(nets),
                 (int) Math.min(Integer.MAX_VALUE, sizeIn(t, "smtp.max-message-size", 1024, 1L << 30)),
-                intIn(t, "smtp.max-recipients", 1, 100_000), nonBlank(t, "smtp.hostname"));
+                intIn(t, "smtp.max-recipients", 1, 100_000), nonBlank(t, "smtp.hostname"), tls, Map.copyOf(users));
         String url = nonBlank(t, "store.url");
         if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:"))
             throw ConfigException.bad("store.url", url, "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db) or jdbc:postgresql://host/db");
@@ -201,7 +220,16 @@ public final class ConfigLoader {
                 maxC = intIn(t, "throttle.max-concurrency", 1, 1000);
         if (!(minC <= initC && initC <= maxC))
             throw ConfigException.bad("throttle.initial-concurrency", initC, "it must lie between throttle.min-concurrency (" + minC + ") and throttle.max-concurrency (" + maxC + ")");
-        var throttle = new ReboundConfig.Throttle(initC, minC, maxC);
+        String mps = string(t, "throttle.messages-per-second").trim();
+        double rate;
+        try {
+            rate = Double.parseDouble(mps);
+        } catch (NumberFormatException e) {
+            rate = -1;
+        }
+        if (!(rate >= 0 && rate <= 1_000_000) || mps.isEmpty())
+            throw ConfigException.bad("throttle.messages-per-second", mps, "expected a number of messages per second per domain from 0 (no limit) to 1000000, e.g. 10 or 0.5");
+        var throttle = new ReboundConfig.Throttle(initC, minC, maxC, rate, intIn(t, "throttle.burst", 1, 1_000_000));
         var scheduler = new ReboundConfig.Scheduler(duration(t, "scheduler.poll-interval"), duration(t, "scheduler.lease"),
                 intIn(t, "scheduler.batch-size", 1, 100_000));
         List<String> keys = stringList(t, "api.keys");
@@ -279,6 +307,11 @@ public final class ConfigLoader {
         Duration d = duration(t, key);
         if (d.isZero() || d.isNegative()) throw ConfigException.bad(key, string(t, key), "expected a positive duration, e.g. 5m");
         return d;
+    }
+
+    /** A bad value that may be a secret: quoted by its first characters only. */
+    private static String abbreviate(String s) {
+        return s.length() <= 8 ? s.isEmpty() ? "" : s.charAt(0) + "..." : s.substring(0, 8) + "...";
     }
 
     private static JsonNode at(JsonNode t, String key) {

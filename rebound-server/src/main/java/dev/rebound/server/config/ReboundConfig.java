@@ -18,8 +18,15 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
 
     public record Http(HostPort listen, long maxBodySize) {}
 
+    /**
+     * @param tls       certificate and key for STARTTLS; empty means STARTTLS is not offered
+     * @param authUsers user name → password hash; AUTH (PLAIN, LOGIN) is offered after STARTTLS when not empty
+     */
     public record Smtp(HostPort listen, List<IpNetwork> relayNetworks, int maxMessageSize, int maxRecipients,
-                       String hostname) {}
+                       String hostname, Optional<Tls> tls, Map<String, PasswordHash> authUsers) {}
+
+    /** PEM files: the certificate chain (leaf first) and its PKCS#8 private key ({@code BEGIN PRIVATE KEY}). */
+    public record Tls(java.nio.file.Path cert, java.nio.file.Path key) {}
 
     public record StoreSettings(String url, int readConnections) {}
 
@@ -35,8 +42,12 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
     public record Delivery(Optional<HostPort> relay, Map<String, HostPort> routes, String heloName,
                            int mxPort, String tls) {}
 
-    /** Per-domain concurrency bounds of the core throttle controller (AIMD between min and max). */
-    public record Throttle(int initialConcurrency, int minConcurrency, int maxConcurrency) {}
+    /**
+     * Per-domain concurrency bounds of the core throttle controller (AIMD between min and max), and the per-domain
+     * token bucket: {@code messagesPerSecond} 0 means no rate limit.
+     */
+    public record Throttle(int initialConcurrency, int minConcurrency, int maxConcurrency, double messagesPerSecond,
+                           int burst) {}
 
     /** @param schedule delay before attempt n+1, counted from the previous attempt (first entry: first attempt) */
     public record Retry(List<Duration> schedule, int maxAttempts, Duration maxAge) {}

@@ -3,6 +3,8 @@ package dev.rebound.server.evidence;
 import dev.rebound.core.classify.Outcome;
 import dev.rebound.core.events.EventResult;
 import dev.rebound.core.events.ProviderEvent;
+import dev.rebound.core.policy.DomainHealth;
+import dev.rebound.core.policy.Review;
 import dev.rebound.core.policy.Suppress;
 import dev.rebound.core.policy.SuppressionDecision;
 import dev.rebound.server.queue.RetryScheduling;
@@ -14,6 +16,9 @@ import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.StoredEvidence;
 import dev.rebound.server.store.Suppression;
+import dev.rebound.server.store.SuppressionState;
+import java.time.Clock;
+import java.util.HashMap;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,20 +44,28 @@ public final class EvidenceRecorder {
     private final Store store;
     private final RetryScheduling policy;
     private final String defaultStream;
+    private final Clock clock;
 
-    public EvidenceRecorder(Store store, RetryScheduling policy, String defaultStream) {
+    public EvidenceRecorder(Store store, RetryScheduling policy, String defaultStream, Clock clock) {
         this.store = store;
         this.policy = policy;
         this.defaultStream = defaultStream;
+        this.clock = clock;
     }
 
     /** Stores the evidence (after commit) and returns one result per piece, in order. */
     public List<StoredEvidence> record(List<NewEvidence> evidence) {
-        return store.recordEvidence(evidence, defaultStream, this::decide);
+        // The circuit breaker's per-domain counts, read before the transaction (as the scheduler does).
+        Map<String, DomainHealth> health = new HashMap<>();
+        Instant since = clock.instant().minus(RetryScheduling.BREAKER_WINDOW);
+        for (NewEvidence e : evidence)
+            if (!e.domain().isEmpty()) health.computeIfAbsent(e.domain(), d -> RetryScheduling.health(store.domainOutcomes(d, since)));
+        return store.recordEvidence(evidence, defaultStream,
+                (e, match, finals, now) -> decide(e, match, finals, health.getOrDefault(e.domain(), DomainHealth.unknown(e.domain())), now));
     }
 
     /** The decision for one new piece of evidence: pure, runs inside the store transaction. */
-    EvidenceDecision decide(NewEvidence e, EvidenceMatch match, List<FinalOutcome> finals, Instant now) {
+    EvidenceDecision decide(NewEvidence e, EvidenceMatch match, List<FinalOutcome> finals, DomainHealth health, Instant now) {
         EvidencePolicy.Transition t = EvidencePolicy.decide(match.currentState(), e.outcome());
         Optional<Suppression> suppression = Optional.empty();
         String suppressionRule = "";
@@ -61,10 +74,15 @@ public final class EvidenceRecorder {
             List<FinalOutcome> all = new ArrayList<>(finals);
             all.add(new FinalOutcome(now, match.messageId().orElse(""), RecipientState.of(o.get()), e.reason(), e.ruleId(),
                     e.smtpCode(), e.enhancedCode(), e.rawReason(), "NONE", e.domain()));
-            SuppressionDecision d = policy.suppression(all, e.domain(), now);
+            SuppressionDecision d = policy.suppression(all, health, now);
             suppressionRule = d.ruleId();
-            if (d instanceof Suppress s) suppression = Optional.of(new Suppression(match.address(), match.stream(),
-                    s.reason().id(), s.ruleId(), now, Optional.of(s.expiresAt()), ""));
+            switch (d) {
+                case Suppress s -> suppression = Optional.of(new Suppression(match.address(), match.stream(),
+                        s.reason().id(), s.ruleId(), now, Optional.of(s.expiresAt()), ""));
+                case Review rv -> suppression = Optional.of(new Suppression(match.address(), match.stream(),
+                        rv.reason().id(), rv.ruleId(), now, Optional.empty(), "", SuppressionState.REVIEW));
+                default -> { }
+            }
         }
         return new EvidenceDecision(t.newState(), e.reason(), t.ruleId(), suppression, suppressionRule);
     }

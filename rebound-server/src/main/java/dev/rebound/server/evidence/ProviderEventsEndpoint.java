@@ -157,8 +157,8 @@ public final class ProviderEventsEndpoint {
         String address = ctx.pathParam("address").strip();
         ObjectNode n = JSON.createObjectNode().put("address", address.toLowerCase(java.util.Locale.ROOT));
         ArrayNode sup = n.putArray("suppressions");
-        for (Suppression s : store.suppressions(address)) {
-            ObjectNode o = sup.addObject().put("stream", s.stream()).put("reason", s.reason()).put("rule", s.ruleId())
+        for (Suppression s : store.suppressions(java.util.Optional.empty(), java.util.Optional.of(address), java.util.Optional.empty(), 1000)) {
+            ObjectNode o = sup.addObject().put("stream", s.stream()).put("state", s.state().name()).put("reason", s.reason()).put("rule", s.ruleId())
                     .put("created_at", s.createdAt().toString()).put("evidence_ref", s.evidenceRef());
             if (s.expiresAt().isPresent()) o.put("expires_at", s.expiresAt().get().toString());
             else o.putNull("expires_at");

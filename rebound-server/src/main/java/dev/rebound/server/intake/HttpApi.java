@@ -8,7 +8,9 @@ import dev.rebound.server.store.AcceptResult;
 import dev.rebound.server.store.EvidenceView;
 import dev.rebound.server.store.MessageView;
 import dev.rebound.server.store.NewMessage;
+import dev.rebound.server.store.QueueBreakdown;
 import dev.rebound.server.store.QueueStats;
+import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.Store;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -43,8 +45,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class HttpApi implements AutoCloseable {
     static final String REPLAY_HEADER = "Idempotent-Replayed";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Pattern STREAM = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final Pattern STREAM = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
     private static final Pattern HEADER_NAME = Pattern.compile("[!-9;-~]{1,76}");
     private static final Set<String> COMPOSED_FIELDS = Set.of("from", "to", "cc", "bcc", "subject", "text", "html", "headers", "stream");
     private static final Set<String> RAW_FIELDS = Set.of("mail_from", "rcpt_to", "raw", "raw_base64", "stream");
@@ -86,6 +88,11 @@ public final class HttpApi implements AutoCloseable {
             cfg.http.maxRequestSize = config.http().maxBodySize();
             cfg.routes.post("/v1/messages", this::postMessage);
             cfg.routes.get("/v1/messages/{id}", this::getMessage);
+            cfg.routes.get("/v1/queue", this::queue);
+            SuppressionApi suppressions = new SuppressionApi(this, store);
+            cfg.routes.get("/v1/suppressions", suppressions::list);
+            cfg.routes.get("/v1/suppressions/{stream}/{address}", suppressions::get);
+            cfg.routes.delete("/v1/suppressions/{stream}/{address}", suppressions::delete);
             cfg.routes.get("/healthz", this::health);
             cfg.routes.get("/metrics", this::scrape);
             cfg.routes.get("/openapi.json", this::openapi);
@@ -123,7 +130,7 @@ public final class HttpApi implements AutoCloseable {
 
     // ---- handlers -----------------------------------------------------------------------------------------
 
-    private boolean authorised(Context ctx) {
+    boolean authorised(Context ctx) {
         List<String> keys = config.api().keys();
         if (keys.isEmpty()) return true;
         String h = ctx.header("Authorization");
@@ -295,6 +302,27 @@ public final class HttpApi implements AutoCloseable {
         ctx.json(n);
     }
 
+    /** Queue depth, the age of the oldest waiting message, and recipients per state ({@code rebound queue}). */
+    private void queue(Context ctx) {
+        if (!authorised(ctx)) return;
+        QueueStats q = store.queueStats();
+        QueueBreakdown b = store.queueBreakdown();
+        Instant now = clock.instant();
+        ObjectNode n = JSON.createObjectNode().put("depth", q.depth()).put("leased", q.leased())
+                .put("oldest_age_seconds", b.oldestWaitingQueuedAt().map(t -> Math.max(0, java.time.Duration.between(t, now).toSeconds())).orElse(0L));
+        putInstant(n, "oldest_due_at", q.oldestDueAt());
+        ObjectNode states = n.putObject("by_state");
+        b.byState().forEach((state, count) -> states.put(state.name(), count));
+        ctx.json(n);
+    }
+
+    /** Who made an API call, for audit rows: the key's fingerprint when keys are configured, else "api". */
+    String caller(Context ctx) {
+        String h = ctx.header("Authorization");
+        if (config.api().keys().isEmpty() || h == null || !h.startsWith("Bearer ")) return "api";
+        return "api-key:" + sha256(h.substring(7).strip().getBytes(StandardCharsets.UTF_8)).substring(0, 12);
+    }
+
     private void scrape(Context ctx) {
         ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
     }
@@ -332,6 +360,18 @@ public final class HttpApi implements AutoCloseable {
                     plan.addObject().put("attempt", pa.number()).put("at", pa.at().toString()).put("rule", pa.ruleId()).put("why", pa.why());
                 rn.put("gives_up_at", p.givesUpAt().toString());
             }
+            // The suppression list entry this recipient's attempts led to (a suppression or a review), if any.
+            rn.putNull("suppression");
+            if (r.state().isFinal() && r.state() != RecipientState.DELIVERED && !r.attempts().isEmpty()) {
+                Set<String> attemptIds = new java.util.HashSet<>();
+                r.attempts().forEach(a -> attemptIds.add(a.id()));
+                store.suppressions(Optional.of(v.stream()), Optional.of(r.address()), Optional.empty(), 1).stream()
+                        .filter(sup -> attemptIds.contains(sup.evidenceRef())).findFirst().ifPresent(sup -> {
+                            ObjectNode sn = rn.putObject("suppression").put("state", sup.state().name()).put("reason", sup.reason())
+                                    .put("rule", sup.ruleId()).put("evidence_ref", sup.evidenceRef());
+                            putInstant(sn, "expires_at", sup.expiresAt());
+                        });
+            }
             ArrayNode as = rn.putArray("attempts");
             for (MessageView.AttemptView a : r.attempts()) {
                 ObjectNode an = as.addObject().put("id", a.id()).put("attempt", a.attemptNo()).put("started_at", a.startedAt().toString())
@@ -348,7 +388,7 @@ public final class HttpApi implements AutoCloseable {
         return n;
     }
 
-    private static void putInstant(ObjectNode n, String name, Optional<Instant> at) {
+    static void putInstant(ObjectNode n, String name, Optional<Instant> at) {
         if (at.isPresent()) n.put(name, at.get().toString());
         else n.putNull(name);
     }
@@ -418,7 +458,7 @@ public final class HttpApi implements AutoCloseable {
         return n;
     }
 
-    private static void error(Context ctx, int status, String error, String field, String value, String message) {
+    static void error(Context ctx, int status, String error, String field, String value, String message) {
         ctx.status(status).json(errorNode(error, field, value, message));
     }
 

@@ -4,7 +4,6 @@ import dev.rebound.server.store.AcceptResult;
 import dev.rebound.server.store.NewMessage;
 import dev.rebound.server.store.Store;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
  * The one door into the queue for both listeners: store (commit + fsync) first, then wake the scheduler.
@@ -28,17 +27,38 @@ public final class MessageIntake {
     /** The Message-ID header's value in the header block of {@code raw}, or "" (unfolded, first occurrence). */
     static String headerMessageId(byte[] raw) {
         int limit = Math.min(raw.length, 64 * 1024);
-        String head = new String(raw, 0, limit, StandardCharsets.ISO_8859_1);
-        String[] lines = head.split("\r?\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            if (line.isEmpty()) break;
-            if (line.toLowerCase(Locale.ROOT).startsWith("message-id:")) {
-                StringBuilder v = new StringBuilder(line.substring("message-id:".length()));
-                while (i + 1 < lines.length && !lines[i + 1].isEmpty() && (lines[i + 1].charAt(0) == ' ' || lines[i + 1].charAt(0) == '\t')) v.append(lines[++i]);
+        int pos = 0;
+        while (pos < limit) {
+            int nl = lineFeed(raw, pos, limit);
+            int end = nl < limit && nl > pos && raw[nl - 1] == '\r' ? nl - 1 : nl;
+            if (end == pos) return ""; // the empty line: end of the header block
+            if (startsWithIgnoreCase(raw, pos, end, "message-id:")) {
+                StringBuilder v = new StringBuilder(new String(raw, pos + 11, end - pos - 11, StandardCharsets.ISO_8859_1));
+                pos = nl + 1;
+                while (pos < limit && (raw[pos] == ' ' || raw[pos] == '\t')) { // folded continuation lines
+                    nl = lineFeed(raw, pos, limit);
+                    end = nl < limit && raw[nl - 1] == '\r' ? nl - 1 : nl;
+                    v.append(new String(raw, pos, end - pos, StandardCharsets.ISO_8859_1));
+                    pos = nl + 1;
+                }
                 return v.toString().strip();
             }
+            pos = nl + 1;
         }
         return "";
+    }
+
+    private static int lineFeed(byte[] raw, int from, int limit) {
+        int i = from;
+        while (i < limit && raw[i] != '\n') i++;
+        return i;
+    }
+
+    private static boolean startsWithIgnoreCase(byte[] raw, int from, int end, String prefix) {
+        if (end - from < prefix.length()) return false;
+        for (int i = 0; i < prefix.length(); i++) {
+            if (Character.toLowerCase((char) (raw[from + i] & 0xff)) != prefix.charAt(i)) return false;
+        }
+        return true;
     }
 }

@@ -19,6 +19,8 @@ import org.subethamail.smtp.DropConnectionException;
 import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
+import org.subethamail.smtp.internal.server.RequireAuthCommandWrapper;
+import org.subethamail.smtp.internal.server.RequireTLSCommandWrapper;
 import org.subethamail.smtp.server.SMTPServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * The SMTP submission listener (RFC 5321 server side, SubEthaSMTP on virtual threads).
  *
  * <ul>
- *   <li>Relay only for clients in {@code smtp.relay-networks}: others get {@code 554 5.7.1} at RCPT.</li>
+ *   <li>Relay for clients in {@code smtp.relay-networks}, and for sessions authenticated with AUTH PLAIN/LOGIN
+ *       after STARTTLS ({@link SmtpAuth}, when {@code smtp.tls.*} and {@code smtp.auth.users} are set) from any
+ *       address: others get {@code 554 5.7.1} at RCPT.</li>
  *   <li>The {@code 250} after DATA is written by SubEthaSMTP when {@link MessageHandler#data} returns, and data()
  *       returns only after the store committed: never acknowledge what is not durable.</li>
  *   <li>SMTP smuggling: DATA must use CRLF only. A bare CR or LF anywhere in the data is refused with
@@ -55,15 +59,25 @@ public final class SmtpListener implements AutoCloseable {
         this.intake = intake;
         this.bounces = bounces;
         try {
-            this.server = SMTPServer.port(config.listen().port())
+            SMTPServer.Builder b = SMTPServer.port(config.listen().port())
                     .bindAddress(InetAddress.getByName(config.listen().host()))
                     .hostName(config.hostname())
                     .softwareName("Rebound")
                     .executorService(Executors.newVirtualThreadPerTaskExecutor())
                     .insertReceivedHeaders(false)
                     .maxRecipients(-1)
-                    .messageHandlerFactory(Session::new)
-                    .build();
+                    .messageHandlerFactory(Session::new);
+            if (config.tls().isPresent()) b.enableTLS(true).startTlsSocketFactory(ListenerTls.context(config.tls().get()));
+            // SmtpAuth refuses AUTH before TLS and counts failed attempts per session (it is the session handler too).
+            if (!config.authUsers().isEmpty()) {
+                SmtpAuth auth = new SmtpAuth(config.authUsers());
+                b.authenticationHandlerFactory(auth).sessionHandler(auth);
+            }
+            this.server = b.build();
+            // DATA read in blocks rather than byte by byte, behind the same TLS/AUTH requirements as the stock command.
+            server.getCommandHandler().addCommand(new RequireTLSCommandWrapper(new RequireAuthCommandWrapper(new BulkDataCommand())));
+            // STARTTLS only before TLS, AUTH only after: see ListenerEhlo.
+            if (config.tls().isPresent()) server.getCommandHandler().addCommand(new ListenerEhlo());
         } catch (IOException e) {
             throw new IllegalStateException("smtp.listen " + config.listen() + ": cannot resolve the bind address: " + e.getMessage(), e);
         }
@@ -98,7 +112,8 @@ public final class SmtpListener implements AutoCloseable {
 
         Session(MessageContext context) {
             this.context = context;
-            this.relay = relayAllowed(context.getRemoteAddress());
+            // Created at MAIL, after any AUTH: an authenticated session relays from any address.
+            this.relay = context.getAuthenticationHandler().isPresent() || relayAllowed(context.getRemoteAddress());
         }
 
         @Override
@@ -118,7 +133,7 @@ public final class SmtpListener implements AutoCloseable {
                 if (bounceRecipients.stream().noneMatch(x -> x.equalsIgnoreCase(r))) bounceRecipients.add(r);
                 return;
             }
-            if (!relay) throw reject(ListenerReply.RELAY_DENIED, hostOf(context.getRemoteAddress()));
+            if (!relay) throw reject(config.authUsers().isEmpty() ? ListenerReply.RELAY_DENIED : ListenerReply.RELAY_DENIED_AUTH, hostOf(context.getRemoteAddress()));
             if (!bounceRecipients.isEmpty()) throw reject(ListenerReply.BOUNCE_NOT_MIXED, bounceRecipients.getFirst());
             if (Addresses.addrSpec(r).isEmpty()) throw reject(ListenerReply.BAD_RECIPIENT, r);
             if (recipients.size() >= config.maxRecipients()) throw reject(ListenerReply.TOO_MANY_RECIPIENTS, config.maxRecipients());

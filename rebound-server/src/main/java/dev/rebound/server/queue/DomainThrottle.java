@@ -6,7 +6,9 @@ import dev.rebound.core.policy.ThrottleController;
 import dev.rebound.core.policy.ThrottleDecision;
 import dev.rebound.core.policy.ThrottleEvent;
 import dev.rebound.core.policy.ThrottleState;
+import dev.rebound.core.policy.TokenBucket;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -16,17 +18,31 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Applies the core {@link ThrottleController}'s per-domain decisions: how many transactions may run at once to
- * a domain, and whether the domain is dead (no connection before {@code deadUntil}). The state lives in memory
- * per node; it starts afresh at each start, as Postfix's queue manager does.
- * (Not applied yet: the controller's minimum delay between connections and its token bucket.)
+ * a domain, whether the domain is dead (no connection before {@code deadUntil}), the minimum delay between two
+ * transactions to it ({@link ThrottleState#connectionDelay()}, widened when the controller halves concurrency),
+ * and, when configured, the core {@link TokenBucket} of messages per second. The state lives in memory per node;
+ * it starts afresh at each start, as Postfix's queue manager does.
+ *
+ * <p>Pacing ({@link #pace}) is asked once a slot is held, just before a transaction: a group over the delay or
+ * the rate is not delivered but postponed (the scheduler moves its due time, no attempt is spent), like
+ * Postfix's {@code default_destination_rate_delay}. Groups refused one after another are spread one interval
+ * apart, so a backlog does not come back all at the same instant.
  */
 final class DomainThrottle {
     private final ThrottleConfig config;
+    private final Optional<TokenBucket> rate;
     private final Clock clock;
     private final Map<String, Gate> gates = new ConcurrentHashMap<>();
 
+    /** Without a message-rate limit. */
     DomainThrottle(ThrottleConfig config, Clock clock) {
+        this(config, Optional.empty(), clock);
+    }
+
+    /** @param rate messages per second per domain, if limited */
+    DomainThrottle(ThrottleConfig config, Optional<TokenBucket> rate, Clock clock) {
         this.config = config;
+        this.rate = rate;
         this.clock = clock;
     }
 
@@ -37,10 +53,17 @@ final class DomainThrottle {
         ThrottleState state;
         int limit;
         int inFlight;
+        /** When the last transaction was let through. */
+        Instant lastStart;
+        /** The latest instant a refused group was postponed to. */
+        Instant lastPostponedTo;
+        TokenBucket.State bucket;
 
         Gate(String domain) {
-            state = ThrottleState.initial(domain, config, clock.instant());
+            Instant now = clock.instant();
+            state = ThrottleState.initial(domain, config, now);
             limit = state.concurrency();
+            bucket = rate.map(b -> b.full(now)).orElse(null);
         }
     }
 
@@ -54,6 +77,37 @@ final class DomainThrottle {
         g.lock.lock();
         try {
             return g.state.deadUntil().filter(t -> t.isAfter(clock.instant()));
+        } finally {
+            g.lock.unlock();
+        }
+    }
+
+    /**
+     * Whether one transaction (one message) to {@code domain} may start now: empty = yes (the start is recorded
+     * and a token taken), else the instant to postpone it to. Call while holding a slot ({@link #acquire}).
+     */
+    Optional<Instant> pace(String domain) {
+        Gate g = gate(domain);
+        g.lock.lock();
+        try {
+            Instant now = clock.instant();
+            Duration delay = g.state.connectionDelay();
+            Instant notBefore = now;
+            if (g.lastStart != null && delay.isPositive() && g.lastStart.plus(delay).isAfter(now)) notBefore = g.lastStart.plus(delay);
+            if (!notBefore.isAfter(now) && rate.isPresent()) {
+                TokenBucket.Take take = rate.get().tryTake(g.bucket, now);
+                g.bucket = take.newState();
+                if (!take.allowed()) notBefore = take.waitUntil();
+            }
+            if (!notBefore.isAfter(now)) {
+                g.lastStart = now;
+                return Optional.empty();
+            }
+            Duration step = rate.map(b -> Duration.ofNanos(b.intervalNanos())).orElse(Duration.ZERO);
+            if (delay.compareTo(step) > 0) step = delay;
+            if (g.lastPostponedTo != null && !notBefore.isAfter(g.lastPostponedTo)) notBefore = g.lastPostponedTo.plus(step);
+            g.lastPostponedTo = notBefore;
+            return Optional.of(notBefore);
         } finally {
             g.lock.unlock();
         }

@@ -17,8 +17,10 @@ import dev.rebound.core.policy.SuppressionConfig;
 import dev.rebound.core.policy.SuppressionDecision;
 import dev.rebound.core.policy.SuppressionPolicy;
 import dev.rebound.server.config.ReboundConfig;
+import dev.rebound.server.store.DomainOutcomes;
 import dev.rebound.server.store.FinalOutcome;
 import dev.rebound.server.store.MessageView;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,8 +52,24 @@ public final class RetryScheduling {
         return RetryPolicy.standard().plan(history(messageId, recipient, queuedAt, attempts), retryConfig, now);
     }
 
-    /** Whether to suppress the recipient in its stream, from every final outcome it had there. */
+    /** The window the domain circuit breaker counts final outcomes in. */
+    public static final Duration BREAKER_WINDOW = Duration.ofHours(1);
+
+    /** The circuit breaker's input from the store's per-domain counts over {@link #BREAKER_WINDOW}. */
+    public static DomainHealth health(DomainOutcomes counts) {
+        return new DomainHealth(counts.domain(), BREAKER_WINDOW, counts.finals(), Math.min(counts.finals(), counts.failures()));
+    }
+
+    /** Whether to suppress the recipient in its stream, without domain counts (the breaker stays closed). */
     public SuppressionDecision suppression(List<FinalOutcome> finals, String domain, Instant now) {
+        return suppression(finals, DomainHealth.unknown(domain), now);
+    }
+
+    /**
+     * Whether to suppress (or review) the recipient in its stream, from every final outcome it had there and the
+     * health of its domain.
+     */
+    public SuppressionDecision suppression(List<FinalOutcome> finals, DomainHealth health, Instant now) {
         List<RecipientEvidence> evidence = new ArrayList<>(finals.size());
         for (FinalOutcome f : finals) {
             Outcome outcome = Outcome.valueOf(f.state() == dev.rebound.server.store.RecipientState.SUPPRESSED ? "BOUNCED_HARD" : f.state().name());
@@ -59,8 +77,7 @@ public final class RetryScheduling {
                     new Evidence(f.smtpCode(), f.enhancedCode(), f.text(), phase(f.phase()), f.domain(), ""));
             evidence.add(new RecipientEvidence(f.at(), f.messageId(), c, true));
         }
-        // The domain circuit breaker needs per-domain failure counts, which the store does not keep yet.
-        return SuppressionPolicy.decide(evidence, DomainHealth.unknown(domain), suppressionConfig, now);
+        return SuppressionPolicy.decide(evidence, health, suppressionConfig, now);
     }
 
     private static RetryHistory history(String messageId, String recipient, Instant queuedAt, List<MessageView.AttemptView> attempts) {

@@ -11,8 +11,10 @@ import dev.rebound.server.delivery.RecipientResult;
 import dev.rebound.server.store.AttemptRecord;
 import dev.rebound.core.policy.GiveUp;
 import dev.rebound.core.policy.ThrottleConfig;
+import dev.rebound.core.policy.TokenBucket;
 import dev.rebound.core.policy.RetryAt;
 import dev.rebound.core.policy.RetryDecision;
+import dev.rebound.core.policy.Review;
 import dev.rebound.core.policy.Suppress;
 import dev.rebound.server.store.Claim;
 import dev.rebound.server.store.FinalOutcome;
@@ -22,6 +24,7 @@ import dev.rebound.server.store.QueueStats;
 import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.Suppression;
+import dev.rebound.server.store.SuppressionState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +38,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * The delivery loop. Each round leases the recipients due now (lease = owner node id + expiry, so a crashed
  * node's work comes back after the lease), groups them by (message, domain) so that one SMTP transaction
  * carries every recipient of a domain, and runs each group on a virtual thread once the domain's throttle
- * (the core {@code ThrottleController}, AIMD on the attempts' classifications) has a free slot.
+ * (the core {@code ThrottleController}, AIMD on the attempts' classifications) has a free slot; a group to a dead
+ * domain, or over the domain's connection delay or message rate, is postponed without spending an attempt.
  * Each recipient's reply is classified by the core {@link ReplyClassifier}, {@link RetryScheduling} decides
  * the next step, and the attempts, recipient updates, events and suppressions of the group are written in one
  * store transaction, which also frees the leases.
@@ -65,13 +70,20 @@ public final class Scheduler implements AutoCloseable {
     private final MeterRegistry metrics;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final Object signal = new Object();
-    private boolean woken;
+    private volatile boolean woken;
     private volatile boolean running;
-    private Thread loop;
+    private volatile Thread loop;
 
+    /** Without a per-domain message-rate limit. */
     public Scheduler(Store store, DeliveryAgent agent, ReplyClassifier classifier, RetryScheduling retry, Clock clock,
                      ReboundConfig.Scheduler config, ThrottleConfig throttleConfig, String owner, MeterRegistry metrics) {
+        this(store, agent, classifier, retry, clock, config, throttleConfig, Optional.empty(), owner, metrics);
+    }
+
+    /** @param messageRate messages per second per recipient domain, when limited ({@code throttle.messages-per-second}) */
+    public Scheduler(Store store, DeliveryAgent agent, ReplyClassifier classifier, RetryScheduling retry, Clock clock,
+                     ReboundConfig.Scheduler config, ThrottleConfig throttleConfig, Optional<TokenBucket> messageRate,
+                     String owner, MeterRegistry metrics) {
         this.metrics = metrics;
         this.store = store;
         this.agent = agent;
@@ -79,7 +91,7 @@ public final class Scheduler implements AutoCloseable {
         this.retry = retry;
         this.clock = clock;
         this.config = config;
-        this.throttle = new DomainThrottle(throttleConfig, clock);
+        this.throttle = new DomainThrottle(throttleConfig, messageRate, clock);
         this.owner = owner;
     }
 
@@ -98,10 +110,12 @@ public final class Scheduler implements AutoCloseable {
 
     /** Asks the loop to look for due work now (intake calls this after each commit). */
     public void wake() {
-        synchronized (signal) {
-            woken = true;
-            signal.notifyAll();
-        }
+        // Cheap when a wake-up is already pending (every intake commit calls this): the loop clears the flag
+        // before its next claim, and that claim sees every commit made before the flag was cleared.
+        if (woken) return;
+        woken = true;
+        Thread t = loop;
+        if (t != null) LockSupport.unpark(t);
     }
 
     /** One round, synchronously: claims what is due now, delivers it, records the results. Returns recipients tried. */
@@ -141,16 +155,9 @@ public final class Scheduler implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (running) log.error("scheduler round failed; retrying after {}", config.pollInterval(), e);
             }
-            synchronized (signal) {
-                if (!woken && running) {
-                    try {
-                        signal.wait(Math.max(1, config.pollInterval().toMillis()));
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                woken = false;
-            }
+            if (!woken && running) LockSupport.parkNanos(Math.max(1, config.pollInterval().toNanos()));
+            if (Thread.interrupted()) return;
+            woken = false;
         }
     }
 
@@ -173,6 +180,12 @@ public final class Scheduler implements AutoCloseable {
                     }
                     throttle.acquire(domain);
                     try {
+                        Optional<Instant> later = throttle.pace(domain);
+                        if (later.isPresent()) {
+                            // Over the domain's connection delay or message rate: due later, the attempt is not spent.
+                            store.postpone(group.stream().map(Claim::recipientId).toList(), later.get());
+                            return;
+                        }
                         deliver(group);
                     } finally {
                         throttle.release(domain);
@@ -249,9 +262,15 @@ public final class Scheduler implements AutoCloseable {
                     List<FinalOutcome> finals = new ArrayList<>(store.finalOutcomes(claim.address(), m.stream()));
                     finals.add(new FinalOutcome(at, m.id(), state, decisionReason, g.ruleId(), r.reply().code(),
                             r.reply().enhanced().map(Object::toString).orElse(""), r.reply().text(), r.phase().name(), claim.domain()));
-                    if (retry.suppression(finals, claim.domain(), now) instanceof Suppress s)
-                        suppression = Optional.of(new Suppression(claim.address(), m.stream(), s.reason().id(), s.ruleId(), now,
-                                Optional.of(s.expiresAt()), ""));
+                    // The breaker's counts: final outcomes of the domain committed in the window before this one.
+                    var health = RetryScheduling.health(store.domainOutcomes(claim.domain(), now.minus(RetryScheduling.BREAKER_WINDOW)));
+                    switch (retry.suppression(finals, health, now)) {
+                        case Suppress s -> suppression = Optional.of(new Suppression(claim.address(), m.stream(), s.reason().id(),
+                                s.ruleId(), now, Optional.of(s.expiresAt()), ""));
+                        case Review rv -> suppression = Optional.of(new Suppression(claim.address(), m.stream(), rv.reason().id(),
+                                rv.ruleId(), now, Optional.empty(), "", SuppressionState.REVIEW));
+                        default -> { }
+                    }
                 }
             }
         }

@@ -27,7 +27,10 @@ public final class DeliveryAgents {
                 .withRelay(d.relay().map(DeliveryAgents::convert))
                 .withDns(dns, config.dns().timeout())
                 .withSmtpPort(d.mxPort())
-                .withTls(DeliveryConfig.TlsMode.valueOf(d.tls().toUpperCase(Locale.ROOT)));
+                .withTls(DeliveryConfig.TlsMode.valueOf(d.tls().toUpperCase(Locale.ROOT)))
+                // keep as many idle connections per host as transactions may run to one domain, so a busy domain
+                // reuses its connections instead of closing all but two after each wave (Postfix's scache does the same)
+                .withPool(Math.max(2, config.throttle().maxConcurrency()), DeliveryConfig.defaults().maxIdleTime());
     }
 
     public static DeliveryAgent forConfig(ReboundConfig config, Clock clock) {

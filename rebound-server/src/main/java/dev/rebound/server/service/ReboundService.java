@@ -2,6 +2,7 @@ package dev.rebound.server.service;
 
 import dev.rebound.core.classify.ReplyClassifier;
 import dev.rebound.core.policy.ThrottleConfig;
+import dev.rebound.core.policy.TokenBucket;
 import dev.rebound.server.config.ReboundConfig;
 import dev.rebound.server.evidence.EvidenceRecorder;
 import dev.rebound.server.evidence.HttpsCertificateSource;
@@ -23,6 +24,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The running service: store, scheduler, HTTP API and SMTP listener wired together. Start order is store →
@@ -67,7 +69,7 @@ public final class ReboundService implements AutoCloseable {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             RetryScheduling retry = new RetryScheduling(config.retry());
             scheduler = new Scheduler(store, agent, ReplyClassifier.standard(), retry, clock, config.scheduler(),
-                    throttleConfig(config.throttle()), config.node().id(), metrics);
+                    throttleConfig(config.throttle()), messageRate(config.throttle()), config.node().id(), metrics);
             Gauge.builder("rebound_queue_depth", store, s -> s.queueStats().depth())
                     .description("recipients waiting for a delivery attempt").register(metrics);
             Gauge.builder("rebound_queue_oldest_age_seconds", store, s -> s.queueStats().oldestDueAt()
@@ -81,7 +83,7 @@ public final class ReboundService implements AutoCloseable {
             MessageIntake intake = new MessageIntake(store, scheduler::wake);
             ProviderWebhooks webhooks = new ProviderWebhooks(config.providers().webhooks(), certificates,
                     new TokenReplayCache(clock, 100_000), clock, ReplyClassifier.standard());
-            EvidenceRecorder evidence = new EvidenceRecorder(store, retry, config.providers().defaultStream());
+            EvidenceRecorder evidence = new EvidenceRecorder(store, retry, config.providers().defaultStream(), clock);
             ProviderEventsEndpoint providerEvents = new ProviderEventsEndpoint(webhooks, evidence, store,
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF, metrics);
             http = new HttpApi(config, intake, store, retry, clock, metrics, providerEvents.routes()).start();
@@ -95,6 +97,11 @@ public final class ReboundService implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /** The per-domain token bucket, when {@code throttle.messages-per-second} is above 0. */
+    static Optional<TokenBucket> messageRate(ReboundConfig.Throttle t) {
+        return t.messagesPerSecond() > 0 ? Optional.of(new TokenBucket(t.messagesPerSecond(), t.burst())) : Optional.empty();
     }
 
     /** The core throttle defaults with the configured concurrency bounds. */

@@ -2,7 +2,7 @@ package dev.rebound.server.store;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -96,14 +96,17 @@ final class GroupCommitWriter implements AutoCloseable {
             boolean stop = batch.remove(stopRequest);
             for (Request<?> r : batch) {
                 try {
-                    Savepoint sp = connection.setSavepoint();
+                    // SQL savepoints through prepared statements (cached by StatementCache): the JDBC Savepoint
+                    // API compiles a new statement for each of them, two per unit.
+                    execute("SAVEPOINT unit");
                     try {
                         results.add(r.work().run(connection));
                         failures.add(null);
-                        connection.releaseSavepoint(sp);
+                        execute("RELEASE unit");
                     } catch (Exception | Error e) {
                         // Any failure of one unit (even an Error) is that caller's alone; the writer lives on.
-                        connection.rollback(sp);
+                        execute("ROLLBACK TO unit");
+                        execute("RELEASE unit");
                         results.add(null);
                         failures.add(e);
                     }
@@ -143,6 +146,12 @@ final class GroupCommitWriter implements AutoCloseable {
                 stopRequest.done().complete(null);
                 return;
             }
+        }
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.execute();
         }
     }
 

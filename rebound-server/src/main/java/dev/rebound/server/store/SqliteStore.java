@@ -1,7 +1,9 @@
 package dev.rebound.server.store;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,7 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import org.flywaydb.core.Flyway;
@@ -53,10 +55,10 @@ public final class SqliteStore implements Store {
             String jdbc = "jdbc:sqlite:" + file;
             Flyway.configure().dataSource(jdbc, null, null).placeholders(Map.of("binary", "BLOB"))
                     .locations("classpath:db/migration").load().migrate();
-            Connection w = connect(jdbc);
+            Connection w = StatementCache.wrap(connect(jdbc));
             GroupCommitWriter writer = new GroupCommitWriter(w, 512, "rebound-store-writer");
             BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(readConnections);
-            for (int i = 0; i < readConnections; i++) readers.add(connect(jdbc));
+            for (int i = 0; i < readConnections; i++) readers.add(StatementCache.wrap(connect(jdbc)));
             return new SqliteStore(clock, file, writer, readers);
         } catch (Exception e) {
             throw new StoreException("cannot open the SQLite store at " + file + ": " + e.getMessage()
@@ -243,9 +245,10 @@ public final class SqliteStore implements Store {
                 event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payload);
                 if (a.suppression().isPresent()) {
                     Suppression s = a.suppression().get();
-                    upsertSuppression(c, new Suppression(s.address(), s.stream(), s.reason(), s.ruleId(), s.createdAt(), s.expiresAt(), attemptId));
+                    upsertSuppression(c, s.withEvidenceRef(attemptId));
                 }
             }
+            countFinals(c, attempts);
             return null;
         });
     }
@@ -285,18 +288,175 @@ public final class SqliteStore implements Store {
         });
     }
 
+    /**
+     * Adds or replaces the entry and writes its audit row (actor {@code policy}, note = the rule). A REVIEW does
+     * not replace an active SUPPRESSED entry: the stronger decision stands.
+     */
     static void upsertSuppression(Connection c, Suppression s) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO suppressions (address, stream, reason, rule_id, created_at, expires_at, evidence_ref) VALUES (?,?,?,?,?,?,?) ON CONFLICT (address, stream) DO UPDATE SET reason = excluded.reason, rule_id = excluded.rule_id, created_at = excluded.created_at, expires_at = excluded.expires_at, evidence_ref = excluded.evidence_ref")) {
-            ps.setString(1, s.address().toLowerCase(Locale.ROOT));
+        String address = s.address().toLowerCase(Locale.ROOT);
+        long now = s.createdAt().toEpochMilli();
+        String action = "created";
+        try (PreparedStatement ps = c.prepareStatement("SELECT state, expires_at FROM suppressions WHERE address = ? AND stream = ?")) {
+            ps.setString(1, address);
+            ps.setString(2, s.stream());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    long exp = rs.getLong(2);
+                    boolean active = rs.wasNull() || exp > now;
+                    if (active && s.state() == SuppressionState.REVIEW && SuppressionState.SUPPRESSED.name().equals(rs.getString(1))) return;
+                    action = "updated";
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO suppressions (address, stream, reason, rule_id, created_at, expires_at, evidence_ref, state) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (address, stream) DO UPDATE SET reason = excluded.reason, rule_id = excluded.rule_id, created_at = excluded.created_at, expires_at = excluded.expires_at, evidence_ref = excluded.evidence_ref, state = excluded.state")) {
+            ps.setString(1, address);
             ps.setString(2, s.stream());
             ps.setString(3, s.reason());
             ps.setString(4, s.ruleId());
-            ps.setLong(5, s.createdAt().toEpochMilli());
+            ps.setLong(5, now);
             if (s.expiresAt().isPresent()) ps.setLong(6, s.expiresAt().get().toEpochMilli());
             else ps.setNull(6, Types.BIGINT);
             ps.setString(7, s.evidenceRef());
+            ps.setString(8, s.state().name());
             ps.executeUpdate();
         }
+        audit(c, now, new Suppression(address, s.stream(), s.reason(), s.ruleId(), s.createdAt(), s.expiresAt(), s.evidenceRef(), s.state()),
+                action, "policy", s.ruleId());
+    }
+
+    private static void audit(Connection c, long at, Suppression s, String action, String actor, String note) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO suppression_audit (id, at, address, stream, action, state, reason, rule_id, expires_at, evidence_ref, actor, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
+            ps.setString(1, newId());
+            ps.setLong(2, at);
+            ps.setString(3, s.address());
+            ps.setString(4, s.stream());
+            ps.setString(5, action);
+            ps.setString(6, s.state().name());
+            ps.setString(7, s.reason());
+            ps.setString(8, s.ruleId());
+            if (s.expiresAt().isPresent()) ps.setLong(9, s.expiresAt().get().toEpochMilli());
+            else ps.setNull(9, Types.BIGINT);
+            ps.setString(10, s.evidenceRef());
+            ps.setString(11, actor);
+            ps.setString(12, note);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Counts final outcomes per recipient domain and minute (see {@link #domainOutcomes}). */
+    private static void countFinals(Connection c, List<AttemptRecord> attempts) throws SQLException {
+        Map<String, int[]> counts = new java.util.LinkedHashMap<>();
+        for (AttemptRecord a : attempts) {
+            if (!a.newState().isFinal()) continue;
+            long minute = Math.floorDiv(a.startedAt().toEpochMilli(), 60_000L) * 60_000L;
+            int[] n = counts.computeIfAbsent(a.domain().toLowerCase(Locale.ROOT) + "\u0000" + minute, k -> new int[2]);
+            n[0]++;
+            if (a.newState() != RecipientState.DELIVERED) n[1]++;
+        }
+        if (counts.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO domain_outcomes (domain, minute, finals, failures) VALUES (?,?,?,?) ON CONFLICT (domain, minute) DO UPDATE SET finals = domain_outcomes.finals + excluded.finals, failures = domain_outcomes.failures + excluded.failures")) {
+            for (Map.Entry<String, int[]> e : counts.entrySet()) {
+                int sep = e.getKey().indexOf('\u0000');
+                ps.setString(1, e.getKey().substring(0, sep));
+                ps.setLong(2, Long.parseLong(e.getKey().substring(sep + 1)));
+                ps.setInt(3, e.getValue()[0]);
+                ps.setInt(4, e.getValue()[1]);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    @Override
+    public List<Suppression> suppressions(Optional<String> stream, Optional<String> address, Optional<SuppressionState> state, int limit) {
+        return read(c -> {
+            StringBuilder sql = new StringBuilder("SELECT address, stream, reason, rule_id, created_at, expires_at, evidence_ref, state FROM suppressions WHERE (expires_at IS NULL OR expires_at > ?)");
+            List<String> args = new ArrayList<>();
+            if (stream.isPresent()) { sql.append(" AND stream = ?"); args.add(stream.get()); }
+            if (address.isPresent()) { sql.append(" AND address = ?"); args.add(address.get().toLowerCase(Locale.ROOT)); }
+            if (state.isPresent()) { sql.append(" AND state = ?"); args.add(state.get().name()); }
+            sql.append(" ORDER BY created_at DESC, address, stream LIMIT ?");
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                int i = 1;
+                ps.setLong(i++, clock.millis());
+                for (String a : args) ps.setString(i++, a);
+                ps.setInt(i, limit);
+                List<Suppression> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long exp = rs.getLong(6);
+                        Optional<Instant> expires = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(exp));
+                        out.add(new Suppression(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                Instant.ofEpochMilli(rs.getLong(5)), expires, rs.getString(7), SuppressionState.valueOf(rs.getString(8))));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public List<SuppressionAudit> suppressionAudit(String address, String stream) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, at, action, state, reason, rule_id, expires_at, evidence_ref, actor, note FROM suppression_audit WHERE address = ? AND stream = ? ORDER BY at, id")) {
+                ps.setString(1, address.toLowerCase(Locale.ROOT));
+                ps.setString(2, stream);
+                List<SuppressionAudit> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long exp = rs.getLong(7);
+                        Optional<Instant> expires = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(exp));
+                        out.add(new SuppressionAudit(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), address.toLowerCase(Locale.ROOT), stream,
+                                rs.getString(3), SuppressionState.valueOf(rs.getString(4)), rs.getString(5), rs.getString(6), expires,
+                                rs.getString(8) == null ? "" : rs.getString(8), rs.getString(9), rs.getString(10)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public Optional<Suppression> removeSuppression(String address, String stream, String actor, String note) {
+        String a = address.toLowerCase(Locale.ROOT);
+        return writer.write(c -> {
+            Optional<Suppression> found = Optional.empty();
+            try (PreparedStatement ps = c.prepareStatement("SELECT reason, rule_id, created_at, expires_at, evidence_ref, state FROM suppressions WHERE address = ? AND stream = ?")) {
+                ps.setString(1, a);
+                ps.setString(2, stream);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        long exp = rs.getLong(4);
+                        Optional<Instant> expires = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(exp));
+                        found = Optional.of(new Suppression(a, stream, rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)),
+                                expires, rs.getString(5), SuppressionState.valueOf(rs.getString(6))));
+                    }
+                }
+            }
+            if (found.isEmpty()) return found;
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM suppressions WHERE address = ? AND stream = ?")) {
+                ps.setString(1, a);
+                ps.setString(2, stream);
+                ps.executeUpdate();
+            }
+            audit(c, clock.millis(), found.get(), "removed", actor, note);
+            return found;
+        });
+    }
+
+    @Override
+    public DomainOutcomes domainOutcomes(String domain, Instant since) {
+        String d = domain.toLowerCase(Locale.ROOT);
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(finals), 0), COALESCE(SUM(failures), 0) FROM domain_outcomes WHERE domain = ? AND minute >= ?")) {
+                ps.setString(1, d);
+                ps.setLong(2, Math.floorDiv(since.toEpochMilli(), 60_000L) * 60_000L);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new DomainOutcomes(d, since, rs.getInt(1), rs.getInt(2));
+                }
+            }
+        });
     }
 
     private static void event(Connection c, long now, String type, String messageId, String recipientId, ObjectNode payload) throws SQLException {
@@ -340,7 +500,7 @@ public final class SqliteStore implements Store {
     }
 
     private static Optional<Suppression> suppression(Connection c, String address, String stream, long now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT reason, rule_id, created_at, expires_at, evidence_ref FROM suppressions WHERE address = ? AND stream = ? AND (expires_at IS NULL OR expires_at > ?)")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT reason, rule_id, created_at, expires_at, evidence_ref FROM suppressions WHERE address = ? AND stream = ? AND state = 'SUPPRESSED' AND (expires_at IS NULL OR expires_at > ?)")) {
             ps.setString(1, address.toLowerCase(Locale.ROOT));
             ps.setString(2, stream);
             ps.setLong(3, now);
@@ -466,25 +626,6 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public List<Suppression> suppressions(String address) {
-        return read(c -> {
-            List<Suppression> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT stream, reason, rule_id, created_at, expires_at, evidence_ref FROM suppressions WHERE address = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY stream")) {
-                ps.setString(1, address.toLowerCase(Locale.ROOT));
-                ps.setLong(2, clock.millis());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        long exp = rs.getLong(5);
-                        Optional<Instant> expires = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(exp));
-                        out.add(new Suppression(address, rs.getString(1), rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)), expires, rs.getString(6)));
-                    }
-                }
-            }
-            return out;
-        });
-    }
-
-    @Override
     public QueueStats queueStats() {
         return read(c -> {
             try (Statement s = c.createStatement();
@@ -494,6 +635,23 @@ public final class SqliteStore implements Store {
                 long oldest = rs.getLong(2);
                 Optional<Instant> oldestAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(oldest));
                 return new QueueStats(depth, oldestAt, rs.getLong(3));
+            }
+        });
+    }
+
+    @Override
+    public QueueBreakdown queueBreakdown() {
+        return read(c -> {
+            Map<RecipientState, Long> byState = new java.util.EnumMap<>(RecipientState.class);
+            for (RecipientState st : RecipientState.values()) byState.put(st, 0L);
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT state, COUNT(*) FROM recipients GROUP BY state")) {
+                while (rs.next()) byState.put(RecipientState.valueOf(rs.getString(1)), rs.getLong(2));
+            }
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT MIN(m.created_at) FROM recipients r JOIN messages m ON m.id = r.message_id WHERE r.next_attempt_at IS NOT NULL")) {
+                rs.next();
+                long v = rs.getLong(1);
+                return new QueueBreakdown(byState, rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v)));
             }
         });
     }
@@ -534,7 +692,24 @@ public final class SqliteStore implements Store {
         return s == null ? "" : s;
     }
 
-    private static String newId() {
-        return UUID.randomUUID().toString().replace("-", "");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ThreadLocal<ByteBuffer> RANDOM_BYTES = ThreadLocal.withInitial(() -> ByteBuffer.allocate(4000).position(4000));
+
+    /**
+     * 32 hex digits: 48 bits of wall-clock milliseconds, then 80 random bits (SecureRandom, drawn 4 KB at a time).
+     * Time-ordered, so new rows go to the right edge of the primary-key and foreign-key indexes instead of a
+     * random page each (fewer pages written per commit); the 80 random bits keep ids unguessable and unique
+     * within a millisecond. The clock here only orders ids; no decision reads it.
+     */
+    static String newId() {
+        ByteBuffer b = RANDOM_BYTES.get();
+        if (b.remaining() < 10) {
+            RANDOM.nextBytes(b.array());
+            b.clear();
+        }
+        long hi = (System.currentTimeMillis() << 16) | (b.getShort() & 0xffff);
+        return HEX.toHexDigits(hi) + HEX.toHexDigits(b.getLong());
     }
+
+    private static final HexFormat HEX = HexFormat.of();
 }

@@ -58,17 +58,37 @@ public interface Store extends AutoCloseable {
     /** Evidence with this provider event label (e.g. SNS subscription confirmations), newest first. */
     List<EvidenceView> evidenceOfEvent(String providerEvent, int limit);
 
-    /** The address's active suppressions, one per stream. */
-    List<Suppression> suppressions(String address);
-
     /** The earliest next_attempt_at of a recipient that is not leased, if any. */
     Optional<Instant> nextDueAt();
 
+    /** Adds or replaces a suppression list entry (a REVIEW never replaces an active SUPPRESSED); audited as {@code actor}. */
     void suppress(Suppression suppression);
 
+    /** The active (not expired) entry that blocks {@code address} on {@code stream}: state SUPPRESSED only. */
     Optional<Suppression> suppression(String address, String stream);
 
+    /**
+     * Active (not expired) suppression list entries, newest first, filtered by each present argument (address
+     * exact, case-insensitive); at most {@code limit}.
+     */
+    List<Suppression> suppressions(Optional<String> stream, Optional<String> address, Optional<SuppressionState> state, int limit);
+
+    /** Every change to the entry of {@code address} on {@code stream}, oldest first. */
+    List<SuppressionAudit> suppressionAudit(String address, String stream);
+
+    /**
+     * Removes the entry of {@code address} on {@code stream} (any state) and writes an audit row with {@code actor}
+     * and {@code note}, in one transaction. Returns the removed entry, empty when there was none.
+     */
+    Optional<Suppression> removeSuppression(String address, String stream, String actor, String note);
+
+    /** Final outcomes of {@code domain} recorded by attempts since {@code since} (the circuit breaker's counts). */
+    DomainOutcomes domainOutcomes(String domain, Instant since);
+
     WriteStats writeStats();
+
+    /** Recipients per state and the acceptance time of the oldest message still waiting (full scans: operator use). */
+    QueueBreakdown queueBreakdown();
 
     /** Where the data lives, for the start-up banner. */
     String location();

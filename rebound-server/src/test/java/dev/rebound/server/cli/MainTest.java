@@ -38,4 +38,18 @@ class MainTest {
         String readme = Files.readString(Path.of("..", "README.md"));
         assertThat(readme).contains("./rebound serve", "--config FILE", "./rebound serve --check", "./rebound --help");
     }
+
+    @Test
+    void hashPassword_printsAHashThatVerifies() {
+        HashPasswordCommand cmd = new HashPasswordCommand();
+        cmd.in = new java.io.ByteArrayInputStream("correct horse\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        CommandLine cl = new CommandLine(cmd);
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        assertThat(cl.execute("--iterations", "1000")).isZero();
+        var hash = dev.rebound.server.config.PasswordHash.parseOrNull(out.toString().strip());
+        assertThat(hash).as(out.toString()).isNotNull();
+        assertThat(hash.matches("correct horse")).isTrue();
+        assertThat(run("--help")).contains("hash-password");
+    }
 }

@@ -95,4 +95,36 @@ class ConfigLoaderTest {
         assertThat(IpNetwork.parseOrNull("example.com")).isNull();
         assertThat(List.of(ConfigLoader.envName("smtp.relay-networks"))).containsExactly("REBOUND_SMTP_RELAY_NETWORKS");
     }
+
+    @Test
+    void smtpAuth_usersFromYaml_needTls_andHashesNotPasswords() throws Exception {
+        String hash = PasswordHash.create("pw".toCharArray(), 1000, new java.security.SecureRandom()).text();
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("smtp: {auth: {users: {app: \"" + hash + "\"}}}"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("smtp.auth.users").hasMessageContaining("smtp.tls.cert");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("smtp: {tls: {cert: a.pem, key: b.pem}, auth: {users: {app: hunter2hunter2}}}"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("smtp.auth.users.app").hasMessageContaining("hash-password")
+                .hasMessageNotContaining("hunter2hunter2");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("smtp: {tls: {cert: a.pem}}"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("smtp.tls.key");
+        ReboundConfig c = new ConfigLoader(Map.of("REBOUND_SMTP_AUTH_USERS", "app=" + hash))
+                .loadText("smtp: {tls: {cert: a.pem, key: b.pem}}");
+        assertThat(c.smtp().tls()).contains(new ReboundConfig.Tls(Path.of("a.pem"), Path.of("b.pem")));
+        assertThat(c.smtp().authUsers()).containsOnlyKeys("app");
+        assertThat(c.smtp().authUsers().get("app").matches("pw")).isTrue();
+        assertThat(c.smtp().authUsers().get("app").matches("pW")).isFalse();
+        assertThat(new ConfigLoader(Map.of()).load().smtp().tls()).isEmpty();
+    }
+
+    @Test
+    void passwordHash_roundTrip_andRejectsGarbage() {
+        PasswordHash h = PasswordHash.create("é pass".toCharArray(), 1000, new java.security.SecureRandom());
+        PasswordHash parsed = PasswordHash.parseOrNull(h.text());
+        assertThat(parsed).isNotNull();
+        assertThat(parsed.iterations()).isEqualTo(1000);
+        assertThat(parsed.matches("é pass")).isTrue();
+        assertThat(parsed.matches("e pass")).isFalse();
+        assertThat(h.text()).doesNotContain("=").doesNotContain(",");
+        assertThat(PasswordHash.parseOrNull("pbkdf2-sha256$999$AAAAAAAAAAAAAAAAAAAAAA$" + "A".repeat(43))).as("too few iterations").isNull();
+        assertThat(PasswordHash.parseOrNull("secret")).isNull();
+    }
 }

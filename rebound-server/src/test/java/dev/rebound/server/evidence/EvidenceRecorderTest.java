@@ -32,7 +32,7 @@ class EvidenceRecorderTest {
     }
 
     private EvidenceRecorder recorder(SqliteStore store) {
-        return new EvidenceRecorder(store, new RetryScheduling(new ConfigLoader(Map.of()).load().retry()), "transactional");
+        return new EvidenceRecorder(store, new RetryScheduling(new ConfigLoader(Map.of()).load().retry()), "transactional", clock);
     }
 
     private static NewEvidence ev(String key, String address, String headerId, Outcome outcome, String reason) {
@@ -94,7 +94,7 @@ class EvidenceRecorderTest {
             assertThat(out.get(0).decision().suppression()).isEmpty();
             assertThat(out.get(1).decision().suppressionRule()).isEqualTo("suppress.complaint");
             assertThat(store.evidenceOfAddress("BOB@example.net", 10)).extracting(e -> e.stream()).containsOnly("transactional");
-            assertThat(store.suppressions("bob@example.net")).singleElement()
+            assertThat(store.suppressions(Optional.empty(), Optional.of("bob@example.net"), Optional.empty(), 10)).singleElement()
                     .satisfies(s -> assertThat(s.reason()).isEqualTo("feedback"));
         }
     }

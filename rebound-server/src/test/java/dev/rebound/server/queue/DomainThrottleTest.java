@@ -9,6 +9,7 @@ import dev.rebound.core.smtp.SmtpReply;
 import dev.rebound.server.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class DomainThrottleTest {
@@ -54,5 +55,37 @@ class DomainThrottleTest {
         assertThat(waiter.isAlive()).isTrue();
         throttle.release("a.test");
         waiter.join();
+    }
+
+    @Test
+    void tokenBucket_overTheRate_isPostponedToTheNextToken_andRefusalsAreSpread() {
+        DomainThrottle paced = new DomainThrottle(ThrottleConfig.defaults(), java.util.Optional.of(new dev.rebound.core.policy.TokenBucket(2, 2)), clock);
+        Instant t0 = clock.instant();
+        assertThat(paced.pace("r.test")).isEmpty();
+        assertThat(paced.pace("r.test")).isEmpty();
+        // Burst spent: the next token comes after 1/rate = 500 ms; a second refusal is spread one interval later.
+        assertThat(paced.pace("r.test")).hasValue(t0.plusMillis(500));
+        assertThat(paced.pace("r.test")).hasValue(t0.plusMillis(1000));
+        assertThat(paced.pace("other.test")).as("buckets are per domain").isEmpty();
+        clock.advance(Duration.ofMillis(500));
+        assertThat(paced.pace("r.test")).isEmpty();
+        assertThat(paced.pace("r.test")).isPresent();
+    }
+
+    @Test
+    void withoutARate_onlyTheConnectionDelayPaces() {
+        for (int i = 0; i < 50; i++) assertThat(throttle.pace("fast.test")).isEmpty();
+    }
+
+    @Test
+    void sustainedDeferrals_widenTheDelayBetweenConnections() {
+        for (int i = 0; i < 3; i++) feed("slow.test", 451, "4.3.0 try later");
+        // The controller halved concurrency and set a 1 s minimum delay between connections (backoffBase).
+        Instant t = clock.instant();
+        assertThat(throttle.pace("slow.test")).isEmpty();
+        assertThat(throttle.pace("slow.test")).hasValue(t.plusSeconds(1));
+        assertThat(throttle.pace("slow.test")).as("spread by the delay").hasValue(t.plusSeconds(2));
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(throttle.pace("slow.test")).isEmpty();
     }
 }

@@ -98,4 +98,33 @@ class SchedulerTest {
         // With a one-hour poll interval only the wake-up from intake can deliver it.
         await().atMost(Duration.ofSeconds(20)).until(() -> state(id, "a@one.test") == RecipientState.DELIVERED);
     }
+
+    @Test
+    void domainOverItsMessageRate_isPostponedWithoutSpendingAnAttempt() throws Exception {
+        h = new ServiceHarness(dir, clock, agent, false, Map.of("REBOUND_THROTTLE_MESSAGES_PER_SECOND", "1", "REBOUND_THROTTLE_BURST", "1"));
+        String a = post("[\"a@one.test\"]"), b = post("[\"b@one.test\"]"), c = post("[\"c@one.test\"]");
+        String other = post("[\"x@two.test\"]");
+        Instant t0 = clock.instant();
+        assertThat(h.service.scheduler().runOnce()).isEqualTo(4);
+        // One message per domain per second: one.test got one transaction, two.test its own.
+        assertThat(agent.requests).extracting(r -> r.domain()).containsExactlyInAnyOrder("one.test", "two.test");
+        assertThat(state(other, "x@two.test")).isEqualTo(RecipientState.DELIVERED);
+        var waiting = java.util.stream.Stream.of(a, b, c)
+                .map(id -> h.service.store().message(id).orElseThrow().recipients().getFirst())
+                .filter(r -> r.state() != RecipientState.DELIVERED).toList();
+        assertThat(waiting).hasSize(2).allSatisfy(r -> {
+            assertThat(r.attemptCount()).as("no attempt spent").isZero();
+            assertThat(r.attempts()).isEmpty();
+        });
+        assertThat(waiting).extracting(r -> r.nextAttemptAt().orElseThrow()).containsExactlyInAnyOrder(t0.plusSeconds(1), t0.plusSeconds(2));
+        // Nothing is due before the next token.
+        assertThat(h.service.scheduler().runOnce()).isZero();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(h.service.scheduler().runOnce()).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(h.service.scheduler().runOnce()).isEqualTo(1);
+        assertThat(java.util.stream.Stream.of(a, b, c).map(id -> state(id, id.equals(a) ? "a@one.test" : id.equals(b) ? "b@one.test" : "c@one.test")))
+                .containsOnly(RecipientState.DELIVERED);
+        assertThat(agent.requests).hasSize(4);
+    }
 }

@@ -14,7 +14,11 @@ public final class SmtpWire implements AutoCloseable {
     public final OutputStream out;
 
     public SmtpWire(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    private SmtpWire(Socket s) throws IOException {
+        socket = s;
         socket.setSoTimeout(10_000);
         in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
         out = socket.getOutputStream();
@@ -35,6 +39,27 @@ public final class SmtpWire implements AutoCloseable {
         out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         return reply();
+    }
+
+    /**
+     * After a {@code 220} to STARTTLS: the TLS handshake on this socket (any server certificate accepted), and a
+     * wire that talks through it. The plain-text reader must be empty (no pipelined data after STARTTLS).
+     */
+    public SmtpWire startTls() throws IOException {
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+            }}, null);
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket(socket, "127.0.0.1", socket.getPort(), true);
+            tls.setUseClientMode(true);
+            tls.startHandshake();
+            return new SmtpWire(tls);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException(e);
+        }
     }
 
     @Override
