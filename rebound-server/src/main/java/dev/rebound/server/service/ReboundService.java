@@ -4,6 +4,7 @@ import dev.rebound.core.classify.ReplyClassifier;
 import dev.rebound.core.policy.ThrottleConfig;
 import dev.rebound.core.policy.TokenBucket;
 import dev.rebound.server.config.ReboundConfig;
+import dev.rebound.server.evidence.BounceMailbox;
 import dev.rebound.server.evidence.EvidenceRecorder;
 import dev.rebound.server.evidence.HttpsCertificateSource;
 import dev.rebound.server.evidence.ProviderEventsEndpoint;
@@ -87,7 +88,8 @@ public final class ReboundService implements AutoCloseable {
             ProviderEventsEndpoint providerEvents = new ProviderEventsEndpoint(webhooks, evidence, store,
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF, metrics);
             http = new HttpApi(config, intake, store, retry, clock, metrics, providerEvents.routes()).start();
-            smtp = new SmtpListener(config.smtp(), intake);
+            smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
+                    : new BounceMailbox(config.bounces().domain(), evidence, metrics));
             smtp.start();
             return new ReboundService(config, store, agent, scheduler, http, smtp);
         } catch (RuntimeException e) {
