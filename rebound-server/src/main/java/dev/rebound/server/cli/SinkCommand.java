@@ -34,8 +34,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "sink", mixinStandardHelpOptions = true,
         description = {
                 "Run a local SMTP sink for trying Rebound out: accepts every message and discards it, counting.",
-                "Route a test domain to it: REBOUND_DELIVERY_ROUTES=sink.test=127.0.0.1:2526 ./rebound serve.",
-                "Stop it with Ctrl-C (or kill); it prints how many messages and recipients it received."
+                "Route a test domain to it, e.g.:",
+                "  REBOUND_DELIVERY_ROUTES=sink.test=127.0.0.1:2526 ./rebound serve",
+                "Stop it with Ctrl-C (or kill); it then prints how many messages and recipients it received."
         },
         exitCodeOnInvalidInput = 2)
 final class SinkCommand implements Callable<Integer> {
@@ -196,7 +197,7 @@ final class SinkCommand implements Callable<Integer> {
                         printTo.flush();
                     }
                 }
-                return null;
+                return "2.0.0 Ok: discarded (message " + number + ")";
             }
 
             @Override
