@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
                 HashPasswordCommand.class,
                 QueueCommand.class,
                 ClassifyCommand.class,
-                // BounceCommand.class: registered when the dsn branch lands.
+                BounceCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -610,18 +610,37 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<FinalOutcome> finalOutcomes(String address, String stream) {
-        return read(c -> {
-            List<FinalOutcome> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT a.started_at, a.message_id, a.decision, a.decision_reason, a.decision_rule, a.smtp_code, a.enhanced_code, a.reply_lines, a.phase, a.recipient_domain FROM attempts a JOIN recipients r ON r.id = a.recipient_id JOIN messages m ON m.id = a.message_id WHERE r.address = ? AND m.stream = ? AND a.decision NOT IN ('QUEUED', 'DEFERRED') ORDER BY a.started_at")) {
-                ps.setString(1, address);
-                ps.setString(2, stream);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.add(new FinalOutcome(Instant.ofEpochMilli(rs.getLong(1)), rs.getString(2), RecipientState.valueOf(rs.getString(3)),
-                            rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10)));
-                }
-            }
-            return out;
+        return read(c -> EvidenceSql.finalOutcomes(c, address, stream));
+    }
+
+    // ---- asynchronous evidence (V10__evidence.sql) --------------------------------------------------------
+
+    @Override
+    public List<StoredEvidence> recordEvidence(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider) {
+        if (evidence.isEmpty()) return List.of();
+        return writer.write(c -> {
+            long now = clock.millis();
+            return EvidenceSql.record(c, evidence, decider, defaultStream, now, (type, messageId, recipientId, fields) -> {
+                ObjectNode payload = JSON.createObjectNode();
+                for (int i = 0; i + 1 < fields.length; i += 2) payload.put(fields[i], fields[i + 1]);
+                event(c, now, type, messageId, recipientId, payload);
+            });
         });
+    }
+
+    @Override
+    public List<EvidenceView> evidenceOfMessage(String messageId) {
+        return read(c -> EvidenceSql.ofMessage(c, messageId));
+    }
+
+    @Override
+    public List<EvidenceView> evidenceOfAddress(String address, int limit) {
+        return read(c -> EvidenceSql.ofAddress(c, address, limit));
+    }
+
+    @Override
+    public List<EvidenceView> evidenceOfEvent(String providerEvent, int limit) {
+        return read(c -> EvidenceSql.ofEvent(c, providerEvent, limit));
     }
 
     @Override

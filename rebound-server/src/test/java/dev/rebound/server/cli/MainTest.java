@@ -29,6 +29,8 @@ class MainTest {
     void help_listsClassify() {
         assertThat(run("--help")).contains("classify");
         assertThat(run("classify", "--help")).contains("Usage: rebound classify");
+        assertThat(run("--help")).contains("bounce");
+        assertThat(run("bounce", "parse", "--help")).contains("Usage: rebound bounce parse");
     }
 
     @Test

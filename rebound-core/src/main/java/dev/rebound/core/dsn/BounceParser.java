@@ -1,0 +1,637 @@
+package dev.rebound.core.dsn;
+
+import dev.rebound.core.classify.Classification;
+import dev.rebound.core.classify.Evidence;
+import dev.rebound.core.classify.Outcome;
+import dev.rebound.core.classify.Reason;
+import dev.rebound.core.classify.ReplyClassifier;
+import dev.rebound.core.classify.ReplyInput;
+import dev.rebound.core.classify.SmtpPhase;
+import dev.rebound.core.smtp.EnhancedStatus;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.james.mime4j.MimeException;
+
+/**
+ * Turns one returned email into per-recipient bounce records: pure, bytes in, records out.
+ *
+ * <p>Order of detection:
+ * <ol>
+ *   <li>ARF feedback report (RFC 5965 {@code message/feedback-report}, or a one-click unsubscribe notice) →
+ *       {@link BounceResult.Complaint};</li>
+ *   <li>RFC 3464 DSN: the {@code message/delivery-status} part (or {@code message/global-delivery-status},
+ *       RFC 6533, or delivery-status fields inlined in the text), one record per per-recipient block; a missing
+ *       Diagnostic-Code is taken from the human-readable part;</li>
+ *   <li>a non-standard bounce (see {@link TextBounce}), when the email looks like a bounce (sender
+ *       MAILER-DAEMON/postmaster, a delivery-failure subject, or a known MTA marker);</li>
+ *   <li>an RFC 3834 automatic reply → {@link BounceResult.AutoReply};</li>
+ *   <li>otherwise {@link BounceResult.NotABounce}.</li>
+ * </ol>
+ * The format family is reported as {@code decodedBy} ({@link Formats}); the reason comes from
+ * {@link BounceRules} and the core {@link ReplyClassifier}. Never throws: input mime4j cannot read at all gives
+ * {@link BounceResult.Unparseable}.
+ */
+public final class BounceParser {
+    private static final ReplyClassifier CLASSIFIER = ReplyClassifier.standard();
+    private static final int MAX_DIAGNOSTIC = 4000;
+    /** Rules look at this much of the diagnostic: the error is stated near the recipient, not pages later. */
+    private static final int MAX_RULE_TEXT = 1200;
+    private static final java.util.regex.Pattern BOUNCE_SUBJECT = java.util.regex.Pattern.compile(
+            "undeliver|delivery (?:status )?(?:notification|failure|failed|problem)"
+            + "|returned mail|mail delivery|failure notice|non[- ]?delivery|delivery has failed|not delivered"
+            + "|could not be delivered|rejected|bounce|mail system error|warning: message|delayed mail"
+            + "|unable to deliver|nicht zugestellt|unzustellbar|non remis|erreur|échec|配信|エラー|返送");
+
+    private BounceParser() {}
+
+    /** Parses one email (RFC 5322 bytes, any line ending). */
+    public static BounceResult parse(byte[] email) {
+        if (email == null || email.length == 0) return new BounceResult.NotABounce("empty input");
+        MimeWalk.Walk w;
+        try {
+            w = MimeWalk.walk(bareCrToLf(email));
+        } catch (MimeException | IOException e) {
+            return new BounceResult.Unparseable("not readable as MIME: " + e.getMessage());
+        }
+        return new BounceParser.Run(w, 0).result();
+    }
+
+    private static final class Run {
+        final MimeWalk.Walk w;
+        final Headers top;
+        final String topFrom;
+        final String subject;
+        final String bounceText;     // human-readable part, original message cut off
+        final String lowerBounce;
+        final String returnedText;   // the text after the cut (original headers when not attached)
+        Headers original;
+        final String decodedBy;
+
+        final int nesting;
+
+        Run(MimeWalk.Walk w, int nesting) {
+            this.w = w;
+            this.nesting = nesting;
+            this.top = w.top();
+            this.topFrom = top.get("From");
+            this.subject = top.decoded("Subject");
+            StringBuilder text = new StringBuilder();
+            String html = "";
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() != 0) continue;
+                if (p.mimeType().equals("text/plain")) {
+                    // An attached text file (often the returned headers) is not part of the bounce's own words.
+                    if (text.length() > 0 && p.headers().get("Content-Disposition").toLowerCase(Locale.ROOT)
+                            .startsWith("attachment")) {
+                        continue;
+                    }
+                    if (text.length() > 0) text.append('\n');
+                    text.append(p.text());
+                } else if (p.mimeType().equals("text/html") && html.isEmpty()) {
+                    html = p.text();
+                } else if (!p.mimeType().startsWith("message/") && !p.mimeType().startsWith("text/rfc822")
+                        && !p.mimeType().startsWith("multipart/") && w.parts().size() == 1) {
+                    text.append(p.text());
+                }
+            }
+            if (text.length() == 0 && !html.isEmpty()) text.append(stripHtml(html));
+            if (text.length() == 0 || w.parts().isEmpty()) text.append(w.preamble());
+            text = unquote(text);
+            String[] cut = TextBounce.cut(text.toString());
+            this.bounceText = cut[0];
+            this.lowerBounce = cut[0].toLowerCase(Locale.ROOT);
+            this.returnedText = cut[1];
+            this.original = originalHeaders();
+            StringBuilder hs = new StringBuilder();
+            for (String[] f : top.fields()) {
+                String n = f[0].toLowerCase(Locale.ROOT);
+                if (n.equals("from") || n.equals("subject") || n.equals("received") || n.startsWith("x-")
+                        || n.equals("message-id")) {
+                    hs.append(f[1].toLowerCase(Locale.ROOT)).append('\n');
+                }
+            }
+            boolean hasDs = false;
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() == 0 && p.mimeType().endsWith("delivery-status")) hasDs = true;
+            }
+            this.decodedBy = Formats.detect(hs.toString(), lowerBounce, hasDs);
+        }
+
+        private List<String> bounceLines;
+
+        List<String> bounceLines() {
+            if (bounceLines == null) bounceLines = Lines.split(bounceText);
+            return bounceLines;
+        }
+
+        Headers originalHeaders() {
+            if (!w.attached().isEmpty()) return w.attached();
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() == 0 && p.mimeType().equals("text/plain")
+                        && p.headers().get("Content-Disposition").toLowerCase(Locale.ROOT).startsWith("attachment")) {
+                    Headers h = Headers.parse(p.text());
+                    if (h.has("Message-ID") || h.has("From") && h.has("Subject")) return h;
+                }
+                // RFC 3462 text/rfc822-headers, RFC 6533 message/global-headers, RFC 6532 message/global (not recursed).
+                if (p.depth() == 0 && (p.mimeType().equals("text/rfc822-headers")
+                        || p.mimeType().equals("message/rfc822-headers") || p.mimeType().equals("message/rfc822")
+                        || p.mimeType().equals("message/global-headers") || p.mimeType().equals("message/global"))) {
+                    Headers h = Headers.parse(p.text());
+                    if (!h.isEmpty()) return h;
+                }
+            }
+            if (!returnedText.isEmpty()) {
+                // Skip the marker line and blank lines, then read a header block.
+                List<String> lines = Lines.split(returnedText);
+                int i = 0;
+                while (i < lines.size() && (lines.get(i).isBlank() || lines.get(i).indexOf(':') < 0
+                        || lines.get(i).startsWith("-") || lines.get(i).indexOf(' ') < lines.get(i).indexOf(':'))) {
+                    i++;
+                    if (i > 5) break;
+                }
+                StringBuilder sb = new StringBuilder();
+                for (int j = i; j < lines.size() && j < i + 200; j++) sb.append(lines.get(j)).append('\n');
+                return Headers.parse(sb.toString());
+            }
+            return Headers.EMPTY;
+        }
+
+        BounceResult result() {
+            Optional<BounceResult> arf = feedback();
+            if (arf.isPresent()) return arf.get();
+            List<BounceRecord> recs = fromDeliveryStatus();
+            if (recs.isEmpty() && nesting == 0 && attachedIsBounce()) {
+                BounceResult inner = new Run(w.attachedAsTop(), 1).result();
+                if (inner instanceof BounceResult.Bounces) return inner;
+            }
+            if (recs.isEmpty() && looksLikeBounce()) recs = fromText();
+            if (!recs.isEmpty()) return new BounceResult.Bounces(recs);
+            Optional<BounceResult> inline = inlineBounce();
+            if (inline.isPresent()) return inline.get();
+            Optional<BounceResult> auto = autoReply();
+            if (auto.isPresent()) return auto.get();
+            if (looksLikeBounce()) return new BounceResult.NotABounce("looks like a bounce but names no recipient");
+            return new BounceResult.NotABounce("no delivery-status part, no bounce markers, no auto-reply headers");
+        }
+
+        /** The returned message is itself a bounce (a bounce of a bounce, or a bounce forwarded as an attachment). */
+        boolean attachedIsBounce() {
+            Headers a = w.attached();
+            if (a.isEmpty()) return false;
+            String from = a.get("From").toLowerCase(Locale.ROOT);
+            return from.contains("mailer-daemon") || from.contains("postmaster")
+                    || a.get("Content-Type").toLowerCase(Locale.ROOT).contains("report-type=delivery-status")
+                    || a.get("Content-Type").toLowerCase(Locale.ROOT).contains("report-type=\"delivery-status\"");
+        }
+
+        /** A bounce pasted or forwarded as plain text below a note: parse the rest as an email of its own. */
+        Optional<BounceResult> inlineBounce() {
+            if (nesting > 0 || returnedText.isBlank()) return Optional.empty();
+            String rest = returnedText;
+            int nl = rest.indexOf('\n');
+            if (rest.startsWith("From ") && nl > 0) rest = rest.substring(nl + 1); // mbox separator line
+            try {
+                BounceResult r = new Run(MimeWalk.walk(bareCrToLf(rest.getBytes(java.nio.charset.StandardCharsets.UTF_8))), nesting + 1)
+                        .result();
+                return r instanceof BounceResult.Bounces || r instanceof BounceResult.Complaint
+                        ? Optional.of(r) : Optional.empty();
+            } catch (MimeException | IOException e) {
+                return Optional.empty();
+            }
+        }
+
+        // ---- ARF (RFC 5965) ----
+        Optional<BounceResult> feedback() {
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() != 0 || !p.mimeType().equals("message/feedback-report")) continue;
+                Headers f = Headers.parse(p.text());
+                String type = f.get("Feedback-Type").toLowerCase(Locale.ROOT).trim();
+                if (type.isEmpty()) type = "other";
+                List<String> rcpts = new ArrayList<>();
+                for (String v : f.all("Original-Rcpt-To")) rcpts.add(Codes.address(v));
+                if (rcpts.isEmpty()) {
+                    rcpts.add(Codes.address(firstNonEmpty(f.get("Removal-Recipient"), original.get("To"), top.get("To"))));
+                }
+                String from = firstNonEmpty(original.get("From"), f.get("Original-Mail-From"));
+                List<BounceRecord> recs = new ArrayList<>();
+                for (String rcpt : rcpts) {
+                    if (recs.size() >= 1000) break;
+                    recs.add(complaintRecord(rcpt, type, "ARF", "dsn.arf.feedback-type", "Feedback-Type: " + type,
+                            f.get("Reporting-MTA"), f.get("Arrival-Date"), from));
+                }
+                return Optional.of(new BounceResult.Complaint(recs));
+            }
+            if (top.has("X-Apple-Unsubscribe") || top.has("X-HmXmrOriginalRecipient")) {
+                boolean unsub = top.has("X-Apple-Unsubscribe");
+                String rcpt = unsub ? Codes.address(topFrom) : Codes.address(top.get("X-HmXmrOriginalRecipient"));
+                String type = unsub ? "opt-out" : "abuse";
+                return Optional.of(new BounceResult.Complaint(List.of(complaintRecord(rcpt, type, "ARF",
+                        unsub ? "dsn.arf.unsubscribe-notice" : "dsn.arf.jmrp",
+                        unsub ? "X-Apple-Unsubscribe" : "X-HmXmrOriginalRecipient", "", "", original.get("From")))));
+            }
+            return Optional.empty();
+        }
+
+        BounceRecord complaintRecord(String rcpt, String type, String by, String rule, String matched, String reporting,
+                               String arrival, String from) {
+            Evidence ev = new Evidence(0, "", "", SmtpPhase.NONE, Codes.domainOf(rcpt), matched);
+            Classification c = new Classification(Outcome.COMPLAINT, Reason.FEEDBACK, rule, ev);
+            BounceRecord r = new BounceRecord(rcpt, "", "", "", "", "", "", Codes.untyped(reporting), arrival, "",
+                    original.get("Message-ID"), "", original.decoded("Subject"), from, type, by, SmtpPhase.NONE, c, false);
+            return r;
+        }
+
+        // ---- RFC 3464 ----
+        List<BounceRecord> fromDeliveryStatus() {
+            List<String> reports = new ArrayList<>();
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() == 0 && (p.mimeType().equals("message/delivery-status")
+                        || p.mimeType().equals("message/global-delivery-status"))) {
+                    reports.add(p.text());
+                }
+            }
+            if (reports.isEmpty() && (lowerBounce.contains("final-recipient:") || lowerBounce.contains("original-recipient:"))) {
+                reports.add(bounceText);
+            }
+            Headers perMessage = Headers.EMPTY;
+            List<BounceRecord> out = new ArrayList<>();
+            // Each report part is read on its own: a recipient repeated inside one report is one recipient, the
+            // same recipient in two reports (two bounces in one email) is two records.
+            for (String ds : reports) {
+                Set<String> seen = new HashSet<>();
+                for (Headers b : Headers.blocks(ds)) {
+                    boolean isRecipient = b.has("Final-Recipient") || b.has("Original-Recipient");
+                    if (!isRecipient) {
+                        if (perMessage.isEmpty()) perMessage = b;
+                        continue;
+                    }
+                    String rcpt = Codes.address(b.get("Final-Recipient"));
+                    if (rcpt.isEmpty() || rcpt.indexOf('@') < 0) {
+                        String orig = Codes.address(b.get("Original-Recipient"));
+                        if (!orig.isEmpty()) rcpt = orig;
+                    }
+                    if (rcpt.isEmpty() || !seen.add(rcpt + "|" + b.get("Status"))) continue;
+                    if (out.size() >= 1000) break;
+                    String diagField = b.get("Diagnostic-Code");
+                    String diagType = "";
+                    String diag = diagField;
+                    int semi = diagField.indexOf(';');
+                    if (semi > 0 && semi < 20 && diagField.substring(0, semi).trim().matches("[A-Za-z0-9-]+")) {
+                        diagType = diagField.substring(0, semi).trim().toLowerCase(Locale.ROOT);
+                        diag = diagField.substring(semi + 1).trim();
+                    }
+                    if (diag.isEmpty() || diag.length() < 8 && !diag.chars().anyMatch(Character::isLetter)) {
+                        String block = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
+                        if (!block.isEmpty()) diag = (diag + " " + block).trim();
+                    }
+                    String action = b.get("Action").toLowerCase(Locale.ROOT).trim();
+                    int sp = action.indexOf(' ');
+                    if (sp > 0) action = action.substring(0, sp);
+                    out.add(record(rcpt, action, Codes.statusField(b.get("Status")),
+                            Codes.untyped(b.get("Remote-MTA")), diagType, diag,
+                            Codes.untyped(firstNonEmpty(perMessage.get("Reporting-MTA"), b.get("Reporting-MTA"))),
+                            firstNonEmpty(perMessage.get("Arrival-Date"), b.get("Arrival-Date")),
+                            b.get("Last-Attempt-Date"), perMessage.get("Original-Envelope-Id"), decodedBy));
+                }
+            }
+            return out;
+        }
+
+        // ---- non-standard bounces ----
+        boolean looksLikeBounce() {
+            String from = topFrom.toLowerCase(Locale.ROOT);
+            String subj = subject.toLowerCase(Locale.ROOT);
+            String ct = top.get("Content-Type").toLowerCase(Locale.ROOT);
+            if (ct.contains("report-type=delivery-status") || ct.contains("report-type=\"delivery-status\"")) return true;
+            if (from.contains("mailer-daemon") || from.contains("postmaster") || from.contains("mail delivery")
+                    || from.contains("post_master") || from.contains("mail administrator")
+                    || from.contains("mail-daemon") || from.contains("mailerdaemon")) return true;
+            if (top.has("X-Failed-Recipients")) return true;
+            if (BOUNCE_SUBJECT.matcher(subj).find()) return true;
+            String head = lowerBounce.length() > 1500 ? lowerBounce.substring(0, 1500) : lowerBounce;
+            if (BOUNCE_SUBJECT.matcher(head).find() || head.contains("mailbox is full")
+                    || head.contains("invalid user") || head.contains("no such user")) return true;
+            return !decodedBy.equals("Text") && !decodedBy.equals("RFC3464") && (lowerBounce.contains("@")
+                    || top.has("X-Failed-Recipients"));
+        }
+
+        List<BounceRecord> fromText() {
+            Set<String> exclude = new HashSet<>();
+            addAddr(exclude, top.get("To"));
+            addAddr(exclude, topFrom);
+            addAddr(exclude, original.get("From"));
+            addAddr(exclude, original.get("Return-Path"));
+            addAddr(exclude, top.get("Reply-To"));
+            List<TextBounce.Found> found = TextBounce.scan(bounceText, exclude);
+            if (found.isEmpty()) {
+                String fallback = Codes.address(firstNonEmpty(top.get("X-Failed-Recipients"),
+                        top.get("X-Original-To"), original.get("To"), original.get("Envelope-To"),
+                        original.get("Delivered-To")));
+                if (fallback.isEmpty() || fallback.indexOf('@') < 0 || exclude.contains(fallback)
+                        && !top.has("X-Failed-Recipients")) {
+                    return List.of();
+                }
+                found = List.of(new TextBounce.Found(fallback, trimmedBounce()));
+            }
+            List<BounceRecord> out = new ArrayList<>();
+            for (TextBounce.Found f : found) {
+                if (out.size() >= 1000) break;
+                String diag = f.diagnostic();
+                if (diag.isBlank()) diag = trimmedBounce();
+                if (Codes.replyCode(diag).isEmpty() && Codes.status(diag).isEmpty() && found.size() == 1) {
+                    String all = trimmedBounce();
+                    if (!Codes.replyCode(all).isEmpty() || !Codes.status(all).isEmpty()) diag = (diag + "\n" + all).trim();
+                }
+                out.add(record(f.address(), "failed", "", "", "", diag, "", "", "", "", decodedBy));
+            }
+            return out;
+        }
+
+        String trimmedBounce() {
+            String t = bounceText.strip();
+            return t.length() > MAX_DIAGNOSTIC ? t.substring(0, MAX_DIAGNOSTIC) : t;
+        }
+
+        // ---- RFC 3834 ----
+        Optional<BounceResult> autoReply() {
+            String as = top.get("Auto-Submitted").toLowerCase(Locale.ROOT);
+            String marker = "";
+            String rule = "";
+            if (as.startsWith("auto-replied")) {
+                marker = "Auto-Submitted: " + as;
+                rule = "dsn.autoreply.auto-submitted";
+            } else if (top.has("X-Autoreply") || top.has("X-Autorespond") || top.has("X-Auto-Reply")) {
+                marker = "X-Autoreply";
+                rule = "dsn.autoreply.x-autoreply";
+            } else if (top.get("Precedence").equalsIgnoreCase("auto_reply")) {
+                marker = "Precedence: auto_reply";
+                rule = "dsn.autoreply.precedence";
+            } else {
+                String s = subject.toLowerCase(Locale.ROOT);
+                if (s.matches("(?s)^(auto(matic)? ?(reply|response|answer)|auto:|out of (the )?office|vacation|away|abwesenheit|absence|r[ée]ponse automatique|自動).*")) {
+                    marker = "Subject: " + subject;
+                    rule = "dsn.autoreply.subject";
+                }
+            }
+            if (rule.isEmpty()) return Optional.empty();
+            return Optional.of(new BounceResult.AutoReply(Codes.address(topFrom), subject, marker, rule));
+        }
+
+        // ---- one record ----
+        BounceRecord record(String rcpt, String action, String statusField, String remoteMta, String diagType,
+                            String diag, String reportingMta, String arrival, String lastAttempt, String envid,
+                            String by) {
+            if (diag.length() > MAX_DIAGNOSTIC) diag = diag.substring(0, MAX_DIAGNOSTIC);
+            String reply = Codes.replyCode(diag);
+            String inText = Codes.status(diag);
+            String status = Codes.prefer(statusField, inText, reply);
+            if (!reply.isEmpty() && !status.isEmpty() && reply.charAt(0) != status.charAt(0) && status.charAt(0) != '2') {
+                reply = Codes.replyCodeOfClass(diag, status.charAt(0));
+            }
+            String lower = ruleText(diagType, diag);
+            SmtpPhase phase = Codes.phase(lower);
+            if (phase == SmtpPhase.NONE) phase = Codes.phase(TextBounce.blockFor(bounceLines(), lowerBounce, rcpt));
+            String domain = Codes.domainOf(rcpt);
+            int code = reply.isEmpty() ? 0 : Integer.parseInt(reply);
+            ReplyInput in = new ReplyInput(code, EnhancedStatus.tryParse(status), diag, phase, domain);
+            Classification c = classify(in, lower, status, action, reply);
+            return new BounceRecord(rcpt, action, status, remoteMta, diagType, diag, reply, reportingMta, arrival,
+                    lastAttempt, original.get("Message-ID"), envid, original.decoded("Subject"),
+                    original.get("From"), "", by, phase, c, hard(c));
+        }
+
+        private Classification classify(ReplyInput in, String lower, String status, String action, String reply) {
+            SmtpPhase phase = in.phase();
+            Evidence ev = in.evidence();
+            BounceRules.Hit hit = null;
+            if (status.startsWith("2.") || action.equals("delivered") || action.equals("relayed")
+                    || action.equals("expanded")) {
+                hit = new BounceRules.Hit(Reason.DELIVERED, "dsn.delivered", "Action: " + action);
+            }
+            if (hit == null && decodedBy.equals("GoogleGroups") && status.isEmpty() && reply.isEmpty()) {
+                hit = new BounceRules.Hit(Reason.REJECTED, "dsn.googlegroups.cannot-post", "Google Groups");
+            }
+            if (hit == null) hit = BounceRules.mailOnly(lower).orElse(null);
+            if (hit == null) hit = BounceRules.connectionPhase(phase).orElse(null);
+            if (hit == null) hit = BounceRules.beforeCore(lower).orElse(null);
+            if (hit == null) {
+                Classification core = CLASSIFIER.classify(new ReplyInput(in.code(), in.enhanced(), lower, phase,
+                        in.recipientDomain()));
+                if (core.reason() != Reason.UNDEFINED && core.reason() != Reason.ONHOLD
+                        && core.reason() != Reason.DELIVERED && !core.ruleId().startsWith("code.")) {
+                    hit = BounceRules.userUnknownAway(core.reason(), core.ruleId(), status, phase, lower)
+                            .or(() -> BounceRules.bareAccessDenied(core.reason(), core.evidence().matched()))
+                            .orElse(new BounceRules.Hit(core.reason(), core.ruleId(), core.evidence().matched()));
+                }
+            }
+            if (hit == null) hit = BounceRules.recipientClass(lower, status, phase).orElse(null);
+            if (hit == null) hit = BounceRules.expiredStatus(status).orElse(null);
+            if (hit == null && action.equals("delayed")) hit = BounceRules.actionDelayed();
+            if (hit == null) hit = BounceRules.otherText(lower).orElse(null);
+            if (hit == null) hit = BounceRules.otherStatus(status).orElse(null);
+            if (phase == SmtpPhase.MAIL && (hit == null || hit.reason() == Reason.USERUNKNOWN
+                    || hit.reason() == Reason.HOSTUNKNOWN || hit.reason() == Reason.FILTERED)) {
+                hit = new BounceRules.Hit(Reason.REJECTED, "dsn.rejected.mail-from-phase", "MAIL FROM");
+            }
+            if (hit == null) {
+                hit = lower.isBlank() ? new BounceRules.Hit(Reason.UNDEFINED, "dsn.undefined", "")
+                        : new BounceRules.Hit(Reason.ONHOLD, "dsn.onhold", "");
+            }
+            boolean hard = isHard(hit.reason(), status, reply, lower);
+            Outcome outcome;
+            if (hit.reason() == Reason.DELIVERED) outcome = Outcome.DELIVERED;
+            else if (action.equals("delayed")) outcome = Outcome.DEFERRED;
+            else if (hard) outcome = Outcome.BOUNCED_HARD;
+            else if (hit.reason().family() == Outcome.BOUNCED_HARD) outcome = Outcome.BOUNCED_SOFT;
+            else outcome = hit.reason().family();
+            return new Classification(outcome, hit.reason(), hit.ruleId(), ev.withMatched(hit.matched()));
+        }
+
+        boolean hard(Classification c) {
+            Evidence e = c.evidence();
+            String reply = e.replyCode() == 0 ? "" : Integer.toString(e.replyCode());
+            return isHard(c.reason(), e.enhancedCode(), reply, e.text().toLowerCase(Locale.ROOT));
+        }
+
+        static boolean isHard(Reason r, String status, String reply, String lower) {
+            if (r == Reason.USERUNKNOWN || r == Reason.HOSTUNKNOWN || r == Reason.HASMOVED) return true;
+            if (r != Reason.NOTACCEPT) return false;
+            if (status.startsWith("5") || reply.startsWith("5")) return true;
+            if (status.startsWith("4") || reply.startsWith("4")) return false;
+            return !(lower.contains(" temporar") || lower.contains(" persistent"));
+        }
+
+        static void addAddr(Set<String> set, String headerValue) {
+            if (headerValue.isEmpty()) return;
+            var m = Codes.ADDRESS.matcher(headerValue);
+            while (m.find()) set.add(Codes.clean(m.group()));
+        }
+    }
+
+    /**
+     * What the rules read: the diagnostic's first {@link #MAX_RULE_TEXT} characters, lower case, addresses and URLs
+     * masked (a local part such as "virus-alert@" or a help link says nothing about why a message bounced),
+     * Postfix's "Recipient address rejected: " prefix dropped when a reason follows it, and prefixed by the
+     * diagnostic type when it is not SMTP (x-unix names a local mailer).
+     */
+    static String ruleText(String diagType, String diag) {
+        String d = diag.length() > MAX_RULE_TEXT ? diag.substring(0, MAX_RULE_TEXT) : diag;
+        String lower = squeeze(d.toLowerCase(Locale.ROOT));
+        if (lower.contains("://")) lower = mask(lower, "://", "<url>");
+        if (lower.indexOf('@') >= 0) lower = mask(lower, "@", "<addr>");
+        if (lower.contains("recipient address rejected: ") && !lower.contains("rejected: access denied")) {
+            lower = lower.replace("recipient address rejected: ", "");
+        }
+        if (!diagType.isEmpty() && !diagType.equals("smtp")) lower = diagType + "; " + lower;
+        return lower;
+    }
+
+    /**
+     * Replaces each token around {@code sep} (an address around "@", a URL around "://") by {@code with}: the token
+     * extends both ways over characters that can appear in addresses and URLs. Linear time.
+     */
+    static String mask(String s, String sep, String with) {
+        StringBuilder sb = new StringBuilder(s.length());
+        int from = 0;
+        int at = s.indexOf(sep);
+        while (at >= 0) {
+            int l = at;
+            while (l > from && tokenChar(s.charAt(l - 1), sep)) l--;
+            int r = at + sep.length();
+            while (r < s.length() && tokenChar(s.charAt(r), sep)) r++;
+            if (l < at && r > at + sep.length()) {
+                sb.append(s, from, l).append(with);
+            } else {
+                sb.append(s, from, r);
+            }
+            from = r;
+            at = s.indexOf(sep, r);
+        }
+        return sb.append(s, Math.min(from, s.length()), s.length()).toString();
+    }
+
+    private static boolean tokenChar(char c, String sep) {
+        if (c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == '+') return true;
+        if (sep.equals("://")) return c == '/' || c == '?' || c == '=' || c == '&' || c == '%' || c == '#' || c == ':' || c == '~';
+        return c == '%' || c == '=' || c == '\'' || c == '!' || c == '#' || c == '$' || c == '&' || c == '*' || c == '/'
+                || c == '?' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || c == '~';
+    }
+
+    /** Runs of white space (line breaks of a folded text) become one space. */
+    static String squeeze(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        boolean space = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                space = true;
+            } else {
+                if (space && sb.length() > 0) sb.append(' ');
+                space = false;
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    static String firstNonEmpty(String... vs) {
+        for (String v : vs) {
+            if (v != null && !v.isBlank()) return v;
+        }
+        return "";
+    }
+
+    /**
+     * Old Mac mail stores lines ended by a lone CR, which MIME parsers do not split on: such CRs become LF
+     * (CRLF pairs are left alone). Returns the input itself when it has no lone CR.
+     */
+    static byte[] bareCrToLf(byte[] b) {
+        int i = 0;
+        for (; i < b.length; i++) {
+            if (b[i] == '\r' && (i + 1 == b.length || b[i + 1] != '\n')) break;
+        }
+        if (i == b.length) return b;
+        byte[] out = b.clone();
+        for (; i < out.length; i++) {
+            if (out[i] == '\r' && (i + 1 == out.length || out[i + 1] != '\n')) out[i] = '\n';
+        }
+        return out;
+    }
+
+    /** A forwarded bounce ("> " on most lines) is read without the quoting. */
+    static StringBuilder unquote(StringBuilder text) {
+        if (text.indexOf("\n>") < 0 && (text.length() == 0 || text.charAt(0) != '>')) return text;
+        List<String> lines = Lines.split(text.toString());
+        int quoted = 0, nonBlank = 0;
+        for (String l : lines) {
+            if (l.isBlank()) continue;
+            nonBlank++;
+            if (l.startsWith(">")) quoted++;
+        }
+        if (nonBlank < 5 || quoted * 2 < nonBlank) return text;
+        StringBuilder sb = new StringBuilder(text.length());
+        for (String l : lines) {
+            String u = l;
+            if (u.startsWith("> ")) u = u.substring(2);
+            else if (u.equals(">")) u = "";
+            sb.append(u).append('\n');
+        }
+        return sb;
+    }
+
+    /**
+     * Text of an HTML part, in one linear pass: script and style elements dropped, tags removed (block ends and
+     * {@code <br>} become line breaks), the five common entities decoded.
+     */
+    static String stripHtml(String html) {
+        StringBuilder sb = new StringBuilder(html.length());
+        String lower = html.toLowerCase(Locale.ROOT);
+        int i = 0, n = html.length();
+        while (i < n) {
+            char c = html.charAt(i);
+            if (c == '<') {
+                if (lower.startsWith("<script", i) || lower.startsWith("<style", i)) {
+                    String close = lower.startsWith("<script", i) ? "</script" : "</style";
+                    int end = lower.indexOf(close, i);
+                    int gt = end < 0 ? -1 : lower.indexOf('>', end);
+                    i = gt < 0 ? n : gt + 1;
+                    continue;
+                }
+                int gt = html.indexOf('>', i);
+                if (gt < 0) {
+                    sb.append(html, i, n);
+                    break;
+                }
+                boolean block = lower.startsWith("<br", i) || lower.startsWith("</p", i) || lower.startsWith("</div", i)
+                        || lower.startsWith("</tr", i) || lower.startsWith("</li", i) || lower.startsWith("</h", i)
+                        || lower.startsWith("<p", i) || lower.startsWith("<div", i);
+                sb.append(block ? '\n' : ' ');
+                i = gt + 1;
+            } else if (c == '&') {
+                String[][] entities = {{"&nbsp;", " "}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"&quot;", "\""}};
+                boolean done = false;
+                for (String[] e : entities) {
+                    if (html.startsWith(e[0], i)) {
+                        sb.append(e[1]);
+                        i += e[0].length();
+                        done = true;
+                        break;
+                    }
+                }
+                if (!done) {
+                    sb.append(c);
+                    i++;
+                }
+            } else {
+                sb.append(c);
+                i++;
+            }
+        }
+        return sb.toString();
+    }
+}

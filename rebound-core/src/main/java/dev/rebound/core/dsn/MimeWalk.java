@@ -1,0 +1,132 @@
+package dev.rebound.core.dsn;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.james.mime4j.MimeException;
+import org.apache.james.mime4j.codec.DecodeMonitor;
+import org.apache.james.mime4j.parser.AbstractContentHandler;
+import org.apache.james.mime4j.parser.MimeStreamParser;
+import org.apache.james.mime4j.stream.BodyDescriptor;
+import org.apache.james.mime4j.stream.Field;
+import org.apache.james.mime4j.stream.MimeConfig;
+
+/**
+ * Flattens an email into its leaf parts with Apache mime4j's stream parser (RFC 2045/2046): permissive
+ * configuration, silent decode monitor, transfer encodings decoded, bodies decoded with their declared charset
+ * (unknown charsets fall back to UTF-8 with replacement, never an exception). Embedded {@code message/rfc822}
+ * parts are recursed into; their depth is kept so that the returned (original) message can be told apart
+ * from the bounce text. Bodies are capped at {@link #MAX_BODY} bytes.
+ */
+final class MimeWalk {
+    static final int MAX_BODY = 512 * 1024;
+    private static final MimeConfig CONFIG = MimeConfig.custom()
+            .setMaxLineLen(-1).setMaxHeaderCount(-1).setMaxHeaderLen(-1).setMaxContentLen(-1)
+            .setStrictParsing(false).setMalformedHeaderStartsBody(false).build();
+
+    /** One leaf part. {@code depth} 0 = the bounce itself, 1+ = inside an attached message. */
+    record Part(int depth, String mimeType, Headers headers, String text) {}
+
+    /** The result: top-level headers, the first attached message's headers (or empty) and the leaf parts. */
+    record Walk(Headers top, Headers attached, List<Part> parts, String preamble, Headers attached2) {
+        /** The attached message as a walk of its own (a bounce returned inside another bounce). */
+        Walk attachedAsTop() {
+            List<Part> inner = new ArrayList<>();
+            for (Part p : parts) {
+                if (p.depth() >= 1) inner.add(new Part(p.depth() - 1, p.mimeType(), p.headers(), p.text()));
+            }
+            return new Walk(attached, attached2, inner, "", Headers.EMPTY);
+        }
+    }
+
+    private MimeWalk() {}
+
+    static Walk walk(byte[] email) throws MimeException, IOException {
+        Handler h = new Handler();
+        MimeStreamParser p = new MimeStreamParser(CONFIG, DecodeMonitor.SILENT, null);
+        p.setContentDecoding(true);
+        p.setRecurse();
+        p.setContentHandler(h);
+        p.parse(new ByteArrayInputStream(email));
+        return new Walk(h.top == null ? Headers.EMPTY : h.top,
+                h.attached == null ? Headers.EMPTY : h.attached, h.parts, h.preamble.toString(),
+                h.attached2 == null ? Headers.EMPTY : h.attached2);
+    }
+
+    private static final class Handler extends AbstractContentHandler {
+        int depth = -1;
+        Headers top, attached, attached2;
+        boolean attachedIsBounce;
+        Headers.Builder current;
+        final List<Part> parts = new ArrayList<>();
+        Headers lastHeaders = Headers.EMPTY;
+        boolean headerOfMessage;
+        final StringBuilder preamble = new StringBuilder();
+
+        @Override public void preamble(InputStream is) throws IOException {
+            if (depth == 0 && preamble.length() < MAX_BODY) {
+                preamble.append(decode(is.readNBytes(MAX_BODY), "ISO-8859-1")).append('\n');
+            }
+        }
+        @Override public void epilogue(InputStream is) throws IOException {
+            if (depth == 0 && preamble.length() < MAX_BODY) {
+                preamble.append(decode(is.readNBytes(MAX_BODY), "ISO-8859-1")).append('\n');
+            }
+        }
+
+        @Override public void startMessage() { depth++; headerOfMessage = true; }
+        @Override public void endMessage() { depth--; }
+        @Override public void startBodyPart() { headerOfMessage = false; }
+        @Override public void startHeader() { current = new Headers.Builder(); }
+        @Override public void field(Field field) {
+            if (current != null) current.add(field.getName(), field.getBody());
+        }
+        @Override public void endHeader() {
+            Headers hs = current == null ? Headers.EMPTY : current.build();
+            current = null;
+            lastHeaders = hs;
+            if (headerOfMessage) {
+                if (depth == 0 && top == null) top = hs;
+                else if (depth == 1 && attached == null) {
+                    attached = hs;
+                    String from = hs.get("From").toLowerCase(Locale.ROOT);
+                    attachedIsBounce = from.contains("mailer-daemon") || from.contains("postmaster")
+                            || hs.get("Content-Type").toLowerCase(Locale.ROOT).contains("report");
+                } else if (depth == 2 && attached2 == null) attached2 = hs;
+            }
+            headerOfMessage = false;
+        }
+        @Override public void body(BodyDescriptor bd, InputStream is) throws IOException {
+            if (depth > 1 || depth == 1 && !attachedIsBounce) {
+                // The returned original message: only its headers matter, its content is never read.
+                parts.add(new Part(depth, bd.getMimeType() == null ? "text/plain" : bd.getMimeType().toLowerCase(Locale.ROOT),
+                        lastHeaders, ""));
+                return;
+            }
+            byte[] b = is.readNBytes(MAX_BODY);
+            String mime = bd.getMimeType() == null ? "text/plain" : bd.getMimeType().toLowerCase(Locale.ROOT);
+            parts.add(new Part(Math.max(depth, 0), mime, lastHeaders, decode(b, bd.getCharset())));
+        }
+    }
+
+    static String decode(byte[] b, String charset) {
+        Charset cs = StandardCharsets.UTF_8;
+        if (charset != null && !charset.isBlank()) {
+            try {
+                cs = Charset.forName(charset.trim());
+            } catch (RuntimeException e) {
+                cs = StandardCharsets.UTF_8;
+            }
+        }
+        try {
+            return new String(b, cs);
+        } catch (RuntimeException e) {
+            return new String(b, StandardCharsets.ISO_8859_1);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.rebound.core.dsn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rebound.core.classify.Outcome;
+import dev.rebound.core.classify.Reason;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class BounceParserTest {
+    private static final Path DEV = Path.of(System.getProperty("rebound.shared.dir", "../../shared"), "corpus", "dev");
+
+    private static BounceResult parse(String s) {
+        return BounceParser.parse(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static final String DSN = """
+            From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
+            To: sender@example.org
+            Subject: Undelivered Mail Returned to Sender
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+            --B
+            Content-Type: text/plain
+
+            This is the mail system at host mx.example.net.
+
+            --B
+            Content-Type: message/delivery-status
+
+            Reporting-MTA: dns; mx.example.net
+            Original-Envelope-Id: ENV-42
+            Arrival-Date: Mon, 23 Nov 2026 01:00:00 +0000
+
+            Final-Recipient: rfc822; gone@example.com
+            Original-Recipient: rfc822; Gone@Example.com
+            Action: failed
+            Status: 5.1.1
+            Remote-MTA: dns; mx.example.com
+            Diagnostic-Code: smtp; 550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown
+
+            Final-Recipient: rfc822; full@example.com
+            Action: failed
+            Status: 5.2.2
+            Diagnostic-Code: smtp; 552 5.2.2 Mailbox full
+
+            --B
+            Content-Type: text/rfc822-headers
+
+            From: sender@example.org
+            To: gone@example.com
+            Subject: Your receipt
+            Message-ID: <m1@example.org>
+
+            --B--
+            """;
+
+    @Test
+    void rfc3464ReportGivesOneRecordPerRecipientWithTheFieldsAndTheReturnedHeaders() {
+        BounceResult r = parse(DSN);
+        assertThat(r).isInstanceOf(BounceResult.Bounces.class);
+        assertThat(r.records()).hasSize(2);
+        BounceRecord gone = r.records().get(0);
+        assertThat(gone.recipient()).isEqualTo("gone@example.com");
+        assertThat(gone.action()).isEqualTo("failed");
+        assertThat(gone.status()).isEqualTo("5.1.1");
+        assertThat(gone.replyCode()).isEqualTo("550");
+        assertThat(gone.diagnosticType()).isEqualTo("smtp");
+        assertThat(gone.remoteMta()).isEqualTo("mx.example.com");
+        assertThat(gone.reportingMta()).isEqualTo("mx.example.net");
+        assertThat(gone.envelopeId()).isEqualTo("ENV-42");
+        assertThat(gone.arrivalDate()).startsWith("Mon, 23 Nov 2026");
+        assertThat(gone.messageId()).isEqualTo("<m1@example.org>");
+        assertThat(gone.subject()).isEqualTo("Your receipt");
+        assertThat(gone.decodedBy()).isEqualTo("Postfix");
+        assertThat(gone.reason()).isEqualTo(Reason.USERUNKNOWN);
+        assertThat(gone.hardBounce()).isTrue();
+        assertThat(gone.outcome()).isEqualTo(Outcome.BOUNCED_HARD);
+        assertThat(gone.ruleId()).isNotBlank();
+        BounceRecord full = r.records().get(1);
+        assertThat(full.reason()).isEqualTo(Reason.MAILBOXFULL);
+        assertThat(full.hardBounce()).as("5xx mailbox full stays soft").isFalse();
+        assertThat(full.outcome()).isEqualTo(Outcome.BOUNCED_SOFT);
+    }
+
+    @Test
+    void internationalizedReportAndHeadersAreRead() {
+        String eai = DSN.replace("message/delivery-status", "message/global-delivery-status")
+                .replace("text/rfc822-headers", "message/global-headers")
+                .replace("Subject: Your receipt", "Subject: Ihre Quittung für März");
+        BounceRecord r = parse(eai).records().get(0);
+        assertThat(r.recipient()).isEqualTo("gone@example.com");
+        assertThat(r.subject()).isEqualTo("Ihre Quittung für März");
+        assertThat(r.messageId()).isEqualTo("<m1@example.org>");
+    }
+
+    @Test
+    void lineEndingsDoNotChangeTheResult() {
+        String crlf = DSN.replace("\n", "\r\n");
+        String cr = DSN.replace("\n", "\r");
+        for (String v : new String[] {crlf, cr}) {
+            BounceResult r = parse(v);
+            assertThat(r.records()).extracting(BounceRecord::recipient, BounceRecord::status, BounceRecord::reason)
+                    .containsExactlyElementsOf(parse(DSN).records().stream()
+                            .map(b -> org.assertj.core.groups.Tuple.tuple(b.recipient(), b.status(), b.reason())).toList());
+        }
+    }
+
+    @Test
+    void delayedDsnIsDeferredNotFinal() {
+        BounceResult r = parse(DSN.replace("Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 Mailbox full",
+                "Action: delayed\nStatus: 4.4.1\nDiagnostic-Code: smtp; 421 4.4.1 Connection timed out"));
+        BounceRecord delayed = r.records().get(1);
+        assertThat(delayed.action()).isEqualTo("delayed");
+        assertThat(delayed.outcome()).isEqualTo(Outcome.DEFERRED);
+        assertThat(delayed.hardBounce()).isFalse();
+    }
+
+    @Test
+    void arfReportIsAComplaintWithItsFeedbackType() throws Exception {
+        BounceResult r = BounceParser.parse(Files.readAllBytes(DEV.resolve("arf-01.eml")));
+        assertThat(r).isInstanceOf(BounceResult.Complaint.class);
+        BounceRecord c = r.records().get(0);
+        assertThat(c.feedbackType()).isEqualTo("abuse");
+        assertThat(c.reason()).isEqualTo(Reason.FEEDBACK);
+        assertThat(c.outcome()).isEqualTo(Outcome.COMPLAINT);
+        assertThat(c.decodedBy()).isEqualTo("ARF");
+    }
+
+    @Test
+    void vacationReplyIsAnAutoReplyNotABounce() {
+        BounceResult r = parse("""
+                From: Bob <bob@example.com>
+                To: sender@example.org
+                Subject: Out of office: Your receipt
+                Auto-Submitted: auto-replied
+
+                I am away until Monday.
+                """);
+        assertThat(r).isInstanceOfSatisfying(BounceResult.AutoReply.class, a -> {
+            assertThat(a.responder()).isEqualTo("bob@example.com");
+            assertThat(a.ruleId()).isEqualTo("dsn.autoreply.auto-submitted");
+        });
+        assertThat(r.records()).isEmpty();
+    }
+
+    @Test
+    void ordinaryMailIsExplicitlyNotABounce() {
+        BounceResult r = parse("From: alice@example.org\nTo: bob@example.com\nSubject: lunch\n\nNoon?\n");
+        assertThat(r).isInstanceOf(BounceResult.NotABounce.class);
+    }
+
+    @Test
+    void exim_textBounceIsReadByItsLayout() {
+        BounceResult r = parse("""
+                From: Mail Delivery System <Mailer-Daemon@mx.example.net>
+                To: sender@example.org
+                Subject: Mail delivery failed: returning message to sender
+                X-Failed-Recipients: nobody@example.com
+
+                This message was created automatically by mail delivery software.
+
+                A message that you sent could not be delivered to one or more of its
+                recipients. This is a permanent error. The following address(es) failed:
+
+                  nobody@example.com
+                    host mx.example.com [192.0.2.1]
+                    SMTP error from remote mail server after RCPT TO:<nobody@example.com>:
+                    550 5.1.1 No such user here
+
+                ------ This is a copy of the message, including all the headers. ------
+
+                From: sender@example.org
+                To: nobody@example.com
+                Subject: hi
+                Message-ID: <x@example.org>
+
+                hi
+                """);
+        assertThat(r.records()).hasSize(1);
+        BounceRecord b = r.records().get(0);
+        assertThat(b.recipient()).isEqualTo("nobody@example.com");
+        assertThat(b.decodedBy()).isEqualTo("Exim");
+        assertThat(b.status()).isEqualTo("5.1.1");
+        assertThat(b.replyCode()).isEqualTo("550");
+        assertThat(b.phase()).isEqualTo(dev.rebound.core.classify.SmtpPhase.RCPT);
+        assertThat(b.reason()).isEqualTo(Reason.USERUNKNOWN);
+        assertThat(b.messageId()).isEqualTo("<x@example.org>");
+    }
+
+    @Test
+    void garbageNeverThrows() {
+        for (String s : new String[] {"", "\0\0\0", "Content-Type: multipart/report; boundary=\"\"\n\n--\n--",
+                "From: MAILER-DAEMON\n\n<@>:\n550", "Content-Type: message/delivery-status\n\nFinal-Recipient: ;\n"}) {
+            assertThat(parse(s)).isNotNull();
+        }
+        assertThat(BounceParser.parse(null)).isInstanceOf(BounceResult.NotABounce.class);
+    }
+}
