@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 QueueCommand.class,
                 ClassifyCommand.class,
                 BounceCommand.class,
+                SinkCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -234,7 +234,79 @@ public final class ConfigLoader {
                 intIn(t, "scheduler.batch-size", 1, 100_000));
         List<String> keys = stringList(t, "api.keys");
         for (String k : keys) if (k.length() < 16) throw ConfigException.bad("api.keys", k.substring(0, Math.min(4, k.length())) + "...", "API keys must be at least 16 characters");
-        return new ReboundConfig(new ReboundConfig.Node(nodeId), http, smtp, store, dns, delivery, retry, throttle, scheduler, new ReboundConfig.Api(List.copyOf(keys)));
+        return new ReboundConfig(new ReboundConfig.Node(nodeId), http, smtp, store, dns, delivery, retry, throttle, scheduler,
+                new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t));
+    }
+
+    private static final Pattern STREAM_NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
+    private static final Pattern DOMAIN_NAME = Pattern.compile("(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
+
+    /** {@code providers.*}: each provider is configured only when its key material is given. */
+    private static ReboundConfig.Providers providers(JsonNode t) {
+        String stream = nonBlank(t, "providers.default-stream");
+        if (!STREAM_NAME.matcher(stream).matches())
+            throw ConfigException.bad("providers.default-stream", stream, "a stream name is 1-64 characters of a-z, 0-9, '_', '.', '-'");
+        var w = dev.rebound.core.events.WebhookSettings.none();
+        List<String> topics = stringList(t, "providers.ses.topic-arns");
+        for (String arn : topics)
+            if (!arn.matches("arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]{1,256}"))
+                throw ConfigException.bad("providers.ses.topic-arns", arn, "expected an SNS topic ARN, e.g. arn:aws:sns:us-east-1:123456789012:ses-feedback");
+        if (!topics.isEmpty())
+            w = w.withSes(new dev.rebound.core.events.WebhookSettings.Sns(Set.copyOf(topics), positive(t, "providers.ses.max-age"), Duration.ofMinutes(5)));
+        List<String> sendgrid = stringList(t, "providers.sendgrid.public-keys");
+        for (String k : sendgrid) {
+            try {
+                java.security.KeyFactory.getInstance("EC").generatePublic(new java.security.spec.X509EncodedKeySpec(java.util.Base64.getDecoder().decode(k)));
+            } catch (IllegalArgumentException | java.security.GeneralSecurityException e) {
+                throw ConfigException.bad("providers.sendgrid.public-keys", k.length() > 12 ? k.substring(0, 12) + "..." : k,
+                        "expected the Signed Event Webhook verification key as SendGrid shows it (base64 of an ECDSA P-256 public key, starting MFkw...)");
+            }
+        }
+        if (!sendgrid.isEmpty())
+            w = w.withSendGrid(new dev.rebound.core.events.WebhookSettings.SendGrid(sendgrid, positive(t, "providers.sendgrid.tolerance")));
+        List<String> mailgun = stringList(t, "providers.mailgun.signing-keys");
+        if (!mailgun.isEmpty()) {
+            for (String k : mailgun) if (k.isBlank()) throw ConfigException.bad("providers.mailgun.signing-keys", k, "a signing key must not be empty");
+            w = w.withMailgun(new dev.rebound.core.events.WebhookSettings.Mailgun(mailgun, positive(t, "providers.mailgun.tolerance")));
+        }
+        Optional<dev.rebound.core.events.WebhookSettings.BasicAuth> postmark = basic(t, "providers.postmark");
+        if (postmark.isPresent()) w = w.withPostmark(postmark.get());
+        Optional<dev.rebound.core.events.WebhookSettings.BasicAuth> sparkpost = basic(t, "providers.sparkpost");
+        if (sparkpost.isPresent()) w = w.withSparkPost(sparkpost.get());
+        return new ReboundConfig.Providers(w, stream, bool(t, "providers.ses.confirm-subscriptions"));
+    }
+
+    private static Optional<dev.rebound.core.events.WebhookSettings.BasicAuth> basic(JsonNode t, String prefix) {
+        String user = string(t, prefix + ".user").trim();
+        String password = string(t, prefix + ".password");
+        if (user.isEmpty() && password.isEmpty()) return Optional.empty();
+        if (user.isEmpty() || user.contains(":"))
+            throw ConfigException.bad(prefix + ".user", user, "set the user name of the webhook's HTTP Basic credentials (no ':'), together with " + prefix + ".password");
+        if (password.isEmpty())
+            throw ConfigException.bad(prefix + ".password", "", "set the password of the webhook's HTTP Basic credentials, together with " + prefix + ".user");
+        return Optional.of(new dev.rebound.core.events.WebhookSettings.BasicAuth(user, password));
+    }
+
+    private static ReboundConfig.Bounces bounces(JsonNode t) {
+        String domain = string(t, "bounces.domain").trim().toLowerCase(Locale.ROOT);
+        if (!domain.isEmpty() && !DOMAIN_NAME.matcher(domain).matches())
+            throw ConfigException.bad("bounces.domain", domain, "expected a domain name whose MX points at Rebound's SMTP listener, e.g. bounces.example.com (empty turns VERP off)");
+        return new ReboundConfig.Bounces(domain);
+    }
+
+    private static boolean bool(JsonNode t, String key) {
+        String s = string(t, key).trim().toLowerCase(Locale.ROOT);
+        return switch (s) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off", "" -> false;
+            default -> throw ConfigException.bad(key, s, "expected true or false");
+        };
+    }
+
+    private static Duration positive(JsonNode t, String key) {
+        Duration d = duration(t, key);
+        if (d.isZero() || d.isNegative()) throw ConfigException.bad(key, string(t, key), "expected a positive duration, e.g. 5m");
+        return d;
     }
 
     /** A bad value that may be a secret: quoted by its first characters only. */

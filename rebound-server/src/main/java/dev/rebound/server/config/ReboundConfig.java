@@ -10,7 +10,8 @@ import java.util.Optional;
  * defaults, then environment overrides ({@code REBOUND_HTTP_LISTEN} for {@code http.listen}, ...).
  */
 public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store, Dns dns, Delivery delivery,
-                            Retry retry, Throttle throttle, Scheduler scheduler, Api api) {
+                            Retry retry, Throttle throttle, Scheduler scheduler, Api api, Providers providers,
+                            Bounces bounces) {
 
     /** @param id this node's id (lease owner); "" in the file means the host name */
     public record Node(String id) {}
@@ -55,4 +56,18 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
 
     /** @param keys bearer tokens accepted on /v1; empty means no authentication */
     public record Api(List<String> keys) {}
+
+    /**
+     * Provider webhooks ({@code providers.*}): a provider without settings is refused.
+     *
+     * @param webhooks                the verification settings handed to the core {@code ProviderWebhooks}
+     * @param defaultStream           the stream of provider evidence that matches no message and names no stream
+     * @param confirmSnsSubscriptions when true, an authentic SNS SubscriptionConfirmation for an allow-listed topic is
+     *                                confirmed by an HTTPS GET of its SubscribeURL; off by default (log and API only)
+     */
+    public record Providers(dev.rebound.core.events.WebhookSettings webhooks, String defaultStream,
+                            boolean confirmSnsSubscriptions) {}
+
+    /** @param domain the return-path domain for VERP bounce addresses ({@code bounces+<recipient-id>@domain}); "" = off */
+    public record Bounces(String domain) {}
 }

@@ -33,7 +33,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * {@link LocalReplies}) with phase {@code NONE}.
  *
  * <p>Recipients beyond {@link DeliveryConfig#maxRecipientsPerTransaction()} go in further transactions.
- * Sessions are kept in a {@link SessionPool} and reused, after an RSET, for the next transaction to the same
+ * Sessions are kept in a {@link SessionPool} and reused, after an RSET (pipelined with MAIL when the server offers
+ * PIPELINING; a dead reused session is replaced by a fresh one), for the next transaction to the same
  * address. Addresses containing CR, LF, "<", ">" or spaces are refused locally and never sent.
  */
 public final class SmtpDeliveryAgent implements DeliveryAgent {
@@ -109,8 +110,9 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
             lastTarget = target;
             SessionPool.Key key = new SessionPool.Key(target.host, target.address);
             SmtpSession session = pool.take(key);
-            if (session != null && !session.reset()) session = null; // stale: open a fresh one
-            if (session == null) {
+            // a reused session is reset first: the RSET is pipelined with MAIL when the server allows it
+            SmtpSession.TransactionResult tr = session == null ? null : session.send(from, rcpts, data, size, eightBit, true);
+            if (tr == null || tr.stale()) { // no idle session, or the reused one was dead: open a fresh one
                 try {
                     session = openSession(target);
                 } catch (SessionFailure f) {
@@ -118,8 +120,8 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
                     if (f.tryNextHost) continue;
                     return all(rcpts, f.phase, f.reply, f.local, target, start);
                 }
+                tr = session.send(from, rcpts, data, size, eightBit);
             }
-            SmtpSession.TransactionResult tr = session.send(from, rcpts, data, size, eightBit);
             if (tr.tryNextHost()) {
                 SmtpSession.Attributed a = tr.results().getFirst();
                 last = new SessionFailure(a.phase(), a.reply(), a.local(), true);

@@ -55,7 +55,11 @@ final class SmtpSession implements AutoCloseable {
      * The transaction's outcome: one entry per recipient in order, or, when the connection failed before any
      * RCPT was answered, {@code tryNextHost} with the failure (then {@code results} carry that failure).
      */
-    record TransactionResult(List<Attributed> results, boolean tryNextHost) {}
+    record TransactionResult(List<Attributed> results, boolean tryNextHost, boolean stale) {
+        TransactionResult(List<Attributed> results, boolean tryNextHost) {
+            this(results, tryNextHost, false);
+        }
+    }
 
     private final String mxHost;
     private final InetSocketAddress address;
@@ -208,6 +212,17 @@ final class SmtpSession implements AutoCloseable {
         return ctx;
     }
 
+    /** Reads the reply to a pipelined RSET; on anything but 250 (or no reply) the session is closed. */
+    private boolean resetConfirmed() {
+        try {
+            if (read(SmtpPhase.MAIL, t.command()).code() == 250) return true;
+        } catch (IOException e) {
+            // stale connection: the caller opens a new one
+        }
+        closeQuietly();
+        return false;
+    }
+
     /** RSET before reusing the connection; false when the server did not confirm (the session is then closed). */
     boolean reset() {
         try {
@@ -220,11 +235,29 @@ final class SmtpSession implements AutoCloseable {
         return false;
     }
 
+    /** Whether the server offered PIPELINING (RFC 2920), so a reused session's RSET can go out with MAIL. */
+    boolean pipelines() {
+        return supports("PIPELINING");
+    }
+
     /**
      * Runs one mail transaction. {@code data} is already encoded ({@link SmtpData#encode}); {@code size} is
      * the message size declared with SIZE.
      */
     TransactionResult send(String mailFrom, List<String> recipients, byte[] data, long size, boolean eightBit) {
+        return send(mailFrom, recipients, data, size, eightBit, false);
+    }
+
+    /**
+     * As {@link #send(String, List, byte[], long, boolean)}; with {@code resetFirst} (a reused session of a
+     * server that offered PIPELINING) an RSET opens the pipelined MAIL/RCPT/DATA group (RFC 2920 §3.1 allows
+     * RSET anywhere in a group), saving the RSET round trip. When that RSET is not answered with 250 (the
+     * connection was dropped while idle, or the server is confused) the session is closed and the result is
+     * {@code stale}: nothing of the transaction can have been accepted (its data was never sent), and the
+     * caller retries on a fresh connection.
+     */
+    TransactionResult send(String mailFrom, List<String> recipients, byte[] data, long size, boolean eightBit,
+                           boolean resetFirst) {
         transactions++;
         Map<String, Attributed> decided = new LinkedHashMap<>();
         long max = maxSize();
@@ -239,6 +272,12 @@ final class SmtpSession implements AutoCloseable {
             SmtpReply r = LocalReplies.needsSmtpUtf8(target(), mailFrom);
             for (String rc : recipients) decided.put(rc, new Attributed(rc, SmtpPhase.MAIL, r, true));
             return new TransactionResult(List.copyOf(decided.values()), false);
+        }
+        boolean pipelining = supports("PIPELINING");
+        if (resetFirst && (!pipelining || !utf8 && !recipients.stream().allMatch(SmtpSession::isAscii))) {
+            // not pipelined here (or split into a nested transaction below): the RSET goes alone first
+            if (!reset()) return new TransactionResult(List.of(), false, true);
+            resetFirst = false;
         }
         if (!utf8 && !recipients.stream().allMatch(SmtpSession::isAscii)) {
             List<String> sendable = new ArrayList<>();
@@ -257,15 +296,15 @@ final class SmtpSession implements AutoCloseable {
         if (max >= 0 && supports("SIZE")) mail.append(" SIZE=").append(size);
         if (eightBit && supports("8BITMIME")) mail.append(" BODY=8BITMIME");
         if (needsUtf8) mail.append(" SMTPUTF8");
-        boolean pipelining = supports("PIPELINING");
         Progress p = new Progress();
         try {
             if (pipelining) {
-                StringBuilder batch = new StringBuilder(mail).append("\r\n");
+                StringBuilder batch = new StringBuilder(resetFirst ? "RSET\r\n" : "").append(mail).append("\r\n");
                 for (String r : recipients) batch.append("RCPT TO:<").append(r).append(">\r\n");
                 batch.append("DATA\r\n");
                 p.phase = SmtpPhase.MAIL;
                 write(batch.toString().getBytes(StandardCharsets.UTF_8));
+                if (resetFirst && !resetConfirmed()) return new TransactionResult(List.of(), false, true);
                 p.mail = read(SmtpPhase.MAIL, t.mail());
                 for (String r : recipients) {
                     p.phase = SmtpPhase.RCPT;

@@ -5,6 +5,7 @@ import dev.rebound.core.policy.RetryPlan;
 import dev.rebound.server.config.ReboundConfig;
 import dev.rebound.server.queue.RetryScheduling;
 import dev.rebound.server.store.AcceptResult;
+import dev.rebound.server.store.EvidenceView;
 import dev.rebound.server.store.MessageView;
 import dev.rebound.server.store.NewMessage;
 import dev.rebound.server.store.QueueBreakdown;
@@ -59,8 +60,20 @@ public final class HttpApi implements AutoCloseable {
     private final MessageComposer composer;
     private final Javalin app;
 
+    /**
+     * A route contributed by another package (provider webhooks, evidence reads).
+     *
+     * @param authenticated true when {@code api.keys} applies (provider webhooks authenticate by their own scheme)
+     */
+    public record Route(String method, String path, io.javalin.http.Handler handler, boolean authenticated) {}
+
     public HttpApi(ReboundConfig config, MessageIntake intake, Store store, RetryScheduling retry, Clock clock,
                    PrometheusMeterRegistry metrics) {
+        this(config, intake, store, retry, clock, metrics, List.of());
+    }
+
+    public HttpApi(ReboundConfig config, MessageIntake intake, Store store, RetryScheduling retry, Clock clock,
+                   PrometheusMeterRegistry metrics, List<Route> extraRoutes) {
         this.config = config;
         this.intake = intake;
         this.store = store;
@@ -83,6 +96,14 @@ public final class HttpApi implements AutoCloseable {
             cfg.routes.get("/healthz", this::health);
             cfg.routes.get("/metrics", this::scrape);
             cfg.routes.get("/openapi.json", this::openapi);
+            for (Route r : extraRoutes) {
+                io.javalin.http.Handler h = r.authenticated() ? ctx -> { if (authorised(ctx)) r.handler().handle(ctx); } : r.handler();
+                switch (r.method()) {
+                    case "GET" -> cfg.routes.get(r.path(), h);
+                    case "POST" -> cfg.routes.post(r.path(), h);
+                    default -> throw new IllegalArgumentException("unsupported method " + r.method() + " for " + r.path());
+                }
+            }
         });
     }
 
@@ -242,7 +263,36 @@ public final class HttpApi implements AutoCloseable {
             error(ctx, 404, "not_found", "id", id, "no message with this id");
             return;
         }
-        ctx.json(view(view.get()));
+        ObjectNode n = view(view.get());
+        List<EvidenceView> evidence = store.evidenceOfMessage(id);
+        for (JsonNode rn : n.get("recipients")) {
+            ArrayNode en = ((ObjectNode) rn).putArray("evidence");
+            for (EvidenceView e : evidence) if (e.recipientId().equals(rn.get("id").asString())) en.add(evidenceJson(e));
+        }
+        ctx.json(n);
+    }
+
+    /** One piece of asynchronous evidence (provider event, DSN record) as JSON. */
+    public static ObjectNode evidenceJson(EvidenceView e) {
+        ObjectNode n = JSON.createObjectNode().put("id", e.id()).put("source", e.source()).put("provider", e.provider())
+                .put("provider_event", e.providerEvent()).put("provider_message_id", emptyToNull(e.providerMessageId()))
+                .put("message_id_header", emptyToNull(e.headerMessageId())).put("message_id", emptyToNull(e.messageId()))
+                .put("recipient_id", emptyToNull(e.recipientId())).put("matched_by", e.matchedBy()).put("address", e.address())
+                .put("stream", e.stream()).put("recipient_domain", e.domain()).put("smtp_code", e.smtpCode())
+                .put("enhanced_code", e.enhancedCode()).put("raw_reason", e.rawReason()).put("outcome", emptyToNull(e.outcome()))
+                .put("reason", emptyToNull(e.reason())).put("rule", e.ruleId()).put("decision", emptyToNull(e.decision()))
+                .put("decision_rule", emptyToNull(e.decisionRule())).put("suppression_rule", emptyToNull(e.suppressionRule()));
+        putInstant(n, "occurred_at", e.occurredAt());
+        n.put("received_at", e.receivedAt().toString());
+        JsonNode payload;
+        try {
+            payload = JSON.readTree(e.payload());
+        } catch (JacksonException ex) {
+            payload = null;
+        }
+        if (payload != null && !payload.isMissingNode()) n.set("payload", payload);
+        else n.put("payload", e.payload());
+        return n;
     }
 
     private void health(Context ctx) {

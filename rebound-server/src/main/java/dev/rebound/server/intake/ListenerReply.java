@@ -23,7 +23,9 @@ public enum ListenerReply {
     MESSAGE_TOO_BIG(552, "5.3.4", "message too big: more than %s bytes"),
     BARE_LINE_ENDING(521, "5.5.2", "error reading DATA: invalid line ending (bare CR or LF); closing"),
     STORE_UNAVAILABLE(451, "4.3.0", "temporary local problem, message not accepted; try again later"),
-    NO_RECIPIENTS(503, "5.5.1", "no valid recipients");
+    NO_RECIPIENTS(503, "5.5.1", "no valid recipients"),
+    BOUNCE_ACCEPTED(250, "2.0.0", "bounce received: %s"),
+    BOUNCE_NOT_MIXED(452, "4.5.3", "send mail to the bounce address %s in its own transaction");
 
     private final int code;
     private final String enhanced;

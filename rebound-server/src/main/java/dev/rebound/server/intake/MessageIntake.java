@@ -25,7 +25,7 @@ public final class MessageIntake {
     }
 
     /** The Message-ID header's value in the header block of {@code raw}, or "" (unfolded, first occurrence). */
-    static String headerMessageId(byte[] raw) {
+    public static String headerMessageId(byte[] raw) {
         int limit = Math.min(raw.length, 64 * 1024);
         int pos = 0;
         while (pos < limit) {

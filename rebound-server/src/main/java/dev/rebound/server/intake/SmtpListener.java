@@ -46,11 +46,18 @@ public final class SmtpListener implements AutoCloseable {
 
     private final ReboundConfig.Smtp config;
     private final MessageIntake intake;
+    private final BounceSink bounces;
     private final SMTPServer server;
 
     public SmtpListener(ReboundConfig.Smtp config, MessageIntake intake) {
+        this(config, intake, null);
+    }
+
+    /** @param bounces where mail to the bounce addresses goes; null when {@code bounces.domain} is not set */
+    public SmtpListener(ReboundConfig.Smtp config, MessageIntake intake, BounceSink bounces) {
         this.config = config;
         this.intake = intake;
+        this.bounces = bounces;
         try {
             SMTPServer.Builder b = SMTPServer.port(config.listen().port())
                     .bindAddress(InetAddress.getByName(config.listen().host()))
@@ -101,6 +108,7 @@ public final class SmtpListener implements AutoCloseable {
         private final boolean relay;
         private String mailFrom = "";
         private final List<String> recipients = new ArrayList<>();
+        private final List<String> bounceRecipients = new ArrayList<>();
 
         Session(MessageContext context) {
             this.context = context;
@@ -117,8 +125,16 @@ public final class SmtpListener implements AutoCloseable {
 
         @Override
         public void recipient(String recipient) throws RejectException {
-            if (!relay) throw reject(config.authUsers().isEmpty() ? ListenerReply.RELAY_DENIED : ListenerReply.RELAY_DENIED_AUTH, hostOf(context.getRemoteAddress()));
             String r = recipient == null ? "" : recipient.strip();
+            if (bounces != null && bounces.isBounceAddress(r)) {
+                // Bounces come from any MTA: accepted from every client, never relayed, one kind per transaction.
+                if (!recipients.isEmpty()) throw reject(ListenerReply.BOUNCE_NOT_MIXED, r);
+                if (bounceRecipients.size() >= config.maxRecipients()) throw reject(ListenerReply.TOO_MANY_RECIPIENTS, config.maxRecipients());
+                if (bounceRecipients.stream().noneMatch(x -> x.equalsIgnoreCase(r))) bounceRecipients.add(r);
+                return;
+            }
+            if (!relay) throw reject(config.authUsers().isEmpty() ? ListenerReply.RELAY_DENIED : ListenerReply.RELAY_DENIED_AUTH, hostOf(context.getRemoteAddress()));
+            if (!bounceRecipients.isEmpty()) throw reject(ListenerReply.BOUNCE_NOT_MIXED, bounceRecipients.getFirst());
             if (Addresses.addrSpec(r).isEmpty()) throw reject(ListenerReply.BAD_RECIPIENT, r);
             if (recipients.size() >= config.maxRecipients()) throw reject(ListenerReply.TOO_MANY_RECIPIENTS, config.maxRecipients());
             if (recipients.stream().noneMatch(x -> x.equalsIgnoreCase(r))) recipients.add(r);
@@ -149,6 +165,16 @@ public final class SmtpListener implements AutoCloseable {
                 throw new DropConnectionException(ListenerReply.BARE_LINE_ENDING.code(), ListenerReply.BARE_LINE_ENDING.text());
             }
             if (total > max) throw reject(ListenerReply.MESSAGE_TOO_BIG, max);
+            if (!bounceRecipients.isEmpty()) {
+                String summary;
+                try {
+                    summary = bounces.receive(mailFrom, List.copyOf(bounceRecipients), out.toByteArray());
+                } catch (RuntimeException e) {
+                    log.error("could not store a bounce from {}: {}", context.getRemoteAddress(), e.getMessage(), e);
+                    throw reject(ListenerReply.STORE_UNAVAILABLE);
+                }
+                return ListenerReply.BOUNCE_ACCEPTED.text(summary);
+            }
             if (recipients.isEmpty()) throw reject(ListenerReply.NO_RECIPIENTS);
             byte[] raw = out.toByteArray();
             AcceptResult result;

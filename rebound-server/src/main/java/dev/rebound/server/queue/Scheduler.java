@@ -163,7 +163,9 @@ public final class Scheduler implements AutoCloseable {
 
     private List<Future<?>> dispatch(List<Claim> claims) {
         Map<String, List<Claim>> groups = new LinkedHashMap<>();
-        for (Claim c : claims) groups.computeIfAbsent(c.messageId() + "\u0000" + c.domain(), k -> new ArrayList<>()).add(c);
+        // With VERP each recipient has its own envelope sender, hence its own transaction.
+        for (Claim c : claims) groups.computeIfAbsent(c.messageId() + "\u0000" + c.domain()
+                + (bounceDomain.isEmpty() ? "" : "\u0000" + c.recipientId()), k -> new ArrayList<>()).add(c);
         List<Future<?>> futures = new ArrayList<>(groups.size());
         for (List<Claim> group : groups.values()) {
             inFlight.addAndGet(group.size());
@@ -210,7 +212,7 @@ public final class Scheduler implements AutoCloseable {
         Instant started = clock.instant();
         List<RecipientResult> results;
         try {
-            results = agent.deliver(new DeliveryRequest(m.id(), m.mailFrom(), addresses, first.domain(), m.raw()));
+            results = agent.deliver(new DeliveryRequest(m.id(), envelopeSender(m.mailFrom(), first), addresses, first.domain(), m.raw()));
         } catch (RuntimeException e) {
             log.error("delivery agent threw for message {} (it must not); deferring its recipients", m.id(), e);
             results = List.of();
@@ -277,6 +279,28 @@ public final class Scheduler implements AutoCloseable {
                 claim.domain(), r.mxHost(), r.mxAddress(), r.phase().name(), reply.code(),
                 reply.enhanced().map(Object::toString).orElse(""), reply.lines(), r.local(), c.outcome().name(), c.reason().id(),
                 c.ruleId(), state, decisionReason, nextAt, decision.ruleId(), reply.wire(), suppression);
+    }
+
+    /** Rebound's return-path domain for VERP ({@code bounces.domain}), or "" to send with the message's own sender. */
+    private volatile String bounceDomain = "";
+
+    /** Sets {@code bounces.domain} (before {@link #start()}): when not "", every attempt uses the recipient's VERP sender. */
+    public void bounceDomain(String domain) {
+        this.bounceDomain = domain == null ? "" : domain.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * The MAIL FROM of an attempt: with {@code bounces.domain} set, the VERP address
+     * {@code bounces+<recipient-id>@<bounces.domain>} so that an asynchronous bounce names the recipient it is about
+     * (the null reverse-path of a message that is itself a notification stays null).
+     */
+    String envelopeSender(String mailFrom, Claim claim) {
+        if (bounceDomain.isEmpty() || mailFrom.isEmpty()) return mailFrom;
+        return verpAddress(claim.recipientId(), bounceDomain);
+    }
+
+    public static String verpAddress(String recipientId, String bounceDomain) {
+        return "bounces+" + recipientId + "@" + bounceDomain;
     }
 
     private static Optional<RecipientResult> find(List<RecipientResult> results, String address) {

@@ -4,6 +4,14 @@ import dev.rebound.core.classify.ReplyClassifier;
 import dev.rebound.core.policy.ThrottleConfig;
 import dev.rebound.core.policy.TokenBucket;
 import dev.rebound.server.config.ReboundConfig;
+import dev.rebound.server.evidence.BounceMailbox;
+import dev.rebound.server.evidence.EvidenceRecorder;
+import dev.rebound.server.evidence.HttpsCertificateSource;
+import dev.rebound.server.evidence.ProviderEventsEndpoint;
+import dev.rebound.server.evidence.SubscriptionConfirmer;
+import dev.rebound.server.evidence.TokenReplayCache;
+import dev.rebound.core.events.CertificateSource;
+import dev.rebound.core.events.ProviderWebhooks;
 import dev.rebound.server.delivery.DeliveryAgent;
 import dev.rebound.server.intake.HttpApi;
 import dev.rebound.server.intake.MessageIntake;
@@ -45,6 +53,13 @@ public final class ReboundService implements AutoCloseable {
      * @param runLoop false leaves the scheduler loop stopped (tests drive it with {@link Scheduler#runOnce()})
      */
     public static ReboundService start(ReboundConfig config, Clock clock, DeliveryAgent agent, boolean runLoop) {
+        // SNS signing certificates are fetched over HTTPS and checked against the real clock, whatever the service clock.
+        return start(config, clock, agent, runLoop, HttpsCertificateSource.overHttps(Clock.systemUTC()));
+    }
+
+    /** @param certificates where the SNS signing certificates come from (tests map the fixture URL to a test PEM) */
+    public static ReboundService start(ReboundConfig config, Clock clock, DeliveryAgent agent, boolean runLoop,
+                                       CertificateSource certificates) {
         if (!config.store().url().startsWith("jdbc:sqlite:"))
             throw new IllegalArgumentException("store.url " + config.store().url() + ": only jdbc:sqlite: is implemented in this build");
         Store store = SqliteStore.open(config.store().url(), config.store().readConnections(), clock);
@@ -63,11 +78,18 @@ public final class ReboundService implements AutoCloseable {
                     .description("age of the most overdue waiting recipient").register(metrics);
             Gauge.builder("rebound_store_commits", store, s -> s.writeStats().commits()).register(metrics);
             Gauge.builder("rebound_store_writes", store, s -> s.writeStats().writes()).register(metrics);
+            scheduler.bounceDomain(config.bounces().domain()); // VERP envelope senders when set
             if (runLoop) scheduler.start();
             else scheduler.releaseLeases();
             MessageIntake intake = new MessageIntake(store, scheduler::wake);
-            http = new HttpApi(config, intake, store, retry, clock, metrics).start();
-            smtp = new SmtpListener(config.smtp(), intake);
+            ProviderWebhooks webhooks = new ProviderWebhooks(config.providers().webhooks(), certificates,
+                    new TokenReplayCache(clock, 100_000), clock, ReplyClassifier.standard());
+            EvidenceRecorder evidence = new EvidenceRecorder(store, retry, config.providers().defaultStream(), clock);
+            ProviderEventsEndpoint providerEvents = new ProviderEventsEndpoint(webhooks, evidence, store,
+                    config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF, metrics);
+            http = new HttpApi(config, intake, store, retry, clock, metrics, providerEvents.routes()).start();
+            smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
+                    : new BounceMailbox(config.bounces().domain(), evidence, metrics));
             smtp.start();
             return new ReboundService(config, store, agent, scheduler, http, smtp);
         } catch (RuntimeException e) {

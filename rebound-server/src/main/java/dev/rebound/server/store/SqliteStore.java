@@ -96,21 +96,24 @@ public final class SqliteStore implements Store {
 
     @Override
     public AcceptResult accept(NewMessage m) {
+        // the id and the event payload are prepared on the caller's thread: the single writer thread only writes
+        String id = newId();
+        String acceptedPayload = json(JSON.createObjectNode().put("message_id", id).put("stream", m.stream())
+                .put("recipients", m.recipients().size()));
         return writer.write(c -> {
             if (m.idempotencyKey().isPresent()) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT id, request_hash FROM messages WHERE idempotency_key = ?")) {
                     ps.setString(1, m.idempotencyKey().get());
                     try (ResultSet rs = ps.executeQuery()) {
                         if (rs.next()) {
-                            String id = rs.getString(1);
-                            if (!m.requestHash().equals(rs.getString(2))) return new AcceptResult.Conflict(id);
-                            return new AcceptResult.Replayed(receipt(c, id));
+                            String existing = rs.getString(1);
+                            if (!m.requestHash().equals(rs.getString(2))) return new AcceptResult.Conflict(existing);
+                            return new AcceptResult.Replayed(receipt(c, existing));
                         }
                     }
                 }
             }
             long now = clock.millis();
-            String id = newId();
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (id, stream, mail_from, header_message_id, raw, size_bytes, source, idempotency_key, request_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
                 ps.setString(1, id);
                 ps.setString(2, m.stream());
@@ -149,8 +152,7 @@ public final class SqliteStore implements Store {
                 }
                 ps.executeBatch();
             }
-            ObjectNode payload = JSON.createObjectNode().put("message_id", id).put("stream", m.stream()).put("recipients", receipts.size());
-            event(c, now, "message.accepted", id, null, payload);
+            event(c, now, "message.accepted", id, null, acceptedPayload);
             return new AcceptResult.Created(new AcceptResult.Receipt(id, List.copyOf(receipts)));
         });
     }
@@ -196,10 +198,21 @@ public final class SqliteStore implements Store {
     @Override
     public void recordAttempts(List<AttemptRecord> attempts) {
         if (attempts.isEmpty()) return;
+        // ids and event payloads are prepared on the caller's thread: the single writer thread only writes
+        String[] attemptIds = new String[attempts.size()];
+        String[] payloads = new String[attempts.size()];
+        for (int k = 0; k < attempts.size(); k++) {
+            AttemptRecord a = attempts.get(k);
+            attemptIds[k] = newId();
+            payloads[k] = json(JSON.createObjectNode().put("message_id", a.messageId()).put("recipient_id", a.recipientId())
+                    .put("state", a.newState().name()).put("smtp_code", a.smtpCode()).put("enhanced_code", a.enhancedCode())
+                    .put("reason", a.reason()).put("rule_id", a.ruleId()).put("attempt_id", attemptIds[k]));
+        }
         writer.write(c -> {
             long now = clock.millis();
-            for (AttemptRecord a : attempts) {
-                String attemptId = newId();
+            for (int k = 0; k < attempts.size(); k++) {
+                AttemptRecord a = attempts.get(k);
+                String attemptId = attemptIds[k];
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO attempts (id, recipient_id, message_id, attempt_no, started_at, duration_ms, recipient_domain, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, provider_event, raw_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?)")) {
                     int i = 1;
                     ps.setString(i++, attemptId);
@@ -239,10 +252,7 @@ public final class SqliteStore implements Store {
                     ps.setString(8, a.recipientId());
                     ps.executeUpdate();
                 }
-                ObjectNode payload = JSON.createObjectNode().put("message_id", a.messageId()).put("recipient_id", a.recipientId())
-                        .put("state", a.newState().name()).put("smtp_code", a.smtpCode()).put("enhanced_code", a.enhancedCode())
-                        .put("reason", a.reason()).put("rule_id", a.ruleId()).put("attempt_id", attemptId);
-                event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payload);
+                event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payloads[k]);
                 if (a.suppression().isPresent()) {
                     Suppression s = a.suppression().get();
                     upsertSuppression(c, s.withEvidenceRef(attemptId));
@@ -460,13 +470,21 @@ public final class SqliteStore implements Store {
     }
 
     private static void event(Connection c, long now, String type, String messageId, String recipientId, ObjectNode payload) throws SQLException {
+        event(c, now, type, messageId, recipientId, json(payload));
+    }
+
+    private static String json(ObjectNode payload) {
+        return JSON.writeValueAsString(payload);
+    }
+
+    private static void event(Connection c, long now, String type, String messageId, String recipientId, String payloadJson) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (id, created_at, type, message_id, recipient_id, payload) VALUES (?,?,?,?,?,?)")) {
             ps.setString(1, newId());
             ps.setLong(2, now);
             ps.setString(3, type);
             ps.setString(4, messageId);
             ps.setString(5, recipientId);
-            ps.setString(6, JSON.writeValueAsString(payload));
+            ps.setString(6, payloadJson);
             ps.executeUpdate();
         }
     }
@@ -592,18 +610,37 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<FinalOutcome> finalOutcomes(String address, String stream) {
-        return read(c -> {
-            List<FinalOutcome> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT a.started_at, a.message_id, a.decision, a.decision_reason, a.decision_rule, a.smtp_code, a.enhanced_code, a.reply_lines, a.phase, a.recipient_domain FROM attempts a JOIN recipients r ON r.id = a.recipient_id JOIN messages m ON m.id = a.message_id WHERE r.address = ? AND m.stream = ? AND a.decision NOT IN ('QUEUED', 'DEFERRED') ORDER BY a.started_at")) {
-                ps.setString(1, address);
-                ps.setString(2, stream);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.add(new FinalOutcome(Instant.ofEpochMilli(rs.getLong(1)), rs.getString(2), RecipientState.valueOf(rs.getString(3)),
-                            rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10)));
-                }
-            }
-            return out;
+        return read(c -> EvidenceSql.finalOutcomes(c, address, stream));
+    }
+
+    // ---- asynchronous evidence (V10__evidence.sql) --------------------------------------------------------
+
+    @Override
+    public List<StoredEvidence> recordEvidence(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider) {
+        if (evidence.isEmpty()) return List.of();
+        return writer.write(c -> {
+            long now = clock.millis();
+            return EvidenceSql.record(c, evidence, decider, defaultStream, now, (type, messageId, recipientId, fields) -> {
+                ObjectNode payload = JSON.createObjectNode();
+                for (int i = 0; i + 1 < fields.length; i += 2) payload.put(fields[i], fields[i + 1]);
+                event(c, now, type, messageId, recipientId, payload);
+            });
         });
+    }
+
+    @Override
+    public List<EvidenceView> evidenceOfMessage(String messageId) {
+        return read(c -> EvidenceSql.ofMessage(c, messageId));
+    }
+
+    @Override
+    public List<EvidenceView> evidenceOfAddress(String address, int limit) {
+        return read(c -> EvidenceSql.ofAddress(c, address, limit));
+    }
+
+    @Override
+    public List<EvidenceView> evidenceOfEvent(String providerEvent, int limit) {
+        return read(c -> EvidenceSql.ofEvent(c, providerEvent, limit));
     }
 
     @Override

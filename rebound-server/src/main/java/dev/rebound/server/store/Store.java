@@ -38,6 +38,26 @@ public interface Store extends AutoCloseable {
 
     QueueStats queueStats();
 
+    /**
+     * Stores asynchronous evidence (provider events, DSN records) in one transaction: each piece is matched to a
+     * recipient (Rebound recipient id, else Rebound message id + address, else original Message-ID + address),
+     * inserted unless its dedup key is already stored (then nothing else happens for it), and for a new piece the
+     * {@code decider} runs (inside the transaction) and its recipient state, suppression and an outbox event are
+     * written. Returns after the commit, one result per piece in order.
+     *
+     * @param defaultStream the stream of evidence that matches no message and names none
+     */
+    List<StoredEvidence> recordEvidence(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider);
+
+    /** Evidence matched to a message's recipients, oldest first. */
+    List<EvidenceView> evidenceOfMessage(String messageId);
+
+    /** Evidence about an address (matched or not), oldest first. */
+    List<EvidenceView> evidenceOfAddress(String address, int limit);
+
+    /** Evidence with this provider event label (e.g. SNS subscription confirmations), newest first. */
+    List<EvidenceView> evidenceOfEvent(String providerEvent, int limit);
+
     /** The earliest next_attempt_at of a recipient that is not leased, if any. */
     Optional<Instant> nextDueAt();
 

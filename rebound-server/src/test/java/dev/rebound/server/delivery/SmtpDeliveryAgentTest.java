@@ -284,6 +284,42 @@ class SmtpDeliveryAgentTest {
         }
 
         @Test
+        void reusedConnectionPipelinesItsRsetWithMail() {
+            SmtpDeliveryAgent a = routed(base());
+            a.deliver(request("x.test", MESSAGE, "a@x.test"));
+            assertThat(mx.pipelinedCommands()).isEqualTo(2); // MAIL, RCPT, DATA in one write
+            a.deliver(request("x.test", MESSAGE, "b@x.test"));
+            // RSET, MAIL, RCPT, DATA in one write: input was waiting at the replies to RSET, MAIL and RCPT
+            assertThat(mx.pipelinedCommands()).isEqualTo(5);
+            assertThat(mx.received()).extracting(FakeMx.Received::connection).containsExactly(1, 1);
+            assertThat(mx.transcript()).containsSubsequence("C: DATA", "C: RSET", "S: 250 2.0.0 ok",
+                    "C: MAIL FROM:<s@sender.test> SIZE=" + MESSAGE.length, "C: RCPT TO:<b@x.test>", "C: DATA");
+        }
+
+        @Test
+        void reusedConnectionWithoutPipeliningWaitsForItsRset() {
+            mx.script().without("PIPELINING");
+            SmtpDeliveryAgent a = routed(base());
+            a.deliver(request("x.test", MESSAGE, "a@x.test"));
+            a.deliver(request("x.test", MESSAGE, "b@x.test"));
+            assertThat(mx.pipelinedCommands()).isZero();
+            assertThat(mx.received()).extracting(FakeMx.Received::connection).containsExactly(1, 1);
+            assertThat(mx.transcript()).containsSubsequence("C: RSET", "S: 250 2.0.0 ok", "C: MAIL FROM:<s@sender.test> SIZE=" + MESSAGE.length);
+        }
+
+        @Test
+        void refusedPipelinedRsetRetriesOnAFreshConnectionAndDeliversOnce() {
+            SmtpDeliveryAgent a = routed(base());
+            a.deliver(request("x.test", MESSAGE, "a@x.test"));
+            mx.script().replyOnce("RSET", "421 4.3.2 shutting down");
+            List<RecipientResult> second = a.deliver(request("x.test", MESSAGE, "b@x.test"));
+            assertThat(second).extracting(SmtpDeliveryAgentTest::summary).containsExactly("b@x.test END_OF_DATA 250 2.0.0");
+            // the MAIL/RCPT/DATA pipelined behind the refused RSET never got their data: one message per delivery
+            assertThat(mx.received()).extracting(FakeMx.Received::connection).containsExactly(1, 2);
+            assertThat(a.idleConnections()).isEqualTo(1);
+        }
+
+        @Test
         void idleConnectionExpiresAfterMaxIdleTime() {
             SmtpDeliveryAgent a = routed(base().withPool(2, Duration.ofSeconds(30)));
             a.deliver(request("x.test", MESSAGE, "a@x.test"));

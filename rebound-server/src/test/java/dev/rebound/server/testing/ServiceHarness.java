@@ -27,6 +27,12 @@ public final class ServiceHarness implements AutoCloseable {
         this.service = ReboundService.start(config(dir, env), clock, agent, runLoop);
     }
 
+    /** The service with an injected SNS certificate source (no network in tests). */
+    public ServiceHarness(Path dir, Clock clock, DeliveryAgent agent, boolean runLoop, Map<String, String> env,
+                          dev.rebound.core.events.CertificateSource certificates) {
+        this.service = ReboundService.start(config(dir, env), clock, agent, runLoop, certificates);
+    }
+
     private ServiceHarness(ReboundService service) {
         this.service = service;
     }
@@ -54,6 +60,13 @@ public final class ServiceHarness implements AutoCloseable {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", "application/json");
         if (headers.length > 0) b.headers(headers);
+        return send(b.build());
+    }
+
+    /** POSTs exact bytes with the given headers (a provider webhook as the provider sends it). */
+    public Response postBytes(String path, byte[] body, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(b::header);
         return send(b.build());
     }
 

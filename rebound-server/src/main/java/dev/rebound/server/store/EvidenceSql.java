@@ -1,0 +1,225 @@
+package dev.rebound.server.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.BiConsumer;
+
+/**
+ * The SQL of the {@code evidence} table (migration V10). Writes run on the store's group-commit writer
+ * connection, so matching, the policy decision and every write of one piece of evidence are one transaction.
+ */
+final class EvidenceSql {
+    private EvidenceSql() {}
+
+    /**
+     * Stores each piece of evidence: insert-or-ignore by dedup key, then (only when it was new) the policy decision,
+     * the recipient update, the suppression and one outbox event.
+     */
+    static List<StoredEvidence> record(Connection c, List<NewEvidence> items, EvidenceDecision.Decider decider,
+                                       String defaultStream, long now, EventWriter events) throws SQLException {
+        List<StoredEvidence> out = new ArrayList<>(items.size());
+        for (NewEvidence e : items) {
+            Optional<String> existing = idByDedupKey(c, e.dedupKey());
+            EvidenceMatch match = match(c, e, defaultStream);
+            if (existing.isPresent()) {
+                out.add(new StoredEvidence(existing.get(), true, match, EvidenceDecision.none()));
+                continue;
+            }
+            List<FinalOutcome> finals = e.address().isEmpty() ? List.of() : finalOutcomes(c, match.address(), match.stream());
+            EvidenceDecision d = decider.decide(e, match, finals, Instant.ofEpochMilli(now));
+            String id = UUID.randomUUID().toString().replace("-", "");
+            int inserted = insert(c, id, e, match, d, now);
+            if (inserted == 0) { // a concurrent writer on another node stored it first
+                out.add(new StoredEvidence(idByDedupKey(c, e.dedupKey()).orElse(id), true, match, EvidenceDecision.none()));
+                continue;
+            }
+            if (match.recipientId().isPresent() && d.newState().isPresent()) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET state = ?, next_attempt_at = ?, last_outcome = ?, last_reason = ?, last_rule = ?, updated_at = ? WHERE id = ?")) {
+                    RecipientState s = d.newState().get();
+                    ps.setString(1, s.name());
+                    ps.setNull(2, Types.BIGINT);
+                    ps.setString(3, e.outcome().map(Enum::name).orElse(s.name()));
+                    ps.setString(4, d.decisionReason());
+                    ps.setString(5, d.decisionRule());
+                    ps.setLong(6, now);
+                    ps.setString(7, match.recipientId().get());
+                    ps.executeUpdate();
+                }
+            }
+            if (d.suppression().isPresent()) {
+                Suppression s = d.suppression().get();
+                SqliteStore.upsertSuppression(c, new Suppression(s.address(), s.stream(), s.reason(), s.ruleId(), s.createdAt(), s.expiresAt(), id));
+            }
+            String type = d.newState().map(s -> "recipient." + s.name().toLowerCase(Locale.ROOT)).orElse("evidence.recorded");
+            events.write(type, match.messageId().orElse(""), match.recipientId().orElse(null), new String[] {
+                    "evidence_id", id, "source", e.source(), "provider", e.provider(), "provider_event", e.providerEvent(),
+                    "address", match.address().toLowerCase(Locale.ROOT), "stream", match.stream(), "matched_by", match.matchedBy(),
+                    "outcome", e.outcome().map(Enum::name).orElse(""), "reason", e.reason(), "rule_id", e.ruleId(),
+                    "state", d.newState().map(Enum::name).orElse(""), "decision_rule", d.decisionRule(),
+                    "suppression_rule", d.suppressionRule()});
+            out.add(new StoredEvidence(id, false, match, d));
+        }
+        return out;
+    }
+
+    /** Writes one outbox event; {@code fields} are name/value pairs. */
+    @FunctionalInterface
+    interface EventWriter {
+        void write(String type, String messageId, String recipientId, String[] fields) throws SQLException;
+    }
+
+    private static Optional<String> idByDedupKey(Connection c, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM evidence WHERE dedup_key = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    private static final String RECIPIENT = "SELECT r.id, r.message_id, r.state, m.stream, r.address FROM recipients r JOIN messages m ON m.id = r.message_id ";
+
+    static EvidenceMatch match(Connection c, NewEvidence e, String defaultStream) throws SQLException {
+        String address = e.address().toLowerCase(Locale.ROOT);
+        if (e.reboundRecipientId().isPresent()) {
+            Optional<EvidenceMatch> m = one(c, RECIPIENT + "WHERE r.id = ?", "rebound-recipient-id",
+                    (ps, x) -> set(ps, 1, e.reboundRecipientId().get()));
+            if (m.isPresent()) return m.get();
+        }
+        if (e.reboundMessageId().isPresent() && !address.isEmpty()) {
+            Optional<EvidenceMatch> m = one(c, RECIPIENT + "WHERE r.message_id = ? AND LOWER(r.address) = ?", "rebound-message-id",
+                    (ps, x) -> { set(ps, 1, e.reboundMessageId().get()); set(ps, 2, address); });
+            if (m.isPresent()) return m.get();
+        }
+        if (!e.headerMessageId().isEmpty() && !address.isEmpty()) {
+            Optional<EvidenceMatch> m = one(c, RECIPIENT + "WHERE m.header_message_id IN (?, ?) AND LOWER(r.address) = ? ORDER BY m.created_at DESC",
+                    "message-id-header", (ps, x) -> {
+                        set(ps, 1, e.headerMessageId());
+                        set(ps, 2, "<" + e.headerMessageId() + ">");
+                        set(ps, 3, address);
+                    });
+            if (m.isPresent()) return m.get();
+        }
+        return new EvidenceMatch("none", Optional.empty(), Optional.empty(), Optional.empty(), address,
+                e.stream().orElse(defaultStream));
+    }
+
+    private static void set(PreparedStatement ps, int i, String v) {
+        try {
+            ps.setString(i, v);
+        } catch (SQLException ex) {
+            throw new StoreException("cannot bind evidence match parameter: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static Optional<EvidenceMatch> one(Connection c, String sql, String by, BiConsumer<PreparedStatement, Void> bind) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind.accept(ps, null);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(new EvidenceMatch(by, Optional.of(rs.getString(2)), Optional.of(rs.getString(1)),
+                        Optional.of(RecipientState.valueOf(rs.getString(3))), rs.getString(5), rs.getString(4)));
+            }
+        }
+    }
+
+    private static int insert(Connection c, String id, NewEvidence e, EvidenceMatch m, EvidenceDecision d, long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO evidence (id, dedup_key, source, provider, provider_event, provider_message_id, header_message_id, message_id, recipient_id, matched_by, address, stream, recipient_domain, smtp_code, enhanced_code, raw_reason, outcome, reason, rule_id, decision, decision_rule, suppression_rule, occurred_at, received_at, payload) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (dedup_key) DO NOTHING")) {
+            int i = 1;
+            ps.setString(i++, id);
+            ps.setString(i++, e.dedupKey());
+            ps.setString(i++, e.source());
+            ps.setString(i++, e.provider());
+            ps.setString(i++, e.providerEvent());
+            ps.setString(i++, e.providerMessageId());
+            ps.setString(i++, e.headerMessageId());
+            ps.setString(i++, m.messageId().orElse(null));
+            ps.setString(i++, m.recipientId().orElse(null));
+            ps.setString(i++, m.matchedBy());
+            ps.setString(i++, m.address().toLowerCase(Locale.ROOT));
+            ps.setString(i++, m.stream());
+            ps.setString(i++, e.domain());
+            ps.setInt(i++, e.smtpCode());
+            ps.setString(i++, e.enhancedCode());
+            ps.setString(i++, e.rawReason());
+            ps.setString(i++, e.outcome().map(Enum::name).orElse(null));
+            ps.setString(i++, e.outcome().isPresent() || !e.reason().isEmpty() ? e.reason() : null);
+            ps.setString(i++, e.ruleId());
+            ps.setString(i++, d.newState().map(Enum::name).orElse(null));
+            ps.setString(i++, d.decisionRule().isEmpty() ? null : d.decisionRule());
+            ps.setString(i++, d.suppressionRule().isEmpty() ? null : d.suppressionRule());
+            if (e.occurredAt().isPresent()) ps.setLong(i++, e.occurredAt().get().toEpochMilli());
+            else ps.setNull(i++, Types.BIGINT);
+            ps.setLong(i++, now);
+            ps.setString(i, e.payload());
+            return ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Final outcomes of {@code address} in {@code stream}: attempts whose decision was final, then evidence with a
+     * final outcome (DELIVERED included: a delivery resets the soft-bounce count), oldest first.
+     */
+    static List<FinalOutcome> finalOutcomes(Connection c, String address, String stream) throws SQLException {
+        List<FinalOutcome> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.started_at, a.message_id, a.decision, a.decision_reason, a.decision_rule, a.smtp_code, a.enhanced_code, a.reply_lines, a.phase, a.recipient_domain FROM attempts a JOIN recipients r ON r.id = a.recipient_id JOIN messages m ON m.id = a.message_id WHERE r.address = ? AND m.stream = ? AND a.decision NOT IN ('QUEUED', 'DEFERRED')"
+                + " UNION ALL SELECT e.received_at, COALESCE(e.message_id, ''), e.outcome, COALESCE(e.reason, ''), e.rule_id, e.smtp_code, e.enhanced_code, e.raw_reason, 'NONE', e.recipient_domain FROM evidence e WHERE e.address = ? AND e.stream = ? AND e.outcome IS NOT NULL AND e.outcome <> 'DEFERRED'"
+                + " ORDER BY 1")) {
+            ps.setString(1, address);
+            ps.setString(2, stream);
+            ps.setString(3, address.toLowerCase(Locale.ROOT));
+            ps.setString(4, stream);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(new FinalOutcome(Instant.ofEpochMilli(rs.getLong(1)), rs.getString(2), RecipientState.valueOf(rs.getString(3)),
+                        rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10)));
+            }
+        }
+        return out;
+    }
+
+    private static final String VIEW = "SELECT id, source, provider, provider_event, provider_message_id, header_message_id, message_id, recipient_id, matched_by, address, stream, recipient_domain, smtp_code, enhanced_code, raw_reason, outcome, reason, rule_id, decision, decision_rule, suppression_rule, occurred_at, received_at, payload FROM evidence ";
+
+    static List<EvidenceView> ofMessage(Connection c, String messageId) throws SQLException {
+        return views(c, VIEW + "WHERE message_id = ? ORDER BY received_at, id", messageId, Integer.MAX_VALUE);
+    }
+
+    static List<EvidenceView> ofAddress(Connection c, String address, int limit) throws SQLException {
+        return views(c, VIEW + "WHERE address = ? ORDER BY received_at, id", address.toLowerCase(Locale.ROOT), limit);
+    }
+
+    static List<EvidenceView> ofEvent(Connection c, String providerEvent, int limit) throws SQLException {
+        return views(c, VIEW + "WHERE provider_event = ? ORDER BY received_at DESC, id", providerEvent, limit);
+    }
+
+    private static List<EvidenceView> views(Connection c, String sql, String param, int limit) throws SQLException {
+        List<EvidenceView> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, param);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next() && out.size() < limit) {
+                    long occ = rs.getLong(22);
+                    Optional<Instant> occurred = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(occ));
+                    out.add(new EvidenceView(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6), nz(rs.getString(7)), nz(rs.getString(8)), rs.getString(9), rs.getString(10), rs.getString(11),
+                            rs.getString(12), rs.getInt(13), rs.getString(14), rs.getString(15), nz(rs.getString(16)), nz(rs.getString(17)),
+                            rs.getString(18), nz(rs.getString(19)), nz(rs.getString(20)), nz(rs.getString(21)), occurred,
+                            Instant.ofEpochMilli(rs.getLong(23)), rs.getString(24)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.rebound.server.evidence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rebound.core.classify.Outcome;
+import dev.rebound.server.config.ConfigLoader;
+import dev.rebound.server.queue.RetryScheduling;
+import dev.rebound.server.store.AcceptResult;
+import dev.rebound.server.store.NewEvidence;
+import dev.rebound.server.store.NewMessage;
+import dev.rebound.server.store.RecipientState;
+import dev.rebound.server.store.SqliteStore;
+import dev.rebound.server.store.StoredEvidence;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The evidence path on a real SQLite store: matching, dedup, late-bounce transition, suppression, outbox. */
+class EvidenceRecorderTest {
+    @TempDir Path dir;
+    final Clock clock = Clock.fixed(Instant.parse("2026-05-01T12:00:00Z"), ZoneOffset.UTC);
+
+    private SqliteStore open() {
+        return SqliteStore.open("jdbc:sqlite:" + dir.resolve("rebound.db"), 2, clock);
+    }
+
+    private EvidenceRecorder recorder(SqliteStore store) {
+        return new EvidenceRecorder(store, new RetryScheduling(new ConfigLoader(Map.of()).load().retry()), "transactional", clock);
+    }
+
+    private static NewEvidence ev(String key, String address, String headerId, Outcome outcome, String reason) {
+        return new NewEvidence(key, "provider", "ses", "Bounce/Permanent/General", "ses-1", headerId, Optional.empty(),
+                Optional.empty(), address, Optional.empty(), 550, "5.1.1", "smtp; 550 5.1.1 user unknown",
+                Optional.ofNullable(outcome), reason, "event.ses.bounce.permanent.general", Optional.empty(), "{}");
+    }
+
+    private static String accept(SqliteStore store, String to, String messageIdHeader) {
+        var r = (AcceptResult.Created) store.accept(new NewMessage("transactional", "app@example.org", List.of(to),
+                ("Message-ID: " + messageIdHeader + "\r\n\r\nx\r\n").getBytes(StandardCharsets.UTF_8), messageIdHeader, "http",
+                Optional.empty(), ""));
+        return r.receipt().messageId();
+    }
+
+    @Test
+    void matchedByMessageIdHeader_lateHardBounceAfterDelivered_suppresses_onceOnly() {
+        try (SqliteStore store = open()) {
+            EvidenceRecorder rec = recorder(store);
+            String id = accept(store, "Jane@Example.com", "<abc@rebound.test>");
+            StoredEvidence delivered = rec.record(List.of(ev("ses:d1:jane@example.com", "jane@example.com", "abc@rebound.test",
+                    Outcome.DELIVERED, "delivered"))).getFirst();
+            assertThat(delivered.match().matchedBy()).isEqualTo("message-id-header");
+            assertThat(delivered.decision().newState()).contains(RecipientState.DELIVERED);
+
+            NewEvidence bounce = ev("ses:b1:jane@example.com", "jane@example.com", "<abc@rebound.test>", Outcome.BOUNCED_HARD, "userunknown");
+            StoredEvidence first = rec.record(List.of(bounce)).getFirst();
+            assertThat(first.duplicate()).isFalse();
+            assertThat(first.decision().newState()).contains(RecipientState.BOUNCED_HARD);
+            assertThat(first.decision().decisionRule()).isEqualTo("evidence.late-failure");
+            assertThat(first.decision().suppressionRule()).isEqualTo("suppress.hard.userunknown");
+
+            StoredEvidence again = rec.record(List.of(bounce)).getFirst();
+            assertThat(again.duplicate()).isTrue();
+            assertThat(again.evidenceId()).isEqualTo(first.evidenceId());
+
+            var r = store.message(id).orElseThrow().recipients().getFirst();
+            assertThat(r.state()).isEqualTo(RecipientState.BOUNCED_HARD);
+            assertThat(r.lastRule()).isEqualTo("evidence.late-failure");
+            assertThat(store.evidenceOfMessage(id)).hasSize(2);
+            assertThat(store.suppression("jane@example.com", "transactional")).hasValueSatisfying(s -> {
+                assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown");
+                assertThat(s.evidenceRef()).isEqualTo(first.evidenceId());
+            });
+            // the evidence counts as a final outcome for later suppression decisions
+            assertThat(store.finalOutcomes("Jane@Example.com", "transactional")).extracting(f -> f.state())
+                    .containsExactly(RecipientState.DELIVERED, RecipientState.BOUNCED_HARD);
+        }
+    }
+
+    @Test
+    void unmatched_isStoredOnAddressAndDefaultStream_andIgnoredEventsChangeNothing() {
+        try (SqliteStore store = open()) {
+            EvidenceRecorder rec = recorder(store);
+            List<StoredEvidence> out = rec.record(List.of(
+                    ev("sendgrid:o1:bob@example.net", "Bob@example.net", "", null, ""),
+                    ev("sendgrid:c1:bob@example.net", "bob@example.net", "nope@x", Outcome.COMPLAINT, "feedback")));
+            assertThat(out).allSatisfy(s -> assertThat(s.match().matchedBy()).isEqualTo("none"));
+            assertThat(out.get(0).decision().suppression()).isEmpty();
+            assertThat(out.get(1).decision().suppressionRule()).isEqualTo("suppress.complaint");
+            assertThat(store.evidenceOfAddress("BOB@example.net", 10)).extracting(e -> e.stream()).containsOnly("transactional");
+            assertThat(store.suppressions(Optional.empty(), Optional.of("bob@example.net"), Optional.empty(), 10)).singleElement()
+                    .satisfies(s -> assertThat(s.reason()).isEqualTo("feedback"));
+        }
+    }
+}
