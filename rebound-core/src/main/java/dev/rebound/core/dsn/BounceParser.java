@@ -483,6 +483,7 @@ public final class BounceParser {
             String said = BounceRules.relayedReply(diag);
             String reply = Codes.replyCode(said);
             String inText = Codes.status(said);
+            if (inText.isEmpty() && said != diag) inText = Codes.status(diag); // the wrapper's own code, if the reply has none
             String status = Codes.prefer(statusField, inText, reply);
             if (!reply.isEmpty() && !status.isEmpty() && reply.charAt(0) != status.charAt(0) && status.charAt(0) != '2') {
                 reply = Codes.replyCodeOfClass(said, status.charAt(0));
