@@ -198,6 +198,14 @@ public final class ReplyRules {
                 "unrouteable domain", "unroutable domain", "domain is not valid", "bad destination system",
                 "no mx record", "domain unknown", "unknown domain");
 
+        // Directory-harvest defences count unknown recipients: the SENDER is blocked, the mailbox is not judged
+        // (before userunknown, whose 'unknown recipients' they also say).
+        addText(t, "text.harvest", Reason.BLOCKED,
+                "Yahoo TSS11 'Excessive unknown recipients - possible Directory Harvest Attack'; DHA defences of "
+                        + "Proofpoint/Barracuda/Cisco ('directory harvest')",
+                "directory harvest", "harvest attack", "excessive unknown recipients", "too many unknown recipients",
+                "too many invalid recipients");
+
         // User unknown.
         addText(t, "text.userunknown", Reason.USERUNKNOWN,
                 "sendmail/Postfix 'User unknown'; Gmail NoSuchUser; Exchange RESOLVER.ADR.RecipNotFound, 5.4.1 DBEB 'Recipient address rejected: "
@@ -222,7 +230,11 @@ public final class ReplyRules {
                 "blocked for", "bloquee", "service refuse", "refused to talk to me", "banned", "not allowed to send",
                 "may not be mail exchanger", "access refused", "blocked by", "blocked -", "not accepted from this ip",
                 "permanently deferred",
-                "sender ip", "sending ip", "not accepting mail from", "poor ip", "ip has been");
+                "sender ip", "sending ip", "not accepting mail from", "poor ip", "ip has been",
+                // Microsoft 365 5.7.7xx 'Client blocked from sending from unregistered domains'; Outlook.com
+                // SC-001/RP-001/S3140 'messages from [IP] weren't sent'; allow-list-only receivers
+                "client blocked", "weren't sent", "were not sent", "not in whitelist", "not whitelisted",
+                "not on the allow list", "not in the allow list");
 
         // Generic spam and policy.
         addText(t, "text.spam", Reason.SPAMDETECTED, "generic spam wording ('- SPAM', 'spam detected')",

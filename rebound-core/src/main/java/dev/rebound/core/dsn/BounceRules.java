@@ -117,7 +117,7 @@ final class BounceRules {
     /** Step 2: recipient-side classes, each by its status code or its wording. */
     private static final List<ClassRule> CLASSES = List.of(
             c(Reason.MAILBOXFULL, "mail ?box (?:is )?(?:full|over|exceed)|mail ?folder (?:is )?full|over ?quota"
-                    + "|quota (?:exceed|limit|full)|exceeded? (?:the |his |her |its |their |your |storage |disk |mailbox )*(?:quota|storage)"
+                    + "|(?<!sending )quota (?:exceed|limit|full)|exceeded? (?:the |his |her |its |their |your |storage |disk |mailbox )*(?:quota|storage)"
                     + "|(?:disk|storage|mailbox) quota|not enough (?:space|storage) (?:in|on|for) (?:the |this )?(?:mail|user|recipient|account)"
                     + "|(?:user|account|recipient|inbox)(?: is|'s)? (?:mailbox )?(?:full|over (?:the |their )?(?:quota|limit))"
                     + "|insufficient (?:disk )?space (?:for|in) (?:the )?(?:user|mailbox|recipient)|mailbox size limit"
@@ -318,7 +318,7 @@ final class BounceRules {
     /** Wordings that say the address itself cannot be found, whoever says it and whenever. */
     private static final Pattern MAILBOX_GONE = Pattern.compile(
             "(?:does not|doesn't) have an? [^\\n]{0,40}account|mailbox unavailable|(?:couldn't|could not) be found"
-            + "|delivery userid|recipient name is not recognized");
+            + "|delivery userid|recipient name is not recognized|mailbox not found|mailbox (?:does not|doesn't) exist");
 
     private static final Pattern MX_LOOKUP_ERROR = Pattern.compile(
             "name service error for name=[^\\s]+ type=mx|(?:dns )?type '?mx'? lookup (?:of [^\\s]+ )?(?:failed|error)");

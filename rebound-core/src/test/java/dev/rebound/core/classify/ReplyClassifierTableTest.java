@@ -222,6 +222,25 @@ class ReplyClassifierTableTest {
                 BLOCKED_POLICY, Reason.AUTHFAILURE));
         l.add(c("yahoo TSS09", RCPT, "421 4.7.0 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes",
                 DEFERRED, Reason.BLOCKED));
+        // Yahoo Sender Hub lists TSS11 (excessive unknown recipients): a directory-harvest defence against the sender.
+        l.add(c("yahoo TSS11 harvest", RCPT, "421 4.7.0 [TSS11] Excessive unknown recipients - possible Directory Harvest Attack",
+                DEFERRED, Reason.BLOCKED, "text.harvest"));
+        // Microsoft Learn "Fix email delivery issues for error code 5.7.700 through 5.7.750": tenant blocked for
+        // unregistered domains.
+        l.add(c("m365 5.7.750", RCPT, "550 5.7.750 Service unavailable. Client blocked from sending from unregistered domains.",
+                BLOCKED_POLICY, Reason.BLOCKED, "text.blocked"));
+        // Outlook.com postmaster (sendersupport.olc.protection.outlook.com): SC-001 / RP-001 refusals.
+        l.add(c("outlook.com SC-001", RCPT, "550 SC-001 (BAY0-MC1-F21) Unfortunately, messages from 192.0.2.1 weren't sent. Please contact your "
+                        + "Internet service provider. You can tell them that Hotmail does not relay dynamically-assigned IP ranges.",
+                BLOCKED_POLICY, Reason.BLOCKED, "text.blocked"));
+        l.add(c("outlook.com RP-001", CONNECT, "421 RP-001 (SNT004-MC1F1) Unfortunately, some messages from 192.0.2.1 weren't sent. Please try again.",
+                DEFERRED, Reason.BLOCKED, "text.blocked"));
+        // Allow-list-only receivers (Gmail's documented 4.7.0 'IP not in whitelist for RCPT domain').
+        l.add(c("gmail 4.7.0 whitelist", RCPT, "421 4.7.0 IP not in whitelist for RCPT domain, closing connection.",
+                DEFERRED, Reason.BLOCKED, "text.blocked"));
+        // Gmail SMTP error reference: 5.4.5 daily sending quota (the SENDER's quota, not the recipient's mailbox).
+        l.add(c("gmail 5.4.5 sending quota", MAIL, "550 5.4.5 Daily user sending quota exceeded.",
+                BLOCKED_POLICY, Reason.SPEEDING, "text.ratelimit"));
         l.add(c("aol disabled", RCPT, "554 30 Sorry, your message to x@aol.com cannot be delivered. This account has been disabled or discontinued [#102]. - mta1234.mail.bf1.yahoo.com",
                 BOUNCED_SOFT, Reason.SUSPEND));
         l.add(c("aol mailbox not found", RCPT, "552 1 Requested mail action aborted, mailbox not found",

@@ -234,4 +234,36 @@ class BounceParserTest {
         String digest = refusal.replace("You are not a member of this mailing list", "Welcome to the mailing list");
         assertThat(parse(digest)).isInstanceOf(BounceResult.NotABounce.class);
     }
+
+    private static BounceRecord single(String status, String diag) {
+        String one = DSN.replace("Status: 5.1.1\n", "Status: " + status + "\n")
+                .replace("550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown", diag);
+        return parse(one).records().get(0);
+    }
+
+    @Test
+    void sendersOwnDailyQuotaIsARateLimitNotAFullMailbox() {
+        // Gmail SMTP error reference (support.google.com/a/answer/3726730): 550 5.4.5 Daily user sending quota exceeded.
+        BounceRecord r = single("5.4.5", "550 5.4.5 Daily user sending quota exceeded.");
+        assertThat(r.reason()).isEqualTo(Reason.SPEEDING);
+        assertThat(r.hardBounce()).isFalse();
+        // ...while the recipient's own quota still is a full mailbox (Postfix/Dovecot LMTP wording).
+        assertThat(single("5.2.2", "552 5.2.2 <gone@example.com>: user quota exceeded").reason()).isEqualTo(Reason.MAILBOXFULL);
+    }
+
+    @Test
+    void mailboxNotFoundIsTheAddressGoneWhateverThePhase() {
+        // RFC 5321 4.2.3 text for 550 as Yahoo/AOL and many MTAs write it: "Requested mail action aborted, mailbox not found".
+        BounceRecord r = single("5.0.0", "552 1 Requested mail action aborted, mailbox not found");
+        assertThat(r.reason()).isEqualTo(Reason.USERUNKNOWN);
+        assertThat(r.hardBounce()).isTrue();
+    }
+
+    @Test
+    void directoryHarvestDefenceBlocksTheSenderAndJudgesNoMailbox() {
+        // Yahoo Sender Hub error codes: TSS11.
+        BounceRecord r = single("4.7.0", "421 4.7.0 [TSS11] Excessive unknown recipients - possible Directory Harvest Attack");
+        assertThat(r.reason()).isEqualTo(Reason.BLOCKED);
+        assertThat(r.hardBounce()).isFalse();
+    }
 }
