@@ -198,6 +198,12 @@ public final class ReplyRules {
                 "unrouteable domain", "unroutable domain", "domain is not valid", "bad destination system",
                 "no mx record", "domain unknown", "unknown domain");
 
+        // A provider's own suppression list: nothing was sent this time (before userunknown: SES says why it listed it).
+        addText(t, "text.suppressed", Reason.SUPPRESSED,
+                "Amazon SES 'has suppressed sending to this address because it has a recent history of bouncing'; "
+                        + "ESP suppression-list drops",
+                "suppressed sending", "suppression list", "on the suppression", "address is suppressed");
+
         // Directory-harvest defences count unknown recipients: the SENDER is blocked, the mailbox is not judged
         // (before userunknown, whose 'unknown recipients' they also say).
         addText(t, "text.harvest", Reason.BLOCKED,

@@ -606,6 +606,7 @@ public final class BounceParser {
             while (r < s.length() && tokenChar(s.charAt(r), sep)) r++;
             if (l < at && r > at + sep.length()) {
                 sb.append(s, from, l).append(with);
+                if (sep.equals("://")) sb.append(' ').append(urlHost(s, at + sep.length(), r)).append(' ');
             } else {
                 sb.append(s, from, r);
             }
@@ -613,6 +614,16 @@ public final class BounceParser {
             at = s.indexOf(sep, r);
         }
         return sb.append(s, Math.min(from, s.length()), s.length()).toString();
+    }
+
+    /**
+     * The host of a URL, kept beside its mask: a DNSBL's or filter vendor's lookup link (www.spamhaus.org,
+     * ipcheck.proofpoint.com, barracudacentral.org) names who blocked, while its path and query say nothing.
+     */
+    private static String urlHost(String s, int from, int to) {
+        int end = from;
+        while (end < to && s.charAt(end) != '/' && s.charAt(end) != '?' && s.charAt(end) != ':' && s.charAt(end) != '#') end++;
+        return s.substring(from, end);
     }
 
     private static boolean tokenChar(char c, String sep) {

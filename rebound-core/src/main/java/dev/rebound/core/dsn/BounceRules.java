@@ -49,7 +49,7 @@ final class BounceRules {
 
     /** Step 1: situations only bounce mails express. */
     private static final List<TextRule> MAIL_ONLY = List.of(
-            t("dsn.blocked.greeting-rejected", Reason.BLOCKED, "my name was rejected|(?:greeting|helo|ehlo) (?:was )?rejected"),
+            t("dsn.blocked.greeting-rejected", Reason.BLOCKED, "my name was rejected|(?:greeting|helo|ehlo) (?:command )?(?:was )?rejected"),
             t("dsn.networkerror.no-connection", Reason.NETWORKERROR,
                     "(?:wasn't|was not|weren't|unable to be) able to establish an smtp connection"),
             t("dsn.networkerror.dns-temporary", Reason.NETWORKERROR,
@@ -329,6 +329,11 @@ final class BounceRules {
      */
     static Optional<Hit> mxLookupPermanent(String lowerText, String status) {
         if (!status.startsWith("5")) return Optional.empty();
+        // "Host not found" / NXDOMAIN says the domain itself does not exist: hostunknown, decided by the wording rules.
+        if (lowerText.contains("host not found") || lowerText.contains("domain name not found")
+                || lowerText.contains("nxdomain")) {
+            return Optional.empty();
+        }
         Matcher m = MX_LOOKUP_ERROR.matcher(lowerText);
         return m.find() ? Optional.of(new Hit(Reason.NOTACCEPT, "dsn.notaccept.mx-lookup-permanent", m.group()))
                 : Optional.empty();

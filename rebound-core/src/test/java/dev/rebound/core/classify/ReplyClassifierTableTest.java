@@ -241,6 +241,10 @@ class ReplyClassifierTableTest {
         // Gmail SMTP error reference: 5.4.5 daily sending quota (the SENDER's quota, not the recipient's mailbox).
         l.add(c("gmail 5.4.5 sending quota", MAIL, "550 5.4.5 Daily user sending quota exceeded.",
                 BLOCKED_POLICY, Reason.SPEEDING, "text.ratelimit"));
+        // Amazon SES developer guide "Using the Amazon SES account-level suppression list": the bounce it synthesises.
+        l.add(c("ses suppression list", NONE, "550 5.1.1 Amazon SES has suppressed sending to this address because it has a recent "
+                        + "history of bouncing as an invalid address.",
+                BOUNCED_HARD, Reason.SUPPRESSED, "text.suppressed"));
         l.add(c("aol disabled", RCPT, "554 30 Sorry, your message to x@aol.com cannot be delivered. This account has been disabled or discontinued [#102]. - mta1234.mail.bf1.yahoo.com",
                 BOUNCED_SOFT, Reason.SUSPEND));
         l.add(c("aol mailbox not found", RCPT, "552 1 Requested mail action aborted, mailbox not found",

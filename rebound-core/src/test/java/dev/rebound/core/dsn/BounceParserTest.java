@@ -266,4 +266,39 @@ class BounceParserTest {
         assertThat(r.reason()).isEqualTo(Reason.BLOCKED);
         assertThat(r.hardBounce()).isFalse();
     }
+
+    @Test
+    void postfixHeloRestrictionRefusesTheSendingHost() {
+        // Postfix SMTPD_ACCESS_README, reject_non_fqdn_helo_hostname: "504 5.5.2 <name>: Helo command rejected: need
+        // fully-qualified hostname" is about our host's identity, not a protocol syntax error.
+        BounceRecord r = single("5.5.2", "504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname");
+        assertThat(r.reason()).isEqualTo(Reason.BLOCKED);
+    }
+
+    @Test
+    void mxLookupThatFindsNoSuchDomainIsHostUnknownNotNotAccept() {
+        // Postfix smtp(8) for an NXDOMAIN recipient domain (postfix.org: "Host or domain name not found").
+        BounceRecord gone = single("5.4.4", "Host or domain name not found. Name service error for name=example.invalid type=MX: Host not found");
+        assertThat(gone.reason()).isEqualTo(Reason.HOSTUNKNOWN);
+        assertThat(gone.hardBounce()).isTrue();
+        // A broken answer for the MX query still says the domain publishes no usable mail exchanger.
+        BounceRecord broken = single("5.4.4", "Name service error for name=example.org type=MX: Malformed or unexpected name server reply");
+        assertThat(broken.reason()).isEqualTo(Reason.NOTACCEPT);
+    }
+
+    @Test
+    void aDnsblLookupLinkNamesTheListThatBlocked() {
+        // Exim/Postfix DNSBL ACL message with the list's lookup URL (spamhaus.org "query/ip" links).
+        BounceRecord r = single("5.7.1", "550 5.7.1 Mail from 192.0.2.1 refused - see https://www.spamhaus.org/query/ip/192.0.2.1");
+        assertThat(r.reason()).isEqualTo(Reason.BLOCKED);
+        assertThat(BounceParser.ruleText("smtp", "see https://www.spamhaus.org/query/ip/192.0.2.1?x=1 now"))
+                .isEqualTo("see <url> www.spamhaus.org  now");
+    }
+
+    @Test
+    void sesSuppressionListIsSuppressedNotUserUnknown() {
+        BounceRecord r = single("5.1.1", "Amazon SES has suppressed sending to this address because it has a recent history of "
+                + "bouncing as an invalid address.");
+        assertThat(r.reason()).isEqualTo(Reason.SUPPRESSED);
+    }
 }
