@@ -515,6 +515,7 @@ public final class BounceParser {
             }
             if (hit == null) hit = BounceRules.mailOnly(lower).orElse(null);
             if (hit == null) hit = BounceRules.messageLabsRecipient(mtaHosts, lower).orElse(null);
+            if (hit == null) hit = BounceRules.docomoReceptionSettings(mtaHosts, phase, status, lower).orElse(null);
             if (hit == null) hit = BounceRules.mxLookupPermanent(lower, status).orElse(null);
             if (hit == null) hit = BounceRules.beforeCore(lower).orElse(null);
             if (hit == null) hit = BounceRules.connectionPhase(phase).orElse(null);

@@ -354,6 +354,20 @@ final class BounceRules {
                 : Optional.empty();
     }
 
+    /**
+     * NTT docomo's MX hosts (*.docomo.ne.jp) answer "550 Unknown user" after DATA when the recipient's reception
+     * settings (designated-domain or spoofing filters, documented by docomo for its subscribers) refuse this sender:
+     * an unknown mailbox is refused at RCPT TO, so after DATA the wording is the refusal of the sender, rejected.
+     */
+    static Optional<Hit> docomoReceptionSettings(String mtaHosts, SmtpPhase phase, String status, String lowerText) {
+        if (!mtaHosts.contains("docomo.ne.jp")) return Optional.empty();
+        if (phase != SmtpPhase.DATA && phase != SmtpPhase.END_OF_DATA) return Optional.empty();
+        if (status.startsWith("5.1.") || status.startsWith("5.2.")) return Optional.empty();
+        return lowerText.contains("unknown user") || lowerText.contains("user unknown")
+                ? Optional.of(new Hit(Reason.REJECTED, "dsn.rejected.docomo-reception-settings", "unknown user after DATA"))
+                : Optional.empty();
+    }
+
     private static final Pattern NOTICE_DISABLED = Pattern.compile(
             "(?:user|recipient|mailbox)(?:\\(s\\)|s)?'?s? (?:e-?mail )?accounts? (?:is|are|has been|have been|was|were) "
             + "(?:disabled|suspended|deactivated)");

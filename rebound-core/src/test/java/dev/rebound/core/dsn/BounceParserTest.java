@@ -301,4 +301,20 @@ class BounceParserTest {
                 + "bouncing as an invalid address.");
         assertThat(r.reason()).isEqualTo(Reason.SUPPRESSED);
     }
+
+    @Test
+    void docomoUnknownUserAfterDataIsTheReceptionSettingsRefusingTheSender() {
+        // NTT docomo's MX answers "550 Unknown user" after DATA when the subscriber's reception settings refuse the
+        // sender (docomo's "受信拒否設定" help pages); the same words at RCPT TO remain an unknown mailbox.
+        String data = DSN.replace("Status: 5.1.1\n", "Status: 5.0.0\n")
+                .replace("Remote-MTA: dns; mx.example.com", "Remote-MTA: dns; mfsmax.docomo.ne.jp")
+                .replace("550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown",
+                        "550 Unknown user gone@example.com (in reply to end of DATA command)");
+        BounceRecord r = parse(data).records().get(0);
+        assertThat(r.reason()).isEqualTo(Reason.REJECTED);
+        assertThat(r.ruleId()).isEqualTo("dsn.rejected.docomo-reception-settings");
+        assertThat(r.hardBounce()).isFalse();
+        BounceRecord rcpt = parse(data.replace("end of DATA command", "RCPT TO command")).records().get(0);
+        assertThat(rcpt.reason()).isEqualTo(Reason.USERUNKNOWN);
+    }
 }
