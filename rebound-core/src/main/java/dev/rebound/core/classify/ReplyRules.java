@@ -127,7 +127,7 @@ public final class ReplyRules {
                 "Gmail 5.7.25 'PTR record'; GMX/web.de 'Bad DNS PTR resource record'; Postfix reject_unknown_client 'IP name lookup failed'",
                 "ptr record", "ptr resource record", "dns ptr", "no ptr", "reverse dns", "reverse-dns", "rdns",
                 "reverse lookup", "reverse mapping", "ip name lookup failed", "mismatches client ip",
-                "cannot find your hostname", "cannot resolve your hostname", "no hostname", "ptr lookup");
+                "cannot find your hostname", "cannot find your reverse hostname", "cannot resolve your hostname", "no hostname", "ptr lookup");
 
         // Relaying.
         addText(t, "text.norelay", Reason.NORELAYING, "Postfix 'Relay access denied'; Exchange 5.7.54 'Unable to relay'; sendmail 'Relaying denied'",
@@ -234,7 +234,7 @@ public final class ReplyRules {
                 "client host rejected", "client host blocked", "ip address blocked", "ip blocked", "blocked ip",
                 "host blocked", "your ip", "ip address has been", "has been blocked", "are blocked", "is blocked",
                 "blocked for", "bloquee", "service refuse", "refused to talk to me", "banned", "not allowed to send",
-                "may not be mail exchanger", "access refused", "blocked by", "blocked -", "not accepted from this ip",
+                "may not be mail exchanger", "access refused", "not allowed to connect", "blocked by", "blocked -", "not accepted from this ip",
                 "permanently deferred",
                 "sender ip", "sending ip", "not accepting mail from", "poor ip", "ip has been",
                 // Microsoft 365 5.7.7xx 'Client blocked from sending from unregistered domains'; Outlook.com
@@ -250,10 +250,11 @@ public final class ReplyRules {
                 "policy reasons", "local policy", "policy violation", "violates", "violation of", "not allowed by policy",
                 "rejected by policy", "message not allowed", "content presents a potential", "against policy",
                 "policy rejection", "prohibit", "not accepted for policy", "policy restrictions", "content restrictions",
-                "anti-spoofing");
+                "anti-spoofing", "attachment type", "attachment not allowed", "attachments are not allowed",
+                "prohibited attachment", "blocked attachment");
         addText(t, "text.starttls", Reason.FAILEDSTARTTLS, "RFC 3207 530 'Must issue a STARTTLS command first'; TLS required",
                 "starttls", "tls required", "requires tls", "encryption required", "tls is required", "must use tls",
-                "tls negotiation failed");
+                "tls negotiation failed", "tls not available");
         addText(t, "text.security", Reason.SECURITYERROR,
                 "Exchange RESOLVER.RST.AuthRequired; RFC 4954 530/535; 'Access denied', 'not authorized'",
                 "authentication required", "authrequired", "access denied", "not authorized", "unauthorized",

@@ -245,6 +245,18 @@ class ReplyClassifierTableTest {
         l.add(c("ses suppression list", NONE, "550 5.1.1 Amazon SES has suppressed sending to this address because it has a recent "
                         + "history of bouncing as an invalid address.",
                 BOUNCED_HARD, Reason.SUPPRESSED, "text.suppressed"));
+        // Postfix postconf(5) reject_unknown_reverse_client_hostname: the client IP has no PTR.
+        l.add(c("postfix reverse hostname", RCPT, "450 4.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.1]",
+                DEFERRED, Reason.REQUIREPTR, "text.ptr"));
+        // RFC 3207 section 4: "454 TLS not available due to temporary reason" (Postfix: "due to local problem").
+        l.add(c("rfc3207 454 in a DSN", NONE, "454 4.7.5 TLS not available due to local problem",
+                DEFERRED, Reason.FAILEDSTARTTLS, "text.starttls"));
+        // Sendmail/Exim ACL wording for a refused client host.
+        l.add(c("acl not allowed to connect", CONNECT, "554 5.7.1 You are not allowed to connect.",
+                BLOCKED_POLICY, Reason.BLOCKED, "text.blocked"));
+        // Exchange/Mimecast/Proofpoint attachment filters ("Attachment type not allowed").
+        l.add(c("attachment filter", END_OF_DATA, "550 5.7.1 Message rejected: Attachment type not allowed (.exe)",
+                BLOCKED_POLICY, Reason.POLICYVIOLATION, "text.policy"));
         l.add(c("aol disabled", RCPT, "554 30 Sorry, your message to x@aol.com cannot be delivered. This account has been disabled or discontinued [#102]. - mta1234.mail.bf1.yahoo.com",
                 BOUNCED_SOFT, Reason.SUSPEND));
         l.add(c("aol mailbox not found", RCPT, "552 1 Requested mail action aborted, mailbox not found",
@@ -486,7 +498,7 @@ class ReplyClassifierTableTest {
                 BLOCKED_POLICY, Reason.REJECTED, "enh.X.7.27"));
         l.add(c("rfc8689 5.7.30", RCPT, "550 5.7.30 REQUIRETLS support required",
                 BLOCKED_POLICY, Reason.FAILEDSTARTTLS));
-        l.add(c("rfc3207 tls not available", STARTTLS, "454 4.7.0 TLS not available due to local problem",
+        l.add(c("starttls refused without a tls phrase", STARTTLS, "454 4.7.0 Unable to initialize security subsystem",
                 DEFERRED, Reason.FAILEDSTARTTLS, "phase.starttls"));
         l.add(c("rfc4954 535", AUTH, "535 5.7.8 Error: authentication failed: authentication failure",
                 BLOCKED_POLICY, Reason.SECURITYERROR));
