@@ -81,7 +81,7 @@ public final class ReboundService implements AutoCloseable {
             scheduler.bounceDomain(config.bounces().domain()); // VERP envelope senders when set
             if (runLoop) scheduler.start();
             else scheduler.releaseLeases();
-            MessageIntake intake = new MessageIntake(store, scheduler::wake);
+            MessageIntake intake = new MessageIntake(store, scheduler::wake, config.delivery().heloName());
             ProviderWebhooks webhooks = new ProviderWebhooks(config.providers().webhooks(), certificates,
                     new TokenReplayCache(clock, 100_000), clock, ReplyClassifier.standard());
             EvidenceRecorder evidence = new EvidenceRecorder(store, retry, config.providers().defaultStream(), clock);
