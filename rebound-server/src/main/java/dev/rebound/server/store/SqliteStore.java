@@ -629,6 +629,27 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public boolean firstTokenUse(String provider, String token, Instant keepUntil) {
+        return writer.write(c -> {
+            long now = clock.millis();
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM webhook_tokens WHERE expires_at < ?")) {
+                del.setLong(1, now);
+                del.executeUpdate();
+            }
+            // ON CONFLICT ... DO NOTHING: SQLite >= 3.24 and PostgreSQL >= 9.5; the single writer plus the primary
+            // key make the check and the insert one atomic step.
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO webhook_tokens (provider, token, used_at, expires_at) "
+                    + "VALUES (?, ?, ?, ?) ON CONFLICT (provider, token) DO NOTHING")) {
+                ins.setString(1, provider);
+                ins.setString(2, token);
+                ins.setLong(3, now);
+                ins.setLong(4, keepUntil.toEpochMilli());
+                return ins.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
     public List<EvidenceView> evidenceOfMessage(String messageId) {
         return read(c -> EvidenceSql.ofMessage(c, messageId));
     }
