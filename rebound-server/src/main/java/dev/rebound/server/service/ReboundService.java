@@ -9,7 +9,7 @@ import dev.rebound.server.evidence.EvidenceRecorder;
 import dev.rebound.server.evidence.HttpsCertificateSource;
 import dev.rebound.server.evidence.ProviderEventsEndpoint;
 import dev.rebound.server.evidence.SubscriptionConfirmer;
-import dev.rebound.server.evidence.TokenReplayCache;
+import dev.rebound.server.evidence.StoredReplayTokens;
 import dev.rebound.core.events.CertificateSource;
 import dev.rebound.core.events.ProviderWebhooks;
 import dev.rebound.server.delivery.DeliveryAgent;
@@ -81,9 +81,9 @@ public final class ReboundService implements AutoCloseable {
             scheduler.bounceDomain(config.bounces().domain()); // VERP envelope senders when set
             if (runLoop) scheduler.start();
             else scheduler.releaseLeases();
-            MessageIntake intake = new MessageIntake(store, scheduler::wake);
+            MessageIntake intake = new MessageIntake(store, scheduler::wake, config.delivery().heloName());
             ProviderWebhooks webhooks = new ProviderWebhooks(config.providers().webhooks(), certificates,
-                    new TokenReplayCache(clock, 100_000), clock, ReplyClassifier.standard());
+                    new StoredReplayTokens(store), clock, ReplyClassifier.standard());
             EvidenceRecorder evidence = new EvidenceRecorder(store, retry, config.providers().defaultStream(), clock);
             ProviderEventsEndpoint providerEvents = new ProviderEventsEndpoint(webhooks, evidence, store,
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF, metrics);

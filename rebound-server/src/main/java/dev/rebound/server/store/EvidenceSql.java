@@ -55,9 +55,13 @@ final class EvidenceSql {
                     ps.executeUpdate();
                 }
             }
+            int[] counted = breakerCounts(match.recipientId().isPresent() ? match.currentState() : Optional.empty(),
+                    match.recipientId().isPresent() ? d.newState() : e.outcome().map(RecipientState::of));
+            SqliteStore.addDomainOutcomes(c, e.domain(), now, counted[0], counted[1]);
             if (d.suppression().isPresent()) {
                 Suppression s = d.suppression().get();
-                SqliteStore.upsertSuppression(c, new Suppression(s.address(), s.stream(), s.reason(), s.ruleId(), s.createdAt(), s.expiresAt(), id));
+                // keep the decision's state: a breaker Review must stay REVIEW (it was stored as SUPPRESSED before)
+                SqliteStore.upsertSuppression(c, new Suppression(s.address(), s.stream(), s.reason(), s.ruleId(), s.createdAt(), s.expiresAt(), id, s.state()));
             }
             String type = d.newState().map(s -> "recipient." + s.name().toLowerCase(Locale.ROOT)).orElse("evidence.recorded");
             events.write(type, match.messageId().orElse(""), match.recipientId().orElse(null), new String[] {
@@ -69,6 +73,30 @@ final class EvidenceSql {
             out.add(new StoredEvidence(id, false, match, d));
         }
         return out;
+    }
+
+    /**
+     * What one new piece of evidence adds to {@code domain_outcomes} (the suppression circuit breaker's counts, as
+     * the attempts path adds its final outcomes): {finals, failures}. {@code before} is the matched recipient's state
+     * (empty when the evidence matched none), {@code after} the state the evidence gives it (for unmatched evidence:
+     * its outcome's state). Counted are the delivery results DELIVERED, BOUNCED_SOFT, BOUNCED_HARD, BLOCKED_POLICY;
+     * a complaint is the recipient's act, not a sign of a failing domain, and DEFERRED is not final. A recipient
+     * whose result was already counted (by an attempt or earlier evidence) is not counted again as a final: a late
+     * bounce after DELIVERED adds one failure only. Never negative (a count already made stays).
+     */
+    static int[] breakerCounts(Optional<RecipientState> before, Optional<RecipientState> after) {
+        boolean wasFinal = before.filter(EvidenceSql::counted).isPresent();
+        boolean wasFailure = before.filter(s -> counted(s) && s != RecipientState.DELIVERED).isPresent();
+        boolean isFinal = after.filter(EvidenceSql::counted).isPresent();
+        boolean isFailure = after.filter(s -> counted(s) && s != RecipientState.DELIVERED).isPresent();
+        return new int[] {isFinal && !wasFinal ? 1 : 0, isFailure && !wasFailure ? 1 : 0};
+    }
+
+    private static boolean counted(RecipientState s) {
+        return switch (s) {
+            case DELIVERED, BOUNCED_SOFT, BOUNCED_HARD, BLOCKED_POLICY -> true;
+            case QUEUED, DEFERRED, COMPLAINT, SUPPRESSED -> false;
+        };
     }
 
     /** Writes one outbox event; {@code fields} are name/value pairs. */

@@ -364,7 +364,7 @@ public final class SqliteStore implements Store {
             if (a.newState() != RecipientState.DELIVERED) n[1]++;
         }
         if (counts.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO domain_outcomes (domain, minute, finals, failures) VALUES (?,?,?,?) ON CONFLICT (domain, minute) DO UPDATE SET finals = domain_outcomes.finals + excluded.finals, failures = domain_outcomes.failures + excluded.failures")) {
+        try (PreparedStatement ps = c.prepareStatement(ADD_DOMAIN_OUTCOMES)) {
             for (Map.Entry<String, int[]> e : counts.entrySet()) {
                 int sep = e.getKey().indexOf('\u0000');
                 ps.setString(1, e.getKey().substring(0, sep));
@@ -374,6 +374,20 @@ public final class SqliteStore implements Store {
                 ps.addBatch();
             }
             ps.executeBatch();
+        }
+    }
+
+    private static final String ADD_DOMAIN_OUTCOMES = "INSERT INTO domain_outcomes (domain, minute, finals, failures) VALUES (?,?,?,?) ON CONFLICT (domain, minute) DO UPDATE SET finals = domain_outcomes.finals + excluded.finals, failures = domain_outcomes.failures + excluded.failures";
+
+    /** Adds to the circuit breaker's counts of {@code domain} in the minute of {@code atMillis} (inside the caller's transaction). */
+    static void addDomainOutcomes(Connection c, String domain, long atMillis, int finals, int failures) throws SQLException {
+        if (domain.isEmpty() || (finals == 0 && failures == 0)) return;
+        try (PreparedStatement ps = c.prepareStatement(ADD_DOMAIN_OUTCOMES)) {
+            ps.setString(1, domain.toLowerCase(Locale.ROOT));
+            ps.setLong(2, Math.floorDiv(atMillis, 60_000L) * 60_000L);
+            ps.setInt(3, finals);
+            ps.setInt(4, failures);
+            ps.executeUpdate();
         }
     }
 
@@ -625,6 +639,27 @@ public final class SqliteStore implements Store {
                 for (int i = 0; i + 1 < fields.length; i += 2) payload.put(fields[i], fields[i + 1]);
                 event(c, now, type, messageId, recipientId, payload);
             });
+        });
+    }
+
+    @Override
+    public boolean firstTokenUse(String provider, String token, Instant keepUntil) {
+        return writer.write(c -> {
+            long now = clock.millis();
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM webhook_tokens WHERE expires_at < ?")) {
+                del.setLong(1, now);
+                del.executeUpdate();
+            }
+            // ON CONFLICT ... DO NOTHING: SQLite >= 3.24 and PostgreSQL >= 9.5; the single writer plus the primary
+            // key make the check and the insert one atomic step.
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO webhook_tokens (provider, token, used_at, expires_at) "
+                    + "VALUES (?, ?, ?, ?) ON CONFLICT (provider, token) DO NOTHING")) {
+                ins.setString(1, provider);
+                ins.setString(2, token);
+                ins.setLong(3, now);
+                ins.setLong(4, keepUntil.toEpochMilli());
+                return ins.executeUpdate() == 1;
+            }
         });
     }
 

@@ -85,6 +85,14 @@ public interface Store extends AutoCloseable {
     /** Final outcomes of {@code domain} recorded by attempts since {@code since} (the circuit breaker's counts). */
     DomainOutcomes domainOutcomes(String domain, Instant since);
 
+    /**
+     * Records a single-use webhook token as used until {@code keepUntil}, committed (through the group-commit
+     * writer) before it returns; expired tokens are deleted in the same transaction.
+     *
+     * @return true if the token was not recorded before (atomically: two concurrent calls never both get true)
+     */
+    boolean firstTokenUse(String provider, String token, Instant keepUntil);
+
     WriteStats writeStats();
 
     /** Recipients per state and the acceptance time of the oldest message still waiting (full scans: operator use). */

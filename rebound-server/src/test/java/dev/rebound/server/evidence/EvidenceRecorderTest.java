@@ -98,4 +98,58 @@ class EvidenceRecorderTest {
                     .satisfies(s -> assertThat(s.reason()).isEqualTo("feedback"));
         }
     }
+
+    @Test
+    void evidenceOnlyFailures_openTheDomainBreaker_hardBounceThenBecomesReview() {
+        try (SqliteStore store = open()) {
+            EvidenceRecorder rec = recorder(store);
+            Instant since = clock.instant().minus(RetryScheduling.BREAKER_WINDOW);
+            // 20 hard bounces at broken.test, each its own request (the breaker's counts are read before each one):
+            // no attempt ever ran, only provider evidence.
+            for (int i = 0; i < 20; i++) {
+                StoredEvidence s = rec.record(List.of(ev("ses:hb" + i, "u" + i + "@broken.test", "", Outcome.BOUNCED_HARD, "userunknown"))).getFirst();
+                assertThat(s.decision().suppressionRule()).as("bounce %d, breaker still closed", i).isEqualTo("suppress.hard.userunknown");
+            }
+            // a provider retry of the same event is a duplicate and is not counted again
+            assertThat(rec.record(List.of(ev("ses:hb0", "u0@broken.test", "", Outcome.BOUNCED_HARD, "userunknown"))).getFirst().duplicate()).isTrue();
+            var counts = store.domainOutcomes("broken.test", since);
+            assertThat(counts.finals()).isEqualTo(20);
+            assertThat(counts.failures()).isEqualTo(20);
+
+            // 20 recipients, all failing: the breaker is open, the next hard bounce is a review, not a suppression.
+            StoredEvidence next = rec.record(List.of(ev("ses:hb20", "u20@broken.test", "", Outcome.BOUNCED_HARD, "userunknown"))).getFirst();
+            assertThat(next.decision().suppressionRule()).isEqualTo("suppress.breaker.hard");
+            // stored as a REVIEW entry (not SUPPRESSED, which would stop intake)
+            assertThat(store.suppression("u20@broken.test", "transactional")).isEmpty();
+            assertThat(store.suppressions(Optional.of("transactional"), Optional.of("u20@broken.test"), Optional.empty(), 10))
+                    .singleElement().satisfies(x -> {
+                        assertThat(x.state()).isEqualTo(dev.rebound.server.store.SuppressionState.REVIEW);
+                        assertThat(x.ruleId()).isEqualTo("suppress.breaker.hard");
+                    });
+            // another domain is not affected
+            assertThat(rec.record(List.of(ev("ses:ok", "a@healthy.test", "", Outcome.BOUNCED_HARD, "userunknown"))).getFirst()
+                    .decision().suppressionRule()).isEqualTo("suppress.hard.userunknown");
+        }
+    }
+
+    @Test
+    void evidenceCounts_aLateBounceAfterDeliveredAddsAFailureNotASecondFinal_complaintsAndDeferralsNotCounted() {
+        try (SqliteStore store = open()) {
+            EvidenceRecorder rec = recorder(store);
+            Instant since = clock.instant().minus(RetryScheduling.BREAKER_WINDOW);
+            accept(store, "jane@late.test", "<late@rebound.test>");
+            rec.record(List.of(ev("d1", "jane@late.test", "<late@rebound.test>", Outcome.DELIVERED, "delivered")));
+            assertThat(store.domainOutcomes("late.test", since)).satisfies(c -> {
+                assertThat(c.finals()).isEqualTo(1);
+                assertThat(c.failures()).isZero();
+            });
+            rec.record(List.of(ev("b1", "jane@late.test", "<late@rebound.test>", Outcome.BOUNCED_HARD, "userunknown")));
+            rec.record(List.of(ev("c1", "bob@late.test", "", Outcome.COMPLAINT, "feedback")));
+            rec.record(List.of(ev("t1", "eve@late.test", "", Outcome.DEFERRED, "mailboxfull")));
+            assertThat(store.domainOutcomes("late.test", since)).satisfies(c -> {
+                assertThat(c.finals()).isEqualTo(1);
+                assertThat(c.failures()).isEqualTo(1);
+            });
+        }
+    }
 }

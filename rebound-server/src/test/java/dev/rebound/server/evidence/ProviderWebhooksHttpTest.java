@@ -206,4 +206,22 @@ class ProviderWebhooksHttpTest {
         assertThat(metrics).contains("rebound_webhook_rejections_total{problem=\"STALE\",provider=\"sendgrid\"} 1.0");
         assertThat(metrics).contains("rebound_webhook_rejections_total{problem=\"MALFORMED\",provider=\"postmark\"} 1.0");
     }
+
+    @Test
+    void mailgunToken_stillRefusedAfterRestartOnTheSameStore_nothingStoredTwice() throws Exception {
+        String file = "mailgun/failed-permanent.json";
+        var first = post(file);
+        assertThat(first.status()).as(first.raw().body()).isEqualTo(200);
+        assertThat(first.json().get("stored").asInt()).isPositive();
+        String recipient = first.json().get("results").get(0).get("recipient").asString();
+        int evidenceBefore = address(recipient).get("evidence").size();
+
+        // A new service on the same SQLite file: the in-memory state is gone, the token row is not.
+        h.close();
+        h = new ServiceHarness(dir, clock, agent, false, ProviderFixtures.env(), ProviderFixtures.certificates());
+        var again = post(file);
+        assertThat(again.status()).as(again.raw().body()).isEqualTo(409);
+        assertThat(again.json().get("error").asString()).isEqualTo("replayed");
+        assertThat(address(recipient).get("evidence")).hasSize(evidenceBefore);
+    }
 }

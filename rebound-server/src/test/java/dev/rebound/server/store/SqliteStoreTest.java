@@ -138,4 +138,22 @@ class SqliteStoreTest {
             assertThat(store.claimDue("n2", 10, Duration.ofMinutes(5))).hasSize(1);
         }
     }
+
+    @Test
+    void webhookTokens_firstUseOnce_evenAfterReopen_andExpiredRowsArePurged() {
+        dev.rebound.server.testing.MutableClock t = new dev.rebound.server.testing.MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        String url = "jdbc:sqlite:" + dir.resolve("tokens.db");
+        Instant keep = t.instant().plusSeconds(600);
+        try (SqliteStore store = SqliteStore.open(url, 1, t)) {
+            assertThat(store.firstTokenUse("mailgun", "tok-1", keep)).isTrue();
+            assertThat(store.firstTokenUse("mailgun", "tok-1", keep)).isFalse();
+            assertThat(store.firstTokenUse("sendgrid", "tok-1", keep)).as("per provider").isTrue();
+        }
+        try (SqliteStore store = SqliteStore.open(url, 1, t)) {
+            assertThat(store.firstTokenUse("mailgun", "tok-1", keep)).as("after reopening the file").isFalse();
+            t.advance(java.time.Duration.ofSeconds(601)); // past keepUntil: the row may go (the verifier refuses the timestamp now)
+            assertThat(store.firstTokenUse("mailgun", "tok-2", t.instant().plusSeconds(600))).isTrue();
+            assertThat(store.firstTokenUse("mailgun", "tok-1", t.instant().plusSeconds(600))).as("expired row purged").isTrue();
+        }
+    }
 }
