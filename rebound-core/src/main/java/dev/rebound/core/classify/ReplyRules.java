@@ -240,7 +240,11 @@ public final class ReplyRules {
                 // Microsoft 365 5.7.7xx 'Client blocked from sending from unregistered domains'; Outlook.com
                 // SC-001/RP-001/S3140 'messages from [IP] weren't sent'; allow-list-only receivers
                 "client blocked", "weren't sent", "were not sent", "not in whitelist", "not whitelisted",
-                "not on the allow list", "not in the allow list");
+                "not on the allow list", "not in the allow list",
+                // Gmail 5.7.1 'not authorized to send email directly to our servers. Please use the SMTP relay at your
+                // service provider'; ISP port-25 policies 'use the smtp server of your ISP' (dynamic/residential IPs)
+                "send email directly", "send mail directly", "smtp relay at your service provider",
+                "smtp server of your isp", "your isp's smtp server", "dynamic ip", "dynamically-assigned");
 
         // Generic spam and policy.
         addText(t, "text.spam", Reason.SPAMDETECTED, "generic spam wording ('- SPAM', 'spam detected')",

@@ -257,6 +257,10 @@ class ReplyClassifierTableTest {
         // Exchange/Mimecast/Proofpoint attachment filters ("Attachment type not allowed").
         l.add(c("attachment filter", END_OF_DATA, "550 5.7.1 Message rejected: Attachment type not allowed (.exe)",
                 BLOCKED_POLICY, Reason.POLICYVIOLATION, "text.policy"));
+        // Google Workspace SMTP error reference: 5.7.1 for a client IP that should use its provider's relay.
+        l.add(c("gmail 5.7.1 send directly", RCPT, "550 5.7.1 [192.0.2.1] The IP you're using to send mail is not authorized to send "
+                        + "email directly to our servers. Please use the SMTP relay at your service provider instead.",
+                BLOCKED_POLICY, Reason.BLOCKED, "text.blocked"));
         l.add(c("aol disabled", RCPT, "554 30 Sorry, your message to x@aol.com cannot be delivered. This account has been disabled or discontinued [#102]. - mta1234.mail.bf1.yahoo.com",
                 BOUNCED_SOFT, Reason.SUSPEND));
         l.add(c("aol mailbox not found", RCPT, "552 1 Requested mail action aborted, mailbox not found",
