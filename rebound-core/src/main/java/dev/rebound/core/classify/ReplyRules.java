@@ -107,11 +107,14 @@ public final class ReplyRules {
 
         // Explicit spam verdicts (before authentication: Google Groups 'rejected due to spam classification ... Set up SPF').
         addText(t, "text.spam.verdict", Reason.SPAMDETECTED,
-                "Google Groups 'spam classification'; SpamAssassin/amavis 'scored as spam'; Exchange 'message content rejected, UBE'",
+                "Google Groups 'spam classification'; SpamAssassin/amavis 'scored as spam'; Exchange 'message content rejected, UBE'; "
+                        + "Orange OFR_506 'Mail rejete' (its content filter, listed with spam/virus refusals by French postmaster guides)",
                 "spam classification", "scored as spam", "classified as spam", "detected as spam", "identified as spam",
                 "considered spam", "looks like spam", "likely spam", "spam score", "message content rejected",
                 "content rejected, ube", "spam message rejected", "rejected as spam", "marked as spam", "spamassassin",
-                "unsolicited mail", "bulk mail");
+                "unsolicited mail", "bulk mail",
+                // Orange/Wanadoo content filter after DATA: "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]"
+                "mail rejete", "ofr_506");
         addText(t, "text.virus", Reason.VIRUSDETECTED, "virus scanner replies (ClamAV, amavis, Exchange)",
                 "virus", "malware", "infected", "trojan");
 

@@ -317,6 +317,9 @@ class ReplyClassifierTableTest {
                 DEFERRED, Reason.BLOCKED));
         l.add(c("orange OFR006", CONNECT, "550 mwinf5c04 ME Adresse IP source bloquee pour incident de spam. Client host blocked for spamming issues. OFR006_102 Ref http://csi.cloudmark.com/reset-request/?ip=192.0.2.1 [102]",
                 BLOCKED_POLICY, Reason.BLOCKED));
+        // Orange content filter after DATA (OFR_506), listed as a spam/virus refusal in French postmaster guides.
+        l.add(c("orange OFR_506", END_OF_DATA, "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]",
+                BLOCKED_POLICY, Reason.SPAMDETECTED, "text.spam.verdict"));
         l.add(c("orange OFR_417", RCPT, "552 5.2.2 Boite du destinataire pleine. Recipient overquota. OFR_417 [417]",
                 BOUNCED_SOFT, Reason.MAILBOXFULL));
         l.add(c("orange OFR_103", MAIL, "501 5.1.0 Emetteur invalide. Invalid Sender. OFR_103 [103]",
