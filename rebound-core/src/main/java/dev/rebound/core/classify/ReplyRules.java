@@ -97,7 +97,9 @@ public final class ReplyRules {
                 "rate limit", "ratelimit", "rate-limit", "receiving mail at a rate", "sending rate", "sending quota",
                 "sending limit", "daily user sending",
                 "too many messages", "too many emails", "sent too many", "exceeded the maximum number of", "throttl", "slow down", "too fast",
-                "try again at a later time", "quota for sending", "volume of mail");
+                "try again at a later time", "quota for sending", "volume of mail",
+                // Microsoft 365 5.1.90 "you've reached your daily limit for message recipients"
+                "daily limit for", "reached your daily limit");
 
         // Message format before spam and blocks: Gmail's 'not RFC 5322 compliant ... this message has been blocked'.
         addText(t, "text.notcompliant", Reason.NOTCOMPLIANTRFC,
@@ -191,7 +193,9 @@ public final class ReplyRules {
                 "sender address rejected", "sender rejected", "domain of sender", "sender domain", "sender verify failed",
                 "sender verification failed", "invalid sender", "unknown sender", "sender unknown", "sender denied",
                 "bad sender", "sender not allowed", "sender is not allowed", "sender address is not", "from address rejected",
-                "mail from rejected", "envelope sender", "not a registered gateway user");
+                "mail from rejected", "envelope sender", "not a registered gateway user",
+                // Microsoft 365 5.7.124 "Sender not in allowed-senders list" (a restricted group or mailbox)
+                "allowed-senders list", "allowed senders list");
 
         // Host unknown (before userunknown: 'domain does not exist' contains 'does not exist').
         addText(t, "text.hostunknown", Reason.HOSTUNKNOWN,
@@ -247,7 +251,9 @@ public final class ReplyRules {
                 // Gmail 5.7.1 'not authorized to send email directly to our servers. Please use the SMTP relay at your
                 // service provider'; ISP port-25 policies 'use the smtp server of your ISP' (dynamic/residential IPs)
                 "send email directly", "send mail directly", "smtp relay at your service provider",
-                "smtp server of your isp", "your isp's smtp server", "dynamic ip", "dynamically-assigned");
+                "smtp server of your isp", "your isp's smtp server", "dynamic ip", "dynamically-assigned",
+                // Microsoft 365 5.7.705 "Access denied, tenant has exceeded threshold" (the sending tenant is banned)
+                "tenant has exceeded threshold");
 
         // Generic spam and policy.
         addText(t, "text.spam", Reason.SPAMDETECTED, "generic spam wording ('- SPAM', 'spam detected')",

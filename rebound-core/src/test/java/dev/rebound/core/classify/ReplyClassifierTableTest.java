@@ -261,6 +261,14 @@ class ReplyClassifierTableTest {
         l.add(c("gmail 5.7.1 send directly", RCPT, "550 5.7.1 [192.0.2.1] The IP you're using to send mail is not authorized to send "
                         + "email directly to our servers. Please use the SMTP relay at your service provider instead.",
                 BLOCKED_POLICY, Reason.BLOCKED, "text.blocked"));
+        // Microsoft Learn "Email non-delivery reports and SMTP errors in Exchange Online": 5.1.90, 5.7.124, 5.7.705.
+        l.add(c("m365 5.1.90 daily recipients", MAIL, "550 5.1.90 Your message can't be sent because you've reached your daily limit "
+                        + "for message recipients",
+                BLOCKED_POLICY, Reason.SPEEDING, "text.ratelimit"));
+        l.add(c("m365 5.7.124 allowed senders", RCPT, "550 5.7.124 Sender not in allowed-senders list",
+                BLOCKED_POLICY, Reason.REJECTED, "text.rejected.sender"));
+        l.add(c("m365 5.7.705 tenant", MAIL, "550 5.7.705 Access denied, tenant has exceeded threshold",
+                BLOCKED_POLICY, Reason.BLOCKED, "text.blocked"));
         l.add(c("aol disabled", RCPT, "554 30 Sorry, your message to x@aol.com cannot be delivered. This account has been disabled or discontinued [#102]. - mta1234.mail.bf1.yahoo.com",
                 BOUNCED_SOFT, Reason.SUSPEND));
         l.add(c("aol mailbox not found", RCPT, "552 1 Requested mail action aborted, mailbox not found",
