@@ -229,10 +229,11 @@ public final class ReplyRules {
                 "address rejected", "does not exist", "doesn't exist", "mailbox unavailable", "mailbox not found",
                 "no mailbox", "no such mailbox", "mailbox does not", "not a valid mailbox", "unknown address",
                 "address unknown", "invalid address", "bad recipient", "undeliverable address", "unrouteable address",
-                "unknown or illegal alias", "user doesn't have a", "doesn't have a", "not a known user",
+                "unknown or illegal alias", "user doesn't have a", "not a known user",
                 "no such account", "account does not", "destinataire invalide", "utilisateur inconnu", "adresse inconnue",
                 "unbekannt", "existiert nicht", "unknown local part", "invalid mailbox", "mailbox is unavailable",
-                "not listed in", "no valid recipients", "addressee unknown", "recipient invalid");
+                "not listed in domino directory", "not listed in the directory", "not listed in public name",
+                "no valid recipients", "addressee unknown", "recipient invalid");
 
         // Blocked: DNSBLs and sender IP/host blocks (after the auth/spam verdicts, which also say 'blocked').
         addText(t, "text.blocked", Reason.BLOCKED,

@@ -269,6 +269,12 @@ class ReplyClassifierTableTest {
                 BLOCKED_POLICY, Reason.REJECTED, "text.rejected.sender"));
         l.add(c("m365 5.7.705 tenant", MAIL, "550 5.7.705 Access denied, tenant has exceeded threshold",
                 BLOCKED_POLICY, Reason.BLOCKED, "text.blocked"));
+        // "not listed in" names a missing mailbox only for a directory (Lotus Domino); an IP not listed in an
+        // allow list is a block of the sender, never a hard bounce.
+        l.add(c("domino directory", RCPT, "550 5.0.0 User x@example.com not listed in Domino Directory",
+                BOUNCED_HARD, Reason.USERUNKNOWN, "text.userunknown"));
+        l.add(c("allow list not listed", CONNECT, "554 Your IP 192.0.2.1 is not listed in our allow list",
+                BLOCKED_POLICY, Reason.BLOCKED));
         l.add(c("aol disabled", RCPT, "554 30 Sorry, your message to x@aol.com cannot be delivered. This account has been disabled or discontinued [#102]. - mta1234.mail.bf1.yahoo.com",
                 BOUNCED_SOFT, Reason.SUSPEND));
         l.add(c("aol mailbox not found", RCPT, "552 1 Requested mail action aborted, mailbox not found",
