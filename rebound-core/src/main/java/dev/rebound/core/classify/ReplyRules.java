@@ -265,7 +265,7 @@ public final class ReplyRules {
                 "rejected by policy", "message not allowed", "content presents a potential", "against policy",
                 "policy rejection", "prohibit", "not accepted for policy", "policy restrictions", "content restrictions",
                 "anti-spoofing", "attachment type", "attachment not allowed", "attachments are not allowed",
-                "prohibited attachment", "blocked attachment");
+                "prohibited attachment", "blocked attachment", "executable attachment", "potentially executable");
         addText(t, "text.starttls", Reason.FAILEDSTARTTLS, "RFC 3207 530 'Must issue a STARTTLS command first'; TLS required",
                 "starttls", "tls required", "requires tls", "encryption required", "tls is required", "must use tls",
                 "tls negotiation failed", "tls not available");

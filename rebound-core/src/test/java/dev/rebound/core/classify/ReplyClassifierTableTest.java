@@ -275,6 +275,10 @@ class ReplyClassifierTableTest {
                 BOUNCED_HARD, Reason.USERUNKNOWN, "text.userunknown"));
         l.add(c("allow list not listed", CONNECT, "554 Your IP 192.0.2.1 is not listed in our allow list",
                 BLOCKED_POLICY, Reason.BLOCKED));
+        // Exim specification, content-scanning ACL example: "potentially executable attachment".
+        l.add(c("exim executable attachment", END_OF_DATA,
+                "550 This message has been rejected because it has a potentially executable attachment",
+                BLOCKED_POLICY, Reason.POLICYVIOLATION, "text.policy"));
         l.add(c("aol disabled", RCPT, "554 30 Sorry, your message to x@aol.com cannot be delivered. This account has been disabled or discontinued [#102]. - mta1234.mail.bf1.yahoo.com",
                 BOUNCED_SOFT, Reason.SUSPEND));
         l.add(c("aol mailbox not found", RCPT, "552 1 Requested mail action aborted, mailbox not found",
