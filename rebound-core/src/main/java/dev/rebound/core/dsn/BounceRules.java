@@ -318,7 +318,10 @@ final class BounceRules {
     /** Wordings that say the address itself cannot be found, whoever says it and whenever. */
     private static final Pattern MAILBOX_GONE = Pattern.compile(
             "(?:does not|doesn't) have an? [^\\n]{0,40}account|mailbox unavailable|(?:couldn't|could not) be found"
-            + "|delivery userid|recipient name is not recognized|mailbox not found|mailbox (?:does not|doesn't) exist");
+            + "|delivery userid|recipient name is not recognized|mailbox not found|mailbox (?:does not|doesn't) exist"
+            // "<rcpt>: User unknown": the reply names the recipient address itself, the form of a recipient check
+            // answering RCPT TO (Postfix local/virtual maps, Yahoo's and qmail's relayed replies)
+            + "|<addr>>?: (?:user unknown|unknown user)");
 
     private static final Pattern MX_LOOKUP_ERROR = Pattern.compile(
             "name service error for name=[^\\s]+ type=mx|(?:dns )?type '?mx'? lookup (?:of [^\\s]+ )?(?:failed|error)");

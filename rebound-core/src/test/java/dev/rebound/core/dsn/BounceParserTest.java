@@ -317,4 +317,16 @@ class BounceParserTest {
         BounceRecord rcpt = parse(data.replace("end of DATA command", "RCPT TO command")).records().get(0);
         assertThat(rcpt.reason()).isEqualTo(Reason.USERUNKNOWN);
     }
+
+    @Test
+    void userUnknownNamingTheRecipientAddressIsARecipientCheck() {
+        // "<rcpt>: User unknown" is the form of a recipient lookup answering RCPT TO (Postfix local_recipient_maps,
+        // relayed as-is by Yahoo's and qmail's bounces); without the address or a phase, a bare "User unknown"
+        // after the transaction is the recipient's filter (Sisimai v5's line, see userUnknownAway).
+        BounceRecord named = single("5.0.0", "550: <gone@example.com>: User unknown");
+        assertThat(named.reason()).isEqualTo(Reason.USERUNKNOWN);
+        assertThat(named.hardBounce()).isTrue();
+        BounceRecord bare = single("5.0.0", "550 : User unknown");
+        assertThat(bare.reason()).isEqualTo(Reason.FILTERED);
+    }
 }
