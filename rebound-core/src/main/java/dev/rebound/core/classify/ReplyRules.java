@@ -184,7 +184,9 @@ public final class ReplyRules {
         // DNSBL listings (before the sender rule: Cox 'sender rejected ... AUP#CDRBL' is an RBL block).
         addText(t, "text.blocklist", Reason.BLOCKED,
                 "Spamhaus/SpamCop/Barracuda/SORBS/Proofpoint/Cloudmark DNSBL replies; Postfix 'blocked using'; Cox 'AUP#CDRBL'",
-                "spamhaus", "spamcop", "barracuda", "sorbs", "dnsbl", "rbl", "blocked using", "is listed", "listed on",
+                // Barracuda by its block list (BRBL, b.barracudacentral.org), not by the vendor's name: its content
+                // filter says "rejected by Barracuda spam filter", a spam verdict
+                "spamhaus", "spamcop", "barracuda reputation", "barracudacentral", "sorbs", "dnsbl", "rbl", "blocked using", "is listed", "listed on",
                 "listed at", "currently listed", "listed by", "blacklist", "blocklist", "block list", "black list",
                 "denylist", "cloudmark", "proofpoint");
         // Sender rejected (envelope MAIL FROM).

@@ -279,6 +279,9 @@ class ReplyClassifierTableTest {
         l.add(c("exim executable attachment", END_OF_DATA,
                 "550 This message has been rejected because it has a potentially executable attachment",
                 BLOCKED_POLICY, Reason.POLICYVIOLATION, "text.policy"));
+        // Barracuda: the vendor's name alone is no block-list listing; its content filter's refusal is a spam verdict.
+        l.add(c("barracuda spam filter", END_OF_DATA, "550 5.7.1 Message rejected by Barracuda spam filter",
+                BLOCKED_POLICY, Reason.SPAMDETECTED));
         l.add(c("aol disabled", RCPT, "554 30 Sorry, your message to x@aol.com cannot be delivered. This account has been disabled or discontinued [#102]. - mta1234.mail.bf1.yahoo.com",
                 BOUNCED_SOFT, Reason.SUSPEND));
         l.add(c("aol mailbox not found", RCPT, "552 1 Requested mail action aborted, mailbox not found",
