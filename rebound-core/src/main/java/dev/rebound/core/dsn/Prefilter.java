@@ -189,20 +189,9 @@ final class Prefilter {
 
     /** Skips a group and a quantifier right after it. */
     private static int skipGroup(String s, int i) {
-        int depth = 0;
-        boolean inClass = false;
-        for (int j = i; j < s.length(); j++) {
-            char c = s.charAt(j);
-            if (c == '\\') { j++; continue; }
-            if (inClass) { if (c == ']') inClass = false; continue; }
-            if (c == '[') inClass = true;
-            else if (c == '(') depth++;
-            else if (c == ')' && --depth == 0) {
-                if (j + 1 < s.length() && "?*+".indexOf(s.charAt(j + 1)) >= 0) j++;
-                else if (j + 1 < s.length() && s.charAt(j + 1) == '{') j = skipTo(s, j + 1, '}');
-                return j;
-            }
-        }
-        return s.length() - 1;
+        int j = closing(s, i);
+        if (j + 1 < s.length() && "?*+".indexOf(s.charAt(j + 1)) >= 0) j++;
+        else if (j + 1 < s.length() && s.charAt(j + 1) == '{') j = skipTo(s, j + 1, '}');
+        return j;
     }
 }
