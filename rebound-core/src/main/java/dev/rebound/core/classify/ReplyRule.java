@@ -45,31 +45,21 @@ public record ReplyRule(String id, Tier tier, Match when, Reason reason, Outcome
 
     /** The {@link Match.Text} anchor of a text rule (the first one, depth first), or null. */
     Match.Text anchor() {
-        return firstText(when);
+        return first(when, Match.Text.class);
     }
 
     /** The {@link Match.Status} of a status rule (the first one, depth first), or null. */
     Match.Status statusKey() {
-        return firstStatus(when);
+        return first(when, Match.Status.class);
     }
 
-    private static Match.Text firstText(Match m) {
-        if (m instanceof Match.Text t) return t;
+    /** The first matcher of {@code type} in {@code m}, depth first through {@link Match.All}, or null. */
+    private static <T extends Match> T first(Match m, Class<T> type) {
+        if (type.isInstance(m)) return type.cast(m);
         if (m instanceof Match.All a) {
             for (Match x : a.all()) {
-                Match.Text t = firstText(x);
-                if (t != null) return t;
-            }
-        }
-        return null;
-    }
-
-    private static Match.Status firstStatus(Match m) {
-        if (m instanceof Match.Status s) return s;
-        if (m instanceof Match.All a) {
-            for (Match x : a.all()) {
-                Match.Status s = firstStatus(x);
-                if (s != null) return s;
+                T found = first(x, type);
+                if (found != null) return found;
             }
         }
         return null;
