@@ -101,6 +101,8 @@ public final class HttpApi implements AutoCloseable {
                 switch (r.method()) {
                     case "GET" -> cfg.routes.get(r.path(), h);
                     case "POST" -> cfg.routes.post(r.path(), h);
+                    case "PATCH" -> cfg.routes.patch(r.path(), h);
+                    case "DELETE" -> cfg.routes.delete(r.path(), h);
                     default -> throw new IllegalArgumentException("unsupported method " + r.method() + " for " + r.path());
                 }
             }

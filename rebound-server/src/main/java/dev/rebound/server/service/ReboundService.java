@@ -20,11 +20,14 @@ import dev.rebound.server.queue.RetryScheduling;
 import dev.rebound.server.queue.Scheduler;
 import dev.rebound.server.store.SqliteStore;
 import dev.rebound.server.store.Store;
+import dev.rebound.server.webhooks.Webhooks;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -39,8 +42,11 @@ public final class ReboundService implements AutoCloseable {
     private final Scheduler scheduler;
     private final HttpApi http;
     private final SmtpListener smtp;
+    private final Webhooks webhooks;
 
-    private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, HttpApi http, SmtpListener smtp) {
+    private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, HttpApi http, SmtpListener smtp,
+                           Webhooks webhooks) {
+        this.webhooks = webhooks;
         this.config = config;
         this.store = store;
         this.agent = agent;
@@ -66,6 +72,7 @@ public final class ReboundService implements AutoCloseable {
         Scheduler scheduler = null;
         HttpApi http = null;
         SmtpListener smtp = null;
+        Webhooks outbound = null;
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             RetryScheduling retry = new RetryScheduling(config.retry());
@@ -87,14 +94,18 @@ public final class ReboundService implements AutoCloseable {
             EvidenceRecorder evidence = new EvidenceRecorder(store, retry, config.providers().defaultStream(), clock);
             ProviderEventsEndpoint providerEvents = new ProviderEventsEndpoint(webhooks, evidence, store,
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF, metrics);
-            http = new HttpApi(config, intake, store, retry, clock, metrics, providerEvents.routes()).start();
+            outbound = Webhooks.start(config.webhooks(), store.webhooks(), clock, config.node().id(), metrics, runLoop);
+            List<HttpApi.Route> routes = new ArrayList<>(providerEvents.routes());
+            routes.addAll(outbound.routes());
+            http = new HttpApi(config, intake, store, retry, clock, metrics, routes).start();
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
                     : new BounceMailbox(config.bounces().domain(), evidence, metrics));
             smtp.start();
-            return new ReboundService(config, store, agent, scheduler, http, smtp);
+            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound);
         } catch (RuntimeException e) {
             if (smtp != null) smtp.close();
             if (http != null) http.close();
+            if (outbound != null) outbound.close();
             if (scheduler != null) scheduler.close();
             store.close();
             throw e;
@@ -134,6 +145,10 @@ public final class ReboundService implements AutoCloseable {
         return http;
     }
 
+    public Webhooks webhooks() {
+        return webhooks;
+    }
+
     public ReboundConfig config() {
         return config;
     }
@@ -142,6 +157,7 @@ public final class ReboundService implements AutoCloseable {
     public void close() {
         smtp.close();
         http.close();
+        webhooks.close();
         scheduler.close();
         agent.close();
         store.close();
