@@ -124,7 +124,7 @@ class WebhookDeliveryTest {
 
         String m1 = postMessage("{\"from\":\"app@sender.test\",\"to\":[\"a@example.test\",\"b@example.test\",\"c@example.test\"],\"subject\":\"one\",\"text\":\"x\"}");
         deliverAll();
-        mx.script().replyOnce("RCPT TO:<a@example.test>", "421 4.4.5 too busy now");
+        mx.script().replyOnce("RCPT TO:<a@example.test>", "450 4.2.1 busy now");
         String m2 = postMessage("{\"from\":\"app@sender.test\",\"to\":[\"a@example.test\"],\"subject\":\"two\",\"text\":\"y\"}");
         deliverAll();
         dispatchAll();
