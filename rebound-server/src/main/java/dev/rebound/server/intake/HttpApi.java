@@ -3,7 +3,7 @@ package dev.rebound.server.intake;
 import dev.rebound.core.policy.PlannedAttempt;
 import dev.rebound.core.policy.RetryPlan;
 import dev.rebound.server.config.ReboundConfig;
-import dev.rebound.server.queue.RetryScheduling;
+import dev.rebound.server.decide.AttemptDecider;
 import dev.rebound.server.store.AcceptResult;
 import dev.rebound.server.store.EvidenceView;
 import dev.rebound.server.store.MessageView;
@@ -54,7 +54,7 @@ public final class HttpApi implements AutoCloseable {
     private final ReboundConfig config;
     private final MessageIntake intake;
     private final Store store;
-    private final RetryScheduling retry;
+    private final AttemptDecider retry;
     private final Clock clock;
     private final PrometheusMeterRegistry metrics;
     private final MessageComposer composer;
@@ -67,12 +67,12 @@ public final class HttpApi implements AutoCloseable {
      */
     public record Route(String method, String path, io.javalin.http.Handler handler, boolean authenticated) {}
 
-    public HttpApi(ReboundConfig config, MessageIntake intake, Store store, RetryScheduling retry, Clock clock,
+    public HttpApi(ReboundConfig config, MessageIntake intake, Store store, AttemptDecider retry, Clock clock,
                    PrometheusMeterRegistry metrics) {
         this(config, intake, store, retry, clock, metrics, List.of());
     }
 
-    public HttpApi(ReboundConfig config, MessageIntake intake, Store store, RetryScheduling retry, Clock clock,
+    public HttpApi(ReboundConfig config, MessageIntake intake, Store store, AttemptDecider retry, Clock clock,
                    PrometheusMeterRegistry metrics, List<Route> extraRoutes) {
         this.config = config;
         this.intake = intake;
@@ -355,7 +355,7 @@ public final class HttpApi implements AutoCloseable {
             rn.put("last_outcome", emptyToNull(r.lastOutcome())).put("reason", emptyToNull(r.lastReason())).put("rule", emptyToNull(r.lastRule()));
             ArrayNode plan = rn.putArray("planned_attempts");
             if (!r.state().isFinal()) {
-                RetryPlan p = retry.plan(v.id(), r.address(), v.createdAt(), r.attempts(), clock.instant());
+                RetryPlan p = retry.plan(v.id(), r.address(), v.createdAt(), r.attempts().stream().map(MessageView.AttemptView::attempt).toList(), clock.instant());
                 for (PlannedAttempt pa : p.attempts())
                     plan.addObject().put("attempt", pa.number()).put("at", pa.at().toString()).put("rule", pa.ruleId()).put("why", pa.why());
                 rn.put("gives_up_at", p.givesUpAt().toString());

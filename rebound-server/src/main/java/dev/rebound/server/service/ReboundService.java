@@ -6,6 +6,10 @@ import dev.rebound.core.policy.TokenBucket;
 import dev.rebound.server.config.ReboundConfig;
 import dev.rebound.server.evidence.BounceMailbox;
 import dev.rebound.server.evidence.EvidenceRecorder;
+import dev.rebound.server.decide.AttemptDecider;
+import dev.rebound.server.decide.EvidenceDecider;
+import dev.rebound.server.decide.Suppressions;
+import dev.rebound.core.policy.SuppressionConfig;
 import dev.rebound.server.evidence.HttpsCertificateSource;
 import dev.rebound.server.evidence.ProviderEventsEndpoint;
 import dev.rebound.server.evidence.SubscriptionConfirmer;
@@ -16,7 +20,6 @@ import dev.rebound.server.delivery.DeliveryAgent;
 import dev.rebound.server.intake.HttpApi;
 import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.intake.SmtpListener;
-import dev.rebound.server.queue.RetryScheduling;
 import dev.rebound.server.queue.Scheduler;
 import dev.rebound.server.store.SqliteStore;
 import dev.rebound.server.store.Store;
@@ -68,9 +71,10 @@ public final class ReboundService implements AutoCloseable {
         SmtpListener smtp = null;
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            RetryScheduling retry = new RetryScheduling(config.retry());
-            scheduler = new Scheduler(store, agent, ReplyClassifier.standard(), retry, clock, config.scheduler(),
-                    throttleConfig(config.throttle()), messageRate(config.throttle()), config.node().id(), metrics);
+            AttemptDecider retry = new AttemptDecider(ReplyClassifier.standard(), config.retry());
+            Suppressions suppressions = new Suppressions(SuppressionConfig.defaults());
+            scheduler = new Scheduler(store, agent, retry, suppressions, clock, config.scheduler(), throttleConfig(config.throttle()),
+                    messageRate(config.throttle()), config.bounces().domain(), config.node().id(), metrics);
             Gauge.builder("rebound_queue_depth", store, s -> s.queueStats().depth())
                     .description("recipients waiting for a delivery attempt").register(metrics);
             Gauge.builder("rebound_queue_oldest_age_seconds", store, s -> s.queueStats().oldestDueAt()
@@ -78,13 +82,12 @@ public final class ReboundService implements AutoCloseable {
                     .description("age of the most overdue waiting recipient").register(metrics);
             Gauge.builder("rebound_store_commits", store, s -> s.writeStats().commits()).register(metrics);
             Gauge.builder("rebound_store_writes", store, s -> s.writeStats().writes()).register(metrics);
-            scheduler.bounceDomain(config.bounces().domain()); // VERP envelope senders when set
             if (runLoop) scheduler.start();
             else scheduler.releaseLeases();
             MessageIntake intake = new MessageIntake(store, scheduler::wake, config.delivery().heloName());
             ProviderWebhooks webhooks = new ProviderWebhooks(config.providers().webhooks(), certificates,
                     new StoredReplayTokens(store), clock, ReplyClassifier.standard());
-            EvidenceRecorder evidence = new EvidenceRecorder(store, retry, config.providers().defaultStream(), clock);
+            EvidenceRecorder evidence = new EvidenceRecorder(store, new EvidenceDecider(suppressions), config.providers().defaultStream());
             ProviderEventsEndpoint providerEvents = new ProviderEventsEndpoint(webhooks, evidence, store,
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF, metrics);
             http = new HttpApi(config, intake, store, retry, clock, metrics, providerEvents.routes()).start();

@@ -21,8 +21,11 @@ public interface Store extends AutoCloseable {
     /** Leases up to {@code limit} recipients due now (free or with an expired lease) to {@code owner}. */
     List<Claim> claimDue(String owner, int limit, Duration lease);
 
-    /** Writes attempts, recipient updates, events and suppressions in one transaction; releases their leases. */
-    void recordAttempts(List<AttemptRecord> attempts);
+    /**
+     * Writes attempts, recipient updates and events in one transaction and releases their leases; for each final
+     * failure, {@code suppressions} decides in that transaction (over the history read there) and its entry is written.
+     */
+    void recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions);
 
     /** Moves recipients' next attempt to {@code at} and frees their leases, without counting an attempt. */
     void postpone(List<String> recipientIds, Instant at);
