@@ -1,4 +1,4 @@
-package dev.rebound.server.intake;
+package dev.rebound.server.smtp;
 
 /**
  * Every reply our SMTP listener writes itself, in one table: reply code, RFC 3463 enhanced code, text.

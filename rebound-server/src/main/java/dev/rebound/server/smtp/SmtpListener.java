@@ -1,7 +1,10 @@
-package dev.rebound.server.intake;
+package dev.rebound.server.smtp;
 
 import dev.rebound.server.config.IpNetwork;
 import dev.rebound.server.config.ReboundConfig;
+import dev.rebound.server.intake.Addresses;
+import dev.rebound.server.intake.BounceSink;
+import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.store.AcceptResult;
 import dev.rebound.server.store.NewMessage;
 import java.io.ByteArrayOutputStream;
