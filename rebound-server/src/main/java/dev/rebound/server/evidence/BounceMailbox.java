@@ -5,13 +5,11 @@ import dev.rebound.core.dsn.BounceRecord;
 import dev.rebound.core.dsn.BounceResult;
 import dev.rebound.server.decide.Verp;
 import dev.rebound.server.intake.BounceSink;
+import dev.rebound.server.intake.Sha256;
 import dev.rebound.server.store.NewEvidence;
 import dev.rebound.server.store.StoredEvidence;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -56,7 +54,7 @@ public final class BounceMailbox implements BounceSink {
     @Override
     public String receive(String mailFrom, List<String> bounceAddresses, byte[] raw) {
         Optional<String> verp = bounceAddresses.stream().map(BounceMailbox::recipientId).flatMap(Optional::stream).findFirst();
-        String sha = sha256(raw);
+        String sha = Sha256.hex(raw);
         BounceResult result = BounceParser.parse(raw);
         List<NewEvidence> evidence = evidence(result, verp, sha, raw.length);
         List<StoredEvidence> stored = recorder.record(evidence);
@@ -109,13 +107,5 @@ public final class BounceMailbox implements BounceSink {
         p.put("raw_sha256", sha).put("raw_bytes", size);
         return new NewEvidence("dsn:" + sha + ":" + kind, "dsn", "", kind, "", "", verp, Optional.empty(), "", Optional.empty(),
                 0, "", "", Optional.empty(), reason, rule, Optional.empty(), p.toString());
-    }
-
-    private static String sha256(byte[] raw) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(raw));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -11,13 +11,12 @@ import dev.rebound.server.decide.EvidenceDecider;
 import dev.rebound.server.decide.Suppressions;
 import dev.rebound.core.policy.SuppressionConfig;
 import dev.rebound.server.evidence.HttpsCertificateSource;
-import dev.rebound.server.evidence.ProviderEventsEndpoint;
 import dev.rebound.server.evidence.SubscriptionConfirmer;
 import dev.rebound.server.evidence.StoredReplayTokens;
 import dev.rebound.core.events.CertificateSource;
 import dev.rebound.core.events.ProviderWebhooks;
 import dev.rebound.server.delivery.DeliveryAgent;
-import dev.rebound.server.intake.HttpApi;
+import dev.rebound.server.api.ApiServer;
 import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.queue.Scheduler;
 import dev.rebound.server.smtp.SmtpListener;
@@ -40,10 +39,10 @@ public final class ReboundService implements AutoCloseable {
     private final Store store;
     private final DeliveryAgent agent;
     private final Scheduler scheduler;
-    private final HttpApi http;
+    private final ApiServer http;
     private final SmtpListener smtp;
 
-    private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, HttpApi http, SmtpListener smtp) {
+    private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp) {
         this.config = config;
         this.store = store;
         this.agent = agent;
@@ -67,7 +66,7 @@ public final class ReboundService implements AutoCloseable {
             throw new IllegalArgumentException("store.url " + config.store().url() + ": only jdbc:sqlite: is implemented in this build");
         Store store = SqliteStore.open(config.store().url(), config.store().readConnections(), clock);
         Scheduler scheduler = null;
-        HttpApi http = null;
+        ApiServer http = null;
         SmtpListener smtp = null;
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -88,9 +87,9 @@ public final class ReboundService implements AutoCloseable {
             ProviderWebhooks webhooks = new ProviderWebhooks(config.providers().webhooks(), certificates,
                     new StoredReplayTokens(store), clock, ReplyClassifier.standard());
             EvidenceRecorder evidence = new EvidenceRecorder(store, new EvidenceDecider(suppressions), config.providers().defaultStream());
-            ProviderEventsEndpoint providerEvents = new ProviderEventsEndpoint(webhooks, evidence, store,
-                    config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF, metrics);
-            http = new HttpApi(config, intake, store, retry, clock, metrics, providerEvents.routes()).start();
+            var providerEvents = new ApiServer.ProviderEvents(webhooks, evidence,
+                    config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF);
+            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents).start();
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
                     : new BounceMailbox(config.bounces().domain(), evidence, metrics));
             smtp.start();
@@ -133,7 +132,7 @@ public final class ReboundService implements AutoCloseable {
         return scheduler;
     }
 
-    public HttpApi http() {
+    public ApiServer http() {
         return http;
     }
 

@@ -426,6 +426,32 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public List<Suppression> suppressionsOfMessage(String messageId) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT s.address, s.stream, s.reason, s.rule_id, s.created_at, s.expires_at, s.evidence_ref, s.state
+                    FROM recipients r
+                    JOIN messages m ON m.id = r.message_id
+                    JOIN suppressions s ON s.address = LOWER(r.address) AND s.stream = m.stream
+                    WHERE r.message_id = ? AND (s.expires_at IS NULL OR s.expires_at > ?)
+                    """)) {
+                ps.setString(1, messageId);
+                ps.setLong(2, clock.millis());
+                List<Suppression> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long exp = rs.getLong(6);
+                        Optional<Instant> expires = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(exp));
+                        out.add(new Suppression(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                Instant.ofEpochMilli(rs.getLong(5)), expires, rs.getString(7), SuppressionState.valueOf(rs.getString(8))));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
     public List<SuppressionAudit> suppressionAudit(String address, String stream) {
         return read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT id, at, action, state, reason, rule_id, expires_at, evidence_ref, actor, note FROM suppression_audit WHERE address = ? AND stream = ? ORDER BY at, id")) {

@@ -76,6 +76,9 @@ public interface Store extends AutoCloseable {
      */
     List<Suppression> suppressions(Optional<String> stream, Optional<String> address, Optional<SuppressionState> state, int limit);
 
+    /** The active entries (any state) on the addresses of a message's recipients in its stream: one read per message view. */
+    List<Suppression> suppressionsOfMessage(String messageId);
+
     /** Every change to the entry of {@code address} on {@code stream}, oldest first. */
     List<SuppressionAudit> suppressionAudit(String address, String stream);
 
