@@ -33,7 +33,7 @@ public final class EndpointRules {
         public final String field;
         public final String value;
 
-        Invalid(String field, String value, String message) {
+        public Invalid(String field, String value, String message) {
             super(message);
             this.field = field;
             this.value = value;

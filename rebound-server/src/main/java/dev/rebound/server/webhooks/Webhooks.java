@@ -1,7 +1,6 @@
 package dev.rebound.server.webhooks;
 
 import dev.rebound.server.config.ReboundConfig;
-import dev.rebound.server.intake.HttpApi;
 import dev.rebound.server.store.WebhookStore;
 import dev.rebound.server.store.WebhookStore.Endpoint;
 import dev.rebound.server.store.WebhookStore.EndpointState;
@@ -15,18 +14,21 @@ import java.util.Optional;
 /**
  * The outbound webhooks as the service sees them: the endpoints of {@code webhooks.endpoints} written to the store
  * at start (added, changed, removed to match the file; an endpoint the dispatcher disabled stays disabled until
- * re-enabled through the API), the {@link WebhookDispatcher} and the {@code /v1/webhooks} routes.
+ * re-enabled through the API) and the {@link WebhookDispatcher}; the {@code /v1/webhooks} routes are the API
+ * package's {@code WebhookRoutes}.
  */
 public final class Webhooks implements AutoCloseable {
     static final String CONFIG_DISABLED = "disabled in the config file (enabled: false)";
     private static final Instant ROTATION_WITHOUT_END = Instant.parse("9999-12-31T00:00:00Z");
 
     private final WebhookDispatcher dispatcher;
-    private final WebhooksApi api;
+    private final WebhookStore store;
+    private final EndpointRules rules;
 
-    private Webhooks(WebhookDispatcher dispatcher, WebhooksApi api) {
+    private Webhooks(WebhookDispatcher dispatcher, WebhookStore store, EndpointRules rules) {
         this.dispatcher = dispatcher;
-        this.api = api;
+        this.store = store;
+        this.rules = rules;
     }
 
     /**
@@ -41,7 +43,7 @@ public final class Webhooks implements AutoCloseable {
                 clock, owner, config.timeout(), config.pollInterval(), config.batchSize(), metrics);
         if (runLoop) dispatcher.start();
         else dispatcher.releaseLeases();
-        return new Webhooks(dispatcher, new WebhooksApi(store, rules, clock, dispatcher::wake));
+        return new Webhooks(dispatcher, store, rules);
     }
 
     static void syncConfigured(List<ReboundConfig.WebhookEndpoint> configured, WebhookStore store, EndpointRules rules, Clock clock) {
@@ -87,8 +89,19 @@ public final class Webhooks implements AutoCloseable {
         return dispatcher;
     }
 
-    public List<HttpApi.Route> routes() {
-        return api.routes();
+    /** The endpoints' tables (for the API's route class). */
+    public WebhookStore store() {
+        return store;
+    }
+
+    /** The URL and settings rules (for the API's route class). */
+    public EndpointRules rules() {
+        return rules;
+    }
+
+    /** Makes the dispatcher look now (after an API change, a redelivery or a replay). */
+    public void wake() {
+        dispatcher.wake();
     }
 
     @Override
