@@ -44,10 +44,15 @@ final class PasswordChecks {
     private final Map<String, Remembered> verified = new ConcurrentHashMap<>();
 
     PasswordChecks(Map<String, PasswordHash> users, int maxConcurrent, Duration cacheTtl, Clock clock) {
+        this(users, new Semaphore(maxConcurrent), cacheTtl, clock);
+    }
+
+    /** @param permits one per password check allowed at once (tests hold them to see {@link Verdict#BUSY}) */
+    PasswordChecks(Map<String, PasswordHash> users, Semaphore permits, Duration cacheTtl, Clock clock) {
         this.users = Map.copyOf(users);
         PasswordHash any = users.values().iterator().next();
         this.decoy = new PasswordHash(any.iterations(), new byte[16], new byte[32]);
-        this.permits = new Semaphore(maxConcurrent);
+        this.permits = permits;
         this.cacheTtl = cacheTtl;
         this.clock = clock;
         byte[] k = new byte[32];
