@@ -97,7 +97,7 @@ public final class ReboundService implements AutoCloseable {
             outbound = Webhooks.start(config.webhooks(), store.webhooks(), clock, config.node().id(), metrics, runLoop);
             http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents, outbound).start();
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
-                    : new BounceMailbox(config.bounces().domain(), evidence, metrics));
+                    : new BounceMailbox(config.bounces().domain(), evidence, metrics), clock);
             smtp.start();
             return new ReboundService(config, store, agent, scheduler, http, smtp, outbound);
         } catch (RuntimeException e) {
