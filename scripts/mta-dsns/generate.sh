@@ -174,10 +174,15 @@ run_exim() {
   local D=$WORK/exim
   rm -rf "$D"; mkdir -p "$D/spool" "$D/log"
   { $PY routes "$TABLE"; echo "capture.test $CAPTURE_IP"; } | sed 's/ /: /' >"$D/routes"
+  # Exim re-executes itself (exim_path) with a cleared environment and changed user ids, where the dynamic loader
+  # ignores LD_LIBRARY_PATH: a wrapper runs it through the loader with the unpacked libraries' path as an argument.
+  printf '#!/bin/sh\nexec /lib64/ld-linux-x86-64.so.2 --library-path %s %s "$@"\n' "$LD_LIBRARY_PATH" \
+      "$ROOT/usr/sbin/exim4" >"$D/exim4"
+  chmod 755 "$D/exim4"
   cat >"$D/exim.conf" <<EOF
 primary_hostname = exim.mta.rebound.test
 qualify_domain = exim.mta.rebound.test
-exim_path = $ROOT/usr/sbin/exim4
+exim_path = $D/exim4
 exim_user = Debian-exim
 exim_group = Debian-exim
 keep_environment = LD_LIBRARY_PATH
@@ -225,7 +230,7 @@ begin retry
 begin rewrite
 EOF
   chown -R Debian-exim:Debian-exim "$D/spool" "$D/log"
-  "$ROOT/usr/sbin/exim4" -C "$D/exim.conf" -bd -q10s
+  "$D/exim4" -C "$D/exim.conf" -bd -q10s
   sleep 1
   $PY send "$TABLE" 127.0.0.1:10026 ${ROWS:-}
   wait_for_dsns "$CAPTURE/exim"
