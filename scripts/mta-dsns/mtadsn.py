@@ -290,8 +290,12 @@ def collect(table, capture_dir, out, mta):
             name = f"{r['id']}-{p}" + (".delay" if kind == "delay" else "") + ".eml"
             with open(v[kind][0], "rb") as src, open(os.path.join(out, mta, name), "wb") as dst:
                 dst.write(src.read())
+            quoted = True
+            if kind == "delay" and r["phase"] not in ("stall", "refused"):
+                with open(v[kind][0], "rb") as src:
+                    quoted = quotes(src.read().decode("utf-8", "replace"), r["reply_lines"][-1].replace("{rcpt}", rcpt))
             labels.append({"file": f"{mta}/{name}", "mta": mta, "row": r["id"], "phase": p, "kind": kind,
-                           "recipient": rcpt,
+                           "recipient": rcpt, "replyQuoted": quoted,
                            "outcome": "DEFERRED" if kind == "delay" else r["outcome"], "reason": r["reason"],
                            "reply": r["reply"], "source": r["source"]})
     order = {"postfix": 0, "exim": 1, "sendmail": 2, "opensmtpd": 3}
@@ -302,6 +306,16 @@ def collect(table, capture_dir, out, mta):
     n = sum(1 for l in labels if l["mta"] == mta)
     print(f"collect {mta}: {n} DSNs ({sum(1 for l in labels if l['mta'] == mta and l['kind'] == 'delay')} delay notices); "
           f"no final DSN for: {' '.join(missing) or 'none'}", flush=True)
+
+
+def squeezed(text):
+    return re.sub(r"\s+", " ", text.replace("\\n", " ")).lower()
+
+
+def quotes(notice, last_reply_line):
+    """Whether the notice quotes the reply to its end (Exim cuts a delay notice's reason after about 80 characters)."""
+    tail = squeezed(last_reply_line).strip()[-25:]
+    return tail in squeezed(notice)
 
 
 def routes(table):
