@@ -12,6 +12,8 @@ import dev.rebound.server.store.QueueBreakdown;
 import dev.rebound.server.store.QueueStats;
 import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.Store;
+import dev.rebound.server.store.StoreHealth;
+import dev.rebound.server.store.StoreUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson3;
@@ -94,6 +96,9 @@ public final class HttpApi implements AutoCloseable {
             cfg.routes.get("/v1/suppressions/{stream}/{address}", suppressions::get);
             cfg.routes.delete("/v1/suppressions/{stream}/{address}", suppressions::delete);
             cfg.routes.get("/healthz", this::health);
+            cfg.routes.get("/livez", this::live);
+            // A store fault anywhere (disk full, I/O error): nothing was stored, the client should retry later.
+            cfg.routes.exception(StoreUnavailableException.class, (e, ctx) -> storeUnavailable(ctx, e.getMessage()));
             cfg.routes.get("/metrics", this::scrape);
             cfg.routes.get("/openapi.json", this::openapi);
             for (Route r : extraRoutes) {
@@ -295,11 +300,40 @@ public final class HttpApi implements AutoCloseable {
         return n;
     }
 
+    /** Seconds a client is asked to wait after a 503 for a store fault (the store probes every 2 s). */
+    static final int STORE_RETRY_AFTER_SECONDS = 5;
+
+    /** 503 with Retry-After and the JSON error: the store cannot take writes now; nothing was stored. */
+    static void storeUnavailable(Context ctx, String problem) {
+        ctx.header("Retry-After", String.valueOf(STORE_RETRY_AFTER_SECONDS));
+        error(ctx, 503, "store_unavailable", null, null, "the store cannot take writes now, nothing of this request was stored ("
+                + problem + "); retry after " + STORE_RETRY_AFTER_SECONDS + " s");
+    }
+
+    /**
+     * Readiness: 200 while the store can commit, else 503 with the store's problem (the process is alive:
+     * {@code /livez}). The queue figures are added when the store can still be read.
+     */
     private void health(Context ctx) {
-        QueueStats q = store.queueStats();
-        ObjectNode n = JSON.createObjectNode().put("status", "ok").put("queue_depth", q.depth()).put("leased", q.leased());
-        putInstant(n, "oldest_due_at", q.oldestDueAt());
-        ctx.json(n);
+        StoreHealth sh = store.health();
+        ObjectNode n = JSON.createObjectNode().put("status", sh.writable() ? "ok" : "unavailable");
+        ObjectNode sn = n.putObject("store").put("writable", sh.writable());
+        sh.problem().ifPresent(p -> sn.put("problem", p));
+        putInstant(sn, "since", sh.since());
+        try {
+            QueueStats q = store.queueStats();
+            n.put("queue_depth", q.depth()).put("leased", q.leased());
+            putInstant(n, "oldest_due_at", q.oldestDueAt());
+        } catch (RuntimeException e) {
+            n.put("status", "unavailable");
+            sn.put("readable", false).put("read_problem", e.getMessage());
+        }
+        ctx.status(n.get("status").asString().equals("ok") ? 200 : 503).json(n);
+    }
+
+    /** Liveness: the process serves HTTP (whatever the store's state). */
+    private void live(Context ctx) {
+        ctx.json(JSON.createObjectNode().put("status", "ok"));
     }
 
     /** Queue depth, the age of the oldest waiting message, and recipients per state ({@code rebound queue}). */

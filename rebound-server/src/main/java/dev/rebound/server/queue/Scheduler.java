@@ -120,6 +120,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** One round, synchronously: claims what is due now, delivers it, records the results. Returns recipients tried. */
     public int runOnce() {
+        if (!recordHeld()) return 0;
         List<Claim> claims = store.claimDue(owner, config.batchSize(), config.lease());
         List<Future<?>> running = dispatch(claims);
         for (Future<?> f : running) {
@@ -144,10 +145,12 @@ public final class Scheduler implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
+                // Results the store did not take yet go first; nothing new is claimed while any is held.
+                boolean clear = recordHeld();
                 int room = config.batchSize() - inFlight.get();
                 // A read first, so an idle queue costs no write transaction per poll.
                 boolean due = store.nextDueAt().map(t -> !t.isAfter(clock.instant())).orElse(false);
-                if (room > 0 && due) {
+                if (clear && room > 0 && due) {
                     List<Claim> claims = store.claimDue(owner, room, config.lease());
                     dispatch(claims);
                     if (claims.size() == room) continue; // more may be due
@@ -203,6 +206,15 @@ public final class Scheduler implements AutoCloseable {
         return futures;
     }
 
+    /**
+     * A delivery whose results the store did not take (a store fault): kept in memory with the recipients' leases
+     * still held, and recorded before this scheduler claims anything new. Releasing the leases instead would
+     * send the message again to recipients that already have it.
+     */
+    private record Unrecorded(List<Claim> group, MessageContent message, List<RecipientResult> results, Instant started) {}
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Unrecorded> unrecorded = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     private void deliver(List<Claim> group) {
         Claim first = group.getFirst();
         Optional<MessageContent> content = store.content(first.messageId());
@@ -217,25 +229,77 @@ public final class Scheduler implements AutoCloseable {
             log.error("delivery agent threw for message {} (it must not); deferring its recipients", m.id(), e);
             results = List.of();
         }
-        List<AttemptRecord> records = new ArrayList<>(group.size());
-        Instant now = clock.instant();
-        for (int i = 0; i < group.size(); i++) {
-            Claim claim = group.get(i);
-            RecipientResult r = i < results.size() && results.get(i).recipient().equalsIgnoreCase(claim.address())
-                    ? results.get(i) : find(results, claim.address()).orElseGet(() -> new RecipientResult(claim.address(), SmtpPhase.NONE,
-                    SmtpReply.of(451, "4.3.0 delivery agent gave no result for this recipient"), true, "", "", started,
-                    Duration.between(started, clock.instant())));
-            records.add(record(claim, m, r, now));
+        Unrecorded delivered = new Unrecorded(group, m, results, started);
+        List<AttemptRecord> records;
+        try {
+            records = records(delivered);
+        } catch (RuntimeException e) {
+            hold(delivered, e);
+            return;
         }
         for (AttemptRecord a : records) {
             Classification c = new Classification(dev.rebound.core.classify.Outcome.valueOf(a.outcome()),
                     dev.rebound.core.classify.Reason.fromId(a.reason()).orElse(dev.rebound.core.classify.Reason.UNDEFINED), a.ruleId(),
                     new dev.rebound.core.classify.Evidence(a.smtpCode(), a.enhancedCode(), String.join("\n", a.replyLines()),
                             SmtpPhase.valueOf(a.phase()), a.domain(), ""));
-            throttle.record(first.domain(), now, c);
+            throttle.record(first.domain(), clock.instant(), c);
         }
-        store.recordAttempts(records);
+        try {
+            store.recordAttempts(records);
+        } catch (RuntimeException e) {
+            hold(delivered, e);
+            return;
+        }
+        counted(records);
+    }
+
+    private void hold(Unrecorded u, RuntimeException e) {
+        unrecorded.add(u);
+        log.warn("could not record the delivery results of message {} to {} ({}); kept with their leases, recorded before "
+                + "anything new is claimed", u.message().id(), u.group().getFirst().domain(), e.getMessage());
+    }
+
+    /** Records the held delivery results, oldest first; true when none is left (then new work may be claimed). */
+    private boolean recordHeld() {
+        Unrecorded u;
+        while ((u = unrecorded.peek()) != null) {
+            List<AttemptRecord> records;
+            try {
+                records = records(u);
+                store.recordAttempts(records);
+            } catch (RuntimeException e) {
+                return false;
+            }
+            unrecorded.remove(u);
+            counted(records);
+            log.info("recorded the held delivery results of message {} to {}", u.message().id(), u.group().getFirst().domain());
+        }
+        return true;
+    }
+
+    /** Delivery results held because the store did not take them yet (see {@link Unrecorded}). */
+    public int unrecordedResults() {
+        return unrecorded.size();
+    }
+
+    private void counted(List<AttemptRecord> records) {
         for (AttemptRecord a : records) metrics.counter("rebound_attempts", "outcome", a.outcome(), "decision", a.newState().name()).increment();
+    }
+
+    /** One attempt record per claimed recipient (a recipient the agent gave no result for is deferred). */
+    private List<AttemptRecord> records(Unrecorded u) {
+        List<AttemptRecord> records = new ArrayList<>(u.group().size());
+        Instant now = clock.instant();
+        List<RecipientResult> results = u.results();
+        for (int i = 0; i < u.group().size(); i++) {
+            Claim claim = u.group().get(i);
+            RecipientResult r = i < results.size() && results.get(i).recipient().equalsIgnoreCase(claim.address())
+                    ? results.get(i) : find(results, claim.address()).orElseGet(() -> new RecipientResult(claim.address(), SmtpPhase.NONE,
+                    SmtpReply.of(451, "4.3.0 delivery agent gave no result for this recipient"), true, "", "", u.started(),
+                    Duration.between(u.started(), clock.instant())));
+            records.add(record(claim, u.message(), r, now));
+        }
+        return records;
     }
 
     private AttemptRecord record(Claim claim, MessageContent m, RecipientResult r, Instant now) {
@@ -325,5 +389,8 @@ public final class Scheduler implements AutoCloseable {
             workers.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        if (!recordHeld())
+            log.error("stopping with {} delivery results the store did not take; their recipients are attempted again after "
+                    + "their leases ({}), so they may receive the message twice", unrecorded.size(), config.lease());
     }
 }

@@ -20,6 +20,7 @@ import dev.rebound.server.queue.Scheduler;
 import dev.rebound.server.smtp.SmtpListener;
 import dev.rebound.server.store.SqliteStore;
 import dev.rebound.server.store.Store;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -78,6 +79,11 @@ public final class ReboundService implements AutoCloseable {
                     .description("age of the most overdue waiting recipient").register(metrics);
             Gauge.builder("rebound_store_commits", store, s -> s.writeStats().commits()).register(metrics);
             Gauge.builder("rebound_store_writes", store, s -> s.writeStats().writes()).register(metrics);
+            FunctionCounter.builder("rebound_store_write_failures", store, s -> s.health().failedGroups())
+                    .description("store transactions that failed with a store fault (disk full, I/O error, a transaction the database rolled back), probes included")
+                    .register(metrics);
+            Gauge.builder("rebound_store_writable", store, s -> s.health().writable() ? 1 : 0)
+                    .description("1 while the store can commit writes, 0 after a store fault until its probe commits").register(metrics);
             scheduler.bounceDomain(config.bounces().domain()); // VERP envelope senders when set
             if (runLoop) scheduler.start();
             else scheduler.releaseLeases();
