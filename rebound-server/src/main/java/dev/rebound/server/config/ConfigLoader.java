@@ -179,7 +179,8 @@ public final class ConfigLoader {
             throw ConfigException.bad("smtp.auth.users", users.keySet(), "AUTH is offered only after STARTTLS, so smtp.tls.cert and smtp.tls.key must be set too");
         var smtp = new ReboundConfig.Smtp(hostPort(t, "smtp.listen"), List.copyOf(nets),
                 (int) Math.min(Integer.MAX_VALUE, sizeIn(t, "smtp.max-message-size", 1024, 1L << 30)),
-                intIn(t, "smtp.max-recipients", 1, 100_000), nonBlank(t, "smtp.hostname"), tls, Map.copyOf(users));
+                intIn(t, "smtp.max-recipients", 1, 100_000), nonBlank(t, "smtp.hostname"), tls, Map.copyOf(users),
+                smtpLimits(t), authLimits(t));
         String url = nonBlank(t, "store.url");
         if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:"))
             throw ConfigException.bad("store.url", url, "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db) or jdbc:postgresql://host/db");
@@ -290,6 +291,29 @@ public final class ConfigLoader {
         if (!domain.isEmpty() && !DOMAIN_NAME.matcher(domain).matches())
             throw ConfigException.bad("bounces.domain", domain, "expected a domain name whose MX points at Rebound's SMTP listener, e.g. bounces.example.com (empty turns VERP off)");
         return new ReboundConfig.Bounces(domain);
+    }
+
+    private static ReboundConfig.SmtpLimits smtpLimits(JsonNode t) {
+        int max = intIn(t, "smtp.limits.max-connections", 1, 1_000_000);
+        int perClient = intIn(t, "smtp.limits.max-connections-per-client", 1, 1_000_000);
+        int reserved = intIn(t, "smtp.limits.reserved-connections", 0, 1_000_000);
+        if (reserved >= max)
+            throw ConfigException.bad("smtp.limits.reserved-connections", reserved, "it must be smaller than smtp.limits.max-connections (" + max
+                    + "), or no client outside smtp.relay-networks could connect");
+        Duration idle = positive(t, "smtp.limits.idle-timeout");
+        Duration session = positive(t, "smtp.limits.max-session-time");
+        Duration data = positive(t, "smtp.limits.data-timeout");
+        for (var e : Map.of("smtp.limits.idle-timeout", idle, "smtp.limits.max-session-time", session, "smtp.limits.data-timeout", data).entrySet())
+            if (e.getValue().toMillis() > Integer.MAX_VALUE) throw ConfigException.bad(e.getKey(), string(t, e.getKey()), "expected at most 24d");
+        return new ReboundConfig.SmtpLimits(max, perClient, reserved, idle, intIn(t, "smtp.limits.max-junk-commands", 1, 1_000_000),
+                session, data, intIn(t, "smtp.limits.min-data-rate", 0, 1_000_000_000));
+    }
+
+    private static ReboundConfig.AuthLimits authLimits(JsonNode t) {
+        int checks = intIn(t, "smtp.auth.max-concurrent-checks", 0, 4096);
+        if (checks == 0) checks = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        return new ReboundConfig.AuthLimits(intIn(t, "smtp.auth.max-failures", 1, 1_000_000), positive(t, "smtp.auth.failure-window"),
+                checks, duration(t, "smtp.auth.cache-ttl"));
     }
 
     private static boolean bool(JsonNode t, String key) {
