@@ -276,6 +276,7 @@ final class GroupCommitWriter implements AutoCloseable {
         }
         if (faulted) {
             failedGroups.incrementAndGet();
+            if (fault == null) lastProbeNanos = System.nanoTime(); // the first probe one interval after the fault
             if (fault == null) log.error("store not writable: {} (writes are refused as temporary failures; "
                     + "the store probes every {} ms and resumes by itself)", faultReason, probeIntervalNanos / 1_000_000);
             fault = new Fault(String.valueOf(faultReason), fault == null ? clock.instant() : fault.since());
