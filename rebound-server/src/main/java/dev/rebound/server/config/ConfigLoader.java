@@ -33,7 +33,7 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  */
 public final class ConfigLoader {
     /** Keys whose children are free-form (domain names), not fixed keys. */
-    private static final Set<String> FREE_MAPS = Set.of("delivery.routes", "smtp.auth.users");
+    private static final Set<String> FREE_MAPS = Set.of("delivery.routes", "delivery.tls-policies", "smtp.auth.users");
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
@@ -208,9 +208,20 @@ public final class ConfigLoader {
                 routes.put(domain, hp);
             }
         }
+        Map<String, dev.rebound.core.tls.TlsMode> tlsPolicies = new LinkedHashMap<>();
+        JsonNode tp = at(t, "delivery.tls-policies");
+        if (tp != null && !tp.isNull()) {
+            if (!tp.isObject()) throw ConfigException.bad("delivery.tls-policies", tp, "expected a mapping of domain: none | opportunistic | require | verify");
+            for (Map.Entry<String, JsonNode> e : tp.properties()) {
+                String domain = e.getKey().trim().toLowerCase(Locale.ROOT);
+                if (!DOMAIN_NAME.matcher(domain).matches())
+                    throw ConfigException.bad("delivery.tls-policies." + e.getKey(), e.getKey(), "expected a recipient domain name as the key, e.g. example.com: verify");
+                tlsPolicies.put(domain, tlsMode("delivery.tls-policies." + e.getKey(), e.getValue().isContainer() ? e.getValue().toString() : e.getValue().asString("")));
+            }
+        }
         var delivery = new ReboundConfig.Delivery(relay, Map.copyOf(routes), nonBlank(t, "delivery.helo-name"),
-                intIn(t, "delivery.mx-port", 1, 65535),
-                oneOf(t, "delivery.tls", "none", "opportunistic", "verify"));
+                intIn(t, "delivery.mx-port", 1, 65535), tlsMode("delivery.tls", string(t, "delivery.tls")),
+                Map.copyOf(tlsPolicies), bool(t, "delivery.mta-sts.enabled"), positive(t, "delivery.mta-sts.timeout"));
         List<Duration> schedule = new ArrayList<>();
         JsonNode sched = at(t, "retry.schedule");
         if (sched == null || !sched.isArray() || sched.isEmpty())
@@ -358,10 +369,13 @@ public final class ConfigLoader {
         return s;
     }
 
-    private static String oneOf(JsonNode t, String key, String... allowed) {
-        String s = string(t, key).trim().toLowerCase(Locale.ROOT);
-        for (String a : allowed) if (a.equals(s)) return s;
-        throw ConfigException.bad(key, s, "expected one of " + String.join(", ", allowed));
+    private static dev.rebound.core.tls.TlsMode tlsMode(String key, String value) {
+        try {
+            return dev.rebound.core.tls.TlsMode.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.bad(key, value.trim().toLowerCase(Locale.ROOT), "expected one of none, opportunistic (STARTTLS when offered, any certificate), "
+                    + "require (STARTTLS must succeed, any certificate), verify (STARTTLS with a certificate valid for the MX host)");
+        }
     }
 
     private static List<String> stringList(JsonNode t, String key) {

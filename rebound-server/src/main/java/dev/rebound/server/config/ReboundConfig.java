@@ -68,10 +68,14 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
      * @param relay   a smarthost for all mail, if set
      * @param routes  per-domain next hops (exact domain, lower case) that bypass MX resolution
      * @param mxPort  the TCP port of MX hosts (25; tests point it at a fake MX)
-     * @param tls     STARTTLS policy: none, opportunistic or verify
+     * @param tls     the default STARTTLS policy: none, opportunistic, require or verify
+     * @param tlsPolicies per-domain STARTTLS policies (exact domain, lower case)
+     * @param mtaSts  whether MTA-STS (RFC 8461) policies of recipient domains are looked up and applied
+     * @param mtaStsTimeout timeout of one MTA-STS policy fetch
      */
     public record Delivery(Optional<HostPort> relay, Map<String, HostPort> routes, String heloName,
-                           int mxPort, String tls) {}
+                           int mxPort, dev.rebound.core.tls.TlsMode tls, Map<String, dev.rebound.core.tls.TlsMode> tlsPolicies,
+                           boolean mtaSts, Duration mtaStsTimeout) {}
 
     /**
      * Per-domain concurrency bounds of the core throttle controller (AIMD between min and max), and the per-domain
