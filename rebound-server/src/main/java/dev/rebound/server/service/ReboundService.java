@@ -23,6 +23,7 @@ import dev.rebound.server.smtp.SmtpListener;
 import dev.rebound.server.store.SqliteStore;
 import dev.rebound.server.store.Store;
 import io.micrometer.core.instrument.FunctionCounter;
+import dev.rebound.server.webhooks.Webhooks;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -42,8 +43,11 @@ public final class ReboundService implements AutoCloseable {
     private final Scheduler scheduler;
     private final ApiServer http;
     private final SmtpListener smtp;
+    private final Webhooks webhooks;
 
-    private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp) {
+    private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp,
+                           Webhooks webhooks) {
+        this.webhooks = webhooks;
         this.config = config;
         this.store = store;
         this.agent = agent;
@@ -69,6 +73,7 @@ public final class ReboundService implements AutoCloseable {
         Scheduler scheduler = null;
         ApiServer http = null;
         SmtpListener smtp = null;
+        Webhooks outbound = null;
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             AttemptDecider retry = new AttemptDecider(ReplyClassifier.standard(), config.retry());
@@ -95,14 +100,16 @@ public final class ReboundService implements AutoCloseable {
             EvidenceRecorder evidence = new EvidenceRecorder(store, new EvidenceDecider(suppressions), config.providers().defaultStream());
             var providerEvents = new ApiServer.ProviderEvents(webhooks, evidence,
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF);
-            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents).start();
+            outbound = Webhooks.start(config.webhooks(), store.webhooks(), clock, config.node().id(), metrics, runLoop);
+            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents, outbound).start();
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
                     : new BounceMailbox(config.bounces().domain(), evidence, metrics), clock);
             smtp.start();
-            return new ReboundService(config, store, agent, scheduler, http, smtp);
+            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound);
         } catch (RuntimeException e) {
             if (smtp != null) smtp.close();
             if (http != null) http.close();
+            if (outbound != null) outbound.close();
             if (scheduler != null) scheduler.close();
             store.close();
             throw e;
@@ -142,6 +149,10 @@ public final class ReboundService implements AutoCloseable {
         return http;
     }
 
+    public Webhooks webhooks() {
+        return webhooks;
+    }
+
     public ReboundConfig config() {
         return config;
     }
@@ -150,6 +161,7 @@ public final class ReboundService implements AutoCloseable {
     public void close() {
         smtp.close();
         http.close();
+        webhooks.close();
         scheduler.close();
         agent.close();
         store.close();
