@@ -32,6 +32,7 @@ final class Payload {
 
     static JsonNode parse(byte[] bytes, String what) {
         if (bytes.length == 0) throw new Problem(what + " is empty; expected a JSON document");
+        strictUtf8(bytes, what);
         try {
             JsonNode n = MAPPER.readTree(bytes);
             if (n == null || n.isMissingNode()) throw new Problem(what + " is empty; expected a JSON document");
@@ -39,6 +40,25 @@ final class Payload {
         } catch (JacksonException e) {
             throw new Problem(what + " is not valid JSON (" + oneLine(e.getOriginalMessage()) + "): starts with "
                     + quote(new String(bytes, 0, Math.min(bytes.length, 40), StandardCharsets.UTF_8)));
+        }
+    }
+
+    /**
+     * JSON is UTF-8 (RFC 8259 §8.1) and UTF-8 has one encoding per character (RFC 3629 §3): an overlong form such as
+     * {@code C0 AF}, which Jackson would read as "/", a surrogate or a byte above {@code F4} is refused.
+     */
+    private static void strictUtf8(byte[] bytes, String what) {
+        java.nio.charset.CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(Math.min(bytes.length, 8192) + 1);
+        while (true) {
+            java.nio.charset.CoderResult r = d.decode(in, out, true);
+            if (r.isError()) throw new Problem(what + " is not valid UTF-8: invalid or overlong byte sequence at byte "
+                    + in.position() + " (RFC 3629)");
+            if (r.isUnderflow()) return;
+            out.clear();
         }
     }
 
@@ -172,8 +192,30 @@ final class Payload {
         return "null";
     }
 
+    /** The value in double quotes, shortened, with control characters escaped (a refusal's reason is logged). */
     static String quote(String s) {
-        return "\"" + abbreviate(s).replace("\r", "\\r").replace("\n", "\\n") + "\"";
+        return "\"" + escapeControls(abbreviate(s)) + "\"";
+    }
+
+    /** C0 controls, DEL and C1 controls as {@code \r}, {@code \n}, {@code \t} or {@code \}{@code uXXXX}: no raw control byte reaches a log. */
+    static String escapeControls(String s) {
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+            if (!control) {
+                if (b != null) b.append(c);
+                continue;
+            }
+            if (b == null) b = new StringBuilder(s.length() + 16).append(s, 0, i);
+            switch (c) {
+                case '\r' -> b.append("\\r");
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                default -> b.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return b == null ? s : b.toString();
     }
 
     private static String abbreviate(String s) {

@@ -114,9 +114,14 @@ public final class ProviderWebhooks {
         if (settings.mailgun().isEmpty()) return notConfigured(req.provider(), "the HTTP webhook signing key");
         JsonNode root = Payload.parse(req.bodyBytes(), "Mailgun body");
         if (!root.isObject()) throw new Payload.Problem("Mailgun body must be a JSON object, got " + Payload.kind(root));
-        Verification v = SignatureVerifiers.mailgun(root, settings.mailgun().get(), replays, clock);
+        Verification v = SignatureVerifiers.mailgun(root, settings.mailgun().get(), clock);
         if (v instanceof Verification.Rejected r) return refused(req.provider(), r);
-        return new WebhookResult.Accepted(req.provider(), ((Verification.Verified) v).method(), mailgun.normalize(root));
+        // The events are read before the token is spent: junk in event-data is refused (400) and the provider's
+        // corrected retry with the same token is not taken for a replay.
+        List<EventResult> events = mailgun.normalize(root);
+        Optional<Verification.Rejected> replayed = SignatureVerifiers.mailgunFirstUse(root, settings.mailgun().get(), replays);
+        if (replayed.isPresent()) return refused(req.provider(), replayed.get());
+        return new WebhookResult.Accepted(req.provider(), ((Verification.Verified) v).method(), events);
     }
 
     private WebhookResult basicThen(WebhookRequest req, Optional<WebhookSettings.BasicAuth> auth,

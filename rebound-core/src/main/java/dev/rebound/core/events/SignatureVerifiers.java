@@ -100,10 +100,12 @@ final class SignatureVerifiers {
     }
 
     /**
-     * Mailgun's {@code signature} object inside the parsed body. The signature does not cover {@code event-data}:
-     * TLS plus the single-use token are what protect it.
+     * Mailgun's {@code signature} object inside the parsed body: the HMAC and the time window. The signature does
+     * not cover {@code event-data}: TLS plus the single-use token are what protect it; the token is spent by
+     * {@link #mailgunFirstUse} only after the events were read, so a signed request with junk events is refused
+     * without burning its token.
      */
-    static Verification mailgun(JsonNode root, WebhookSettings.Mailgun settings, ReplayStore replays, Clock clock) {
+    static Verification mailgun(JsonNode root, WebhookSettings.Mailgun settings, Clock clock) {
         JsonNode s = Payload.object(root, "signature", "body");
         String timestamp = Payload.text(s, "timestamp", "body.signature");
         String token = Payload.text(s, "token", "body.signature");
@@ -127,11 +129,19 @@ final class SignatureVerifiers {
         Instant when = Payload.epochSeconds(timestamp, "body.signature.timestamp");
         Optional<Verification.Rejected> stale = window(when, settings.tolerance(), clock, "Mailgun signature timestamp");
         if (stale.isPresent()) return stale.get();
-        if (!replays.firstUse(Provider.MAILGUN, token, when.plus(settings.tolerance()))) {
-            return Verification.rejected(Verification.Problem.REPLAYED, "Mailgun token " + Payload.quote(token)
-                    + " was already used: a replayed request");
-        }
         return new Verification.Verified("mailgun-hmac-sha256");
+    }
+
+    /** Spends the verified request's single-use token; a token seen before is a replay. */
+    static Optional<Verification.Rejected> mailgunFirstUse(JsonNode root, WebhookSettings.Mailgun settings, ReplayStore replays) {
+        JsonNode s = Payload.object(root, "signature", "body");
+        String token = Payload.text(s, "token", "body.signature");
+        Instant when = Payload.epochSeconds(Payload.text(s, "timestamp", "body.signature"), "body.signature.timestamp");
+        if (!replays.firstUse(Provider.MAILGUN, token, when.plus(settings.tolerance()))) {
+            return Optional.of(Verification.rejected(Verification.Problem.REPLAYED, "Mailgun token " + Payload.quote(token)
+                    + " was already used: a replayed request"));
+        }
+        return Optional.empty();
     }
 
     static Verification basic(WebhookRequest req, WebhookSettings.BasicAuth expected) {

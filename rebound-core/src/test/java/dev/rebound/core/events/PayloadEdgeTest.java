@@ -111,6 +111,23 @@ class PayloadEdgeTest {
     }
 
     @Test
+    void overlongUtf8IsRefusedNotReadAsTheCharacterItSpells() {
+        // {"RecordType":"Bounce","Email":"a<C0 AF>b@example.com"}: Jackson alone would read C0 AF as "/" (issue 9, finding 5)
+        byte[] head = bytes("{\"RecordType\":\"Bounce\",\"Email\":\"a");
+        byte[] tail = bytes("b@example.com\"}");
+        byte[] body = new byte[head.length + 2 + tail.length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        body[head.length] = (byte) 0xc0;
+        body[head.length + 1] = (byte) 0xaf;
+        System.arraycopy(tail, 0, body, head.length + 2, tail.length);
+        for (Provider p : List.of(Provider.SENDGRID, Provider.POSTMARK, Provider.MAILGUN)) {
+            WebhookResult.Refused r = refusal(hooks().receive(signed(p, body)));
+            assertThat(r.problem()).as(p.id()).isEqualTo(Verification.Problem.MALFORMED);
+            assertThat(r.reason()).as(p.id()).contains("not valid UTF-8", "at byte " + head.length);
+        }
+    }
+
+    @Test
     void wrongTopLevelShapesAreNamed() {
         assertThat(refusal(hooks().receive(signed(Provider.SENDGRID, bytes("{\"event\":\"delivered\"}")))).reason())
                 .isEqualTo("SendGrid body must be a JSON array of events, got an object");

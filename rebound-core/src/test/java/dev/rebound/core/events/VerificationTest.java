@@ -264,6 +264,21 @@ class VerificationTest {
     }
 
     @Test
+    void mailgunTokenIsNotConsumedByASignedRequestWithJunkEvents() {
+        // Issue 9, finding 5: the signature does not cover event-data; a signed request whose events are junk is
+        // refused as malformed and must leave its token for the provider's corrected retry.
+        String file = "mailgun/failed-permanent.json";
+        ProviderWebhooks hooks = Fixtures.webhooks(Fixtures.fixtureSendGridKey(), Fixtures.clockAt(file));
+        tools.jackson.databind.node.ObjectNode junk = (tools.jackson.databind.node.ObjectNode) Fixtures.json(file);
+        junk.put("event-data", "junk");
+        assertThat(hooks.receive(withBody(file, junk.toString()))).isInstanceOfSatisfying(WebhookResult.Refused.class,
+                r -> assertThat(r.problem()).isEqualTo(Verification.Problem.MALFORMED));
+        assertThat(hooks.receive(Fixtures.request(file))).isInstanceOf(WebhookResult.Accepted.class);
+        assertThat(hooks.receive(Fixtures.request(file))).isInstanceOfSatisfying(WebhookResult.Refused.class,
+                r -> assertThat(r.problem()).isEqualTo(Verification.Problem.REPLAYED));
+    }
+
+    @Test
     void mailgunWrongKeyAndNonHexSignatureAreRejected() {
         String file = "mailgun/delivered.json";
         var settings = Fixtures.settings(Fixtures.fixtureSendGridKey()).withMailgun(WebhookSettings.Mailgun.signingKey("other-key"));
