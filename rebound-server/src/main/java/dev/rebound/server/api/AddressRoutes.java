@@ -1,5 +1,6 @@
 package dev.rebound.server.api;
 
+import dev.rebound.server.access.Scope;
 import dev.rebound.server.store.EvidenceView;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.Suppression;
@@ -19,7 +20,7 @@ final class AddressRoutes {
     }
 
     List<Route> routes() {
-        return List.of(Route.get("/v1/addresses/{address}", this::address));
+        return List.of(Route.get("/v1/addresses/{address}", Scope.READ, this::address));
     }
 
     private void address(Context ctx) {

@@ -6,7 +6,9 @@ import dev.rebound.server.decide.AttemptDecider;
 import dev.rebound.server.evidence.EvidenceRecorder;
 import dev.rebound.server.evidence.SubscriptionConfirmer;
 import dev.rebound.server.intake.MessageIntake;
-import dev.rebound.server.intake.Sha256;
+import dev.rebound.server.access.ApiKeys;
+import dev.rebound.server.access.Decision;
+import dev.rebound.server.access.Scope;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.StoreUnavailableException;
 import dev.rebound.server.webhooks.Webhooks;
@@ -14,19 +16,21 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import io.javalin.http.MethodNotAllowedResponse;
+import io.javalin.http.NotFoundResponse;
 import io.javalin.json.JavalinJackson3;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The HTTP API (Javalin on virtual threads): one route class per resource ({@link MessageRoutes},
  * {@link QueueRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link ProviderRoutes},
- * {@link ServiceRoutes}, {@link WebhookRoutes}) declares its {@link Route}s; this class registers exactly those, checks {@code api.keys}
- * on the authenticated ones, and writes every {@link ApiError} in the one error shape. Writes answer 2xx only after
+ * {@link ServiceRoutes}, {@link WebhookRoutes}) declares its {@link Route}s; this class registers exactly those, checks
+ * the API key and scope of every route that needs one (in one place, {@link #authorize}), and writes every
+ * {@link ApiError} in the one error shape. Writes answer 2xx only after
  * the store committed. The routes are described in {@code openapi.json} (served at {@code /openapi.json}); a test
  * keeps it equal to {@link #routes()}.
  */
@@ -41,11 +45,11 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(ReboundConfig config, MessageIntake intake, Store store, AttemptDecider retry, Clock clock,
                      PrometheusMeterRegistry metrics, ProviderEvents providerEvents, Webhooks webhooks) {
         this.config = config;
-        ApiKeys keys = new ApiKeys(config.api().keys());
+        ApiKeys keys = new ApiKeys(store, config.api().keys(), clock);
         List<Route> all = new ArrayList<>();
         all.addAll(new MessageRoutes(config, intake, store, retry, clock).routes());
         all.addAll(new QueueRoutes(store, clock).routes());
-        all.addAll(new SuppressionRoutes(store, keys).routes());
+        all.addAll(new SuppressionRoutes(store).routes());
         all.addAll(new AddressRoutes(store).routes());
         all.addAll(new ProviderRoutes(providerEvents, store, metrics).routes());
         all.addAll(new ServiceRoutes(store, metrics).routes());
@@ -59,8 +63,15 @@ public final class ApiServer implements AutoCloseable {
         cfg.jsonMapper(new JavalinJackson3(Json.MAPPER, true));
         cfg.startup.showJavalinBanner = false;
         cfg.http.maxRequestSize = config.http().maxBodySize();
+        cfg.http.prefer405over404 = true; // a known path with another method: 405 with Allow, not 404
+        JsonErrors jettyErrors = new JsonErrors();
+        cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+        cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyErrors));
         for (Route r : routes) {
-            Handler h = r.authenticated() ? ctx -> { keys.check(ctx); r.handler().handle(ctx); } : r.handler();
+            Handler h = r.scope().isEmpty() ? r.handler() : ctx -> {
+                authorize(keys, ctx, r.scope().get(), r.toString());
+                r.handler().handle(ctx);
+            };
             switch (r.method()) {
                 case "GET" -> cfg.routes.get(r.path(), h);
                 case "POST" -> cfg.routes.post(r.path(), h);
@@ -70,11 +81,32 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         cfg.routes.exception(ApiError.class, (e, ctx) -> ctx.status(e.status).json(e.json()));
+        cfg.routes.exception(MethodNotAllowedResponse.class, (e, ctx) -> {
+            String allow = String.join(", ", allowed(ctx.path()));
+            ctx.header("Allow", allow);
+            ApiError a = new ApiError(405, "method_not_allowed", "method", ctx.method().name(),
+                    ctx.method().name() + " is not allowed on " + ctx.path() + "; allowed: " + allow);
+            ctx.status(405).json(a.json());
+        });
+        cfg.routes.exception(NotFoundResponse.class, (e, ctx) -> ctx.status(404).json(
+                ApiError.notFound("path", ctx.path(), "no such resource; the API is described at /openapi.json").json()));
         // A store fault anywhere (disk full, I/O error): nothing was stored, the client should retry later.
         cfg.routes.exception(StoreUnavailableException.class, (e, ctx) -> {
             ApiError a = ApiError.storeUnavailable(e.getMessage());
             ctx.header("Retry-After", String.valueOf(ApiError.STORE_RETRY_AFTER_SECONDS)).status(a.status).json(a.json());
         });
+    }
+
+    /** The methods declared for the routes whose path pattern matches {@code path} (the 405's Allow header). */
+    List<String> allowed(String path) {
+        List<String> out = new ArrayList<>();
+        for (Route r : routes) {
+            String regex = java.util.Arrays.stream(r.path().split("/", -1))
+                    .map(seg -> seg.startsWith("{") && seg.endsWith("}") ? "[^/]+" : java.util.regex.Pattern.quote(seg))
+                    .collect(java.util.stream.Collectors.joining("/"));
+            if (path.matches(regex) && !out.contains(r.method())) out.add(r.method());
+        }
+        return out;
     }
 
     public ApiServer start() {
@@ -96,30 +128,23 @@ public final class ApiServer implements AutoCloseable {
         app.stop();
     }
 
-    /** {@code api.keys}: bearer keys compared in constant time; none configured means the API is open. */
-    static final class ApiKeys {
-        private final List<String> keys;
+    private static final String CALLER = "rebound.caller";
 
-        ApiKeys(List<String> keys) {
-            this.keys = List.copyOf(keys);
-        }
-
-        void check(Context ctx) {
-            if (keys.isEmpty()) return;
-            String h = ctx.header("Authorization");
-            if (h != null && h.startsWith("Bearer ")) {
-                byte[] given = h.substring(7).strip().getBytes(StandardCharsets.UTF_8);
-                for (String k : keys) if (MessageDigest.isEqual(given, k.getBytes(StandardCharsets.UTF_8))) return;
+    /** The one access check: the key, its scope, its rate ({@link ApiKeys}); a refusal is an {@link ApiError}. */
+    private static void authorize(ApiKeys keys, Context ctx, Scope scope, String what) {
+        switch (keys.authorize(Optional.ofNullable(ctx.header("Authorization")), scope, what)) {
+            case Decision.Allowed a -> ctx.attribute(CALLER, a.caller());
+            case Decision.Refused r -> {
+                if (r.status() == 401) ctx.header("WWW-Authenticate", "Bearer");
+                r.retryAfter().ifPresent(d -> ctx.header("Retry-After", String.valueOf(Math.max(1, (d.toMillis() + 999) / 1000))));
+                throw new ApiError(r.status(), r.error(), r.status() == 403 ? "scope" : null, r.status() == 403 ? scope.id() : null, r.message());
             }
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw new ApiError(401, "unauthorized", null, null, "send Authorization: Bearer <key> with one of the keys in api.keys");
         }
+    }
 
-        /** Who made an API call, for audit rows: the key's fingerprint when keys are configured, else "api". */
-        String caller(Context ctx) {
-            String h = ctx.header("Authorization");
-            if (keys.isEmpty() || h == null || !h.startsWith("Bearer ")) return "api";
-            return "api-key:" + Sha256.hex(h.substring(7).strip().getBytes(StandardCharsets.UTF_8)).substring(0, 12);
-        }
+    /** Who made an API call, for audit rows: {@code api-key:<id>} (or the config key's SHA-256 prefix), or "api" without keys. */
+    static String caller(Context ctx) {
+        String c = ctx.attribute(CALLER);
+        return c == null ? "api" : c;
     }
 }

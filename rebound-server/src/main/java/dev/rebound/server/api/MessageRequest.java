@@ -73,6 +73,10 @@ final class MessageRequest {
         List<String> rcpts = new ArrayList<>();
         for (List<Addresses.Mailbox> l : List.of(to, cc, bcc))
             for (Addresses.Mailbox m : l) if (rcpts.stream().noneMatch(x -> x.equalsIgnoreCase(m.address()))) rcpts.add(m.address());
+        // the same cap as raw messages and SMTP (RCPT beyond it gets 452 4.5.3 there)
+        if (rcpts.size() > config.smtp().maxRecipients())
+            throw ApiError.invalid("to", rcpts.size() + " recipients",
+                    "at most " + config.smtp().maxRecipients() + " distinct recipients in to, cc and bcc together (smtp.max-recipients)");
         MessageComposer.Composed c = composer.compose(from, to, cc, subject, text, html, headers, now);
         if (c.raw().length > config.smtp().maxMessageSize())
             throw ApiError.invalid("text", c.raw().length + " bytes", "the message is larger than " + config.smtp().maxMessageSize() + " bytes (smtp.max-message-size)");

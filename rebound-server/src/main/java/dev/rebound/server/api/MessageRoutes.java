@@ -1,5 +1,6 @@
 package dev.rebound.server.api;
 
+import dev.rebound.server.access.Scope;
 import dev.rebound.server.config.ReboundConfig;
 import dev.rebound.server.decide.AttemptDecider;
 import dev.rebound.server.intake.MessageIntake;
@@ -11,7 +12,6 @@ import dev.rebound.server.store.Store;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.util.List;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -38,17 +38,12 @@ final class MessageRoutes {
     }
 
     List<Route> routes() {
-        return List.of(Route.post("/v1/messages", this::post), Route.get("/v1/messages/{id}", this::get));
+        return List.of(Route.post("/v1/messages", Scope.SEND, this::post), Route.get("/v1/messages/{id}", Scope.READ, this::get));
     }
 
     private void post(Context ctx) {
         byte[] body = ctx.bodyAsBytes();
-        JsonNode req;
-        try {
-            req = Json.MAPPER.readTree(body);
-        } catch (JacksonException e) {
-            throw ApiError.invalid("body", null, "the body is not valid JSON: " + e.getOriginalMessage());
-        }
+        JsonNode req = Json.read(body);
         if (req == null || !req.isObject()) throw ApiError.invalid("body", null, "the body must be a JSON object");
         String key = ctx.header("Idempotency-Key");
         if (key != null && (key.isBlank() || key.length() > 255 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)))

@@ -1,5 +1,6 @@
 package dev.rebound.server.api;
 
+import dev.rebound.server.access.Scope;
 import dev.rebound.core.events.EventResult;
 import dev.rebound.core.events.Provider;
 import dev.rebound.core.events.Verification;
@@ -52,8 +53,8 @@ final class ProviderRoutes {
     }
 
     List<Route> routes() {
-        return List.of(Route.post("/v1/providers/{provider}/events", this::post).open(),
-                Route.get("/v1/providers/ses/subscriptions", this::subscriptions));
+        return List.of(Route.open("POST", "/v1/providers/{provider}/events", this::post),
+                Route.get("/v1/providers/ses/subscriptions", Scope.WEBHOOKS, this::subscriptions));
     }
 
     static int status(Verification.Problem p) {
@@ -78,11 +79,21 @@ final class ProviderRoutes {
         switch (result) {
             case WebhookResult.Refused r -> {
                 metrics.counter("rebound_webhook_rejections", "provider", r.provider().id(), "problem", r.problem().name()).increment();
-                log.info("refused a {} webhook from {}: {} {}", r.provider().id(), ctx.ip(), r.problem(), r.reason());
+                log.info("refused a {} webhook from {}: {} {}", r.provider().id(), ctx.ip(), r.problem(), printable(r.reason()));
                 throw new ApiError(status(r.problem()), r.problem().name().toLowerCase(Locale.ROOT), "provider", r.provider().id(), r.reason());
             }
             case WebhookResult.Accepted a -> accepted(ctx, a);
         }
+    }
+
+    /** Control characters escaped as backslash-u and four hex digits, so a request cannot write raw control bytes into the log. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) b.append(String.format("\\u%04x", c));
+            else b.appendCodePoint(c);
+        });
+        return b.toString();
     }
 
     private void accepted(Context ctx, WebhookResult.Accepted a) {

@@ -1,5 +1,6 @@
 package dev.rebound.server.api;
 
+import dev.rebound.server.access.Scope;
 import dev.rebound.server.store.QueueBreakdown;
 import dev.rebound.server.store.QueueStats;
 import dev.rebound.server.store.Store;
@@ -21,7 +22,7 @@ final class QueueRoutes {
     }
 
     List<Route> routes() {
-        return List.of(Route.get("/v1/queue", this::queue));
+        return List.of(Route.get("/v1/queue", Scope.READ, this::queue));
     }
 
     private void queue(Context ctx) {

@@ -1,5 +1,6 @@
 package dev.rebound.server.api;
 
+import dev.rebound.server.access.Scope;
 import dev.rebound.server.store.QueueStats;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.StoreHealth;
@@ -24,9 +25,9 @@ final class ServiceRoutes {
     }
 
     List<Route> routes() {
-        return List.of(Route.get("/healthz", this::health).open(), Route.get("/livez", this::live).open(),
-                Route.get("/metrics", this::scrape).open(),
-                Route.get("/openapi.json", this::openapi).open());
+        // /metrics tells queue sizes and outcomes: it needs the read scope once keys are in use.
+        return List.of(Route.open("GET", "/healthz", this::health), Route.open("GET", "/livez", this::live),
+                Route.get("/metrics", Scope.READ, this::scrape), Route.open("GET", "/openapi.json", this::openapi));
     }
 
     /**

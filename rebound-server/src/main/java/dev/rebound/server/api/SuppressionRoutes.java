@@ -1,5 +1,6 @@
 package dev.rebound.server.api;
 
+import dev.rebound.server.access.Scope;
 import dev.rebound.server.config.StreamName;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.Suppression;
@@ -9,7 +10,6 @@ import io.javalin.http.Context;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -26,16 +26,14 @@ final class SuppressionRoutes {
     private static final int DEFAULT_LIMIT = 100, MAX_LIMIT = 1000, MAX_NOTE = 1000;
 
     private final Store store;
-    private final ApiServer.ApiKeys keys;
 
-    SuppressionRoutes(Store store, ApiServer.ApiKeys keys) {
+    SuppressionRoutes(Store store) {
         this.store = store;
-        this.keys = keys;
     }
 
     List<Route> routes() {
-        return List.of(Route.get("/v1/suppressions", this::list), Route.get("/v1/suppressions/{stream}/{address}", this::get),
-                Route.delete("/v1/suppressions/{stream}/{address}", this::delete));
+        return List.of(Route.get("/v1/suppressions", Scope.SUPPRESSIONS, this::list), Route.get("/v1/suppressions/{stream}/{address}", Scope.SUPPRESSIONS, this::get),
+                Route.delete("/v1/suppressions/{stream}/{address}", Scope.SUPPRESSIONS, this::delete));
     }
 
     private void list(Context ctx) {
@@ -85,19 +83,14 @@ final class SuppressionRoutes {
 
     private void delete(Context ctx) {
         String stream = ctx.pathParam("stream"), address = ctx.pathParam("address").strip();
-        JsonNode body;
-        try {
-            body = ctx.body().isBlank() ? null : Json.MAPPER.readTree(ctx.body());
-        } catch (JacksonException e) {
-            throw ApiError.invalid("body", null, "the body is not valid JSON: " + e.getOriginalMessage());
-        }
+        JsonNode body = Json.read(ctx.bodyAsBytes());
         JsonNode reason = body == null || !body.isObject() ? null : body.get("reason");
         if (reason == null || !reason.isString() || reason.asString().isBlank())
             throw ApiError.invalid("reason", reason == null ? null : reason.toString(),
                     "say why the suppression is lifted: send {\"reason\": \"...\"} (kept in the audit trail)");
         if (reason.asString().length() > MAX_NOTE) throw ApiError.invalid("reason", reason.asString(), "at most " + MAX_NOTE + " characters");
         JsonNode actorNode = body.get("actor");
-        String actor = keys.caller(ctx);
+        String actor = ApiServer.caller(ctx);
         if (actorNode != null && actorNode.isString() && !actorNode.asString().isBlank())
             actor = actorNode.asString().strip().substring(0, Math.min(64, actorNode.asString().strip().length())) + " (" + actor + ")";
         Suppression removed = store.removeSuppression(address, stream, actor, reason.asString().strip()).orElseThrow(() ->

@@ -1,5 +1,6 @@
 package dev.rebound.server.api;
 
+import dev.rebound.server.access.Scope;
 import dev.rebound.server.store.WebhookStore;
 import dev.rebound.server.webhooks.EndpointRules;
 import dev.rebound.server.webhooks.EventTypes;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -47,16 +47,16 @@ final class WebhookRoutes {
 
     List<Route> routes() {
         return List.of(
-                new Route("POST", "/v1/webhooks", this::create, true),
-                new Route("GET", "/v1/webhooks", this::list, true),
-                new Route("GET", "/v1/webhooks/{id}", this::get, true),
-                new Route("PATCH", "/v1/webhooks/{id}", this::update, true),
-                new Route("DELETE", "/v1/webhooks/{id}", this::delete, true),
-                new Route("POST", "/v1/webhooks/{id}/rotate", this::rotate, true),
-                new Route("GET", "/v1/webhooks/{id}/deliveries", this::deliveries, true),
-                new Route("GET", "/v1/webhooks/{id}/log", this::log, true),
-                new Route("POST", "/v1/webhooks/{id}/events/{event_id}/redeliver", this::redeliver, true),
-                new Route("POST", "/v1/webhooks/{id}/replay", this::replay, true));
+                new Route("POST", "/v1/webhooks", this::create, Optional.of(Scope.WEBHOOKS)),
+                new Route("GET", "/v1/webhooks", this::list, Optional.of(Scope.WEBHOOKS)),
+                new Route("GET", "/v1/webhooks/{id}", this::get, Optional.of(Scope.WEBHOOKS)),
+                new Route("PATCH", "/v1/webhooks/{id}", this::update, Optional.of(Scope.WEBHOOKS)),
+                new Route("DELETE", "/v1/webhooks/{id}", this::delete, Optional.of(Scope.WEBHOOKS)),
+                new Route("POST", "/v1/webhooks/{id}/rotate", this::rotate, Optional.of(Scope.WEBHOOKS)),
+                new Route("GET", "/v1/webhooks/{id}/deliveries", this::deliveries, Optional.of(Scope.WEBHOOKS)),
+                new Route("GET", "/v1/webhooks/{id}/log", this::log, Optional.of(Scope.WEBHOOKS)),
+                new Route("POST", "/v1/webhooks/{id}/events/{event_id}/redeliver", this::redeliver, Optional.of(Scope.WEBHOOKS)),
+                new Route("POST", "/v1/webhooks/{id}/replay", this::replay, Optional.of(Scope.WEBHOOKS)));
     }
 
     // ---- handlers ---------------------------------------------------------------------------------------
@@ -282,12 +282,7 @@ final class WebhookRoutes {
     }
 
     private static JsonNode body(Context ctx, Set<String> allowed) {
-        JsonNode req;
-        try {
-            req = JSON.readTree(ctx.bodyAsBytes());
-        } catch (JacksonException e) {
-            throw new ApiError(400, "invalid_request", "body", null, "the body is not valid JSON: " + e.getOriginalMessage());
-        }
+        JsonNode req = Json.read(ctx.bodyAsBytes()); // strict UTF-8, then JSON
         if (req == null || !req.isObject()) {
             throw new ApiError(400, "invalid_request", "body", null, "the body must be a JSON object");
         }

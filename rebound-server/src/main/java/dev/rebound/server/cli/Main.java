@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ServeCommand.class,
                 HashPasswordCommand.class,
+                KeysCommand.class,
                 QueueCommand.class,
                 ClassifyCommand.class,
                 BounceCommand.class,

@@ -40,7 +40,7 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         if (check) {
-            System.out.println("configuration OK: http " + cfg.http().listen() + ", smtp " + cfg.smtp().listen() + ", store " + cfg.store().url());
+            System.out.println("configuration OK: http " + cfg.http().listen() + ", smtp " + cfg.smtp().listen() + ", store " + cfg.store().redactedUrl());
             return 0;
         }
         Clock clock = Clock.systemUTC();

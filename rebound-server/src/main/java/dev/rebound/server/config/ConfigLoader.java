@@ -183,7 +183,7 @@ public final class ConfigLoader {
                 smtpLimits(t), authLimits(t));
         String url = nonBlank(t, "store.url");
         if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:"))
-            throw ConfigException.bad("store.url", url, "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db) or jdbc:postgresql://host/db");
+            throw ConfigException.bad("store.url", ReboundConfig.StoreSettings.redact(url), "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db) or jdbc:postgresql://host/db");
         var store = new ReboundConfig.StoreSettings(url, intIn(t, "store.read-connections", 1, 64));
         List<HostPort> servers = new ArrayList<>();
         for (String s : stringList(t, "dns.servers")) {

@@ -59,7 +59,21 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
     /** PEM files: the certificate chain (leaf first) and its PKCS#8 private key ({@code BEGIN PRIVATE KEY}). */
     public record Tls(java.nio.file.Path cert, java.nio.file.Path key) {}
 
-    public record StoreSettings(String url, int readConnections) {}
+    public record StoreSettings(String url, int readConnections) {
+        private static final java.util.regex.Pattern USERINFO = java.util.regex.Pattern.compile("(//[^/@?#]*?):[^/@?#]*@");
+        private static final java.util.regex.Pattern SECRET_PARAM = java.util.regex.Pattern.compile(
+                "(?i)([?&;](?:password|passwd|pwd|sslpassword|secret|token|key)=)[^&;#]*");
+
+        /** The URL as it may be printed or logged: a password in the userinfo or in a parameter replaced by ***. */
+        public String redactedUrl() {
+            return redact(url);
+        }
+
+        /** {@code url} with a password in its userinfo ({@code //user:pw@}) or in a parameter ({@code password=}) masked. */
+        public static String redact(String url) {
+            return SECRET_PARAM.matcher(USERINFO.matcher(url).replaceAll("$1:***@")).replaceAll("$1***");
+        }
+    }
 
     /** @param servers DNS servers to ask; empty means the system resolver */
     public record Dns(List<HostPort> servers, Duration timeout) {}

@@ -33,11 +33,24 @@ public final class Addresses {
         if (lt >= 0) {
             if (!t.endsWith(">")) return Optional.empty();
             name = t.substring(0, lt).strip();
-            if (name.startsWith("\"") && name.endsWith("\"") && name.length() >= 2) name = name.substring(1, name.length() - 1);
+            // A quoted-string (RFC 5322 §3.2.4) is kept as the text it stands for: without its quotes and with each
+            // quoted-pair "\X" read as X, so that the composer, which quotes and escapes again, escapes only once.
+            if (name.startsWith("\"") && name.endsWith("\"") && name.length() >= 2) name = unquote(name.substring(1, name.length() - 1));
             addr = t.substring(lt + 1, t.length() - 1).strip();
         }
         String display = name;
         return addrSpec(addr).map(a -> new Mailbox(display, a));
+    }
+
+    /** The content of a quoted-string with its quoted-pairs resolved ({@code \"} → {@code "}, {@code \\} → {@code \}). */
+    static String unquote(String quoted) {
+        StringBuilder b = new StringBuilder(quoted.length());
+        for (int i = 0; i < quoted.length(); i++) {
+            char c = quoted.charAt(i);
+            if (c == '\\' && i + 1 < quoted.length()) c = quoted.charAt(++i);
+            b.append(c);
+        }
+        return b.toString();
     }
 
     /** A bare address {@code local@domain} (SMTP envelope form). */

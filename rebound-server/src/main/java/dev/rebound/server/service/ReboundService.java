@@ -68,7 +68,7 @@ public final class ReboundService implements AutoCloseable {
     public static ReboundService start(ReboundConfig config, Clock clock, DeliveryAgent agent, boolean runLoop,
                                        CertificateSource certificates) {
         if (!config.store().url().startsWith("jdbc:sqlite:"))
-            throw new IllegalArgumentException("store.url " + config.store().url() + ": only jdbc:sqlite: is implemented in this build");
+            throw new IllegalArgumentException("store.url " + config.store().redactedUrl() + ": only jdbc:sqlite: is implemented in this build");
         Store store = SqliteStore.open(config.store().url(), config.store().readConnections(), clock);
         Scheduler scheduler = null;
         ApiServer http = null;

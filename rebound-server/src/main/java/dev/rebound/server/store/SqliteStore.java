@@ -73,8 +73,10 @@ public final class SqliteStore implements Store {
         try {
             if (file.getParent() != null) Files.createDirectories(file.getParent());
             String jdbc = "jdbc:sqlite:" + file;
+            // outOfOrder: migrations are added by parallel branches, so a store may already have a higher version
+            // than one merged later (e.g. V20 before V12_1); that one is applied instead of refusing to start.
             Flyway.configure().dataSource(jdbc, null, null).placeholders(Map.of("binary", "BLOB"))
-                    .locations("classpath:db/migration").load().migrate();
+                    .locations("classpath:db/migration").outOfOrder(true).load().migrate();
             WriteSettings settings = new WriteSettings();
             GroupCommitWriter writer = new GroupCommitWriter(() -> StatementCache.wrap(connectWriter(jdbc, settings)), 512,
                     "rebound-store-writer", c -> probe(c, clock), PROBE_INTERVAL, clock);
@@ -672,6 +674,83 @@ public final class SqliteStore implements Store {
             ps.setString(6, payloadJson);
             ps.executeUpdate();
         }
+    }
+
+    // ---- API keys (V12_1__api_keys.sql) -------------------------------------------------------------------
+
+    private static final String API_KEY_COLUMNS = "id, name, secret_sha256, scopes, rate_per_second, burst, created_at, revoked_at";
+
+    @Override
+    public void createApiKey(ApiKeyRecord k) {
+        writer.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO api_keys (" + API_KEY_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?)")) {
+                ps.setString(1, k.id());
+                ps.setString(2, k.name());
+                ps.setString(3, k.secretSha256());
+                ps.setString(4, k.scopes());
+                ps.setDouble(5, k.ratePerSecond());
+                ps.setInt(6, k.burst());
+                ps.setLong(7, k.createdAt().toEpochMilli());
+                if (k.revokedAt().isPresent()) ps.setLong(8, k.revokedAt().get().toEpochMilli());
+                else ps.setNull(8, Types.BIGINT);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<ApiKeyRecord> apiKey(String id) {
+        return read(c -> apiKey(c, id));
+    }
+
+    private static Optional<ApiKeyRecord> apiKey(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + API_KEY_COLUMNS + " FROM api_keys WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(apiKeyRow(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static ApiKeyRecord apiKeyRow(ResultSet rs) throws SQLException {
+        long revoked = rs.getLong(8);
+        Optional<Instant> revokedAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(revoked));
+        return new ApiKeyRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getDouble(5), rs.getInt(6),
+                Instant.ofEpochMilli(rs.getLong(7)), revokedAt);
+    }
+
+    @Override
+    public List<ApiKeyRecord> apiKeys() {
+        return read(c -> {
+            List<ApiKeyRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + API_KEY_COLUMNS + " FROM api_keys ORDER BY created_at, id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(apiKeyRow(rs));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Optional<ApiKeyRecord> revokeApiKey(String id, Instant at) {
+        return writer.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {
+                ps.setLong(1, at.toEpochMilli());
+                ps.setString(2, id);
+                ps.executeUpdate();
+            }
+            return apiKey(c, id);
+        });
+    }
+
+    @Override
+    public boolean apiKeysExist() {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM api_keys LIMIT 1"); ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        });
     }
 
     // ---- reads --------------------------------------------------------------------------------------------

@@ -101,6 +101,21 @@ public interface Store extends AutoCloseable {
 
     WriteStats writeStats();
 
+    /** Stores a new API key (committed before it returns). */
+    void createApiKey(ApiKeyRecord key);
+
+    /** The key with this id, revoked or not. */
+    Optional<ApiKeyRecord> apiKey(String id);
+
+    /** Every key, oldest first. */
+    List<ApiKeyRecord> apiKeys();
+
+    /** Marks the key revoked at {@code at} (kept once revoked); returns it, empty when there is no such key. */
+    Optional<ApiKeyRecord> revokeApiKey(String id, Instant at);
+
+    /** Whether any API key was ever created (revoked ones count: revoking every key must not open the API). */
+    boolean apiKeysExist();
+
     /**
      * Whether the store can commit now (readiness). False after a store fault (disk full, I/O error, a transaction
      * the database rolled back) until the store's own probe commits again; writes meanwhile fail with

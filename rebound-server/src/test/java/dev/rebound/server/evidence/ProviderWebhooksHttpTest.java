@@ -224,4 +224,43 @@ class ProviderWebhooksHttpTest {
         assertThat(again.json().get("error").asString()).isEqualTo("replayed");
         assertThat(address(recipient).get("evidence")).hasSize(evidenceBefore);
     }
+
+    /** Issue 9, finding 5: a correctly signed Mailgun request whose event-data is junk is refused 400 and keeps its token. */
+    @Test
+    void mailgunJunkEventData_refused400_andTheTokenIsNotSpent() throws Exception {
+        String file = "mailgun/failed-permanent.json";
+        tools.jackson.databind.node.ObjectNode junk = (tools.jackson.databind.node.ObjectNode) ProviderFixtures.json(file);
+        junk.put("event-data", "junk");
+        Instant at = ProviderFixtures.signedAt(file).plusSeconds(30);
+        clock.advance(Duration.between(clock.instant(), at));
+        var refused = h.postBytes("/v1/providers/mailgun/events", junk.toString().getBytes(StandardCharsets.UTF_8), ProviderFixtures.headers(file));
+        assertThat(refused.status()).as(refused.raw().body()).isEqualTo(400);
+        assertThat(refused.json().get("error").asString()).isEqualTo("malformed");
+        var corrected = post(file);
+        assertThat(corrected.status()).as("the provider's retry with the same token: " + corrected.raw().body()).isEqualTo(200);
+        assertThat(post(file).status()).as("then the token is spent").isEqualTo(409);
+    }
+
+    /** Issue 9, finding 5: a refusal's log line never carries the request's raw control bytes. */
+    @Test
+    void refusedWebhookLogsEscapeControlBytes() throws Exception {
+        var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        appender.start();
+        var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.rebound.server.api.ProviderRoutes");
+        logger.addAppender(appender);
+        try {
+            String file = "mailgun/failed-permanent.json";
+            tools.jackson.databind.node.ObjectNode forged = (tools.jackson.databind.node.ObjectNode) ProviderFixtures.json(file);
+            ((tools.jackson.databind.node.ObjectNode) forged.get("signature")).put("token", "tok\u0000en\u001b[2J\r\nFAKE LOG LINE");
+            Instant at = ProviderFixtures.signedAt(file).plusSeconds(30);
+            clock.advance(Duration.between(clock.instant(), at));
+            var r = h.postBytes("/v1/providers/mailgun/events", forged.toString().getBytes(StandardCharsets.UTF_8), ProviderFixtures.headers(file));
+            assertThat(r.status()).isEqualTo(401);
+            assertThat(r.json().get("message").asString()).doesNotContainPattern("[\\x00-\\x1f\\x7f]");
+            assertThat(appender.list).isNotEmpty().allSatisfy(e -> assertThat(e.getFormattedMessage())
+                    .contains("tok\\u0000en\\u001b").doesNotContainPattern("[\\x00-\\x1f\\x7f]"));
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
 }
