@@ -83,6 +83,12 @@ public final class ReplyRules {
                 "low reputation", "poor reputation", "bad reputation", "ip reputation", "sender reputation",
                 "domain reputation", "reputation of the sending", "reputation of your", "user complaints");
         // Rate limits and connection limits.
+        // A mailbox over its message-count limit (GMX/web.de "Benutzer hat zuviele Mails auf dem Server / User has too
+        // many messages on the server") before the rate limits, whose "too many messages" it also says.
+        addText(t, "text.mailboxfull.count", Reason.MAILBOXFULL,
+                "GMX/web.de message-count quota 'User has too many messages on the server'",
+                "too many messages on the server", "too many messages in the mailbox", "too many messages in mailbox",
+                "zuviele mails", "zu viele mails", "mailbox has too many messages");
         addText(t, "text.ratelimit.hourly", Reason.SPEEDING,
                 "GoDaddy/Comcast 'has sent to too many recipients this hour' (before the connection/recipient limits)",
                 "recipients this hour", "messages this hour", "has sent to too many", "per hour", "per day");
@@ -138,7 +144,9 @@ public final class ReplyRules {
         addText(t, "text.norelay", Reason.NORELAYING, "Postfix 'Relay access denied'; Exchange 5.7.54 'Unable to relay'; sendmail 'Relaying denied'",
                 "relay access denied", "relaying denied", "relay denied", "not permitted to relay", "relay not permitted",
                 "unable to relay", "not configured to relay", "relaying not allowed", "relay not allowed",
-                "we do not relay", "relaying mail to", "allowed rcpthosts", "email address is not verified", "no relaying", "not allowed to relay", "relaying is not");
+                "we do not relay", "relaying mail to", "allowed rcpthosts",
+                // MessageLabs / qmail-style "you are trying to use me [host] as a relay, but I have not been configured to let you"
+                "as a relay, but", "not been configured to let", "email address is not verified", "no relaying", "not allowed to relay", "relaying is not");
 
         // Mailbox full / storage (before suspend: Gmail 'out of storage space and inactive').
         addText(t, "text.mailboxfull", Reason.MAILBOXFULL,
@@ -155,7 +163,8 @@ public final class ReplyRules {
         addText(t, "text.mesgtoobig", Reason.MESGTOOBIG, "RFC 5321 552 'message size exceeds fixed maximum message size'; Gmail 5.3.4",
                 "message too large", "message too big", "message is too large", "message is too big",
                 "message size exceeds", "size exceeds", "exceeds size limit", "exceeds the maximum size",
-                "exceeds maximum message size", "message length exceeds", "too large for this");
+                "exceeds maximum message size", "message length exceeds", "too large for this",
+                "message size exceeded", "max message size");
 
         // Suspended or disabled mailboxes.
         addText(t, "text.suspend", Reason.SUSPEND,
@@ -235,7 +244,11 @@ public final class ReplyRules {
                 "no such account", "account does not", "destinataire invalide", "utilisateur inconnu", "adresse inconnue",
                 "unbekannt", "existiert nicht", "unknown local part", "invalid mailbox", "mailbox is unavailable",
                 "not listed in domino directory", "not listed in the directory", "not listed in public name",
-                "no valid recipients", "addressee unknown", "recipient invalid");
+                "no valid recipients", "addressee unknown", "recipient invalid",
+                // qmail's badrcptto patch "553 sorry, badrcptto(user mail-box not found)"; "No mail box available for
+                // this user"; "550 BAD_RECIPIENT"; FreeUK-style "is not an active address at this host"
+                "mail-box not found", "mail box not found", "no mail box", "bad_recipient", "badrcptto",
+                "not an active address", "not a valid user", "not a valid recipient");
 
         // Blocked: DNSBLs and sender IP/host blocks (after the auth/spam verdicts, which also say 'blocked').
         addText(t, "text.blocked", Reason.BLOCKED,

@@ -223,6 +223,8 @@ public final class BounceParser {
         BounceResult result() {
             Optional<BounceResult> arf = feedback();
             if (arf.isPresent()) return arf.get();
+            Optional<BounceResult> challenge = challengeResponse();
+            if (challenge.isPresent()) return challenge.get();
             List<BounceRecord> recs = fromDeliveryStatus();
             if (recs.isEmpty() && nesting == 0 && attachedIsBounce()) {
                 BounceResult inner = new Run(w.attachedAsTop(), 1).result();
@@ -353,6 +355,7 @@ public final class BounceParser {
                     String action = b.get("Action").toLowerCase(Locale.ROOT).trim();
                     int sp = action.indexOf(' ');
                     if (sp > 0) action = action.substring(0, sp);
+                    if (action.isEmpty() && delayNotice()) action = "delayed";
                     out.add(record(rcpt, action, Codes.statusField(b.get("Status")),
                             Codes.untyped(b.get("Remote-MTA")), diagType, diag,
                             Codes.untyped(firstNonEmpty(perMessage.get("Reporting-MTA"), b.get("Reporting-MTA"))),
@@ -376,7 +379,8 @@ public final class BounceParser {
             if (BOUNCE_SUBJECT.matcher(subj).find()) return true;
             String head = lowerBounce.length() > 1500 ? lowerBounce.substring(0, 1500) : lowerBounce;
             if (BOUNCE_SUBJECT.matcher(head).find() || head.contains("mailbox is full")
-                    || head.contains("invalid user") || head.contains("no such user")) return true;
+                    || head.contains("invalid user") || head.contains("no such user") || head.contains("not a valid user")
+                    || head.contains("user unknown") || head.contains("unknown user")) return true;
             return !decodedBy.equals("Text") && !decodedBy.equals("RFC3464") && (lowerBounce.contains("@")
                     || top.has("X-Failed-Recipients"));
         }
@@ -408,7 +412,8 @@ public final class BounceParser {
                     String all = trimmedBounce();
                     if (!Codes.replyCode(all).isEmpty() || !Codes.status(all).isEmpty()) diag = (diag + "\n" + all).trim();
                 }
-                out.add(record(f.address(), "failed", "", "", "", diag, "", "", "", "", decodedBy));
+                out.add(record(f.address(), delayNotice() ? "delayed" : "failed", "", "", "", diag, "", "", "", "",
+                        decodedBy));
             }
             return out;
         }
@@ -448,6 +453,71 @@ public final class BounceParser {
             String line = source.substring(start, end).strip();
             return Optional.of(new BounceResult.Bounces(List.of(
                     record(rcpt, "failed", "", "", "", line, "", "", "", "", decodedBy))));
+        }
+
+        // ---- delay warnings ----
+        private static final java.util.regex.Pattern DELAY_SUBJECT = java.util.regex.Pattern.compile(
+                "warning: (?:message|could not send)|delayed mail|message delayed|delivery delayed|\\(delay\\)"
+                + "|still being retried|delivery status notification \\(delay|mail delivery delayed|delivery delay notification");
+        private static final java.util.regex.Pattern DELAY_TEXT = java.util.regex.Pattern.compile(
+                "this is a warning (?:message )?only|(?:you )?do not need to resend|has not yet been delivered|not been delivered yet"
+                + "|could not be delivered yet|delivery attempts will continue|will (?:keep|continue) (?:trying|to try|retrying|to attempt)"
+                + "|(?:is )?still being retried|no action is required on your part|will (?:be )?retr(?:y|ied) (?:again )?(?:later|until|for)"
+                + "|(?:has|have) been delayed|delivery (?:is |has been )?delayed|message (?:is |has been )?delayed");
+        private static final java.util.regex.Pattern FINAL_TEXT = java.util.regex.Pattern.compile(
+                "permanent fatal errors?|this is a permanent error|giving up|gave up|will not be retried|no further (?:delivery )?attempts"
+                + "|not going to try again|has been returned|could not be delivered for|have been failing for|\\bexpired\\b"
+                + "|message (?:could not|cannot) be delivered to (?:one or more|the following)");
+        private Boolean delay;
+
+        /**
+         * A delay warning (RFC 3464 §2.3.3 "delayed" sent as text, Sendmail's "Warning: could not send message for past
+         * 4 hours", Exim's "Warning: message ... delayed N hours" / "has not yet been delivered", Postfix's "Delayed
+         * Mail (still being retried)", Exchange's "Delivery Status Notification (Delay)"): the MTA keeps trying, so its
+         * records are DEFERRED, never a final bounce. The subject or the notice's opening says so and nothing in the
+         * notice says the MTA gave up.
+         */
+        boolean delayNotice() {
+            if (delay == null) {
+                String head = lowerBounce.length() > 2000 ? lowerBounce.substring(0, 2000) : lowerBounce;
+                boolean says = DELAY_SUBJECT.matcher(subject.toLowerCase(Locale.ROOT)).find() || DELAY_TEXT.matcher(head).find();
+                delay = says && !FINAL_TEXT.matcher(head).find();
+            }
+            return delay;
+        }
+
+        // ---- challenge-response ----
+        private static final java.util.regex.Pattern CHALLENGE = java.util.regex.Pattern.compile(
+                "requires confirmation|confirm this mail server|guest list|not pre-?approved|has been waitlisted"
+                + "|challenge[- ]response|protected by bluebottle|verify (?:that )?you are (?:a )?(?:real )?(?:person|human)"
+                + "|(?:add|put) yourself (?:to|on) my (?:whitelist|approved|guest)|spamarrest|spam arrest"
+                + "|is awaiting (?:your )?(?:verification|confirmation)|please confirm (?:that )?you (?:are|sent)");
+
+        /**
+         * A challenge-response system (Boxbe, Bluebottle, TMDA, Spam Arrest, a receiver asking to "confirm this mail
+         * server") asks the sender to prove itself before the mail is let through: a request to the sender, not a
+         * verdict on the mailbox, reported as an {@link BounceResult.AutoReply} (no delivery outcome). Read in the
+         * notice and in the delivery-status fields, where a C/R receiver's reply ends up when a relay bounces it.
+         */
+        Optional<BounceResult> challengeResponse() {
+            String ds = "";
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() == 0 && p.mimeType().endsWith("delivery-status")) {
+                    ds = p.text().toLowerCase(Locale.ROOT);
+                    break;
+                }
+            }
+            String head = lowerBounce.length() > 3000 ? lowerBounce.substring(0, 3000) : lowerBounce;
+            boolean tmda = top.get("X-Delivery-Agent").startsWith("TMDA");
+            var m = CHALLENGE.matcher(head);
+            String marker = tmda ? "X-Delivery-Agent: TMDA" : m.find() ? m.group() : "";
+            if (marker.isEmpty()) {
+                var d = CHALLENGE.matcher(ds.length() > 3000 ? ds.substring(0, 3000) : ds);
+                if (d.find()) marker = d.group();
+            }
+            if (marker.isEmpty()) return Optional.empty();
+            return Optional.of(new BounceResult.AutoReply(Codes.address(topFrom), subject, marker,
+                    "dsn.autoreply.challenge-response"));
         }
 
         // ---- RFC 3834 ----

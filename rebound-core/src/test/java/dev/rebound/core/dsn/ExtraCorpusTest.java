@@ -260,7 +260,13 @@ class ExtraCorpusTest {
             Files.writeString(target.resolve("extra-accuracy.txt"), t.toString());
             Files.writeString(target.resolve("extra-mismatches.txt"), detail.toString());
         }
+        // Issue 16 acceptance: 0 exceptions, reason family >= 95 % over the labelled files, every non-bounce
+        // recognised, and the hold-out sources not more than 3 points below the rest.
         assertThat(all.exceptions).as("emails that threw or were unreadable").isZero();
+        assertThat(all.family.pct()).as("reason family %s", all.family).isGreaterThanOrEqualTo(95.0);
+        assertThat(all.nonBounce.ok).as("non-bounces recognised %s", all.nonBounce).isEqualTo(all.nonBounce.n);
+        assertThat(heldScore.pct()).as("hold-outs %s vs the rest %s", heldScore, restScore)
+                .isGreaterThanOrEqualTo(restScore.pct() - 3.0);
     }
 
     private static void addInto(SourceFigures agg, SourceFigures f) {
@@ -271,7 +277,7 @@ class ExtraCorpusTest {
         agg.bounce.add(f.bounce);
         agg.addresses.add(f.addresses);
         agg.permanent.add(f.permanent);
-        if (agg != null) f.missReasons.forEach((k, v) -> agg.missReasons.merge(k, v, Integer::sum));
+        f.missReasons.forEach((k, v) -> agg.missReasons.merge(k, v, Integer::sum));
     }
 
     private static String describe(BounceResult r) {
