@@ -71,7 +71,9 @@ public final class ReplyRules {
                 "dns error", "servfail", "serverfailure", "dns query failed", "unexpected name server reply", "dns lookup failed", "dns timeout", "temporary dns", "dns temporary failure",
                 "dns server failure");
         addText(t, "text.loop", Reason.NETWORKERROR, "RFC 5321 §6.3 loop detection; Exchange/Postfix wording",
-                "routing loop", "mail loop", "loops back to myself", "hop count exceeded", "too many hops");
+                "routing loop", "mail loop", "loops back to myself", "hop count exceeded", "too many hops",
+                // Lotus Notes/Domino "Message has exceeded maximum hop count"
+                "maximum hop count");
 
         // Greylisting before anything else that a greylisting reply also says ('Recipient address rejected').
         addText(t, "text.greylist", Reason.POLICYVIOLATION,
@@ -146,7 +148,7 @@ public final class ReplyRules {
                 "unable to relay", "not configured to relay", "relaying not allowed", "relay not allowed",
                 "we do not relay", "relaying mail to", "allowed rcpthosts",
                 // MessageLabs / qmail-style "you are trying to use me [host] as a relay, but I have not been configured to let you"
-                "as a relay, but", "not been configured to let", "email address is not verified", "no relaying", "not allowed to relay", "relaying is not");
+                "as a relay, but", "not been configured to let", "insecure mail relay", "email address is not verified", "no relaying", "not allowed to relay", "relaying is not");
 
         // Mailbox full / storage (before suspend: Gmail 'out of storage space and inactive').
         addText(t, "text.mailboxfull", Reason.MAILBOXFULL,
@@ -280,7 +282,9 @@ public final class ReplyRules {
                 "rejected by policy", "message not allowed", "content presents a potential", "against policy",
                 "policy rejection", "prohibit", "not accepted for policy", "policy restrictions", "content restrictions",
                 "anti-spoofing", "attachment type", "attachment not allowed", "attachments are not allowed",
-                "prohibited attachment", "blocked attachment", "executable attachment", "potentially executable");
+                "prohibited attachment", "blocked attachment", "executable attachment", "potentially executable",
+                // AOL "not accepting mail with attachments or embedded images" (the recipient's mail controls)
+                "mail with attachments", "embedded images");
         addText(t, "text.starttls", Reason.FAILEDSTARTTLS, "RFC 3207 530 'Must issue a STARTTLS command first'; TLS required",
                 "starttls", "tls required", "requires tls", "encryption required", "tls is required", "must use tls",
                 "tls negotiation failed", "tls not available");

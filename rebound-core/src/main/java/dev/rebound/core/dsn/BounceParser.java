@@ -392,7 +392,26 @@ public final class BounceParser {
             addAddr(exclude, original.get("From"));
             addAddr(exclude, original.get("Return-Path"));
             addAddr(exclude, top.get("Reply-To"));
-            List<TextBounce.Found> found = TextBounce.scan(bounceText, exclude);
+            List<TextBounce.Found> found = new ArrayList<>(TextBounce.scan(bounceText, exclude));
+            // Exim's X-Failed-Recipients lists every failed address: one the text layout did not find is added
+            // (its diagnostic is the paragraph naming it, else the notice).
+            Set<String> have = new HashSet<>();
+            for (TextBounce.Found f : found) have.add(f.address());
+            Set<String> failed = new java.util.LinkedHashSet<>();
+            addAddr(failed, top.get("X-Failed-Recipients"));
+            if (!found.isEmpty()) {
+                for (String a : failed) {
+                    if (have.add(a) && found.size() < 1000) {
+                        found.add(new TextBounce.Found(a, TextBounce.blockFor(bounceLines(), lowerBounce, a)));
+                    }
+                }
+            }
+            if (found.isEmpty() && failed.size() > 1) {
+                for (String a : failed) {
+                    if (found.size() < 1000) found.add(new TextBounce.Found(a, TextBounce.blockFor(bounceLines(), lowerBounce, a)));
+                }
+            }
+            if (found.isEmpty()) found.addAll(localPartList());
             if (found.isEmpty()) {
                 String fallback = Codes.address(firstNonEmpty(top.get("X-Failed-Recipients"),
                         top.get("X-Original-To"), original.get("To"), original.get("Envelope-To"),
@@ -414,6 +433,34 @@ public final class BounceParser {
                 }
                 out.add(record(f.address(), delayNotice() ? "delayed" : "failed", "", "", "", diag, "", "", "", "",
                         decodedBy));
+            }
+            return out;
+        }
+
+        private static final java.util.regex.Pattern LOCAL_PART = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
+
+        /**
+         * Notices that list the failed recipients by local part only under a "following recipient(s)" line (AOL's
+         * AIRmail: screen names; Novell GroupWise: user ids), the domain being the notice's own (its From's): each
+         * such name becomes local@domain, with the notice as its diagnostic.
+         */
+        List<TextBounce.Found> localPartList() {
+            String domain = Codes.domainOf(Codes.address(topFrom));
+            if (domain.isEmpty()) return List.of();
+            List<String> lines = bounceLines();
+            List<TextBounce.Found> out = new ArrayList<>();
+            for (int i = 0; i < lines.size() && out.isEmpty(); i++) {
+                String l = lines.get(i).toLowerCase(Locale.ROOT);
+                if (!l.contains("following recipient") || !l.stripTrailing().endsWith(":")) continue;
+                for (int j = i + 1; j < lines.size() && out.size() < 100; j++) {
+                    String t = lines.get(j).strip();
+                    if (t.isEmpty()) {
+                        if (out.isEmpty()) continue;
+                        break;
+                    }
+                    if (!LOCAL_PART.matcher(t).matches()) break;
+                    out.add(new TextBounce.Found(t.toLowerCase(Locale.ROOT) + "@" + domain, trimmedBounce()));
+                }
             }
             return out;
         }
@@ -564,11 +611,41 @@ public final class BounceParser {
             String domain = Codes.domainOf(rcpt);
             int code = reply.isEmpty() ? 0 : Integer.parseInt(reply);
             ReplyInput in = new ReplyInput(code, EnhancedStatus.tryParse(status), diag, phase, domain);
-            Classification c = classify(in, lower, status, action, reply,
-                    (reportingMta + " " + remoteMta).toLowerCase(Locale.ROOT));
+            String mtaHosts = (reportingMta + " " + remoteMta).toLowerCase(Locale.ROOT);
+            Classification c = classify(in, lower, status, action, reply, mtaHosts);
+            if (c.reason() == Reason.ONHOLD || c.reason() == Reason.UNDEFINED) {
+                c = generalPass(rcpt, diag, status, action, reply, phase, domain, mtaHosts).orElse(c);
+            }
             return new BounceRecord(rcpt, action, status, remoteMta, diagType, diag, reply, reportingMta, arrival,
                     lastAttempt, original.get("Message-ID"), envid, original.decoded("Subject"),
                     original.get("From"), "", by, phase, c, hard(c));
+        }
+
+        /**
+         * No silent fallback: when nothing in the record's own diagnostic decided, the bounce text near the recipient
+         * (the paragraph(s) naming it; the whole notice when none does) is read the same way, with every SMTP reply
+         * code, RFC 3463 code and wording it carries, before the record is left {@code onhold}. The rule id is
+         * {@code dsn.general+<rule>}.
+         */
+        private Optional<Classification> generalPass(String rcpt, String diag, String status, String action, String reply,
+                                                     SmtpPhase phase, String domain, String mtaHosts) {
+            String near = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
+            String text = near.isBlank() ? trimmedBounce() : near;
+            if (text.isBlank() || text.strip().equals(diag.strip())) return Optional.empty();
+            if (text.length() > MAX_DIAGNOSTIC) text = text.substring(0, MAX_DIAGNOSTIC);
+            String r2 = reply.isEmpty() ? Codes.replyCode(text) : reply;
+            String inText = Codes.status(text);
+            String s2 = status.isEmpty() || status.endsWith(".0.0") ? Codes.prefer(status, inText, r2) : status;
+            if (!r2.isEmpty() && !s2.isEmpty() && r2.charAt(0) != s2.charAt(0) && s2.charAt(0) != '2') {
+                r2 = Codes.replyCodeOfClass(text, s2.charAt(0));
+            }
+            String lower = ruleText("", text);
+            SmtpPhase p2 = phase == SmtpPhase.NONE ? Codes.phase(lower) : phase;
+            int code = r2.isEmpty() ? 0 : Integer.parseInt(r2);
+            Classification g = classify(new ReplyInput(code, EnhancedStatus.tryParse(s2), text, p2, domain), lower, s2,
+                    action, r2, mtaHosts);
+            if (g.reason() == Reason.ONHOLD || g.reason() == Reason.UNDEFINED) return Optional.empty();
+            return Optional.of(new Classification(g.outcome(), g.reason(), "dsn.general+" + g.ruleId(), g.evidence()));
         }
 
         private Classification classify(ReplyInput in, String lower, String status, String action, String reply,

@@ -52,12 +52,16 @@ final class BounceRules {
             t("dsn.blocked.greeting-rejected", Reason.BLOCKED, "my name was rejected|(?:greeting|helo|ehlo) (?:command )?(?:was )?rejected"),
             t("dsn.networkerror.no-connection", Reason.NETWORKERROR,
                     "(?:wasn't|was not|weren't|unable to be) able to establish an smtp connection"),
+            // DragonFly DMA (net.c) "DNS lookup failure: host <name> not found": the name does not exist.
+            t("dsn.hostunknown.dns-host-not-found", Reason.HOSTUNKNOWN, "lookup failure: host \\S+ not found"),
             t("dsn.networkerror.dns-temporary", Reason.NETWORKERROR,
                     "(?:host ?name|dns) lookup failure|host not found,\\s+try again|temporary (?:dns|name server|lookup) (?:failure|error)"),
             t("dsn.expired.text", Reason.EXPIRED,
                     "retry time(?:out)? (?:not reached|exceeded)|delivery time (?:has )?expired|message expired"
                     + "|(?:could not|couldn't|cannot|can't|unable to|was not) (?:be )?(?:send|sent|delivere?d?)[^.\\n]{0,40}"
-                    + "(?:for|within|in) (?:the last )?\\d+(?:\\.\\d+)? ?(?:days?|hours?|minutes?)"
+                    + "(?:for|within|in) (?:the last )?\\d+(?:\\.\\d+)? ?(?:days?|hours?|minutes?|seconds?)"
+                    // IMail "Delivery failed 3 attempts"; DMA "Could not deliver for the last 432000 seconds. Giving up."
+                    + "|delivery failed \\d+ attempts?|could not deliver for the last"
                     + "|(?:too long|expired) (?:in|on) (?:the )?queue|queue (?:life ?time|expired)|maximum queue time"
                     + "|expired after|has expired|time(?:d)? out (?:after|waiting) [^\\n]{0,40}(?:days?|hours?)"
                     + "|delivery period|no (?:further )?(?:delivery )?attempts will be made|will be retried for"
@@ -153,7 +157,9 @@ final class BounceRules {
                     + "|mailbox (?:is )?unavailable|bad destination (?:mailbox|address)|no mailbox|not our customer"
                     + "|user (?:not|isn't) (?:here|listed|known|local)|no account by that name|undeliverable address"
                     + "|unknown or illegal alias|unrouteable address: [^\\n]*@|no valid recipients|mailbox not available"
-                    + "|mail ?box (?:name )?(?:not allowed|invalid)"),
+                    + "|mail ?box (?:name )?(?:not allowed|invalid)"
+                    // Lotus Notes (Japanese) "... はディレクトリのリストにありません" (not listed in the directory)
+                    + "|ディレクトリのリストにありません"),
             c(Reason.FILTERED, "\\bfiltered\\b|filter(?:ing)? (?:rejected|refused)|rejected by (?:the )?(?:recipient|user|filter)(?! domain)"
                     + "|(?:recipient|user) (?:refuses|rejected|does not accept|doesn't accept)|refused by (?:the )?recipient"
                     + "|delivery (?:is )?not authori[sz]ed|not authori[sz]ed to (?:receive|send to)"
@@ -201,7 +207,7 @@ final class BounceRules {
                     + "|network (?:is )?unreachable|no route to host|host (?:is )?unreachable|(?:could not|unable to|couldn't|cannot) connect"
                     + "|connect to [^\\n]{0,80}(?:failed|refused)|dns (?:lookup |query )?(?:failure|failed|error)|temporary (?:dns|name) "
                     + "|mail (?:forwarding )?loop|loops back to myself|too many hops|routing loop|hop count|lost connection|broken pipe"
-                    + "|malformed or unexpected name server reply|name server|host not responding"),
+                    + "|malformed or unexpected name server reply|name server|host not responding|host not reachable"),
             t("dsn.systemfull.text", Reason.SYSTEMFULL, "(?:disk|system|server|file ?system|partition|spool) (?:is )?full"
                     + "|insufficient (?:system )?storage|insufficient (?:disk )?space|out of (?:disk )?space|no space left"),
             t("dsn.systemerror.text", Reason.SYSTEMERROR, "system error|internal (?:server )?error|server error|local (?:delivery )?error"
@@ -334,7 +340,8 @@ final class BounceRules {
             + "|not (?:a )?(?:known|valid) (?:user|recipient|mailbox)|(?:is )?not (?:an )?(?:active|valid) (?:e-?mail )?address"
             + "|invalid (?:recipient|mailbox|user)|no (?:mail ?box|account) (?:available|here|by that name)|no mailbox"
             + "|not listed in (?:the |domino |public |our )?(?:name|directory|domino|address)|addressee unknown"
-            + "|<addr>>? (?:does not|doesn't) exist|recipient (?:unknown|invalid)|mail ?box (?:unavailable|not available)");
+            + "|<addr>>? (?:does not|doesn't) exist|recipient (?:unknown|invalid)|mail ?box (?:unavailable|not available)"
+            + "|no valid recipients|ディレクトリのリストにありません|存在しない|宛先不明");
 
     /**
      * A bare "Access denied" (no IP, PTR, relay or authentication wording decided first) in reply to MAIL FROM, or
