@@ -238,14 +238,12 @@ public final class ConfigLoader {
                 new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t));
     }
 
-    private static final Pattern STREAM_NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
     private static final Pattern DOMAIN_NAME = Pattern.compile("(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
 
     /** {@code providers.*}: each provider is configured only when its key material is given. */
     private static ReboundConfig.Providers providers(JsonNode t) {
         String stream = nonBlank(t, "providers.default-stream");
-        if (!STREAM_NAME.matcher(stream).matches())
-            throw ConfigException.bad("providers.default-stream", stream, "a stream name is 1-64 characters of a-z, 0-9, '_', '.', '-'");
+        if (!StreamName.valid(stream)) throw ConfigException.bad("providers.default-stream", stream, StreamName.EXPECTED);
         var w = dev.rebound.core.events.WebhookSettings.none();
         List<String> topics = stringList(t, "providers.ses.topic-arns");
         for (String arn : topics)
