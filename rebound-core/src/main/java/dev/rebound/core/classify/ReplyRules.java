@@ -98,6 +98,8 @@ public final class ReplyRules {
                 "Postfix/Exim connection limits; QQ 'Connection frequency limited'; RFC 5321 §4.5.3.1.10 too many recipients",
                 "too many connections", "connection rate limit", "connection frequency", "too many concurrent",
                 "too many simultaneous", "too many sessions", "connection limit", "too many open connections",
+                // Tencent QQ Mail 'IP/domain/sender/connection frequency limited' (service.mail.qq.com/detail/122/172-175)
+                "frequency limited",
                 "too many recipients", "too many smtp sessions");
         addText(t, "text.ratelimit", Reason.SPEEDING,
                 "Gmail 4.7.28/5.2.1 'receiving mail at a rate', Outlook.com 'temporarily rate limited', Yahoo TS01/TS02, "
@@ -107,7 +109,10 @@ public final class ReplyRules {
                 "too many messages", "too many emails", "sent too many", "exceeded the maximum number of", "throttl", "slow down", "too fast",
                 "try again at a later time", "quota for sending", "volume of mail",
                 // Microsoft 365 5.1.90 "you've reached your daily limit for message recipients"
-                "daily limit for", "reached your daily limit");
+                "daily limit for", "reached your daily limit",
+                // Tencent QQ Mail 550 'Mailbox unavailable or access denined' (sic) is its receiving-rate limit, and
+                // 'frequency of receiving messages is limited' (service.mail.qq.com/detail/122/166, /1011)
+                "access denined", "frequency of receiving messages");
 
         // Message format before spam and blocks: Gmail's 'not RFC 5322 compliant ... this message has been blocked'.
         addText(t, "text.notcompliant", Reason.NOTCOMPLIANTRFC,
@@ -123,6 +128,8 @@ public final class ReplyRules {
                 "considered spam", "looks like spam", "likely spam", "spam score", "message content rejected",
                 "content rejected, ube", "spam message rejected", "rejected as spam", "marked as spam", "spamassassin",
                 "unsolicited mail", "bulk mail",
+                // Tencent QQ Mail 'spam is embedded in the email', 'mail content denied' (detail/122/59, /171)
+                "spam is embedded", "mail content denied",
                 // Orange/Wanadoo content filter after DATA: "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]"
                 "mail rejete", "ofr_506");
         addText(t, "text.virus", Reason.VIRUSDETECTED, "virus scanner replies (ClamAV, amavis, Exchange)",
@@ -271,7 +278,9 @@ public final class ReplyRules {
                 "send email directly", "send mail directly", "smtp relay at your service provider",
                 "smtp server of your isp", "your isp's smtp server", "dynamic ip", "dynamically-assigned",
                 // Microsoft 365 5.7.705 "Access denied, tenant has exceeded threshold" (the sending tenant is banned)
-                "tenant has exceeded threshold");
+                "tenant has exceeded threshold",
+                // Tencent QQ Mail 'suspected bounce attacks', 'suspected spam ip', 'connection denied' (detail/122/57, /66, /170)
+                "suspected bounce attack", "suspected spam ip", "connection denied");
 
         // Generic spam and policy.
         addText(t, "text.spam", Reason.SPAMDETECTED, "generic spam wording ('- SPAM', 'spam detected')",

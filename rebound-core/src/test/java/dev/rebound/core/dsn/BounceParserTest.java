@@ -417,4 +417,81 @@ class BounceParserTest {
         assertThat(r).isInstanceOf(BounceResult.AutoReply.class);
         assertThat(((BounceResult.AutoReply) r).ruleId()).isEqualTo("dsn.autoreply.challenge-response");
     }
+
+    @Test
+    void nothingIsLeftOnHoldWhileTheTextNearTheRecipientSaysWhy() {
+        // The DSN's own diagnostic says nothing a rule knows; the human-readable paragraph naming the recipient does.
+        BounceRecord r = parse(postfixDsn("5.0.0", "550 Rejected",
+                "<rcpt@example.com>: host mx.example.com said: 550 Rejected: this mailbox is full, try later\n"
+                        + "    (in reply to RCPT TO command)")).records().get(0);
+        assertThat(r.reason()).isEqualTo(Reason.MAILBOXFULL);
+        assertThat(r.ruleId()).startsWith("dsn.general+");
+        // With no words anywhere, it stays onhold.
+        BounceRecord none = parse(postfixDsn("5.0.0", "550 Rejected", "")).records().get(0);
+        assertThat(none.reason()).isEqualTo(Reason.ONHOLD);
+    }
+
+    @Test
+    void everyAddressOfXFailedRecipientsIsReported() {
+        String exim = """
+                From: Mail Delivery System <Mailer-Daemon@mx.example.net>
+                To: sender@example.org
+                Subject: Mail delivery failed: returning message to sender
+                X-Failed-Recipients: one@example.com, two@example.com
+
+                This message was created automatically by mail delivery software.
+
+                A message that you sent could not be delivered to one or more of its
+                recipients. This is a permanent error. The following address(es) failed:
+
+                  one@example.com
+                    SMTP error from remote mail server after RCPT TO:<one@example.com>:
+                    550 5.1.1 No such user
+
+                ------ This is a copy of the message, including all the headers. ------
+                """;
+        assertThat(parse(exim).records()).extracting(BounceRecord::recipient)
+                .containsExactly("one@example.com", "two@example.com");
+    }
+
+    @Test
+    void recipientsListedByLocalPartTakeTheNoticesDomain() {
+        String aol = """
+                From: Mail Delivery Subsystem <MAILER-DAEMON@aol.example>
+                To: <sender@example.org>
+                Subject: Mail Delivery Problem
+
+                Sorry sender@example.org. Your mail to the following recipients could not be delivered because they are not accepting mail with attachments or embedded images:
+                \tscreenname1
+                \tscreenname2
+                """;
+        BounceResult r = parse(aol);
+        assertThat(r.records()).extracting(BounceRecord::recipient)
+                .containsExactly("screenname1@aol.example", "screenname2@aol.example");
+        assertThat(r.records().get(0).reason()).isEqualTo(Reason.POLICYVIOLATION);
+    }
+
+    @Test
+    void aSendmailTranscriptEntryIsReadWithTheRemoteReplyAboveIt() {
+        String v5 = """
+                From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>
+                To: sender@example.org
+                Subject: Returned mail: Unable to deliver mail
+
+                   ----- Transcript of session follows -----
+                While talking to mx.example.edu:
+                >>> MAIL From:<sender@example.org>
+                <<< 550 Insecure Mail Relay
+                554 <rcpt@example.edu>... Remote protocol error
+                421 example.org (smtp)... Deferred: Connection timed out during user open with example.org
+
+                   ----- Unsent message follows -----
+                From: sender@example.org
+                To: rcpt@example.edu
+                """;
+        BounceRecord r = parse(v5).records().get(0);
+        assertThat(r.recipient()).isEqualTo("rcpt@example.edu");
+        assertThat(r.reason()).isEqualTo(Reason.NORELAYING);
+        assertThat(r.diagnosticText()).contains("Insecure Mail Relay").doesNotContain("Connection timed out");
+    }
 }
