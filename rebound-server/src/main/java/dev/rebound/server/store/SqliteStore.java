@@ -22,6 +22,8 @@ import java.util.Optional;
 import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import dev.rebound.core.tls.TlsDecision;
+import dev.rebound.core.tls.TlsMode;
 import org.flywaydb.core.Flyway;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -222,7 +224,7 @@ public final class SqliteStore implements Store {
                     suppression = suppressions.decide(a.address(), a.stream(), finals,
                             domainOutcomes(c, a.domain(), a.decidedAt().minus(suppressions.breakerWindow())), a.decidedAt());
                 }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO attempts (id, recipient_id, message_id, attempt_no, started_at, duration_ms, recipient_domain, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, provider_event, raw_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?)")) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO attempts (id, recipient_id, message_id, attempt_no, started_at, duration_ms, recipient_domain, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, provider_event, raw_reason, tls_rule, tls_verdict, tls_mode, tls_policy_id, tls, tls_detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?,?,?)")) {
                     int i = 1;
                     ps.setString(i++, attemptId);
                     ps.setString(i++, a.recipientId());
@@ -246,7 +248,14 @@ public final class SqliteStore implements Store {
                     ps.setString(i++, a.decision().ruleId());
                     if (a.nextAttemptAt().isPresent()) ps.setLong(i++, a.nextAttemptAt().get().toEpochMilli());
                     else ps.setNull(i++, Types.BIGINT);
-                    ps.setString(i, a.reply().wire());
+                    ps.setString(i++, a.reply().wire());
+                    TlsDecision tls = a.tls().orElse(null);
+                    ps.setString(i++, tls == null ? "" : tls.rule());
+                    ps.setString(i++, tls == null ? "" : tls.verdict().name());
+                    ps.setString(i++, tls == null ? "" : tls.mode().id());
+                    ps.setString(i++, tls == null ? "" : tls.policyId());
+                    ps.setString(i++, tls == null ? "" : tls.tls());
+                    ps.setString(i, tls == null ? "" : tls.detail());
                     ps.executeUpdate();
                 }
                 try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET state = ?, next_attempt_at = ?, attempt_count = ?, last_outcome = ?, last_reason = ?, last_rule = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?")) {
@@ -630,7 +639,15 @@ public final class SqliteStore implements Store {
         });
     }
 
-    private static final String ATTEMPTS_OF_RECIPIENT = "SELECT id, attempt_no, started_at, duration_ms, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, raw_reason FROM attempts WHERE recipient_id = ? ORDER BY attempt_no, started_at";
+    private static final String ATTEMPTS_OF_RECIPIENT = "SELECT id, attempt_no, started_at, duration_ms, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, raw_reason, tls_rule, tls_verdict, tls_mode, tls_policy_id, tls, tls_detail FROM attempts WHERE recipient_id = ? ORDER BY attempt_no, started_at";
+
+    /** The stored TLS decision in columns {@code from..from+5}, empty when none was recorded (rule ''). */
+    private static Optional<TlsDecision> tlsDecision(ResultSet rs, int from) throws SQLException {
+        String rule = rs.getString(from);
+        if (rule == null || rule.isEmpty()) return Optional.empty();
+        return Optional.of(new TlsDecision(TlsDecision.Verdict.valueOf(rs.getString(from + 1)), rule, rs.getString(from + 5),
+                TlsMode.parse(rs.getString(from + 2)), rs.getString(from + 3), rs.getString(from + 4)));
+    }
 
     private static List<MessageView.AttemptView> attemptViews(PreparedStatement ps) throws SQLException {
         List<MessageView.AttemptView> attempts = new ArrayList<>();
@@ -641,7 +658,7 @@ public final class SqliteStore implements Store {
                 attempts.add(new MessageView.AttemptView(rs.getString(1), rs.getInt(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getLong(4),
                         rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8), rs.getString(9),
                         List.of(rs.getString(10).split("\n", -1)), rs.getInt(11) != 0, rs.getString(12), rs.getString(13),
-                        rs.getString(14), rs.getString(15), rs.getString(16), rs.getString(17), nextAt, rs.getString(19)));
+                        rs.getString(14), rs.getString(15), rs.getString(16), rs.getString(17), nextAt, rs.getString(19), tlsDecision(rs, 20)));
             }
         }
         return attempts;
