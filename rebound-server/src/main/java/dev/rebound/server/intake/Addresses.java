@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * source routes): {@code local@domain} or {@code Display Name <local@domain>}. Limits from RFC 5321 §4.5.3.1:
  * local part 64 octets, domain 255, path 256.
  */
-final class Addresses {
+public final class Addresses {
     private static final Pattern LOCAL = Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|[^\\s@<>()\\[\\]\\\\,;:\"]+");
     private static final Pattern DOMAIN = Pattern.compile("(?=.{1,255}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\\[[0-9.:A-Fa-f]+]");
 
@@ -40,7 +40,7 @@ final class Addresses {
     }
 
     /** A bare address {@code local@domain} (SMTP envelope form). */
-    static Optional<String> addrSpec(String text) {
+    public static Optional<String> addrSpec(String text) {
         if (text == null || text.length() > 254) return Optional.empty();
         int at = text.lastIndexOf('@');
         if (at <= 0 || at == text.length() - 1) return Optional.empty();

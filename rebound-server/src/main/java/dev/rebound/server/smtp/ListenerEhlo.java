@@ -1,4 +1,4 @@
-package dev.rebound.server.intake;
+package dev.rebound.server.smtp;
 
 import java.io.IOException;
 import java.util.List;

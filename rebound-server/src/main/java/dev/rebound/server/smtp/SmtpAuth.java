@@ -1,4 +1,4 @@
-package dev.rebound.server.intake;
+package dev.rebound.server.smtp;
 
 import dev.rebound.server.config.PasswordHash;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,10 @@
-package dev.rebound.server.intake;
+package dev.rebound.server.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rebound.server.config.ReboundConfig;
+import dev.rebound.server.intake.BounceSink;
+import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.store.SqliteStore;
 import dev.rebound.server.testing.ServiceHarness;
 import dev.rebound.server.testing.SmtpWire;

@@ -1,4 +1,4 @@
-package dev.rebound.server.intake;
+package dev.rebound.server.smtp;
 
 /**
  * Every reply our SMTP listener writes itself, in one table: reply code, RFC 3463 enhanced code, text.
@@ -24,6 +24,13 @@ public enum ListenerReply {
     BARE_LINE_ENDING(521, "5.5.2", "error reading DATA: invalid line ending (bare CR or LF); closing"),
     STORE_UNAVAILABLE(451, "4.3.0", "temporary local problem, message not accepted; try again later"),
     NO_RECIPIENTS(503, "5.5.1", "no valid recipients"),
+    NEED_MAIL(503, "5.5.1", "bad sequence of commands: need MAIL first"),
+    NEED_RCPT(503, "5.5.1", "bad sequence of commands: need RCPT first"),
+    DATA_GO_AHEAD(354, "", "end data with <CR><LF>.<CR><LF>"),
+    BDAT_SYNTAX(501, "5.5.4", "syntax: BDAT <size> [LAST]: %s"),
+    DATA_ACCEPTED_WITHOUT_ID(250, "2.0.0", "ok"),
+    BDAT_CHUNK_RECEIVED(250, "2.0.0", "%s octets received"),
+    BDAT_EXPECTED(503, "5.5.1", "bad sequence of commands: expected BDAT to continue the message, got %s; closing"),
     BOUNCE_ACCEPTED(250, "2.0.0", "bounce received: %s"),
     BOUNCE_NOT_MIXED(452, "4.5.3", "send mail to the bounce address %s in its own transaction");
 

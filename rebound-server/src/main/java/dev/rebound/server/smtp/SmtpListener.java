@@ -1,7 +1,10 @@
-package dev.rebound.server.intake;
+package dev.rebound.server.smtp;
 
 import dev.rebound.server.config.IpNetwork;
 import dev.rebound.server.config.ReboundConfig;
+import dev.rebound.server.intake.Addresses;
+import dev.rebound.server.intake.BounceSink;
+import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.store.AcceptResult;
 import dev.rebound.server.store.NewMessage;
 import java.io.ByteArrayOutputStream;
@@ -76,6 +79,8 @@ public final class SmtpListener implements AutoCloseable {
             this.server = b.build();
             // DATA read in blocks rather than byte by byte, behind the same TLS/AUTH requirements as the stock command.
             server.getCommandHandler().addCommand(new RequireTLSCommandWrapper(new RequireAuthCommandWrapper(new BulkDataCommand())));
+            // BDAT likewise, and both end the mail transaction after a refused message too.
+            server.getCommandHandler().addCommand(new RequireTLSCommandWrapper(new RequireAuthCommandWrapper(new ChunkedDataCommand())));
             // STARTTLS only before TLS, AUTH only after: see ListenerEhlo.
             if (config.tls().isPresent()) server.getCommandHandler().addCommand(new ListenerEhlo());
         } catch (IOException e) {

@@ -1,4 +1,4 @@
-package dev.rebound.server.intake;
+package dev.rebound.server.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
