@@ -3,19 +3,16 @@ package dev.rebound.server.evidence;
 import dev.rebound.core.dsn.BounceParser;
 import dev.rebound.core.dsn.BounceRecord;
 import dev.rebound.core.dsn.BounceResult;
+import dev.rebound.server.decide.Verp;
 import dev.rebound.server.intake.BounceSink;
+import dev.rebound.server.intake.Sha256;
 import dev.rebound.server.store.NewEvidence;
 import dev.rebound.server.store.StoredEvidence;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -33,7 +30,6 @@ import tools.jackson.databind.node.ObjectNode;
 public final class BounceMailbox implements BounceSink {
     private static final Logger log = LoggerFactory.getLogger(BounceMailbox.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Pattern ADDRESS = Pattern.compile("(?i)bounces(?:\\+([A-Za-z0-9]{1,64}))?@(.+)");
 
     private final String domain;
     private final EvidenceRecorder recorder;
@@ -47,20 +43,18 @@ public final class BounceMailbox implements BounceSink {
 
     @Override
     public boolean isBounceAddress(String address) {
-        Matcher m = ADDRESS.matcher(address == null ? "" : address.strip());
-        return m.matches() && m.group(2).toLowerCase(Locale.ROOT).equals(domain);
+        return Verp.parse(address).filter(v -> v.domain().equals(domain)).isPresent();
     }
 
     /** The recipient id in a VERP address, if it has one. */
     static Optional<String> recipientId(String address) {
-        Matcher m = ADDRESS.matcher(address == null ? "" : address.strip());
-        return m.matches() ? Optional.ofNullable(m.group(1)) : Optional.empty();
+        return Verp.parse(address).map(Verp::recipientId).filter(id -> !id.isEmpty());
     }
 
     @Override
     public String receive(String mailFrom, List<String> bounceAddresses, byte[] raw) {
         Optional<String> verp = bounceAddresses.stream().map(BounceMailbox::recipientId).flatMap(Optional::stream).findFirst();
-        String sha = sha256(raw);
+        String sha = Sha256.hex(raw);
         BounceResult result = BounceParser.parse(raw);
         List<NewEvidence> evidence = evidence(result, verp, sha, raw.length);
         List<StoredEvidence> stored = recorder.record(evidence);
@@ -113,13 +107,5 @@ public final class BounceMailbox implements BounceSink {
         p.put("raw_sha256", sha).put("raw_bytes", size);
         return new NewEvidence("dsn:" + sha + ":" + kind, "dsn", "", kind, "", "", verp, Optional.empty(), "", Optional.empty(),
                 0, "", "", Optional.empty(), reason, rule, Optional.empty(), p.toString());
-    }
-
-    private static String sha256(byte[] raw) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(raw));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

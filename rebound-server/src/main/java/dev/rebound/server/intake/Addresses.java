@@ -16,13 +16,14 @@ public final class Addresses {
     private Addresses() {}
 
     /** A parsed mailbox: optional display name and the addr-spec. */
-    record Mailbox(String displayName, String address) {
-        String domain() {
+    public record Mailbox(String displayName, String address) {
+        public String domain() {
             return address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
         }
     }
 
-    static Optional<Mailbox> mailbox(String text) {
+    /** {@code local@domain} or {@code Display Name <local@domain>}. */
+    public static Optional<Mailbox> mailbox(String text) {
         if (text == null) return Optional.empty();
         String t = text.strip();
         if (t.indexOf('\r') >= 0 || t.indexOf('\n') >= 0) return Optional.empty();

@@ -1,36 +1,30 @@
 package dev.rebound.server.queue;
 
-import dev.rebound.core.classify.Classification;
-import dev.rebound.core.classify.ReplyClassifier;
 import dev.rebound.core.classify.SmtpPhase;
+import dev.rebound.core.policy.Attempt;
+import dev.rebound.core.policy.ThrottleConfig;
+import dev.rebound.core.policy.TokenBucket;
 import dev.rebound.core.smtp.SmtpReply;
 import dev.rebound.server.config.ReboundConfig;
+import dev.rebound.server.decide.AttemptDecider;
+import dev.rebound.server.decide.Suppressions;
+import dev.rebound.server.decide.Verp;
 import dev.rebound.server.delivery.DeliveryAgent;
 import dev.rebound.server.delivery.DeliveryRequest;
 import dev.rebound.server.delivery.RecipientResult;
 import dev.rebound.server.store.AttemptRecord;
-import dev.rebound.core.policy.GiveUp;
-import dev.rebound.core.policy.ThrottleConfig;
-import dev.rebound.core.policy.TokenBucket;
-import dev.rebound.core.policy.RetryAt;
-import dev.rebound.core.policy.RetryDecision;
-import dev.rebound.core.policy.Review;
-import dev.rebound.core.policy.Suppress;
 import dev.rebound.server.store.Claim;
-import dev.rebound.server.store.FinalOutcome;
-import dev.rebound.server.store.MessageView;
 import dev.rebound.server.store.MessageContent;
+import dev.rebound.server.store.MessageView;
 import dev.rebound.server.store.QueueStats;
-import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.Store;
-import dev.rebound.server.store.Suppression;
-import dev.rebound.server.store.SuppressionState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -49,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * carries every recipient of a domain, and runs each group on a virtual thread once the domain's throttle
  * (the core {@code ThrottleController}, AIMD on the attempts' classifications) has a free slot; a group to a dead
  * domain, or over the domain's connection delay or message rate, is postponed without spending an attempt.
- * Each recipient's reply is classified by the core {@link ReplyClassifier}, {@link RetryScheduling} decides
- * the next step, and the attempts, recipient updates, events and suppressions of the group are written in one
+ * Each recipient's reply goes to the {@link AttemptDecider} (classification, then the next step), a final failure's
+ * suppression is decided by {@link Suppressions} inside the write, and the attempts, recipient updates, events and suppressions of the group are written in one
  * store transaction, which also frees the leases.
  *
  * <p>Due times come from the injected {@link Clock}; the loop is woken by intake ({@link #wake()}) and
@@ -61,8 +55,9 @@ public final class Scheduler implements AutoCloseable {
 
     private final Store store;
     private final DeliveryAgent agent;
-    private final ReplyClassifier classifier;
-    private final RetryScheduling retry;
+    private final AttemptDecider decider;
+    private final Suppressions suppressions;
+    private final String bounceDomain;
     private final Clock clock;
     private final ReboundConfig.Scheduler config;
     private final DomainThrottle throttle;
@@ -74,24 +69,23 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean running;
     private volatile Thread loop;
 
-    /** Without a per-domain message-rate limit. */
-    public Scheduler(Store store, DeliveryAgent agent, ReplyClassifier classifier, RetryScheduling retry, Clock clock,
-                     ReboundConfig.Scheduler config, ThrottleConfig throttleConfig, String owner, MeterRegistry metrics) {
-        this(store, agent, classifier, retry, clock, config, throttleConfig, Optional.empty(), owner, metrics);
-    }
-
-    /** @param messageRate messages per second per recipient domain, when limited ({@code throttle.messages-per-second}) */
-    public Scheduler(Store store, DeliveryAgent agent, ReplyClassifier classifier, RetryScheduling retry, Clock clock,
+    /**
+     * @param messageRate  messages per second per recipient domain, when limited ({@code throttle.messages-per-second})
+     * @param bounceDomain Rebound's return-path domain for VERP ({@code bounces.domain}), or "" to send with the
+     *                     message's own sender
+     */
+    public Scheduler(Store store, DeliveryAgent agent, AttemptDecider decider, Suppressions suppressions, Clock clock,
                      ReboundConfig.Scheduler config, ThrottleConfig throttleConfig, Optional<TokenBucket> messageRate,
-                     String owner, MeterRegistry metrics) {
+                     String bounceDomain, String owner, MeterRegistry metrics) {
         this.metrics = metrics;
         this.store = store;
         this.agent = agent;
-        this.classifier = classifier;
-        this.retry = retry;
+        this.decider = decider;
+        this.suppressions = suppressions;
         this.clock = clock;
         this.config = config;
         this.throttle = new DomainThrottle(throttleConfig, messageRate, clock);
+        this.bounceDomain = bounceDomain == null ? "" : bounceDomain.toLowerCase(Locale.ROOT);
         this.owner = owner;
     }
 
@@ -225,68 +219,14 @@ public final class Scheduler implements AutoCloseable {
                     ? results.get(i) : find(results, claim.address()).orElseGet(() -> new RecipientResult(claim.address(), SmtpPhase.NONE,
                     SmtpReply.of(451, "4.3.0 delivery agent gave no result for this recipient"), true, "", "", started,
                     Duration.between(started, clock.instant())));
-            records.add(record(claim, m, r, now));
+            List<Attempt> earlier = claim.attemptCount() == 0 ? List.of()
+                    : store.attempts(claim.recipientId()).stream().map(MessageView.AttemptView::attempt).toList();
+            records.add(decider.decide(claim, m.stream(), r, earlier, now));
         }
-        for (AttemptRecord a : records) {
-            Classification c = new Classification(dev.rebound.core.classify.Outcome.valueOf(a.outcome()),
-                    dev.rebound.core.classify.Reason.fromId(a.reason()).orElse(dev.rebound.core.classify.Reason.UNDEFINED), a.ruleId(),
-                    new dev.rebound.core.classify.Evidence(a.smtpCode(), a.enhancedCode(), String.join("\n", a.replyLines()),
-                            SmtpPhase.valueOf(a.phase()), a.domain(), ""));
-            throttle.record(first.domain(), now, c);
-        }
-        store.recordAttempts(records);
-        for (AttemptRecord a : records) metrics.counter("rebound_attempts", "outcome", a.outcome(), "decision", a.newState().name()).increment();
-    }
-
-    private AttemptRecord record(Claim claim, MessageContent m, RecipientResult r, Instant now) {
-        Classification c = classifier.classify(r.reply(), r.phase(), claim.domain());
-        int attemptNo = claim.attemptCount() + 1;
-        Instant at = r.startedAt().isBefore(claim.messageCreatedAt()) ? claim.messageCreatedAt() : r.startedAt();
-        List<MessageView.AttemptView> earlier = claim.attemptCount() == 0 ? List.of() : store.attempts(claim.recipientId());
-        if (!earlier.isEmpty() && at.isBefore(earlier.getLast().startedAt())) at = earlier.getLast().startedAt();
-        RetryDecision decision = retry.next(m.id(), claim.address(), claim.messageCreatedAt(), earlier, at, c, now);
-        RecipientState state;
-        String decisionReason;
-        Optional<Instant> nextAt = Optional.empty();
-        Optional<Suppression> suppression = Optional.empty();
-        switch (decision) {
-            case RetryAt retryAt -> {
-                state = RecipientState.DEFERRED;
-                decisionReason = c.reason().id();
-                nextAt = Optional.of(retryAt.at());
-            }
-            case GiveUp g -> {
-                state = RecipientState.of(g.outcome());
-                decisionReason = g.reason().id();
-                if (!g.delivered()) {
-                    List<FinalOutcome> finals = new ArrayList<>(store.finalOutcomes(claim.address(), m.stream()));
-                    finals.add(new FinalOutcome(at, m.id(), state, decisionReason, g.ruleId(), r.reply().code(),
-                            r.reply().enhanced().map(Object::toString).orElse(""), r.reply().text(), r.phase().name(), claim.domain()));
-                    // The breaker's counts: final outcomes of the domain committed in the window before this one.
-                    var health = RetryScheduling.health(store.domainOutcomes(claim.domain(), now.minus(RetryScheduling.BREAKER_WINDOW)));
-                    switch (retry.suppression(finals, health, now)) {
-                        case Suppress s -> suppression = Optional.of(new Suppression(claim.address(), m.stream(), s.reason().id(),
-                                s.ruleId(), now, Optional.of(s.expiresAt()), ""));
-                        case Review rv -> suppression = Optional.of(new Suppression(claim.address(), m.stream(), rv.reason().id(),
-                                rv.ruleId(), now, Optional.empty(), "", SuppressionState.REVIEW));
-                        default -> { }
-                    }
-                }
-            }
-        }
-        SmtpReply reply = r.reply();
-        return new AttemptRecord(claim.recipientId(), claim.messageId(), attemptNo, at, r.duration().toMillis(),
-                claim.domain(), r.mxHost(), r.mxAddress(), r.phase().name(), reply.code(),
-                reply.enhanced().map(Object::toString).orElse(""), reply.lines(), r.local(), c.outcome().name(), c.reason().id(),
-                c.ruleId(), state, decisionReason, nextAt, decision.ruleId(), reply.wire(), suppression);
-    }
-
-    /** Rebound's return-path domain for VERP ({@code bounces.domain}), or "" to send with the message's own sender. */
-    private volatile String bounceDomain = "";
-
-    /** Sets {@code bounces.domain} (before {@link #start()}): when not "", every attempt uses the recipient's VERP sender. */
-    public void bounceDomain(String domain) {
-        this.bounceDomain = domain == null ? "" : domain.toLowerCase(java.util.Locale.ROOT);
+        for (AttemptRecord a : records) throttle.record(first.domain(), now, a.classification());
+        store.recordAttempts(records, suppressions);
+        for (AttemptRecord a : records)
+            metrics.counter("rebound_attempts", "outcome", a.classification().outcome().name(), "decision", a.newState().name()).increment();
     }
 
     /**
@@ -296,11 +236,7 @@ public final class Scheduler implements AutoCloseable {
      */
     String envelopeSender(String mailFrom, Claim claim) {
         if (bounceDomain.isEmpty() || mailFrom.isEmpty()) return mailFrom;
-        return verpAddress(claim.recipientId(), bounceDomain);
-    }
-
-    public static String verpAddress(String recipientId, String bounceDomain) {
-        return "bounces+" + recipientId + "@" + bounceDomain;
+        return new Verp(claim.recipientId(), bounceDomain).address();
     }
 
     private static Optional<RecipientResult> find(List<RecipientResult> results, String address) {

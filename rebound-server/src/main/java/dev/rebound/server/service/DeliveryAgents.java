@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /** Builds the delivery agent from the service configuration. */
@@ -27,7 +26,9 @@ public final class DeliveryAgents {
                 .withRelay(d.relay().map(DeliveryAgents::convert))
                 .withDns(dns, config.dns().timeout())
                 .withSmtpPort(d.mxPort())
-                .withTls(DeliveryConfig.TlsMode.valueOf(d.tls().toUpperCase(Locale.ROOT)))
+                .withTls(d.tls())
+                .withTlsPolicies(d.tlsPolicies())
+                .withMtaSts(DeliveryConfig.MtaSts.defaults().withEnabled(d.mtaSts()).withTimeout(d.mtaStsTimeout()))
                 // keep as many idle connections per host as transactions may run to one domain, so a busy domain
                 // reuses its connections instead of closing all but two after each wave (Postfix's scache does the same)
                 .withPool(Math.max(2, config.throttle().maxConcurrency()), DeliveryConfig.defaults().maxIdleTime());

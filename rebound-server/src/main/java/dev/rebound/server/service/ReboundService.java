@@ -6,16 +6,18 @@ import dev.rebound.core.policy.TokenBucket;
 import dev.rebound.server.config.ReboundConfig;
 import dev.rebound.server.evidence.BounceMailbox;
 import dev.rebound.server.evidence.EvidenceRecorder;
+import dev.rebound.server.decide.AttemptDecider;
+import dev.rebound.server.decide.EvidenceDecider;
+import dev.rebound.server.decide.Suppressions;
+import dev.rebound.core.policy.SuppressionConfig;
 import dev.rebound.server.evidence.HttpsCertificateSource;
-import dev.rebound.server.evidence.ProviderEventsEndpoint;
 import dev.rebound.server.evidence.SubscriptionConfirmer;
 import dev.rebound.server.evidence.StoredReplayTokens;
 import dev.rebound.core.events.CertificateSource;
 import dev.rebound.core.events.ProviderWebhooks;
 import dev.rebound.server.delivery.DeliveryAgent;
-import dev.rebound.server.intake.HttpApi;
+import dev.rebound.server.api.ApiServer;
 import dev.rebound.server.intake.MessageIntake;
-import dev.rebound.server.queue.RetryScheduling;
 import dev.rebound.server.queue.Scheduler;
 import dev.rebound.server.smtp.SmtpListener;
 import dev.rebound.server.store.SqliteStore;
@@ -37,10 +39,10 @@ public final class ReboundService implements AutoCloseable {
     private final Store store;
     private final DeliveryAgent agent;
     private final Scheduler scheduler;
-    private final HttpApi http;
+    private final ApiServer http;
     private final SmtpListener smtp;
 
-    private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, HttpApi http, SmtpListener smtp) {
+    private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp) {
         this.config = config;
         this.store = store;
         this.agent = agent;
@@ -64,13 +66,14 @@ public final class ReboundService implements AutoCloseable {
             throw new IllegalArgumentException("store.url " + config.store().url() + ": only jdbc:sqlite: is implemented in this build");
         Store store = SqliteStore.open(config.store().url(), config.store().readConnections(), clock);
         Scheduler scheduler = null;
-        HttpApi http = null;
+        ApiServer http = null;
         SmtpListener smtp = null;
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            RetryScheduling retry = new RetryScheduling(config.retry());
-            scheduler = new Scheduler(store, agent, ReplyClassifier.standard(), retry, clock, config.scheduler(),
-                    throttleConfig(config.throttle()), messageRate(config.throttle()), config.node().id(), metrics);
+            AttemptDecider retry = new AttemptDecider(ReplyClassifier.standard(), config.retry());
+            Suppressions suppressions = new Suppressions(SuppressionConfig.defaults());
+            scheduler = new Scheduler(store, agent, retry, suppressions, clock, config.scheduler(), throttleConfig(config.throttle()),
+                    messageRate(config.throttle()), config.bounces().domain(), config.node().id(), metrics);
             Gauge.builder("rebound_queue_depth", store, s -> s.queueStats().depth())
                     .description("recipients waiting for a delivery attempt").register(metrics);
             Gauge.builder("rebound_queue_oldest_age_seconds", store, s -> s.queueStats().oldestDueAt()
@@ -78,18 +81,17 @@ public final class ReboundService implements AutoCloseable {
                     .description("age of the most overdue waiting recipient").register(metrics);
             Gauge.builder("rebound_store_commits", store, s -> s.writeStats().commits()).register(metrics);
             Gauge.builder("rebound_store_writes", store, s -> s.writeStats().writes()).register(metrics);
-            scheduler.bounceDomain(config.bounces().domain()); // VERP envelope senders when set
             if (runLoop) scheduler.start();
             else scheduler.releaseLeases();
             MessageIntake intake = new MessageIntake(store, scheduler::wake, config.delivery().heloName());
             ProviderWebhooks webhooks = new ProviderWebhooks(config.providers().webhooks(), certificates,
                     new StoredReplayTokens(store), clock, ReplyClassifier.standard());
-            EvidenceRecorder evidence = new EvidenceRecorder(store, retry, config.providers().defaultStream(), clock);
-            ProviderEventsEndpoint providerEvents = new ProviderEventsEndpoint(webhooks, evidence, store,
-                    config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF, metrics);
-            http = new HttpApi(config, intake, store, retry, clock, metrics, providerEvents.routes()).start();
+            EvidenceRecorder evidence = new EvidenceRecorder(store, new EvidenceDecider(suppressions), config.providers().defaultStream());
+            var providerEvents = new ApiServer.ProviderEvents(webhooks, evidence,
+                    config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF);
+            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents).start();
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
-                    : new BounceMailbox(config.bounces().domain(), evidence, metrics));
+                    : new BounceMailbox(config.bounces().domain(), evidence, metrics), clock);
             smtp.start();
             return new ReboundService(config, store, agent, scheduler, http, smtp);
         } catch (RuntimeException e) {
@@ -130,7 +132,7 @@ public final class ReboundService implements AutoCloseable {
         return scheduler;
     }
 
-    public HttpApi http() {
+    public ApiServer http() {
         return http;
     }
 

@@ -27,15 +27,18 @@ public record EvidenceDecision(Optional<RecipientState> newState, String decisio
 
     /**
      * Decides for one piece of evidence inside the store transaction (so no other write can interleave between
-     * reading the recipient's state and writing the new one). Must be pure: no I/O, no blocking.
+     * reading the recipient's state and history and writing the new one). Must be pure: no I/O, no blocking.
      */
-    @FunctionalInterface
     public interface Decider {
+        /** The window the domain circuit breaker counts final outcomes in. */
+        java.time.Duration breakerWindow();
+
         /**
          * @param finals every final outcome recorded for the address in the stream before this evidence
          *               (attempts and earlier evidence), oldest first
+         * @param domain the final outcomes of the evidence's domain since {@code now - breakerWindow()}
          */
         EvidenceDecision decide(NewEvidence evidence, EvidenceMatch match, java.util.List<FinalOutcome> finals,
-                                java.time.Instant now);
+                                DomainOutcomes domain, java.time.Instant now);
     }
 }

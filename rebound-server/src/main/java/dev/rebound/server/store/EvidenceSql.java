@@ -35,7 +35,9 @@ final class EvidenceSql {
                 continue;
             }
             List<FinalOutcome> finals = e.address().isEmpty() ? List.of() : finalOutcomes(c, match.address(), match.stream());
-            EvidenceDecision d = decider.decide(e, match, finals, Instant.ofEpochMilli(now));
+            Instant at = Instant.ofEpochMilli(now);
+            EvidenceDecision d = decider.decide(e, match, finals,
+                    SqliteStore.domainOutcomes(c, e.domain(), at.minus(decider.breakerWindow())), at);
             String id = UUID.randomUUID().toString().replace("-", "");
             int inserted = insert(c, id, e, match, d, now);
             if (inserted == 0) { // a concurrent writer on another node stored it first

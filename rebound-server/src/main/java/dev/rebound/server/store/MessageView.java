@@ -1,6 +1,13 @@
 package dev.rebound.server.store;
 
+import dev.rebound.core.classify.Classification;
+import dev.rebound.core.classify.Evidence;
+import dev.rebound.core.classify.Outcome;
+import dev.rebound.core.classify.Reason;
+import dev.rebound.core.classify.SmtpPhase;
+import dev.rebound.core.policy.Attempt;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,5 +22,13 @@ public record MessageView(String id, String stream, String mailFrom, String head
     public record AttemptView(String id, int attemptNo, Instant startedAt, long durationMs, String mxHost, String mxIp,
                               String phase, int smtpCode, String enhancedCode, List<String> replyLines, boolean local,
                               String outcome, String reason, String ruleId, String decision, String decisionReason, String decisionRule,
-                              Optional<Instant> nextAttemptAt, String rawReason) {}
+                              Optional<Instant> nextAttemptAt, String rawReason, Optional<dev.rebound.core.tls.TlsDecision> tls) {
+
+        /** The attempt as the retry policy's history sees it: when, and the classification it was recorded with. */
+        public Attempt attempt() {
+            SmtpPhase p = Arrays.stream(SmtpPhase.values()).filter(v -> v.name().equals(phase)).findFirst().orElse(SmtpPhase.NONE);
+            return new Attempt(startedAt, new Classification(Outcome.valueOf(outcome), Reason.fromId(reason).orElse(Reason.UNDEFINED),
+                    ruleId, new Evidence(smtpCode, enhancedCode, String.join("\n", replyLines), p, "", "")));
+        }
+    }
 }

@@ -10,7 +10,15 @@ public enum RecipientState {
         return this != QUEUED && this != DEFERRED;
     }
 
+    /** The state a recipient reaches with a classified outcome. */
     public static RecipientState of(Outcome outcome) {
-        return RecipientState.valueOf(outcome.name());
+        return switch (outcome) {
+            case DELIVERED -> DELIVERED;
+            case DEFERRED -> DEFERRED;
+            case BOUNCED_SOFT -> BOUNCED_SOFT;
+            case BOUNCED_HARD -> BOUNCED_HARD;
+            case BLOCKED_POLICY -> BLOCKED_POLICY;
+            case COMPLAINT -> COMPLAINT;
+        };
     }
 }

@@ -22,6 +22,8 @@ import java.util.Optional;
 import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import dev.rebound.core.tls.TlsDecision;
+import dev.rebound.core.tls.TlsMode;
 import org.flywaydb.core.Flyway;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -196,7 +198,7 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public void recordAttempts(List<AttemptRecord> attempts) {
+    public void recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions) {
         if (attempts.isEmpty()) return;
         // ids and event payloads are prepared on the caller's thread: the single writer thread only writes
         String[] attemptIds = new String[attempts.size()];
@@ -205,39 +207,55 @@ public final class SqliteStore implements Store {
             AttemptRecord a = attempts.get(k);
             attemptIds[k] = newId();
             payloads[k] = json(JSON.createObjectNode().put("message_id", a.messageId()).put("recipient_id", a.recipientId())
-                    .put("state", a.newState().name()).put("smtp_code", a.smtpCode()).put("enhanced_code", a.enhancedCode())
-                    .put("reason", a.reason()).put("rule_id", a.ruleId()).put("attempt_id", attemptIds[k]));
+                    .put("state", a.newState().name()).put("smtp_code", a.reply().code()).put("enhanced_code", a.enhancedCode())
+                    .put("reason", a.classification().reason().id()).put("rule_id", a.classification().ruleId()).put("attempt_id", attemptIds[k]));
         }
         writer.write(c -> {
             long now = clock.millis();
             for (int k = 0; k < attempts.size(); k++) {
                 AttemptRecord a = attempts.get(k);
                 String attemptId = attemptIds[k];
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO attempts (id, recipient_id, message_id, attempt_no, started_at, duration_ms, recipient_domain, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, provider_event, raw_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?)")) {
+                // The suppression decision reads the history it is written against in this transaction (before this
+                // attempt's own rows, which it is given as the latest final outcome).
+                Optional<Suppression> suppression = Optional.empty();
+                if (a.finalFailure()) {
+                    List<FinalOutcome> finals = new ArrayList<>(EvidenceSql.finalOutcomes(c, a.address(), a.stream()));
+                    finals.add(a.asFinal());
+                    suppression = suppressions.decide(a.address(), a.stream(), finals,
+                            domainOutcomes(c, a.domain(), a.decidedAt().minus(suppressions.breakerWindow())), a.decidedAt());
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO attempts (id, recipient_id, message_id, attempt_no, started_at, duration_ms, recipient_domain, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, provider_event, raw_reason, tls_rule, tls_verdict, tls_mode, tls_policy_id, tls, tls_detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?,?,?)")) {
                     int i = 1;
                     ps.setString(i++, attemptId);
                     ps.setString(i++, a.recipientId());
                     ps.setString(i++, a.messageId());
                     ps.setInt(i++, a.attemptNo());
                     ps.setLong(i++, a.startedAt().toEpochMilli());
-                    ps.setLong(i++, a.durationMs());
+                    ps.setLong(i++, a.duration().toMillis());
                     ps.setString(i++, a.domain());
                     ps.setString(i++, a.mxHost());
                     ps.setString(i++, a.mxIp());
-                    ps.setString(i++, a.phase());
-                    ps.setInt(i++, a.smtpCode());
+                    ps.setString(i++, a.phase().name());
+                    ps.setInt(i++, a.reply().code());
                     ps.setString(i++, a.enhancedCode());
-                    ps.setString(i++, String.join("\n", a.replyLines()));
+                    ps.setString(i++, String.join("\n", a.reply().lines()));
                     ps.setInt(i++, a.local() ? 1 : 0);
-                    ps.setString(i++, a.outcome());
-                    ps.setString(i++, a.reason());
-                    ps.setString(i++, a.ruleId());
+                    ps.setString(i++, a.classification().outcome().name());
+                    ps.setString(i++, a.classification().reason().id());
+                    ps.setString(i++, a.classification().ruleId());
                     ps.setString(i++, a.newState().name());
                     ps.setString(i++, a.decisionReason());
-                    ps.setString(i++, a.decisionRule());
+                    ps.setString(i++, a.decision().ruleId());
                     if (a.nextAttemptAt().isPresent()) ps.setLong(i++, a.nextAttemptAt().get().toEpochMilli());
                     else ps.setNull(i++, Types.BIGINT);
-                    ps.setString(i, a.rawReason());
+                    ps.setString(i++, a.reply().wire());
+                    TlsDecision tls = a.tls().orElse(null);
+                    ps.setString(i++, tls == null ? "" : tls.rule());
+                    ps.setString(i++, tls == null ? "" : tls.verdict().name());
+                    ps.setString(i++, tls == null ? "" : tls.mode().id());
+                    ps.setString(i++, tls == null ? "" : tls.policyId());
+                    ps.setString(i++, tls == null ? "" : tls.tls());
+                    ps.setString(i, tls == null ? "" : tls.detail());
                     ps.executeUpdate();
                 }
                 try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET state = ?, next_attempt_at = ?, attempt_count = ?, last_outcome = ?, last_reason = ?, last_rule = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?")) {
@@ -245,18 +263,15 @@ public final class SqliteStore implements Store {
                     if (a.nextAttemptAt().isPresent()) ps.setLong(2, a.nextAttemptAt().get().toEpochMilli());
                     else ps.setNull(2, Types.BIGINT);
                     ps.setInt(3, a.attemptNo());
-                    ps.setString(4, a.outcome());
+                    ps.setString(4, a.classification().outcome().name());
                     ps.setString(5, a.decisionReason());
-                    ps.setString(6, a.decisionRule());
+                    ps.setString(6, a.decision().ruleId());
                     ps.setLong(7, now);
                     ps.setString(8, a.recipientId());
                     ps.executeUpdate();
                 }
                 event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payloads[k]);
-                if (a.suppression().isPresent()) {
-                    Suppression s = a.suppression().get();
-                    upsertSuppression(c, s.withEvidenceRef(attemptId));
-                }
+                if (suppression.isPresent()) upsertSuppression(c, suppression.get().withEvidenceRef(attemptId));
             }
             countFinals(c, attempts);
             return null;
@@ -420,6 +435,32 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public List<Suppression> suppressionsOfMessage(String messageId) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT s.address, s.stream, s.reason, s.rule_id, s.created_at, s.expires_at, s.evidence_ref, s.state
+                    FROM recipients r
+                    JOIN messages m ON m.id = r.message_id
+                    JOIN suppressions s ON s.address = LOWER(r.address) AND s.stream = m.stream
+                    WHERE r.message_id = ? AND (s.expires_at IS NULL OR s.expires_at > ?)
+                    """)) {
+                ps.setString(1, messageId);
+                ps.setLong(2, clock.millis());
+                List<Suppression> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long exp = rs.getLong(6);
+                        Optional<Instant> expires = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(exp));
+                        out.add(new Suppression(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                Instant.ofEpochMilli(rs.getLong(5)), expires, rs.getString(7), SuppressionState.valueOf(rs.getString(8))));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
     public List<SuppressionAudit> suppressionAudit(String address, String stream) {
         return read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT id, at, action, state, reason, rule_id, expires_at, evidence_ref, actor, note FROM suppression_audit WHERE address = ? AND stream = ? ORDER BY at, id")) {
@@ -470,17 +511,20 @@ public final class SqliteStore implements Store {
 
     @Override
     public DomainOutcomes domainOutcomes(String domain, Instant since) {
+        return read(c -> domainOutcomes(c, domain, since));
+    }
+
+    /** The circuit breaker's counts of {@code domain} since {@code since}, read on {@code c} (inside the caller's transaction). */
+    static DomainOutcomes domainOutcomes(Connection c, String domain, Instant since) throws SQLException {
         String d = domain.toLowerCase(Locale.ROOT);
-        return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(finals), 0), COALESCE(SUM(failures), 0) FROM domain_outcomes WHERE domain = ? AND minute >= ?")) {
-                ps.setString(1, d);
-                ps.setLong(2, Math.floorDiv(since.toEpochMilli(), 60_000L) * 60_000L);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return new DomainOutcomes(d, since, rs.getInt(1), rs.getInt(2));
-                }
+        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(finals), 0), COALESCE(SUM(failures), 0) FROM domain_outcomes WHERE domain = ? AND minute >= ?")) {
+            ps.setString(1, d);
+            ps.setLong(2, Math.floorDiv(since.toEpochMilli(), 60_000L) * 60_000L);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new DomainOutcomes(d, since, rs.getInt(1), rs.getInt(2));
             }
-        });
+        }
     }
 
     private static void event(Connection c, long now, String type, String messageId, String recipientId, ObjectNode payload) throws SQLException {
@@ -595,7 +639,15 @@ public final class SqliteStore implements Store {
         });
     }
 
-    private static final String ATTEMPTS_OF_RECIPIENT = "SELECT id, attempt_no, started_at, duration_ms, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, raw_reason FROM attempts WHERE recipient_id = ? ORDER BY attempt_no, started_at";
+    private static final String ATTEMPTS_OF_RECIPIENT = "SELECT id, attempt_no, started_at, duration_ms, mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id, decision, decision_reason, decision_rule, next_attempt_at, raw_reason, tls_rule, tls_verdict, tls_mode, tls_policy_id, tls, tls_detail FROM attempts WHERE recipient_id = ? ORDER BY attempt_no, started_at";
+
+    /** The stored TLS decision in columns {@code from..from+5}, empty when none was recorded (rule ''). */
+    private static Optional<TlsDecision> tlsDecision(ResultSet rs, int from) throws SQLException {
+        String rule = rs.getString(from);
+        if (rule == null || rule.isEmpty()) return Optional.empty();
+        return Optional.of(new TlsDecision(TlsDecision.Verdict.valueOf(rs.getString(from + 1)), rule, rs.getString(from + 5),
+                TlsMode.parse(rs.getString(from + 2)), rs.getString(from + 3), rs.getString(from + 4)));
+    }
 
     private static List<MessageView.AttemptView> attemptViews(PreparedStatement ps) throws SQLException {
         List<MessageView.AttemptView> attempts = new ArrayList<>();
@@ -606,7 +658,7 @@ public final class SqliteStore implements Store {
                 attempts.add(new MessageView.AttemptView(rs.getString(1), rs.getInt(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getLong(4),
                         rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8), rs.getString(9),
                         List.of(rs.getString(10).split("\n", -1)), rs.getInt(11) != 0, rs.getString(12), rs.getString(13),
-                        rs.getString(14), rs.getString(15), rs.getString(16), rs.getString(17), nextAt, rs.getString(19)));
+                        rs.getString(14), rs.getString(15), rs.getString(16), rs.getString(17), nextAt, rs.getString(19), tlsDecision(rs, 20)));
             }
         }
         return attempts;

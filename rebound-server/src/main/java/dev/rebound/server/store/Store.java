@@ -21,8 +21,11 @@ public interface Store extends AutoCloseable {
     /** Leases up to {@code limit} recipients due now (free or with an expired lease) to {@code owner}. */
     List<Claim> claimDue(String owner, int limit, Duration lease);
 
-    /** Writes attempts, recipient updates, events and suppressions in one transaction; releases their leases. */
-    void recordAttempts(List<AttemptRecord> attempts);
+    /**
+     * Writes attempts, recipient updates and events in one transaction and releases their leases; for each final
+     * failure, {@code suppressions} decides in that transaction (over the history read there) and its entry is written.
+     */
+    void recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions);
 
     /** Moves recipients' next attempt to {@code at} and frees their leases, without counting an attempt. */
     void postpone(List<String> recipientIds, Instant at);
@@ -72,6 +75,9 @@ public interface Store extends AutoCloseable {
      * exact, case-insensitive); at most {@code limit}.
      */
     List<Suppression> suppressions(Optional<String> stream, Optional<String> address, Optional<SuppressionState> state, int limit);
+
+    /** The active entries (any state) on the addresses of a message's recipients in its stream: one read per message view. */
+    List<Suppression> suppressionsOfMessage(String messageId);
 
     /** Every change to the entry of {@code address} on {@code stream}, oldest first. */
     List<SuppressionAudit> suppressionAudit(String address, String stream);

@@ -3,8 +3,9 @@ package dev.rebound.server.evidence;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rebound.core.classify.Outcome;
-import dev.rebound.server.config.ConfigLoader;
-import dev.rebound.server.queue.RetryScheduling;
+import dev.rebound.core.policy.SuppressionConfig;
+import dev.rebound.server.decide.EvidenceDecider;
+import dev.rebound.server.decide.Suppressions;
 import dev.rebound.server.store.AcceptResult;
 import dev.rebound.server.store.NewEvidence;
 import dev.rebound.server.store.NewMessage;
@@ -17,7 +18,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +32,7 @@ class EvidenceRecorderTest {
     }
 
     private EvidenceRecorder recorder(SqliteStore store) {
-        return new EvidenceRecorder(store, new RetryScheduling(new ConfigLoader(Map.of()).load().retry()), "transactional", clock);
+        return new EvidenceRecorder(store, new EvidenceDecider(new Suppressions(SuppressionConfig.defaults())), "transactional");
     }
 
     private static NewEvidence ev(String key, String address, String headerId, Outcome outcome, String reason) {
@@ -103,8 +103,8 @@ class EvidenceRecorderTest {
     void evidenceOnlyFailures_openTheDomainBreaker_hardBounceThenBecomesReview() {
         try (SqliteStore store = open()) {
             EvidenceRecorder rec = recorder(store);
-            Instant since = clock.instant().minus(RetryScheduling.BREAKER_WINDOW);
-            // 20 hard bounces at broken.test, each its own request (the breaker's counts are read before each one):
+            Instant since = clock.instant().minus(Suppressions.BREAKER_WINDOW);
+            // 20 hard bounces at broken.test, each its own request (the breaker's counts are read in each one's transaction):
             // no attempt ever ran, only provider evidence.
             for (int i = 0; i < 20; i++) {
                 StoredEvidence s = rec.record(List.of(ev("ses:hb" + i, "u" + i + "@broken.test", "", Outcome.BOUNCED_HARD, "userunknown"))).getFirst();
@@ -136,7 +136,7 @@ class EvidenceRecorderTest {
     void evidenceCounts_aLateBounceAfterDeliveredAddsAFailureNotASecondFinal_complaintsAndDeferralsNotCounted() {
         try (SqliteStore store = open()) {
             EvidenceRecorder rec = recorder(store);
-            Instant since = clock.instant().minus(RetryScheduling.BREAKER_WINDOW);
+            Instant since = clock.instant().minus(Suppressions.BREAKER_WINDOW);
             accept(store, "jane@late.test", "<late@rebound.test>");
             rec.record(List.of(ev("d1", "jane@late.test", "<late@rebound.test>", Outcome.DELIVERED, "delivered")));
             assertThat(store.domainOutcomes("late.test", since)).satisfies(c -> {

@@ -1,5 +1,6 @@
-package dev.rebound.server.intake;
+package dev.rebound.server.api;
 
+import dev.rebound.server.intake.Addresses;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;

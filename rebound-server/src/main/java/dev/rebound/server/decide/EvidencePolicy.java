@@ -1,4 +1,4 @@
-package dev.rebound.server.evidence;
+package dev.rebound.server.decide;
 
 import dev.rebound.core.classify.Outcome;
 import dev.rebound.server.store.RecipientState;

@@ -1,69 +1,59 @@
-package dev.rebound.server.evidence;
+package dev.rebound.server.api;
 
 import dev.rebound.core.events.EventResult;
 import dev.rebound.core.events.Provider;
-import dev.rebound.core.events.ProviderWebhooks;
 import dev.rebound.core.events.Verification;
 import dev.rebound.core.events.WebhookRequest;
 import dev.rebound.core.events.WebhookResult;
-import dev.rebound.server.intake.HttpApi;
+import dev.rebound.server.evidence.EvidenceRecorder;
 import dev.rebound.server.store.EvidenceView;
 import dev.rebound.server.store.NewEvidence;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.StoredEvidence;
-import dev.rebound.server.store.Suppression;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code POST /v1/providers/{provider}/events}: the body bytes and headers go to the core
- * {@link ProviderWebhooks#receive}; a refusal is answered 4xx naming the problem and only counted
+ * {@code ProviderWebhooks.receive}; a refusal is answered 4xx naming the problem and only counted
  * ({@code rebound_webhook_rejections}); accepted events are stored through {@link EvidenceRecorder} (one
  * transaction for the request), and the 200 is written after that commit. Provider webhooks authenticate by their
  * own scheme, not by {@code api.keys}. Also {@code GET /v1/providers/ses/subscriptions} (SNS subscription
- * confirmations received) and {@code GET /v1/addresses/{address}} (suppressions and evidence of an address).
+ * confirmations received).
  *
  * <p>Status codes: MALFORMED 400, STALE 400 (the signed time is outside the replay window: a retry will not
  * help), UNAUTHENTIC 401, NOT_CONFIGURED 403, REPLAYED 409, unknown provider 404.
  */
-public final class ProviderEventsEndpoint {
-    private static final Logger log = LoggerFactory.getLogger(ProviderEventsEndpoint.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+final class ProviderRoutes {
+    private static final Logger log = LoggerFactory.getLogger(ProviderRoutes.class);
     static final String SUBSCRIPTION_EVENT = "SNS/SubscriptionConfirmation";
 
-    private final ProviderWebhooks webhooks;
-    private final EvidenceRecorder recorder;
+    private final ApiServer.ProviderEvents events;
     private final Store store;
-    private final SubscriptionConfirmer confirmer;
     private final MeterRegistry metrics;
 
-    public ProviderEventsEndpoint(ProviderWebhooks webhooks, EvidenceRecorder recorder, Store store,
-                                  SubscriptionConfirmer confirmer, MeterRegistry metrics) {
-        this.webhooks = webhooks;
-        this.recorder = recorder;
+    ProviderRoutes(ApiServer.ProviderEvents events, Store store, MeterRegistry metrics) {
+        this.events = events;
         this.store = store;
-        this.confirmer = confirmer;
         this.metrics = metrics;
     }
 
-    public List<HttpApi.Route> routes() {
-        return List.of(
-                new HttpApi.Route("POST", "/v1/providers/{provider}/events", this::post, false),
-                new HttpApi.Route("GET", "/v1/providers/ses/subscriptions", this::subscriptions, true),
-                new HttpApi.Route("GET", "/v1/addresses/{address}", this::address, true));
+    List<Route> routes() {
+        return List.of(Route.post("/v1/providers/{provider}/events", this::post).open(),
+                Route.get("/v1/providers/ses/subscriptions", this::subscriptions));
     }
 
     static int status(Verification.Problem p) {
@@ -80,17 +70,16 @@ public final class ProviderEventsEndpoint {
         var provider = Provider.fromId(name);
         if (provider.isEmpty()) {
             metrics.counter("rebound_webhook_rejections", "provider", "unknown", "problem", "NOT_FOUND").increment();
-            ctx.status(404).json(error("not_found", "provider", name, "no such provider; use one of "
-                    + Arrays.stream(Provider.values()).map(Provider::id).collect(Collectors.joining(", "))));
-            return;
+            throw ApiError.notFound("provider", name, "no such provider; use one of "
+                    + Arrays.stream(Provider.values()).map(Provider::id).collect(Collectors.joining(", ")));
         }
         Map<String, String> headers = new LinkedHashMap<>(ctx.headerMap());
-        WebhookResult result = webhooks.receive(new WebhookRequest(provider.get(), headers, ctx.bodyAsBytes()));
+        WebhookResult result = events.webhooks().receive(new WebhookRequest(provider.get(), headers, ctx.bodyAsBytes()));
         switch (result) {
             case WebhookResult.Refused r -> {
                 metrics.counter("rebound_webhook_rejections", "provider", r.provider().id(), "problem", r.problem().name()).increment();
                 log.info("refused a {} webhook from {}: {} {}", r.provider().id(), ctx.ip(), r.problem(), r.reason());
-                ctx.status(status(r.problem())).json(error(r.problem().name().toLowerCase(java.util.Locale.ROOT), "provider", r.provider().id(), r.reason()));
+                throw new ApiError(status(r.problem()), r.problem().name().toLowerCase(Locale.ROOT), "provider", r.provider().id(), r.reason());
             }
             case WebhookResult.Accepted a -> accepted(ctx, a);
         }
@@ -99,12 +88,12 @@ public final class ProviderEventsEndpoint {
     private void accepted(Context ctx, WebhookResult.Accepted a) {
         List<NewEvidence> evidence = new ArrayList<>(a.events().size());
         for (EventResult e : a.events()) evidence.add(EvidenceRecorder.fromProvider(e));
-        List<StoredEvidence> stored = recorder.record(evidence); // committed when this returns
-        ObjectNode n = JSON.createObjectNode().put("provider", a.provider().id()).put("verified_by", a.verifiedBy())
+        List<StoredEvidence> stored = events.recorder().record(evidence); // committed when this returns
+        ObjectNode n = Json.MAPPER.createObjectNode().put("provider", a.provider().id()).put("verified_by", a.verifiedBy())
                 .put("events", a.events().size());
         int fresh = 0;
-        ArrayNode results = JSON.createArrayNode();
-        ArrayNode subs = JSON.createArrayNode();
+        ArrayNode results = Json.MAPPER.createArrayNode();
+        ArrayNode subs = Json.MAPPER.createArrayNode();
         for (int i = 0; i < a.events().size(); i++) {
             EventResult e = a.events().get(i);
             StoredEvidence s = stored.get(i);
@@ -126,7 +115,7 @@ public final class ProviderEventsEndpoint {
                         .put("suppressed", s.decision().suppression().isPresent());
             }
             if (e instanceof EventResult.SubscriptionConfirmation sc) {
-                String outcome = s.duplicate() ? "already received" : confirmer.confirm(sc.subscribeUrl());
+                String outcome = s.duplicate() ? "already received" : events.confirmer().confirm(sc.subscribeUrl());
                 log.warn("SNS subscription confirmation for {}: {}; {}", sc.topicArn(), sc.instruction(), outcome);
                 subs.addObject().put("topic_arn", sc.topicArn()).put("subscribe_url", sc.subscribeUrl())
                         .put("confirmation", outcome);
@@ -139,36 +128,17 @@ public final class ProviderEventsEndpoint {
     }
 
     private void subscriptions(Context ctx) {
-        ArrayNode out = JSON.createArrayNode();
+        ArrayNode out = Json.MAPPER.createArrayNode();
         for (EvidenceView e : store.evidenceOfEvent(SUBSCRIPTION_EVENT, 100)) {
             ObjectNode o = out.addObject().put("evidence_id", e.id()).put("received_at", e.receivedAt().toString());
             try {
-                JsonNode env = JSON.readTree(e.payload());
+                JsonNode env = Json.MAPPER.readTree(e.payload());
                 o.put("topic_arn", env.path("TopicArn").asString("")).put("subscribe_url", env.path("SubscribeURL").asString(""))
                         .put("message_id", env.path("MessageId").asString(""));
             } catch (JacksonException ex) {
                 o.put("payload", e.payload());
             }
         }
-        ctx.json(JSON.createObjectNode().set("subscriptions", out));
-    }
-
-    private void address(Context ctx) {
-        String address = ctx.pathParam("address").strip();
-        ObjectNode n = JSON.createObjectNode().put("address", address.toLowerCase(java.util.Locale.ROOT));
-        ArrayNode sup = n.putArray("suppressions");
-        for (Suppression s : store.suppressions(java.util.Optional.empty(), java.util.Optional.of(address), java.util.Optional.empty(), 1000)) {
-            ObjectNode o = sup.addObject().put("stream", s.stream()).put("state", s.state().name()).put("reason", s.reason()).put("rule", s.ruleId())
-                    .put("created_at", s.createdAt().toString()).put("evidence_ref", s.evidenceRef());
-            if (s.expiresAt().isPresent()) o.put("expires_at", s.expiresAt().get().toString());
-            else o.putNull("expires_at");
-        }
-        ArrayNode ev = n.putArray("evidence");
-        for (EvidenceView e : store.evidenceOfAddress(address, 500)) ev.add(HttpApi.evidenceJson(e));
-        ctx.json(n);
-    }
-
-    private static ObjectNode error(String error, String field, String value, String message) {
-        return JSON.createObjectNode().put("error", error).put("field", field).put("value", value).put("message", message);
+        ctx.json(Json.MAPPER.createObjectNode().set("subscriptions", out));
     }
 }

@@ -1,4 +1,4 @@
-package dev.rebound.server.evidence;
+package dev.rebound.server.decide;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

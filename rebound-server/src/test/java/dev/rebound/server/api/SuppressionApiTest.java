@@ -1,4 +1,4 @@
-package dev.rebound.server.intake;
+package dev.rebound.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,141 @@
+package dev.rebound.server.api;
+
+import dev.rebound.core.policy.PlannedAttempt;
+import dev.rebound.core.policy.RetryPlan;
+import dev.rebound.server.store.AcceptResult;
+import dev.rebound.server.store.EvidenceView;
+import dev.rebound.server.store.MessageView;
+import dev.rebound.server.store.RecipientState;
+import dev.rebound.server.store.Suppression;
+import dev.rebound.server.store.SuppressionAudit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The JSON shapes of the API's resources, rendered from what the store read (no store access here). */
+final class Views {
+    private Views() {}
+
+    static ObjectNode receipt(AcceptResult.Receipt r) {
+        ObjectNode n = Json.object().put("id", r.messageId());
+        ArrayNode a = n.putArray("recipients");
+        for (AcceptResult.RecipientReceipt rr : r.recipients())
+            a.addObject().put("id", rr.id()).put("address", rr.address()).put("state", rr.state().name());
+        return n;
+    }
+
+    /**
+     * A message with every recipient, its plan, the suppression entry its attempts led to and its attempts and evidence.
+     *
+     * @param plans        the retry plan of each recipient still waiting, by recipient id
+     * @param suppressions the active suppression entries on the message's addresses (one read for the message)
+     * @param evidence     the evidence matched to the message's recipients
+     */
+    static ObjectNode message(MessageView v, Function<MessageView.RecipientView, RetryPlan> plans, List<Suppression> suppressions,
+                              List<EvidenceView> evidence) {
+        Map<String, Suppression> byRef = new HashMap<>();
+        for (Suppression s : suppressions) byRef.put(s.evidenceRef(), s);
+        Map<String, List<EvidenceView>> evidenceByRecipient = evidence.stream()
+                .collect(Collectors.groupingBy(EvidenceView::recipientId));
+        ObjectNode n = Json.object().put("id", v.id()).put("stream", v.stream()).put("mail_from", v.mailFrom())
+                .put("message_id_header", v.headerMessageId()).put("size_bytes", v.sizeBytes()).put("source", v.source())
+                .put("created_at", v.createdAt().toString());
+        ArrayNode rs = n.putArray("recipients");
+        for (MessageView.RecipientView r : v.recipients()) {
+            ObjectNode rn = rs.addObject().put("id", r.id()).put("address", r.address()).put("domain", r.domain())
+                    .put("state", r.state().name()).put("attempt_count", r.attemptCount());
+            Json.putInstant(rn, "next_attempt_at", r.nextAttemptAt());
+            rn.put("last_outcome", Json.emptyToNull(r.lastOutcome())).put("reason", Json.emptyToNull(r.lastReason()))
+                    .put("rule", Json.emptyToNull(r.lastRule()));
+            ArrayNode plan = rn.putArray("planned_attempts");
+            if (!r.state().isFinal()) {
+                RetryPlan p = plans.apply(r);
+                for (PlannedAttempt pa : p.attempts())
+                    plan.addObject().put("attempt", pa.number()).put("at", pa.at().toString()).put("rule", pa.ruleId()).put("why", pa.why());
+                rn.put("gives_up_at", p.givesUpAt().toString());
+            }
+            // The suppression list entry this recipient's attempts led to (a suppression or a review), if any.
+            rn.putNull("suppression");
+            if (r.state().isFinal() && r.state() != RecipientState.DELIVERED) {
+                r.attempts().stream().map(a -> byRef.get(a.id())).filter(s -> s != null).findFirst().ifPresent(sup -> {
+                    ObjectNode sn = rn.putObject("suppression").put("state", sup.state().name()).put("reason", sup.reason())
+                            .put("rule", sup.ruleId()).put("evidence_ref", sup.evidenceRef());
+                    Json.putInstant(sn, "expires_at", sup.expiresAt());
+                });
+            }
+            ArrayNode as = rn.putArray("attempts");
+            for (MessageView.AttemptView a : r.attempts()) {
+                ObjectNode an = as.addObject().put("id", a.id()).put("attempt", a.attemptNo()).put("started_at", a.startedAt().toString())
+                        .put("duration_ms", a.durationMs()).put("mx_host", a.mxHost()).put("mx_ip", a.mxIp()).put("phase", a.phase())
+                        .put("smtp_code", a.smtpCode()).put("enhanced_code", a.enhancedCode()).put("local", a.local());
+                ArrayNode lines = an.putArray("reply_lines");
+                a.replyLines().forEach(lines::add);
+                an.put("outcome", a.outcome()).put("reason", a.reason()).put("rule", a.ruleId()).put("decision", a.decision())
+                        .put("decision_reason", a.decisionReason())
+                        .put("decision_rule", a.decisionRule()).put("raw_reason", a.rawReason()).putNull("provider_event");
+                Json.putInstant(an, "next_attempt_at", a.nextAttemptAt());
+                if (a.tls().isPresent()) {
+                    var t = a.tls().get();
+                    an.putObject("tls").put("rule", t.rule()).put("verdict", t.verdict().name()).put("mode", t.mode().id())
+                            .put("policy_id", t.policyId()).put("tls", t.tls()).put("detail", t.detail());
+                } else {
+                    an.putNull("tls");
+                }
+            }
+            ArrayNode en = rn.putArray("evidence");
+            for (EvidenceView e : evidenceByRecipient.getOrDefault(r.id(), List.of())) en.add(evidence(e));
+        }
+        return n;
+    }
+
+    /** One piece of asynchronous evidence (provider event, DSN record). */
+    static ObjectNode evidence(EvidenceView e) {
+        ObjectNode n = Json.object().put("id", e.id()).put("source", e.source()).put("provider", e.provider())
+                .put("provider_event", e.providerEvent()).put("provider_message_id", Json.emptyToNull(e.providerMessageId()))
+                .put("message_id_header", Json.emptyToNull(e.headerMessageId())).put("message_id", Json.emptyToNull(e.messageId()))
+                .put("recipient_id", Json.emptyToNull(e.recipientId())).put("matched_by", e.matchedBy()).put("address", e.address())
+                .put("stream", e.stream()).put("recipient_domain", e.domain()).put("smtp_code", e.smtpCode())
+                .put("enhanced_code", e.enhancedCode()).put("raw_reason", e.rawReason()).put("outcome", Json.emptyToNull(e.outcome()))
+                .put("reason", Json.emptyToNull(e.reason())).put("rule", e.ruleId()).put("decision", Json.emptyToNull(e.decision()))
+                .put("decision_rule", Json.emptyToNull(e.decisionRule())).put("suppression_rule", Json.emptyToNull(e.suppressionRule()));
+        Json.putInstant(n, "occurred_at", e.occurredAt());
+        n.put("received_at", e.receivedAt().toString());
+        JsonNode payload;
+        try {
+            payload = Json.MAPPER.readTree(e.payload());
+        } catch (JacksonException ex) {
+            payload = null;
+        }
+        if (payload != null && !payload.isMissingNode()) n.set("payload", payload);
+        else n.put("payload", e.payload());
+        return n;
+    }
+
+    /** A suppression list entry. */
+    static ObjectNode suppression(Suppression s) {
+        ObjectNode n = Json.object().put("address", s.address()).put("stream", s.stream())
+                .put("state", s.state().name()).put("reason", s.reason()).put("rule", s.ruleId())
+                .put("evidence_ref", s.evidenceRef()).put("created_at", s.createdAt().toString());
+        Json.putInstant(n, "expires_at", s.expiresAt());
+        return n;
+    }
+
+    static ArrayNode audit(List<SuppressionAudit> audit) {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (SuppressionAudit x : audit) {
+            ObjectNode n = a.addObject().put("at", x.at().toString()).put("action", x.action()).put("state", x.state().name())
+                    .put("reason", x.reason()).put("rule", x.ruleId()).put("evidence_ref", x.evidenceRef())
+                    .put("actor", x.actor()).put("note", x.note());
+            Json.putInstant(n, "expires_at", x.expiresAt());
+        }
+        return a;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.rebound.server.decide;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rebound.core.policy.SuppressionConfig;
+import dev.rebound.server.store.DomainOutcomes;
+import dev.rebound.server.store.FinalOutcome;
+import dev.rebound.server.store.RecipientState;
+import dev.rebound.server.store.SuppressionState;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The one mapping of the core suppression decision to list entries, on both branches of the breaker. */
+class SuppressionsTest {
+    final Instant now = Instant.parse("2026-05-01T12:00:00Z");
+    final Suppressions suppressions = new Suppressions(SuppressionConfig.defaults());
+
+    private FinalOutcome hard() {
+        return new FinalOutcome(now, "m1", RecipientState.BOUNCED_HARD, "userunknown", "retry.no-repeat-5xx", 550, "5.1.1",
+                "5.1.1 no such user", "RCPT", "example.test");
+    }
+
+    @Test
+    void hardBounce_healthyDomain_isASuppressedEntryWithExpiry() {
+        var entry = suppressions.decide("Jane@example.test", "transactional", List.of(hard()),
+                new DomainOutcomes("example.test", now.minus(Suppressions.BREAKER_WINDOW), 1, 1), now);
+        assertThat(entry).hasValueSatisfying(s -> {
+            assertThat(s.state()).isEqualTo(SuppressionState.SUPPRESSED);
+            assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown");
+            assertThat(s.expiresAt()).isPresent();
+            assertThat(s.stream()).isEqualTo("transactional");
+        });
+    }
+
+    @Test
+    void hardBounce_failingDomain_isAReviewEntryWithoutExpiry() {
+        var entry = suppressions.decide("jane@example.test", "transactional", List.of(hard()),
+                new DomainOutcomes("example.test", now.minus(Suppressions.BREAKER_WINDOW), 50, 50), now);
+        assertThat(entry).hasValueSatisfying(s -> {
+            assertThat(s.state()).isEqualTo(SuppressionState.REVIEW);
+            assertThat(s.ruleId()).isEqualTo("suppress.breaker.hard");
+            assertThat(s.expiresAt()).isEmpty();
+        });
+    }
+
+    @Test
+    void delivered_isNoEntry() {
+        var delivered = new FinalOutcome(now, "m1", RecipientState.DELIVERED, "delivered", "retry.done", 250, "2.0.0", "ok",
+                "END_OF_DATA", "example.test");
+        assertThat(suppressions.decide("jane@example.test", "transactional", List.of(delivered),
+                new DomainOutcomes("example.test", now, 0, 0), now)).isEmpty();
+    }
+}
