@@ -77,7 +77,9 @@ class ConfigLoaderFuzzTest {
             assertThat(d.isNegative()).as("negative %s", d).isFalse();
         }
         assertThat(c.delivery().mxPort()).isBetween(1, 65535);
-        assertThat(c.delivery().tls()).isIn("none", "opportunistic", "verify");
+        assertThat(c.delivery().tls()).isNotNull();
+        assertThat(c.delivery().tlsPolicies()).doesNotContainValue(null);
+        assertThat(c.delivery().mtaStsTimeout().isNegative()).isFalse();
         assertThat(c.store().url()).matches("jdbc:(sqlite|postgresql):.*");
         assertThat(c.api().keys()).allMatch(key -> key.length() >= 16);
         assertThat(c.providers().defaultStream()).matches("[a-z0-9][a-z0-9_.-]{0,63}");
