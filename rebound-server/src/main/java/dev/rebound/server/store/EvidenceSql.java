@@ -71,7 +71,11 @@ final class EvidenceSql {
                     "address", match.address().toLowerCase(Locale.ROOT), "stream", match.stream(), "matched_by", match.matchedBy(),
                     "outcome", e.outcome().map(Enum::name).orElse(""), "reason", e.reason(), "rule_id", e.ruleId(),
                     "state", d.newState().map(Enum::name).orElse(""), "decision_rule", d.decisionRule(),
-                    "suppression_rule", d.suppressionRule()});
+                    "suppression_rule", d.suppressionRule(),
+                    "smtp_code", String.valueOf(e.smtpCode()), "enhanced_code", e.enhancedCode(), "raw_reason", e.rawReason(),
+                    "recipient_domain", e.domain(), "decision", d.newState().map(Enum::name).orElse(""),
+                    "occurred_at", e.occurredAt().map(Instant::toString).orElse(Instant.ofEpochMilli(now).toString())},
+                    d.suppression().map(s -> new Suppression(s.address(), s.stream(), s.reason(), s.ruleId(), s.createdAt(), s.expiresAt(), id, s.state())));
             out.add(new StoredEvidence(id, false, match, d));
         }
         return out;
@@ -104,7 +108,7 @@ final class EvidenceSql {
     /** Writes one outbox event; {@code fields} are name/value pairs. */
     @FunctionalInterface
     interface EventWriter {
-        void write(String type, String messageId, String recipientId, String[] fields) throws SQLException;
+        void write(String type, String messageId, String recipientId, String[] fields, Optional<Suppression> suppression) throws SQLException;
     }
 
     private static Optional<String> idByDedupKey(Connection c, String key) throws SQLException {

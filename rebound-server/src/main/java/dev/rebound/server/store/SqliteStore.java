@@ -40,12 +40,14 @@ public final class SqliteStore implements Store {
     private final Path file;
     private final GroupCommitWriter writer;
     private final BlockingQueue<Connection> readers;
+    private final WebhookStore webhooks;
 
     private SqliteStore(Clock clock, Path file, GroupCommitWriter writer, BlockingQueue<Connection> readers) {
         this.clock = clock;
         this.file = file;
         this.writer = writer;
         this.readers = readers;
+        this.webhooks = new WebhookStore(this, writer, clock);
     }
 
     /** Opens (creating and migrating as needed) the SQLite database named by a {@code jdbc:sqlite:} URL. */
@@ -77,6 +79,11 @@ public final class SqliteStore implements Store {
             s.execute("PRAGMA foreign_keys=ON");
         }
         return c;
+    }
+
+    @Override
+    public WebhookStore webhooks() {
+        return webhooks;
     }
 
     @Override
@@ -130,6 +137,8 @@ public final class SqliteStore implements Store {
                 ps.executeUpdate();
             }
             List<AcceptResult.RecipientReceipt> receipts = new ArrayList<>();
+            List<String[]> suppressedAtIntake = new ArrayList<>(0);
+            List<Suppression> suppressedEntries = new ArrayList<>(0);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO recipients (id, message_id, position, address, domain, state, initial_state, next_attempt_at, attempt_count, last_outcome, last_reason, last_rule, updated_at) VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?)")) {
                 int pos = 0;
                 for (String address : m.recipients()) {
@@ -151,10 +160,23 @@ public final class SqliteStore implements Store {
                     ps.setLong(12, now);
                     ps.addBatch();
                     receipts.add(new AcceptResult.RecipientReceipt(rid, address, state));
+                    if (sup.isPresent()) suppressedAtIntake.add(new String[] {rid, address});
+                    if (sup.isPresent()) suppressedEntries.add(sup.get());
                 }
                 ps.executeBatch();
             }
             event(c, now, "message.accepted", id, null, acceptedPayload);
+            for (int k = 0; k < suppressedAtIntake.size(); k++) {
+                String[] r = suppressedAtIntake.get(k);
+                Suppression sup = suppressedEntries.get(k);
+                ObjectNode p = JSON.createObjectNode().put("message_id", id).put("recipient_id", r[0]).put("source", "intake")
+                        .put("state", RecipientState.SUPPRESSED.name()).put("outcome", RecipientState.SUPPRESSED.name())
+                        .put("reason", sup.reason()).put("rule_id", "suppression." + sup.ruleId()).put("recipient_domain", domainOf(r[1]))
+                        .put("decision", RecipientState.SUPPRESSED.name()).put("decision_rule", "suppression." + sup.ruleId())
+                        .put("occurred_at", Instant.ofEpochMilli(now).toString());
+                p.set("suppression", suppressionJson(sup));
+                event(c, now, "recipient.suppressed", id, r[0], p);
+            }
             return new AcceptResult.Created(new AcceptResult.Receipt(id, List.copyOf(receipts)));
         });
     }
@@ -203,12 +225,22 @@ public final class SqliteStore implements Store {
         // ids and event payloads are prepared on the caller's thread: the single writer thread only writes
         String[] attemptIds = new String[attempts.size()];
         String[] payloads = new String[attempts.size()];
+        ObjectNode[] payloadNodes = new ObjectNode[attempts.size()];
         for (int k = 0; k < attempts.size(); k++) {
             AttemptRecord a = attempts.get(k);
             attemptIds[k] = newId();
-            payloads[k] = json(JSON.createObjectNode().put("message_id", a.messageId()).put("recipient_id", a.recipientId())
+            ObjectNode p = JSON.createObjectNode().put("message_id", a.messageId()).put("recipient_id", a.recipientId())
                     .put("state", a.newState().name()).put("smtp_code", a.reply().code()).put("enhanced_code", a.enhancedCode())
-                    .put("reason", a.classification().reason().id()).put("rule_id", a.classification().ruleId()).put("attempt_id", attemptIds[k]));
+                    .put("reason", a.classification().reason().id()).put("rule_id", a.classification().ruleId()).put("attempt_id", attemptIds[k])
+                    // the evidence the outbound webhooks carry (V13): everything of the attempt and its decision
+                    .put("source", "attempt").put("outcome", a.classification().outcome().name()).put("raw_reason", a.reply().wire())
+                    .put("recipient_domain", a.domain()).put("attempt", a.attemptNo()).put("phase", a.phase().name())
+                    .put("mx_host", a.mxHost()).put("mx_ip", a.mxIp()).put("decision", a.newState().name())
+                    .put("decision_reason", a.decisionReason()).put("decision_rule", a.decision().ruleId())
+                    .put("occurred_at", a.startedAt().toString());
+            a.nextAttemptAt().ifPresent(t -> p.put("next_attempt_at", t.toString()));
+            payloadNodes[k] = p;
+            payloads[k] = json(p);
         }
         writer.write(c -> {
             long now = clock.millis();
@@ -270,7 +302,12 @@ public final class SqliteStore implements Store {
                     ps.setString(8, a.recipientId());
                     ps.executeUpdate();
                 }
-                event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payloads[k]);
+                String payload = payloads[k];
+                if (suppression.isPresent()) { // decided here, so the event gets the entry here
+                    payloadNodes[k].set("suppression", suppressionJson(suppression.get().withEvidenceRef(attemptId)));
+                    payload = json(payloadNodes[k]);
+                }
+                event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payload);
                 if (suppression.isPresent()) upsertSuppression(c, suppression.get().withEvidenceRef(attemptId));
             }
             countFinals(c, attempts);
@@ -504,7 +541,12 @@ public final class SqliteStore implements Store {
                 ps.setString(2, stream);
                 ps.executeUpdate();
             }
-            audit(c, clock.millis(), found.get(), "removed", actor, note);
+            long now = clock.millis();
+            audit(c, now, found.get(), "removed", actor, note);
+            ObjectNode payload = JSON.createObjectNode().put("source", "api").put("address", a).put("stream", stream)
+                    .put("recipient_domain", domainOf(a)).put("actor", actor).put("note", note);
+            payload.set("suppression", suppressionJson(found.get()));
+            event(c, now, "suppression.removed", "", null, payload);
             return found;
         });
     }
@@ -527,6 +569,16 @@ public final class SqliteStore implements Store {
         }
     }
 
+    /** A suppression list entry as the outbox (and so the outbound webhooks) carry it. */
+    static ObjectNode suppressionJson(Suppression s) {
+        ObjectNode n = JSON.createObjectNode().put("address", s.address().toLowerCase(Locale.ROOT)).put("stream", s.stream())
+                .put("state", s.state().name()).put("reason", s.reason()).put("rule_id", s.ruleId())
+                .put("created_at", s.createdAt().toString()).put("evidence_ref", s.evidenceRef());
+        if (s.expiresAt().isPresent()) n.put("expires_at", s.expiresAt().get().toString());
+        else n.putNull("expires_at");
+        return n;
+    }
+
     private static void event(Connection c, long now, String type, String messageId, String recipientId, ObjectNode payload) throws SQLException {
         event(c, now, type, messageId, recipientId, json(payload));
     }
@@ -536,7 +588,8 @@ public final class SqliteStore implements Store {
     }
 
     private static void event(Connection c, long now, String type, String messageId, String recipientId, String payloadJson) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (id, created_at, type, message_id, recipient_id, payload) VALUES (?,?,?,?,?,?)")) {
+        // seq: commit order for the webhook fan-out's cursor (V13); the single writer makes MAX + 1 unique
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (id, created_at, type, message_id, recipient_id, payload, seq) VALUES (?,?,?,?,?,?,(SELECT COALESCE(MAX(seq), 0) + 1 FROM events))")) {
             ps.setString(1, newId());
             ps.setLong(2, now);
             ps.setString(3, type);
@@ -549,11 +602,11 @@ public final class SqliteStore implements Store {
 
     // ---- reads --------------------------------------------------------------------------------------------
 
-    private interface Read<T> {
+    interface Read<T> {
         T run(Connection c) throws SQLException;
     }
 
-    private <T> T read(Read<T> r) {
+    <T> T read(Read<T> r) {
         Connection c;
         try {
             c = readers.take();
@@ -686,9 +739,13 @@ public final class SqliteStore implements Store {
         if (evidence.isEmpty()) return List.of();
         return writer.write(c -> {
             long now = clock.millis();
-            return EvidenceSql.record(c, evidence, decider, defaultStream, now, (type, messageId, recipientId, fields) -> {
+            return EvidenceSql.record(c, evidence, decider, defaultStream, now, (type, messageId, recipientId, fields, sup) -> {
                 ObjectNode payload = JSON.createObjectNode();
-                for (int i = 0; i + 1 < fields.length; i += 2) payload.put(fields[i], fields[i + 1]);
+                for (int i = 0; i + 1 < fields.length; i += 2) {
+                    if (fields[i].equals("smtp_code")) payload.put(fields[i], Integer.parseInt(fields[i + 1]));
+                    else payload.put(fields[i], fields[i + 1]);
+                }
+                sup.ifPresent(s -> payload.set("suppression", suppressionJson(s)));
                 event(c, now, type, messageId, recipientId, payload);
             });
         });
