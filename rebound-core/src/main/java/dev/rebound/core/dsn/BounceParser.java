@@ -346,6 +346,8 @@ public final class BounceParser {
                         diagType = diagField.substring(0, semi).trim().toLowerCase(Locale.ROOT);
                         diag = diagField.substring(semi + 1).trim();
                     }
+                    if (diag.isEmpty()) diag = TextBounce.recipientLine(bounceLines(), rcpt);
+                    diag = TextBounce.wholeReply(bounceLines(), diag);
                     if (diag.isEmpty() || diag.length() < 8 && !diag.chars().anyMatch(Character::isLetter)) {
                         String block = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
                         if (!block.isEmpty()) diag = (diag + " " + block).trim();
@@ -509,6 +511,17 @@ public final class BounceParser {
             if (cause.isPresent()) {
                 Classification c = classify(in, cause.get(), status, action, reply, mtaHosts);
                 if (c.reason() != Reason.ONHOLD && c.reason() != Reason.UNDEFINED) return c;
+            }
+            // RFC 3463 X.4.7 (delivery time expired) says that the MTA gave up, not why: when the diagnostic quotes
+            // the receiver's last reply and its words name a reason (Sendmail's "Status: 4.4.7" with "Diagnostic-Code:
+            // 451 mailbox full"), that reason is the one to act on, as it would be from any other MTA.
+            String inText = Codes.status(lower);
+            if (status.length() == 5 && status.endsWith(".4.7") && in.code() != 0 && !inText.endsWith(".4.7")) {
+                Classification c = classify(new ReplyInput(in.code(), EnhancedStatus.tryParse(inText), in.text(),
+                        in.phase(), in.recipientDomain()), lower, inText, action, reply, mtaHosts);
+                if (c.ruleId().startsWith("text.") && c.reason() != Reason.ONHOLD && c.reason() != Reason.EXPIRED) {
+                    return c;
+                }
             }
             BounceRules.Hit hit = null;
             if (status.startsWith("2.") || action.equals("delivered") || action.equals("relayed")
