@@ -561,10 +561,14 @@ public final class BounceParser {
                 hit = lower.isBlank() ? new BounceRules.Hit(Reason.UNDEFINED, "dsn.undefined", "")
                         : new BounceRules.Hit(Reason.ONHOLD, "dsn.onhold", "");
             }
+            // A "delayed" report whose status is RFC 3463 X.4.7 and whose words say expired (OpenSMTPD's notice for an
+            // expired envelope: "Action: delayed", "Status: 4.4.7", "Envelope expired") is the MTA giving up: final.
             boolean hard = isHard(hit.reason(), status, reply, lower);
             Outcome outcome;
             if (hit.reason() == Reason.DELIVERED) outcome = Outcome.DELIVERED;
-            else if (action.equals("delayed")) outcome = Outcome.DEFERRED;
+            else if (action.equals("delayed") && !(status.endsWith(".4.7") && lower.contains("expired"))) {
+                outcome = Outcome.DEFERRED;
+            }
             else if (hard) outcome = Outcome.BOUNCED_HARD;
             else if (hit.reason().family() == Outcome.BOUNCED_HARD) outcome = Outcome.BOUNCED_SOFT;
             else outcome = hit.reason().family();
