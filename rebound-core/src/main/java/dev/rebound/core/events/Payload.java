@@ -38,7 +38,7 @@ final class Payload {
             if (n == null || n.isMissingNode()) throw new Problem(what + " is empty; expected a JSON document");
             return n;
         } catch (JacksonException e) {
-            throw new Problem(what + " is not valid JSON (" + oneLine(e.getOriginalMessage()) + "): starts with "
+            throw new Problem(what + " is not valid JSON (" + printable(oneLine(e.getOriginalMessage())) + "): starts with "
                     + quote(new String(bytes, 0, Math.min(bytes.length, 40), StandardCharsets.UTF_8)));
         }
     }
@@ -194,28 +194,30 @@ final class Payload {
 
     /** The value in double quotes, shortened, with control characters escaped (a refusal's reason is logged). */
     static String quote(String s) {
-        return "\"" + escapeControls(abbreviate(s)) + "\"";
+        return "\"" + printable(abbreviate(s)) + "\"";
     }
 
-    /** C0 controls, DEL and C1 controls as {@code \r}, {@code \n}, {@code \t} or {@code \}{@code uXXXX}: no raw control byte reaches a log. */
-    static String escapeControls(String s) {
-        StringBuilder b = null;
+    /**
+     * {@code s} with every control character escaped ({@code \r}, {@code \n}, {@code \t}, else {@code \xNN}), so a
+     * refusal reason quoting the sender's bytes is one printable line in a log or a JSON answer.
+     */
+    static String printable(String s) {
+        StringBuilder sb = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
-            if (!control) {
-                if (b != null) b.append(c);
+            if (c >= 0x20 && c != 0x7f) {
+                if (sb != null) sb.append(c);
                 continue;
             }
-            if (b == null) b = new StringBuilder(s.length() + 16).append(s, 0, i);
+            if (sb == null) sb = new StringBuilder(s.length() + 8).append(s, 0, i);
             switch (c) {
-                case '\r' -> b.append("\\r");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                default -> b.append(String.format("\\u%04x", (int) c));
+                case '\r' -> sb.append("\\r");
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                default -> sb.append(String.format("\\x%02x", (int) c));
             }
         }
-        return b == null ? s : b.toString();
+        return sb == null ? s : sb.toString();
     }
 
     private static String abbreviate(String s) {
