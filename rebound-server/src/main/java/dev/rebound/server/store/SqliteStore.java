@@ -1,5 +1,6 @@
 package dev.rebound.server.store;
 
+import dev.rebound.core.smtp.MailDomain;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,7 +139,7 @@ public final class SqliteStore implements Store {
                     ps.setString(2, id);
                     ps.setInt(3, pos++);
                     ps.setString(4, address);
-                    ps.setString(5, domainOf(address));
+                    ps.setString(5, MailDomain.of(address));
                     ps.setString(6, state.name());
                     ps.setString(7, state.name());
                     if (sup.isPresent()) ps.setNull(8, Types.BIGINT);
@@ -769,11 +770,6 @@ public final class SqliteStore implements Store {
                 // closing
             }
         }
-    }
-
-    static String domainOf(String address) {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
     }
 
     private static String nz(String s) {
