@@ -1,5 +1,6 @@
 package dev.rebound.server.delivery;
 
+import dev.rebound.server.config.HostPort;
 import dev.rebound.core.classify.SmtpPhase;
 import dev.rebound.core.smtp.SmtpReply;
 import java.net.InetAddress;
@@ -166,9 +167,9 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
 
     private Plan plan(String domain) {
         String d = domain.toLowerCase(Locale.ROOT);
-        Optional<DeliveryConfig.HostPort> fixed = Optional.ofNullable(config.routes().get(d)).or(config::relay);
+        Optional<HostPort> fixed = Optional.ofNullable(config.routes().get(d)).or(config::relay);
         if (fixed.isPresent()) {
-            DeliveryConfig.HostPort hp = fixed.get();
+            HostPort hp = fixed.get();
             MxResolver.Addresses a = resolver.addresses(hp.host());
             if (a.addresses().isEmpty()) {
                 // a configured route that does not resolve is our problem, never the recipient's: defer
