@@ -82,6 +82,13 @@ final class Views {
                         .put("decision_reason", a.decisionReason())
                         .put("decision_rule", a.decisionRule()).put("raw_reason", a.rawReason()).putNull("provider_event");
                 Json.putInstant(an, "next_attempt_at", a.nextAttemptAt());
+                if (a.tls().isPresent()) {
+                    var t = a.tls().get();
+                    an.putObject("tls").put("rule", t.rule()).put("verdict", t.verdict().name()).put("mode", t.mode().id())
+                            .put("policy_id", t.policyId()).put("tls", t.tls()).put("detail", t.detail());
+                } else {
+                    an.putNull("tls");
+                }
             }
             ArrayNode en = rn.putArray("evidence");
             for (EvidenceView e : evidenceByRecipient.getOrDefault(r.id(), List.of())) en.add(evidence(e));

@@ -33,7 +33,7 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  */
 public final class ConfigLoader {
     /** Keys whose children are free-form (domain names), not fixed keys. */
-    private static final Set<String> FREE_MAPS = Set.of("delivery.routes", "smtp.auth.users");
+    private static final Set<String> FREE_MAPS = Set.of("delivery.routes", "delivery.tls-policies", "smtp.auth.users");
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
@@ -179,7 +179,8 @@ public final class ConfigLoader {
             throw ConfigException.bad("smtp.auth.users", users.keySet(), "AUTH is offered only after STARTTLS, so smtp.tls.cert and smtp.tls.key must be set too");
         var smtp = new ReboundConfig.Smtp(hostPort(t, "smtp.listen"), List.copyOf(nets),
                 (int) Math.min(Integer.MAX_VALUE, sizeIn(t, "smtp.max-message-size", 1024, 1L << 30)),
-                intIn(t, "smtp.max-recipients", 1, 100_000), nonBlank(t, "smtp.hostname"), tls, Map.copyOf(users));
+                intIn(t, "smtp.max-recipients", 1, 100_000), nonBlank(t, "smtp.hostname"), tls, Map.copyOf(users),
+                smtpLimits(t), authLimits(t));
         String url = nonBlank(t, "store.url");
         if (url.startsWith("jdbc:postgresql:"))
             throw ConfigException.bad("store.url", url, "this build stores in SQLite only (a PostgreSQL store is not part of it); "
@@ -210,9 +211,20 @@ public final class ConfigLoader {
                 routes.put(domain, hp);
             }
         }
+        Map<String, dev.rebound.core.tls.TlsMode> tlsPolicies = new LinkedHashMap<>();
+        JsonNode tp = at(t, "delivery.tls-policies");
+        if (tp != null && !tp.isNull()) {
+            if (!tp.isObject()) throw ConfigException.bad("delivery.tls-policies", tp, "expected a mapping of domain: none | opportunistic | require | verify");
+            for (Map.Entry<String, JsonNode> e : tp.properties()) {
+                String domain = e.getKey().trim().toLowerCase(Locale.ROOT);
+                if (!DOMAIN_NAME.matcher(domain).matches())
+                    throw ConfigException.bad("delivery.tls-policies." + e.getKey(), e.getKey(), "expected a recipient domain name as the key, e.g. example.com: verify");
+                tlsPolicies.put(domain, tlsMode("delivery.tls-policies." + e.getKey(), e.getValue().isContainer() ? e.getValue().toString() : e.getValue().asString("")));
+            }
+        }
         var delivery = new ReboundConfig.Delivery(relay, Map.copyOf(routes), nonBlank(t, "delivery.helo-name"),
-                intIn(t, "delivery.mx-port", 1, 65535),
-                oneOf(t, "delivery.tls", "none", "opportunistic", "verify"));
+                intIn(t, "delivery.mx-port", 1, 65535), tlsMode("delivery.tls", string(t, "delivery.tls")),
+                Map.copyOf(tlsPolicies), bool(t, "delivery.mta-sts.enabled"), positive(t, "delivery.mta-sts.timeout"));
         List<Duration> schedule = new ArrayList<>();
         JsonNode sched = at(t, "retry.schedule");
         if (sched == null || !sched.isArray() || sched.isEmpty())
@@ -295,6 +307,29 @@ public final class ConfigLoader {
         return new ReboundConfig.Bounces(domain);
     }
 
+    private static ReboundConfig.SmtpLimits smtpLimits(JsonNode t) {
+        int max = intIn(t, "smtp.limits.max-connections", 1, 1_000_000);
+        int perClient = intIn(t, "smtp.limits.max-connections-per-client", 1, 1_000_000);
+        int reserved = intIn(t, "smtp.limits.reserved-connections", 0, 1_000_000);
+        if (reserved >= max)
+            throw ConfigException.bad("smtp.limits.reserved-connections", reserved, "it must be smaller than smtp.limits.max-connections (" + max
+                    + "), or no client outside smtp.relay-networks could connect");
+        Duration idle = positive(t, "smtp.limits.idle-timeout");
+        Duration session = positive(t, "smtp.limits.max-session-time");
+        Duration data = positive(t, "smtp.limits.data-timeout");
+        for (var e : Map.of("smtp.limits.idle-timeout", idle, "smtp.limits.max-session-time", session, "smtp.limits.data-timeout", data).entrySet())
+            if (e.getValue().toMillis() > Integer.MAX_VALUE) throw ConfigException.bad(e.getKey(), string(t, e.getKey()), "expected at most 24d");
+        return new ReboundConfig.SmtpLimits(max, perClient, reserved, idle, intIn(t, "smtp.limits.max-junk-commands", 1, 1_000_000),
+                session, data, intIn(t, "smtp.limits.min-data-rate", 0, 1_000_000_000));
+    }
+
+    private static ReboundConfig.AuthLimits authLimits(JsonNode t) {
+        int checks = intIn(t, "smtp.auth.max-concurrent-checks", 0, 4096);
+        if (checks == 0) checks = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        return new ReboundConfig.AuthLimits(intIn(t, "smtp.auth.max-failures", 1, 1_000_000), positive(t, "smtp.auth.failure-window"),
+                checks, duration(t, "smtp.auth.cache-ttl"));
+    }
+
     private static boolean bool(JsonNode t, String key) {
         String s = string(t, key).trim().toLowerCase(Locale.ROOT);
         return switch (s) {
@@ -337,10 +372,13 @@ public final class ConfigLoader {
         return s;
     }
 
-    private static String oneOf(JsonNode t, String key, String... allowed) {
-        String s = string(t, key).trim().toLowerCase(Locale.ROOT);
-        for (String a : allowed) if (a.equals(s)) return s;
-        throw ConfigException.bad(key, s, "expected one of " + String.join(", ", allowed));
+    private static dev.rebound.core.tls.TlsMode tlsMode(String key, String value) {
+        try {
+            return dev.rebound.core.tls.TlsMode.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.bad(key, value.trim().toLowerCase(Locale.ROOT), "expected one of none, opportunistic (STARTTLS when offered, any certificate), "
+                    + "require (STARTTLS must succeed, any certificate), verify (STARTTLS with a certificate valid for the MX host)");
+        }
     }
 
     private static List<String> stringList(JsonNode t, String key) {

@@ -23,7 +23,38 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
      * @param authUsers user name → password hash; AUTH (PLAIN, LOGIN) is offered after STARTTLS when not empty
      */
     public record Smtp(HostPort listen, List<IpNetwork> relayNetworks, int maxMessageSize, int maxRecipients,
-                       String hostname, Optional<Tls> tls, Map<String, PasswordHash> authUsers) {}
+                       String hostname, Optional<Tls> tls, Map<String, PasswordHash> authUsers, SmtpLimits limits,
+                       AuthLimits authLimits) {}
+
+    /**
+     * The listener's limits ({@code smtp.limits.*}).
+     *
+     * @param maxConnections          connections at once, all clients together
+     * @param maxConnectionsPerClient connections at once from one client (an IPv4 address, an IPv6 /64) outside
+     *                                {@code smtp.relay-networks}; an authenticated session stops counting
+     * @param reservedConnections     the part of {@code maxConnections} only relay-network and authenticated
+     *                                clients may use
+     * @param idleTimeout             the longest wait for the next command (and the DATA time budget's ceiling)
+     * @param maxJunkCommands         NOOP, RSET, VRFY, EXPN, HELP, HELO, EHLO allowed between two accepted messages
+     * @param maxSessionTime          the longest session, whatever it does
+     * @param dataTimeout             the longest DATA (or all BDAT chunks of one message), however fast
+     * @param minDataRate             octets per second DATA must sustain (0: no rate check)
+     */
+    public record SmtpLimits(int maxConnections, int maxConnectionsPerClient, int reservedConnections,
+                             Duration idleTimeout, int maxJunkCommands, Duration maxSessionTime,
+                             Duration dataTimeout, int minDataRate) {}
+
+    /**
+     * AUTH limits ({@code smtp.auth.*} besides the users).
+     *
+     * @param maxFailures         failed AUTH attempts from one client (address, IPv6 /64) within {@code failureWindow}
+     *                            after which its AUTH commands are refused without a password check
+     * @param failureWindow       how long a failure counts
+     * @param maxConcurrentChecks password checks (PBKDF2) running at once; more are refused with 454 at once
+     * @param cacheTtl            how long a verified user/password pair is remembered (HMAC, memory only), so a
+     *                            legitimate client does not queue behind guesses; zero: never
+     */
+    public record AuthLimits(int maxFailures, Duration failureWindow, int maxConcurrentChecks, Duration cacheTtl) {}
 
     /** PEM files: the certificate chain (leaf first) and its PKCS#8 private key ({@code BEGIN PRIVATE KEY}). */
     public record Tls(java.nio.file.Path cert, java.nio.file.Path key) {}
@@ -37,10 +68,14 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
      * @param relay   a smarthost for all mail, if set
      * @param routes  per-domain next hops (exact domain, lower case) that bypass MX resolution
      * @param mxPort  the TCP port of MX hosts (25; tests point it at a fake MX)
-     * @param tls     STARTTLS policy: none, opportunistic or verify
+     * @param tls     the default STARTTLS policy: none, opportunistic, require or verify
+     * @param tlsPolicies per-domain STARTTLS policies (exact domain, lower case)
+     * @param mtaSts  whether MTA-STS (RFC 8461) policies of recipient domains are looked up and applied
+     * @param mtaStsTimeout timeout of one MTA-STS policy fetch
      */
     public record Delivery(Optional<HostPort> relay, Map<String, HostPort> routes, String heloName,
-                           int mxPort, String tls) {}
+                           int mxPort, dev.rebound.core.tls.TlsMode tls, Map<String, dev.rebound.core.tls.TlsMode> tlsPolicies,
+                           boolean mtaSts, Duration mtaStsTimeout) {}
 
     /**
      * Per-domain concurrency bounds of the core throttle controller (AIMD between min and max), and the per-domain

@@ -2,6 +2,7 @@ package dev.rebound.server.delivery;
 
 import dev.rebound.core.classify.SmtpPhase;
 import dev.rebound.core.smtp.SmtpReply;
+import dev.rebound.core.tls.TlsDecision;
 import java.time.Duration;
 
 /**
@@ -21,6 +22,12 @@ import java.time.Duration;
  * connection lost mid-dialogue                421 4.4.2
  * malformed reply from the server             421 4.5.0
  * STARTTLS handshake failed                   421 4.7.5
+ * TLS required (require/verify/MTA-STS), but   451 4.7.4 (RFC 3463 X.7.4 security features not supported;
+ *   STARTTLS not offered or refused                      Postfix: "TLS is required, but was not offered")
+ * TLS required with a verified certificate,    451 4.7.5 (RFC 3463 X.7.5 cryptographic failure;
+ *   certificate not trusted / not for the host           Postfix: "Server certificate not verified")
+ * MX host not allowed by an MTA-STS policy     451 4.7.5 (RFC 8461 §4.1: the host fails policy validation)
+ *   in enforce mode
  * message larger than the server's SIZE       552 5.3.4
  * non-ASCII address, server lacks SMTPUTF8   553 5.6.7 (RFC 6531 §3.2)
  * bad address syntax (CR, LF, &lt;, &gt;, ...)     553 5.1.3 (recipient) / 553 5.1.7 (sender)
@@ -74,6 +81,31 @@ final class LocalReplies {
 
     static SmtpReply tlsFailed(String target, String detail) {
         return SmtpReply.of(421, "4.7.5 STARTTLS handshake with " + target + " failed: " + detail);
+    }
+
+    /**
+     * A host the TLS policy refused (a {@code DENIED} decision): always temporary, so the next MX is tried and the
+     * retry policy comes back later (RFC 8461 §5.1: never fail permanently before the policy was checked again).
+     * The text names the host, what TLS did, the rule and the MTA-STS policy id.
+     */
+    static SmtpReply tlsRefused(String target, TlsDecision d) {
+        String rule = d.rule();
+        String why = rule.substring(rule.lastIndexOf('.') + 1);
+        String ref = " [" + rule + (d.policyId().isEmpty() ? "" : ", MTA-STS policy id " + d.policyId()) + "]";
+        return switch (why) {
+            case "handshake" -> SmtpReply.of(421, "4.7.5 STARTTLS handshake with " + target + " failed: " + strip(d.tls()) + ref);
+            case "unverified" -> SmtpReply.of(451, "4.7.5 certificate of " + target + " not verified (" + strip(d.tls()) + "); "
+                    + d.detail() + ref);
+            case "mx-mismatch" -> SmtpReply.of(451, "4.7.5 " + d.detail() + "; not delivering to " + target + ref);
+            case "refused" -> SmtpReply.of(451, "4.7.4 TLS is required, but " + target + " refused it (" + strip(d.tls()) + ")" + ref);
+            default -> SmtpReply.of(451, "4.7.4 TLS is required, but was not offered by " + target + "; " + d.detail() + ref);
+        };
+    }
+
+    /** Keeps a detail on one reply line (RFC 5321 §4.5.3.1.5: 512 octets per reply line is what MTAs expect). */
+    private static String strip(String s) {
+        String one = s.replace('\r', ' ').replace('\n', ' ');
+        return one.length() > 300 ? one.substring(0, 300) + "..." : one;
     }
 
     static SmtpReply tooBig(String target, long size, long max) {

@@ -22,6 +22,7 @@ import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.lookup.LookupSession;
@@ -142,6 +143,34 @@ final class MxResolver {
             return join(addressesAsync(n), n);
         } catch (TextParseException e) {
             return new Addresses(List.of(), false, "not a DNS name: \"" + host + "\"");
+        }
+    }
+
+    /**
+     * The TXT records of {@code name}, each record's strings joined without spaces (as RFC 8461 §3.1 and RFC 7208
+     * §3.3 read them); empty with a detail when there are none or the lookup failed. Never completes
+     * exceptionally.
+     */
+    public CompletableFuture<Txt> txtAsync(String name) {
+        Name n;
+        try {
+            n = Name.fromString(name.endsWith(".") ? name : name + ".");
+        } catch (TextParseException e) {
+            return CompletableFuture.completedFuture(new Txt(List.of(), "not a DNS name: \"" + name + "\""));
+        }
+        return lookupAsync(n, Type.TXT).thenApply(l -> {
+            List<String> out = new ArrayList<>();
+            for (Record r : l.records) {
+                if (r instanceof TXTRecord t) out.add(String.join("", t.getStrings()));
+            }
+            return new Txt(out, l.status == Status.FOUND ? "" : n + " TXT " + l.describe());
+        });
+    }
+
+    /** TXT records of a name (strings joined); {@code detail} says why there are none. */
+    public record Txt(List<String> records, String detail) {
+        public Txt {
+            records = List.copyOf(records);
         }
     }
 

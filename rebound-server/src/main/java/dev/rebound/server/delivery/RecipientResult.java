@@ -2,8 +2,11 @@ package dev.rebound.server.delivery;
 
 import dev.rebound.core.classify.SmtpPhase;
 import dev.rebound.core.smtp.SmtpReply;
+import dev.rebound.core.tls.TlsDecision;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What happened to one recipient in one attempt: the reply that decided its fate (the RCPT reply when it was
@@ -22,7 +25,20 @@ import java.time.Instant;
  * @param mxAddress the IP address connected to, or ""
  * @param startedAt when the attempt started
  * @param duration  how long the attempt took
+ * @param tls       the TLS decision (rule, verdict, MTA-STS policy id, what TLS did) for the connection that
+ *                  decided, or the one that refused the last host tried; empty when no MX host was considered
+ *                  (DNS failure, a locally refused address)
  */
 public record RecipientResult(String recipient, SmtpPhase phase, SmtpReply reply, boolean local,
-                              String mxHost, String mxAddress, Instant startedAt, Duration duration) {
+                              String mxHost, String mxAddress, Instant startedAt, Duration duration,
+                              Optional<TlsDecision> tls) {
+    public RecipientResult {
+        Objects.requireNonNull(tls, "tls");
+    }
+
+    /** A result without a TLS decision (no connection was considered). */
+    public RecipientResult(String recipient, SmtpPhase phase, SmtpReply reply, boolean local,
+                           String mxHost, String mxAddress, Instant startedAt, Duration duration) {
+        this(recipient, phase, reply, local, mxHost, mxAddress, startedAt, duration, Optional.empty());
+    }
 }

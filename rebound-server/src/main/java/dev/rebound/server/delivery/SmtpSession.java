@@ -2,6 +2,7 @@ package dev.rebound.server.delivery;
 
 import dev.rebound.core.classify.SmtpPhase;
 import dev.rebound.core.smtp.SmtpReply;
+import dev.rebound.core.tls.TlsResult;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +13,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,19 +22,16 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * One client SMTP connection to one MX address (RFC 5321), blocking I/O meant for a virtual thread.
  *
  * <p>Opening: connect, read the greeting, EHLO (HELO when EHLO gets a 5xx, RFC 5321 §3.2), STARTTLS when
  * offered and enabled (RFC 3207: the socket is wrapped with {@code SSLSocketFactory.createSocket(socket, host,
- * port, true)} and EHLO is sent again, because the pre-TLS capabilities must be discarded).
+ * port, true)} and EHLO is sent again, because the pre-TLS capabilities must be discarded). What happened to TLS
+ * is kept as a {@link TlsResult} (the certificate is always checked against the trust anchors and the MX host
+ * name, but the handshake is never failed for it: the caller's TLS decision says whether the session may be used).
  *
  * <p>A transaction sends MAIL, every RCPT and DATA. With PIPELINING (RFC 2920) they go out in one write and
  * the replies are read back in order; otherwise each waits for its reply. Each recipient ends with exactly
@@ -67,6 +64,9 @@ final class SmtpSession implements AutoCloseable {
     private final DeliveryConfig.Timeouts t;
     private final ScheduledExecutorService watchdog;
     private final boolean plaintext;
+    private final boolean startTls;
+    private final TlsTrust trust;
+    private TlsResult tlsResult = new TlsResult.NotAttempted("not connected");
     private Socket socket;
     private InputStream in;
     private OutputStream out;
@@ -77,9 +77,11 @@ final class SmtpSession implements AutoCloseable {
     private volatile boolean timedOutByWatchdog;
     private int transactions;
 
-    private SmtpSession(String mxHost, InetSocketAddress address, DeliveryConfig config, ScheduledExecutorService watchdog,
-                        boolean plaintext) {
+    private SmtpSession(String mxHost, InetSocketAddress address, DeliveryConfig config, TlsTrust trust, boolean startTls,
+                        ScheduledExecutorService watchdog, boolean plaintext) {
         this.plaintext = plaintext;
+        this.startTls = startTls;
+        this.trust = trust;
         this.mxHost = mxHost;
         this.address = address;
         this.config = config;
@@ -88,12 +90,13 @@ final class SmtpSession implements AutoCloseable {
     }
 
     /**
-     * Connects and runs greeting, EHLO/HELO and STARTTLS (unless {@code plaintext}); throws with the deciding
-     * reply otherwise.
+     * Connects and runs greeting, EHLO/HELO and, when {@code startTls} and the server offers it, STARTTLS (never
+     * with {@code plaintext}); throws with the deciding reply otherwise (a failed handshake with
+     * {@link SessionFailure#tls} set).
      */
-    static SmtpSession open(String mxHost, InetSocketAddress address, DeliveryConfig config,
-                            ScheduledExecutorService watchdog, boolean plaintext) throws SessionFailure {
-        SmtpSession s = new SmtpSession(mxHost, address, config, watchdog, plaintext);
+    static SmtpSession open(String mxHost, InetSocketAddress address, DeliveryConfig config, TlsTrust trust,
+                            boolean startTls, ScheduledExecutorService watchdog, boolean plaintext) throws SessionFailure {
+        SmtpSession s = new SmtpSession(mxHost, address, config, trust, startTls, watchdog, plaintext);
         try {
             s.handshake();
             return s;
@@ -117,6 +120,11 @@ final class SmtpSession implements AutoCloseable {
 
     boolean isTls() {
         return tls;
+    }
+
+    /** What happened to TLS on this connection. */
+    TlsResult tlsResult() {
+        return tlsResult;
     }
 
     boolean supports(String keyword) {
@@ -150,7 +158,10 @@ final class SmtpSession implements AutoCloseable {
             throw new SessionFailure(SmtpPhase.CONNECT, greeting, false, greeting.isTransient());
         }
         hello();
-        if (!plaintext && config.tls() != DeliveryConfig.TlsMode.NONE && supports("STARTTLS")) startTls();
+        if (plaintext) tlsResult = new TlsResult.NotAttempted("plain-text retry after a failed TLS handshake");
+        else if (!startTls) tlsResult = new TlsResult.NotAttempted("TLS mode none");
+        else if (!supports("STARTTLS")) tlsResult = new TlsResult.NotOffered();
+        else startTls();
     }
 
     private void hello() throws SessionFailure {
@@ -179,37 +190,28 @@ final class SmtpSession implements AutoCloseable {
 
     private void startTls() throws SessionFailure {
         SmtpReply r = expect(SmtpPhase.STARTTLS, t.command(), "STARTTLS");
-        if (r.code() != 220) return; // opportunistic: carry on in plain text (RFC 3207 §4)
+        if (r.code() != 220) { // RFC 3207 §4: the client may carry on in plain text; the TLS decision says whether
+            tlsResult = new TlsResult.Refused(r.code() + " " + r.text());
+            return;
+        }
         try {
-            SSLSocketFactory f = tlsContext(config.tls()).getSocketFactory();
-            SSLSocket ssl = (SSLSocket) f.createSocket(socket, mxHost, address.getPort(), true);
-            if (config.tls() == DeliveryConfig.TlsMode.VERIFY) {
-                SSLParameters p = ssl.getSSLParameters();
-                p.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the MX host
-                ssl.setSSLParameters(p);
-            }
+            TlsTrust.Observed o = trust.observing();
+            SSLSocket ssl = (SSLSocket) o.context().getSocketFactory().createSocket(socket, mxHost, address.getPort(), true);
+            TlsTrust.identifyAs(ssl); // the certificate must name the MX host (checked, recorded, decided by the caller)
             ssl.setSoTimeout((int) t.command().toMillis());
             ssl.startHandshake();
             attach(ssl);
             tls = true;
+            String protocol = ssl.getSession().getProtocol();
+            tlsResult = o.observer().failure().<TlsResult>map(f -> new TlsResult.Unverified(protocol, f))
+                    .orElseGet(() -> new TlsResult.Verified(protocol));
         } catch (IOException | GeneralSecurityException e) {
             broken = true;
-            throw new SessionFailure(SmtpPhase.STARTTLS, LocalReplies.tlsFailed(target(), String.valueOf(e.getMessage())), true, true);
+            tlsResult = new TlsResult.HandshakeFailed(String.valueOf(e.getMessage()));
+            throw new SessionFailure(SmtpPhase.STARTTLS, LocalReplies.tlsFailed(target(), String.valueOf(e.getMessage())), true, true,
+                    tlsResult);
         }
         hello();
-    }
-
-    private static SSLContext tlsContext(DeliveryConfig.TlsMode mode) throws GeneralSecurityException {
-        if (mode == DeliveryConfig.TlsMode.VERIFY) return SSLContext.getDefault();
-        // Opportunistic TLS: encryption against passive eavesdropping without authentication, as MTAs do
-        // when no DANE/MTA-STS policy applies. Any certificate is accepted.
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-            @Override public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-            @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        }}, null);
-        return ctx;
     }
 
     /** Reads the reply to a pipelined RSET; on anything but 250 (or no reply) the session is closed. */

@@ -8,7 +8,6 @@ import dev.rebound.server.delivery.SmtpDeliveryAgent;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
-import java.util.Locale;
 
 /** Builds the delivery agent from the service configuration. */
 public final class DeliveryAgents {
@@ -23,7 +22,9 @@ public final class DeliveryAgents {
                 .withRelay(d.relay())
                 .withDns(dns, config.dns().timeout())
                 .withSmtpPort(d.mxPort())
-                .withTls(DeliveryConfig.TlsMode.valueOf(d.tls().toUpperCase(Locale.ROOT)))
+                .withTls(d.tls())
+                .withTlsPolicies(d.tlsPolicies())
+                .withMtaSts(DeliveryConfig.MtaSts.defaults().withEnabled(d.mtaSts()).withTimeout(d.mtaStsTimeout()))
                 // keep as many idle connections per host as transactions may run to one domain, so a busy domain
                 // reuses its connections instead of closing all but two after each wave (Postfix's scache does the same)
                 .withPool(Math.max(2, config.throttle().maxConcurrency()), DeliveryConfig.defaults().maxIdleTime());

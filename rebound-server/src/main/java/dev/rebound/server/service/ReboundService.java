@@ -91,7 +91,7 @@ public final class ReboundService implements AutoCloseable {
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF);
             http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents).start();
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
-                    : new BounceMailbox(config.bounces().domain(), evidence, metrics));
+                    : new BounceMailbox(config.bounces().domain(), evidence, metrics), clock);
             smtp.start();
             return new ReboundService(config, store, agent, scheduler, http, smtp);
         } catch (RuntimeException e) {

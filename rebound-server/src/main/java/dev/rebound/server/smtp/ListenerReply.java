@@ -32,7 +32,21 @@ enum ListenerReply {
     BDAT_CHUNK_RECEIVED(250, "2.0.0", "%s octets received"),
     BDAT_EXPECTED(503, "5.5.1", "bad sequence of commands: expected BDAT to continue the message, got %s; closing"),
     BOUNCE_ACCEPTED(250, "2.0.0", "bounce received: %s"),
-    BOUNCE_NOT_MIXED(452, "4.5.3", "send mail to the bounce address %s in its own transaction");
+    BOUNCE_NOT_MIXED(452, "4.5.3", "send mail to the bounce address %s in its own transaction"),
+    CONNECTIONS_FULL(421, "4.3.2", "too many connections (%s at once); try again later"),
+    CONNECTIONS_RESERVED(421, "4.3.2", "too many connections from outside smtp.relay-networks; the last %s of %s are kept for relay-network and authenticated clients; try again later"),
+    CONNECTIONS_PER_CLIENT(421, "4.7.0", "too many connections from %s (at most %s at once); try again later"),
+    IDLE_TIMEOUT(421, "4.4.2", "no command within %s; closing connection"),
+    SESSION_TOO_LONG(421, "4.4.2", "session longer than %s; closing connection, reconnect to go on"),
+    TOO_MANY_JUNK_COMMANDS(421, "4.7.0", "more than %s commands without a message (NOOP, RSET, VRFY, EXPN, HELP, HELO, EHLO); closing connection"),
+    DATA_TIMEOUT(421, "4.4.2", "message data not complete within %s; closing connection"),
+    DATA_TOO_SLOW(421, "4.4.2", "message data slower than %s octets per second; closing connection"),
+    AUTH_CLIENT_LOCKED(454, "4.7.0", "too many failed authentications from %s; try again after %s"),
+    AUTH_BUSY(454, "4.7.0", "too many authentications in progress; try again later"),
+    TLS_READY(220, "2.0.0", "ready to start TLS"),
+    TLS_NOT_OFFERED(502, "5.5.1", "STARTTLS not offered by this server"),
+    TLS_ALREADY_ACTIVE(503, "5.5.1", "TLS already active"),
+    TLS_SYNTAX(501, "5.5.4", "syntax: STARTTLS (no parameters)");
 
     private final int code;
     private final String enhanced;

@@ -1,7 +1,11 @@
 package dev.rebound.server.smtp;
 
 import dev.rebound.server.config.PasswordHash;
+import dev.rebound.server.config.ReboundConfig;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -12,7 +16,6 @@ import org.subethamail.smtp.AuthenticationHandlerFactory;
 import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.RejectException;
 import org.subethamail.smtp.server.Session;
-import org.subethamail.smtp.server.SessionHandler;
 
 /**
  * SMTP AUTH (RFC 4954) for the listener: SASL PLAIN (RFC 4616) and LOGIN, checked against {@code smtp.auth.users}.
@@ -20,44 +23,33 @@ import org.subethamail.smtp.server.SessionHandler;
  * <ul>
  *   <li>Only on a TLS session, so no password crosses the wire in clear: {@link ListenerEhlo} advertises AUTH
  *       only after STARTTLS, and an AUTH command before it gets {@code 538 5.7.11} (RFC 4954 §6).</li>
- *   <li>A wrong user or password gets {@code 535 5.7.8}; an unknown user costs the same PBKDF2 work as a known
- *       one, so the reply time does not tell which user names exist.</li>
- *   <li>This class is also the server's {@link SessionHandler}, to count failed logins per session (each session
- *       runs on its own thread). After {@value #MAX_FAILURES} failed AUTH commands in one session the reply is {@code 421 4.7.0} and the
- *       connection is closed (password guessing costs a reconnect and a PBKDF2 run per try).</li>
+ *   <li>A wrong user or password gets {@code 535 5.7.8}; the check is {@link PasswordChecks} (bounded concurrency,
+ *       the same PBKDF2 work for unknown users, a cache of verified pairs); when all its permits are taken the
+ *       reply is {@code 454 4.7.0} at once (not counted as a failure).</li>
+ *   <li>Per client ({@link AuthFailures}): after {@code smtp.auth.max-failures} failures within
+ *       {@code smtp.auth.failure-window}, the client's AUTH is refused with {@code 454 4.7.0} without a check,
+ *       until the window lets it try again.</li>
+ *   <li>Per session: after {@value #MAX_FAILURES} failed AUTH commands the reply is {@code 421 4.7.0} and the
+ *       connection is closed (each try then costs a reconnect).</li>
  *   <li>Responses are capped at 1,024 base64 characters (RFC 4954 allows 12,288; a user name and password
  *       need far less).</li>
  * </ul>
  * Every reply comes from {@link ListenerReply}; the {@code 235} on success is written by SubEthaSMTP.
  */
-final class SmtpAuth implements AuthenticationHandlerFactory, SessionHandler {
+final class SmtpAuth implements AuthenticationHandlerFactory {
     private static final int MAX_RESPONSE = 1024;
     static final int MAX_FAILURES = 3;
     private static final String USERNAME = Base64.getEncoder().encodeToString("Username:".getBytes(StandardCharsets.US_ASCII));
     private static final String PASSWORD = Base64.getEncoder().encodeToString("Password:".getBytes(StandardCharsets.US_ASCII));
 
-    private final Map<String, PasswordHash> users;
-    /** Verified against when the user is unknown, so both paths cost one PBKDF2 run. */
-    private final PasswordHash decoy;
+    private final PasswordChecks checks;
+    private final AuthFailures failures;
+    private final ListenerGate gate;
 
-    SmtpAuth(Map<String, PasswordHash> users) {
-        this.users = Map.copyOf(users);
-        PasswordHash any = users.values().iterator().next();
-        this.decoy = new PasswordHash(any.iterations(), new byte[16], new byte[32]);
-    }
-
-    /** Failed AUTH commands of the current thread's session (SubEthaSMTP runs each session on one thread). */
-    private static final ThreadLocal<int[]> FAILURES = ThreadLocal.withInitial(() -> new int[1]);
-
-    @Override
-    public SessionAcceptance accept(Session session) {
-        FAILURES.get()[0] = 0;
-        return SessionAcceptance.success();
-    }
-
-    @Override
-    public void onSessionEnd(Session session) {
-        FAILURES.remove();
+    SmtpAuth(Map<String, PasswordHash> users, ReboundConfig.AuthLimits limits, Clock clock, ListenerGate gate) {
+        this.checks = new PasswordChecks(users, limits.maxConcurrentChecks(), limits.cacheTtl(), clock);
+        this.failures = new AuthFailures(limits.maxFailures(), limits.failureWindow(), clock);
+        this.gate = gate;
     }
 
     @Override
@@ -68,13 +60,6 @@ final class SmtpAuth implements AuthenticationHandlerFactory, SessionHandler {
     @Override
     public AuthenticationHandler create() {
         return new Handler();
-    }
-
-    /** True when {@code password} is the password of {@code user}. */
-    boolean check(String user, String password) {
-        PasswordHash h = users.get(user);
-        boolean ok = (h == null ? decoy : h).matches(password.toCharArray());
-        return h != null && ok;
     }
 
     private final class Handler implements AuthenticationHandler {
@@ -125,9 +110,21 @@ final class SmtpAuth implements AuthenticationHandlerFactory, SessionHandler {
         }
 
         private Optional<String> login(String u, String password, MessageContext context) throws RejectException {
-            if (!check(u, password)) throw failed(context);
-            identity = u;
-            return Optional.empty();
+            SessionGuard guard = gate.guard(context);
+            if (guard != null) {
+                Optional<Instant> until = failures.lockedUntil(guard.client());
+                if (until.isPresent()) throw reject(ListenerReply.AUTH_CLIENT_LOCKED, guard.client(), until.get().truncatedTo(ChronoUnit.SECONDS));
+            }
+            switch (checks.check(u, password)) {
+                case BUSY -> throw reject(ListenerReply.AUTH_BUSY);
+                case INVALID -> throw failed(context);
+                case VALID -> {
+                    identity = u;
+                    gate.authenticated(context);
+                    return Optional.empty();
+                }
+            }
+            throw new IllegalStateException("unreachable");
         }
 
         @Override
@@ -136,17 +133,15 @@ final class SmtpAuth implements AuthenticationHandlerFactory, SessionHandler {
         }
     }
 
-    /** 535, or 421 and close once the session has failed {@link #MAX_FAILURES} times. */
-    private static RejectException failed(MessageContext context) {
-        int n = ++FAILURES.get()[0];
-        if (n >= MAX_FAILURES && context instanceof Session s) {
+    /** Counts the failure for the client and the session: 535, or 421 and close once the session failed {@link #MAX_FAILURES} times. */
+    private RejectException failed(MessageContext context) {
+        SessionGuard guard = gate.guard(context);
+        if (guard == null) return reject(ListenerReply.AUTH_FAILED);
+        failures.failed(guard.client());
+        int n = guard.authFailed();
+        if (n >= MAX_FAILURES) {
             // SubEthaSMTP's quit() closes at once, so the 421 is written here first.
-            try {
-                s.sendResponse(ListenerReply.AUTH_TOO_MANY_FAILURES.line(n));
-            } catch (java.io.IOException ignored) {
-                // the client is gone already
-            }
-            s.quit();
+            guard.closeWith(Refusal.of(ListenerReply.AUTH_TOO_MANY_FAILURES, n));
             return reject(ListenerReply.AUTH_TOO_MANY_FAILURES, n);
         }
         return reject(ListenerReply.AUTH_FAILED);

@@ -17,11 +17,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.time.Clock;
 import java.util.concurrent.Executors;
 import org.subethamail.smtp.DropConnectionException;
 import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
+import org.subethamail.smtp.internal.server.CommandHandler;
 import org.subethamail.smtp.internal.server.RequireAuthCommandWrapper;
 import org.subethamail.smtp.internal.server.RequireTLSCommandWrapper;
 import org.subethamail.smtp.server.SMTPServer;
@@ -50,17 +53,20 @@ public final class SmtpListener implements AutoCloseable {
     private final ReboundConfig.Smtp config;
     private final MessageIntake intake;
     private final BounceSink bounces;
+    private final ListenerGate gate;
     private final SMTPServer server;
 
-    public SmtpListener(ReboundConfig.Smtp config, MessageIntake intake) {
-        this(config, intake, null);
-    }
-
-    /** @param bounces where mail to the bounce addresses goes; null when {@code bounces.domain} is not set */
-    public SmtpListener(ReboundConfig.Smtp config, MessageIntake intake, BounceSink bounces) {
+    /**
+     * @param bounces where mail to the bounce addresses goes; null when {@code bounces.domain} is not set
+     * @param clock   the clock of the AUTH failure windows and the verified-password cache (connection and data
+     *                timeouts run on the monotonic {@link System#nanoTime})
+     */
+    public SmtpListener(ReboundConfig.Smtp config, MessageIntake intake, BounceSink bounces, Clock clock) {
         this.config = config;
         this.intake = intake;
         this.bounces = bounces;
+        this.gate = new ListenerGate(config, System::nanoTime);
+        ReboundConfig.SmtpLimits limits = config.limits();
         try {
             SMTPServer.Builder b = SMTPServer.port(config.listen().port())
                     .bindAddress(InetAddress.getByName(config.listen().host()))
@@ -69,20 +75,25 @@ public final class SmtpListener implements AutoCloseable {
                     .executorService(Executors.newVirtualThreadPerTaskExecutor())
                     .insertReceivedHeaders(false)
                     .maxRecipients(-1)
+                    // ListenerGate decides admission; SubEthaSMTP's own cap (which stops accepting, and answers
+                    // without an enhanced code) is set well above ours so that it never decides.
+                    .maxConnections(limits.maxConnections() * 2 + 100)
+                    .connectionTimeoutMs((int) limits.idleTimeout().toMillis())
+                    .sessionHandler(gate)
                     .messageHandlerFactory(Session::new);
             if (config.tls().isPresent()) b.enableTLS(true).startTlsSocketFactory(ListenerTls.context(config.tls().get()));
-            // SmtpAuth refuses AUTH before TLS and counts failed attempts per session (it is the session handler too).
-            if (!config.authUsers().isEmpty()) {
-                SmtpAuth auth = new SmtpAuth(config.authUsers());
-                b.authenticationHandlerFactory(auth).sessionHandler(auth);
-            }
+            if (!config.authUsers().isEmpty()) b.authenticationHandlerFactory(new SmtpAuth(config.authUsers(), config.authLimits(), clock, gate));
             this.server = b.build();
+            CommandHandler commands = server.getCommandHandler();
             // DATA read in blocks rather than byte by byte, behind the same TLS/AUTH requirements as the stock command.
-            server.getCommandHandler().addCommand(new RequireTLSCommandWrapper(new RequireAuthCommandWrapper(new BulkDataCommand())));
+            commands.addCommand(new RequireTLSCommandWrapper(new RequireAuthCommandWrapper(new BulkDataCommand())));
             // BDAT likewise, and both end the mail transaction after a refused message too.
-            server.getCommandHandler().addCommand(new RequireTLSCommandWrapper(new RequireAuthCommandWrapper(new ChunkedDataCommand())));
-            // STARTTLS only before TLS, AUTH only after: see ListenerEhlo.
-            if (config.tls().isPresent()) server.getCommandHandler().addCommand(new ListenerEhlo());
+            commands.addCommand(new RequireTLSCommandWrapper(new RequireAuthCommandWrapper(new ChunkedDataCommand())));
+            // STARTTLS that keeps the session's limits over TLS; EHLO with STARTTLS only before TLS, AUTH only after.
+            commands.addCommand(new ListenerStartTls());
+            if (config.tls().isPresent()) commands.addCommand(new ListenerEhlo());
+            // Every command under the session's limits (session time, junk commands, idle and data clocks).
+            for (String verb : Set.copyOf(commands.getVerbs())) commands.addCommand(new GuardedCommand(commands.getCommand(verb), gate));
         } catch (IOException e) {
             throw new IllegalStateException("smtp.listen " + config.listen() + ": cannot resolve the bind address: " + e.getMessage(), e);
         }
@@ -102,14 +113,9 @@ public final class SmtpListener implements AutoCloseable {
         server.stop();
     }
 
-    private boolean relayAllowed(SocketAddress remote) {
-        if (!(remote instanceof InetSocketAddress isa) || isa.getAddress() == null) return false;
-        for (IpNetwork n : config.relayNetworks()) if (n.contains(isa.getAddress())) return true;
-        return false;
-    }
-
     private final class Session implements MessageHandler {
         private final MessageContext context;
+        private final SessionGuard guard;
         private final boolean relay;
         private String mailFrom = "";
         private final List<String> recipients = new ArrayList<>();
@@ -117,8 +123,10 @@ public final class SmtpListener implements AutoCloseable {
 
         Session(MessageContext context) {
             this.context = context;
-            // Created at MAIL, after any AUTH: an authenticated session relays from any address.
-            this.relay = context.getAuthenticationHandler().isPresent() || relayAllowed(context.getRemoteAddress());
+            this.guard = gate.guard(context);
+            // Created at MAIL, after any AUTH: an authenticated session relays from any address; the relay-network
+            // check was made at connect.
+            this.relay = context.getAuthenticationHandler().isPresent() || guard != null && guard.relay();
         }
 
         @Override
@@ -178,6 +186,7 @@ public final class SmtpListener implements AutoCloseable {
                     log.error("could not store a bounce from {}: {}", context.getRemoteAddress(), e.getMessage(), e);
                     throw reject(ListenerReply.STORE_UNAVAILABLE);
                 }
+                if (guard != null) guard.messageAccepted();
                 return ListenerReply.BOUNCE_ACCEPTED.text(summary);
             }
             if (recipients.isEmpty()) throw reject(ListenerReply.NO_RECIPIENTS);
@@ -191,6 +200,7 @@ public final class SmtpListener implements AutoCloseable {
                 throw reject(ListenerReply.STORE_UNAVAILABLE);
             }
             if (!(result instanceof AcceptResult.Created created)) throw reject(ListenerReply.STORE_UNAVAILABLE);
+            if (guard != null) guard.messageAccepted();
             // SubEthaSMTP writes "250 " + this text now that the commit is done.
             return ListenerReply.ACCEPTED.text(created.receipt().messageId());
         }

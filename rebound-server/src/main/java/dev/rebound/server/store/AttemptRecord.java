@@ -6,6 +6,7 @@ import dev.rebound.core.policy.GiveUp;
 import dev.rebound.core.policy.RetryAt;
 import dev.rebound.core.policy.RetryDecision;
 import dev.rebound.core.smtp.SmtpReply;
+import dev.rebound.core.tls.TlsDecision;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -21,11 +22,16 @@ import java.util.Optional;
  * @param classification the classifier's verdict on {@code reply}
  * @param decision       the retry policy's decision after this attempt
  * @param decidedAt      when the decision was made (the suppression decision's {@code now})
+ * @param tls            the outbound TLS decision for the connection (rule, verdict, mode, MTA-STS policy id, what TLS
+ *                       did); empty when no MX host was considered
  */
 public record AttemptRecord(String recipientId, String messageId, String stream, String address, int attemptNo,
                             Instant startedAt, Duration duration, String domain, String mxHost, String mxIp, SmtpPhase phase,
                             SmtpReply reply, boolean local, Classification classification, RetryDecision decision,
-                            Instant decidedAt) {
+                            Instant decidedAt, Optional<TlsDecision> tls) {
+    public AttemptRecord {
+        tls = tls == null ? Optional.empty() : tls;
+    }
 
     /** The recipient's state after this attempt. */
     public RecipientState newState() {

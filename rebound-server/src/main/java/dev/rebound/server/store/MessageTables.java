@@ -1,6 +1,8 @@
 package dev.rebound.server.store;
 
 import dev.rebound.core.smtp.MailDomain;
+import dev.rebound.core.tls.TlsDecision;
+import dev.rebound.core.tls.TlsMode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -171,8 +173,9 @@ final class MessageTables {
                 try (PreparedStatement ps = c.prepareStatement("""
                         INSERT INTO attempts (id, recipient_id, message_id, attempt_no, started_at, duration_ms, recipient_domain,
                             mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id,
-                            decision, decision_reason, decision_rule, next_attempt_at, provider_event, raw_reason)
-                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?)
+                            decision, decision_reason, decision_rule, next_attempt_at, provider_event, raw_reason,
+                            tls_rule, tls_verdict, tls_mode, tls_policy_id, tls, tls_detail)
+                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?,?,?)
                         """)) {
                     int i = 1;
                     ps.setString(i++, attemptId);
@@ -196,7 +199,14 @@ final class MessageTables {
                     ps.setString(i++, a.decisionReason());
                     ps.setString(i++, a.decision().ruleId());
                     Rows.setInstant(ps, i++, a.nextAttemptAt());
-                    ps.setString(i, a.reply().wire());
+                    ps.setString(i++, a.reply().wire());
+                    TlsDecision tls = a.tls().orElse(null);
+                    ps.setString(i++, tls == null ? "" : tls.rule());
+                    ps.setString(i++, tls == null ? "" : tls.verdict().name());
+                    ps.setString(i++, tls == null ? "" : tls.mode().id());
+                    ps.setString(i++, tls == null ? "" : tls.policyId());
+                    ps.setString(i++, tls == null ? "" : tls.tls());
+                    ps.setString(i, tls == null ? "" : tls.detail());
                     ps.executeUpdate();
                 }
                 try (PreparedStatement ps = c.prepareStatement("""
@@ -310,7 +320,7 @@ final class MessageTables {
     private static final String ATTEMPT_COLUMNS = """
             a.id, a.attempt_no, a.started_at, a.duration_ms, a.mx_host, a.mx_ip, a.phase, a.smtp_code, a.enhanced_code,
                 a.reply_lines, a.local_reply, a.outcome, a.reason, a.rule_id, a.decision, a.decision_reason, a.decision_rule,
-                a.next_attempt_at, a.raw_reason
+                a.next_attempt_at, a.raw_reason, a.tls_rule, a.tls_verdict, a.tls_mode, a.tls_policy_id, a.tls, a.tls_detail
             """;
 
     /** One attempt row whose {@link #ATTEMPT_COLUMNS} start at column {@code from}. */
@@ -320,7 +330,15 @@ final class MessageTables {
                 rs.getString(i + 4), rs.getString(i + 5), rs.getString(i + 6), rs.getInt(i + 7), rs.getString(i + 8),
                 List.of(rs.getString(i + 9).split("\n", -1)), rs.getInt(i + 10) != 0, rs.getString(i + 11), rs.getString(i + 12),
                 rs.getString(i + 13), rs.getString(i + 14), rs.getString(i + 15), rs.getString(i + 16), Rows.instant(rs, i + 17),
-                rs.getString(i + 18));
+                rs.getString(i + 18), tlsDecision(rs, i + 19));
+    }
+
+    /** The stored TLS decision in columns {@code from..from+5}, empty when none was recorded (rule ''). */
+    private static Optional<TlsDecision> tlsDecision(ResultSet rs, int from) throws SQLException {
+        String rule = rs.getString(from);
+        if (rule == null || rule.isEmpty()) return Optional.empty();
+        return Optional.of(new TlsDecision(TlsDecision.Verdict.valueOf(rs.getString(from + 1)), rule, rs.getString(from + 5),
+                TlsMode.parse(rs.getString(from + 2)), rs.getString(from + 3), rs.getString(from + 4)));
     }
 
     List<MessageView.AttemptView> attempts(String recipientId) {

@@ -22,7 +22,7 @@ public record MessageView(String id, String stream, String mailFrom, String head
     public record AttemptView(String id, int attemptNo, Instant startedAt, long durationMs, String mxHost, String mxIp,
                               String phase, int smtpCode, String enhancedCode, List<String> replyLines, boolean local,
                               String outcome, String reason, String ruleId, String decision, String decisionReason, String decisionRule,
-                              Optional<Instant> nextAttemptAt, String rawReason) {
+                              Optional<Instant> nextAttemptAt, String rawReason, Optional<dev.rebound.core.tls.TlsDecision> tls) {
 
         /** The attempt as the retry policy's history sees it: when, and the classification it was recorded with. */
         public Attempt attempt() {

@@ -83,6 +83,48 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void deliveryTls_defaultPerDomainAndMtaSts() {
+        ReboundConfig d = new ConfigLoader(Map.of()).load();
+        assertThat(d.delivery().tls()).isEqualTo(dev.rebound.core.tls.TlsMode.OPPORTUNISTIC);
+        assertThat(d.delivery().tlsPolicies()).isEmpty();
+        assertThat(d.delivery().mtaSts()).isTrue();
+        assertThat(d.delivery().mtaStsTimeout()).isEqualTo(Duration.ofSeconds(10));
+        // the old values keep working; require is new
+        for (String v : List.of("none", "opportunistic", "verify", "require", "VERIFY")) {
+            assertThat(new ConfigLoader(Map.of("REBOUND_DELIVERY_TLS", v)).load().delivery().tls().id()).isEqualTo(v.toLowerCase(java.util.Locale.ROOT));
+        }
+        ReboundConfig c = new ConfigLoader(Map.of()).loadText("""
+                delivery:
+                  tls: none
+                  tls-policies:
+                    Bank.Example: verify
+                    partner.example: require
+                  mta-sts:
+                    enabled: false
+                    timeout: 3s
+                """);
+        assertThat(c.delivery().tls()).isEqualTo(dev.rebound.core.tls.TlsMode.NONE);
+        assertThat(c.delivery().tlsPolicies()).containsEntry("bank.example", dev.rebound.core.tls.TlsMode.VERIFY)
+                .containsEntry("partner.example", dev.rebound.core.tls.TlsMode.REQUIRE);
+        assertThat(c.delivery().mtaSts()).isFalse();
+        assertThat(c.delivery().mtaStsTimeout()).isEqualTo(Duration.ofSeconds(3));
+        var dc = dev.rebound.server.service.DeliveryAgents.deliveryConfig(c);
+        assertThat(dc.tlsFor("BANK.example")).isEqualTo(dev.rebound.core.tls.TlsMode.VERIFY);
+        assertThat(dc.tlsFor("other.example")).isEqualTo(dev.rebound.core.tls.TlsMode.NONE);
+        assertThat(dc.mtaSts().enabled()).isFalse();
+        assertThat(new ConfigLoader(Map.of("REBOUND_DELIVERY_TLS_POLICIES", "a.example=verify,b.example=none")).load().delivery().tlsPolicies())
+                .containsOnlyKeys("a.example", "b.example");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("REBOUND_DELIVERY_TLS", "dane")).load())
+                .hasMessageContaining("'delivery.tls'").hasMessageContaining("'dane'").hasMessageContaining("require");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("delivery:\n  tls-policies:\n    a.example: always\n"))
+                .hasMessageContaining("'delivery.tls-policies.a.example'").hasMessageContaining("'always'");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("delivery:\n  tls-policies:\n    \"not a domain\": verify\n"))
+                .hasMessageContaining("domain name");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("delivery:\n  mta-sts:\n    timeout: 0s\n"))
+                .hasMessageContaining("'delivery.mta-sts.timeout'");
+    }
+
+    @Test
     void load_unknownKey_listsKnownKeys() {
         assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("http:\n  port: 80\n"))
                 .isInstanceOf(ConfigException.class)

@@ -4,6 +4,7 @@ import dev.rebound.server.config.HostPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rebound.core.classify.SmtpPhase;
+import dev.rebound.core.tls.TlsMode;
 import dev.rebound.server.testing.FakeDns;
 import dev.rebound.server.testing.FakeMx;
 import dev.rebound.server.testing.MutableClock;
@@ -234,7 +235,7 @@ class SmtpDeliveryAgentTest {
         @Test
         void startTlsWhenOfferedWithoutVerification() {
             mx.script().tls(FakeMx.selfSignedTls());
-            List<RecipientResult> results = routed(base().withTls(DeliveryConfig.TlsMode.OPPORTUNISTIC))
+            List<RecipientResult> results = routed(base().withTls(TlsMode.OPPORTUNISTIC))
                     .deliver(request("x.test", MESSAGE, "a@x.test"));
             assertThat(results.getFirst().reply().code()).isEqualTo(250);
             assertThat(mx.received().getFirst().tls()).isTrue();
@@ -245,17 +246,20 @@ class SmtpDeliveryAgentTest {
         @Test
         void tlsVerificationFailureIsTransient() {
             mx.script().tls(FakeMx.selfSignedTls());
-            List<RecipientResult> results = routed(base().withTls(DeliveryConfig.TlsMode.VERIFY))
+            List<RecipientResult> results = routed(base().withTls(TlsMode.VERIFY))
                     .deliver(request("x.test", MESSAGE, "a@x.test"));
-            assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@x.test STARTTLS 421 4.7.5 local");
+            // the handshake completes (the certificate is observed), then the decision refuses the session
+            assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@x.test STARTTLS 451 4.7.5 local");
+            assertThat(results.getFirst().tls()).hasValueSatisfying(d -> assertThat(d.rule()).isEqualTo("tls.verify.unverified"));
             assertThat(mx.receivedAll()).isEmpty();
+            assertThat(mx.transcript()).doesNotContain("C: MAIL FROM:<s@sender.test> SIZE=" + MESSAGE.length);
         }
 
         @Test
         void failedOpportunisticHandshakeFallsBackToPlainText() {
             // STARTTLS advertised and accepted with 220, then the server hangs up: the handshake fails
             mx.script().extensions("PIPELINING", "STARTTLS").reply("STARTTLS", "220 2.0.0 go ahead").dropAfter("STARTTLS");
-            List<RecipientResult> results = routed(base().withTls(DeliveryConfig.TlsMode.OPPORTUNISTIC))
+            List<RecipientResult> results = routed(base().withTls(TlsMode.OPPORTUNISTIC))
                     .deliver(request("x.test", MESSAGE, "a@x.test"));
             assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@x.test END_OF_DATA 250 2.0.0");
             assertThat(mx.connections()).isEqualTo(2);
@@ -268,7 +272,7 @@ class SmtpDeliveryAgentTest {
         @Test
         void tlsModeNoneNeverStartsTls() {
             mx.script().tls(FakeMx.selfSignedTls());
-            routed(base().withTls(DeliveryConfig.TlsMode.NONE)).deliver(request("x.test", MESSAGE, "a@x.test"));
+            routed(base().withTls(TlsMode.NONE)).deliver(request("x.test", MESSAGE, "a@x.test"));
             assertThat(mx.received().getFirst().tls()).isFalse();
             assertThat(mx.transcript()).doesNotContain("C: STARTTLS");
         }
@@ -456,7 +460,8 @@ class SmtpDeliveryAgentTest {
             List<RecipientResult> results = viaDns(base()).deliver(request("nowhere.test", MESSAGE, "a@nowhere.test"));
             assertThat(results).extracting(SmtpDeliveryAgentTest::summary).containsExactly("a@nowhere.test NONE 550 5.1.2 local");
             assertThat(results.getFirst().mxHost()).isEmpty();
-            assertThat(dns.queries()).containsExactly("nowhere.test. MX"); // no implicit MX after NXDOMAIN
+            // no implicit MX after NXDOMAIN; the MTA-STS TXT record is asked alongside the MX records
+            assertThat(dns.queries()).containsExactlyInAnyOrder("nowhere.test. MX", "_mta-sts.nowhere.test. TXT");
         }
 
         @Test

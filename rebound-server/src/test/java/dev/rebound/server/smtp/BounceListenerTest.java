@@ -46,7 +46,7 @@ class BounceListenerTest {
         // 127.0.0.1 is NOT a relay client here: bounces come from anywhere.
         ReboundConfig cfg = ServiceHarness.config(dir, Map.of("REBOUND_SMTP_RELAY_NETWORKS", "10.0.0.0/8"));
         store = SqliteStore.open("jdbc:sqlite:" + dir.resolve("l.db"), 1, Clock.systemUTC());
-        listener = new SmtpListener(cfg.smtp(), new MessageIntake(store, () -> { }, "rebound.test"), sink);
+        listener = new SmtpListener(cfg.smtp(), new MessageIntake(store, () -> { }, "rebound.test"), sink, Clock.systemUTC());
         listener.start();
     }
 
@@ -89,7 +89,7 @@ class BounceListenerTest {
     @Test
     void bounceAndOtherRecipients_areNotMixed() throws Exception {
         ReboundConfig cfg = ServiceHarness.config(dir, Map.of());
-        try (SmtpListener relay = new SmtpListener(cfg.smtp(), new MessageIntake(store, () -> { }, "rebound.test"), sink)) {
+        try (SmtpListener relay = new SmtpListener(cfg.smtp(), new MessageIntake(store, () -> { }, "rebound.test"), sink, Clock.systemUTC())) {
             relay.start();
             try (SmtpWire w = new SmtpWire(relay.port())) {
                 w.reply();

@@ -47,7 +47,7 @@ abstract class StoreContract {
                 reply.enhanced().map(Object::toString).orElse(""), reply.text(), SmtpPhase.RCPT, c.domain(), ""));
         return new AttemptRecord(c.recipientId(), c.messageId(), stream, c.address(), c.attemptCount() + 1, clock.instant(),
                 Duration.ofMillis(40), c.domain(), "mx." + c.domain(), "192.0.2.1", SmtpPhase.RCPT, reply, false, cl, decision,
-                clock.instant());
+                clock.instant(), Optional.empty());
     }
 
     /** A decider that records what it was given and suppresses every final failure. */

@@ -25,6 +25,7 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -42,6 +43,7 @@ import org.xbill.DNS.Type;
  *     dns.servfail("broken.test");          // SERVFAIL for every type
  *     dns.noAnswer("slow.test");            // never answers: the client times out
  *     dns.a("implicit.test", "127.0.0.1");  // no MX: NODATA for MX, A answers
+ *     dns.txt("_mta-sts.example.test", "v=STSv1; ", "id=20261201;"); // one TXT record of two strings
  *     resolverAddress = dns.address();
  * }
  * }</pre>
@@ -102,6 +104,18 @@ public final class FakeDns implements AutoCloseable {
     /** Adds an AAAA record. */
     public FakeDns aaaa(String host, String ipv6) {
         return add(new AAAARecord(name(host), DClass.IN, TTL, address(ipv6)));
+    }
+
+    /** Adds one TXT record made of {@code strings} (each at most 255 octets, RFC 1035 §3.3.14). */
+    public FakeDns txt(String name, String... strings) {
+        return add(new TXTRecord(name(name), DClass.IN, TTL, List.of(strings)));
+    }
+
+    /** Removes every record of {@code name} of one type (e.g. to change a TXT record between deliveries). */
+    public FakeDns remove(String name, int type) {
+        List<Record> l = records.get(name(name));
+        if (l != null) l.removeIf(r -> r.getType() == type);
+        return this;
     }
 
     /**

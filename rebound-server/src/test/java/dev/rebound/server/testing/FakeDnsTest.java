@@ -48,6 +48,17 @@ class FakeDnsTest {
     }
 
     @Test
+    void answersTxtRecordsWithTheirStringsAndCanChangeThem() throws Exception {
+        dns.txt("_mta-sts.example.test", "v=STSv1; ", "id=1;").txt("_mta-sts.example.test", "v=spf1 -all");
+        LookupResult txt = lookup("_mta-sts.example.test.", Type.TXT);
+        assertThat(txt.getRecords()).extracting(r -> ((org.xbill.DNS.TXTRecord) r).getStrings())
+                .containsExactlyInAnyOrder(java.util.List.of("v=STSv1; ", "id=1;"), java.util.List.of("v=spf1 -all"));
+        dns.remove("_mta-sts.example.test", Type.TXT).txt("_mta-sts.example.test", "v=STSv1; id=2;");
+        assertThat(lookup("_mta-sts.example.test.", Type.TXT).getRecords()).extracting(r -> ((org.xbill.DNS.TXTRecord) r).getStrings())
+                .containsExactly(java.util.List.of("v=STSv1; id=2;"));
+    }
+
+    @Test
     void distinguishesNxdomainNodataServfail() throws Exception {
         dns.a("implicit.test", "127.0.0.1").servfail("broken.test");
         assertThatThrownBy(() -> lookup("unknown.test.", Type.MX)).isInstanceOf(NoSuchDomainException.class);

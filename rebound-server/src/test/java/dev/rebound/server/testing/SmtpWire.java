@@ -17,6 +17,14 @@ public final class SmtpWire implements AutoCloseable {
         this(new Socket("127.0.0.1", port));
     }
 
+    /** Connects from the given local address (any of 127.0.0.0/8 on loopback), to test per-client limits. */
+    public static SmtpWire from(String localAddress, int port) throws IOException {
+        Socket s = new Socket();
+        s.bind(new java.net.InetSocketAddress(localAddress, 0));
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+        return new SmtpWire(s);
+    }
+
     private SmtpWire(Socket s) throws IOException {
         socket = s;
         socket.setSoTimeout(10_000);
