@@ -8,6 +8,7 @@ import dev.rebound.server.evidence.SubscriptionConfirmer;
 import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.intake.Sha256;
 import dev.rebound.server.store.Store;
+import dev.rebound.server.webhooks.Webhooks;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -23,7 +24,7 @@ import java.util.List;
 /**
  * The HTTP API (Javalin on virtual threads): one route class per resource ({@link MessageRoutes},
  * {@link QueueRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link ProviderRoutes},
- * {@link ServiceRoutes}) declares its {@link Route}s; this class registers exactly those, checks {@code api.keys}
+ * {@link ServiceRoutes}, {@link WebhookRoutes}) declares its {@link Route}s; this class registers exactly those, checks {@code api.keys}
  * on the authenticated ones, and writes every {@link ApiError} in the one error shape. Writes answer 2xx only after
  * the store committed. The routes are described in {@code openapi.json} (served at {@code /openapi.json}); a test
  * keeps it equal to {@link #routes()}.
@@ -37,7 +38,7 @@ public final class ApiServer implements AutoCloseable {
     public record ProviderEvents(ProviderWebhooks webhooks, EvidenceRecorder recorder, SubscriptionConfirmer confirmer) {}
 
     public ApiServer(ReboundConfig config, MessageIntake intake, Store store, AttemptDecider retry, Clock clock,
-                     PrometheusMeterRegistry metrics, ProviderEvents providerEvents) {
+                     PrometheusMeterRegistry metrics, ProviderEvents providerEvents, Webhooks webhooks) {
         this.config = config;
         ApiKeys keys = new ApiKeys(config.api().keys());
         List<Route> all = new ArrayList<>();
@@ -47,6 +48,7 @@ public final class ApiServer implements AutoCloseable {
         all.addAll(new AddressRoutes(store).routes());
         all.addAll(new ProviderRoutes(providerEvents, store, metrics).routes());
         all.addAll(new ServiceRoutes(store, metrics).routes());
+        all.addAll(new WebhookRoutes(webhooks, clock).routes());
         this.routes = List.copyOf(all);
         this.app = Javalin.create(cfg -> configure(cfg, keys));
     }
@@ -62,6 +64,7 @@ public final class ApiServer implements AutoCloseable {
                 case "GET" -> cfg.routes.get(r.path(), h);
                 case "POST" -> cfg.routes.post(r.path(), h);
                 case "DELETE" -> cfg.routes.delete(r.path(), h);
+                case "PATCH" -> cfg.routes.patch(r.path(), h);
                 default -> throw new IllegalArgumentException("unsupported method " + r.method() + " for " + r.path());
             }
         }

@@ -250,7 +250,7 @@ public final class ConfigLoader {
         List<String> keys = stringList(t, "api.keys");
         for (String k : keys) if (k.length() < 16) throw ConfigException.bad("api.keys", k.substring(0, Math.min(4, k.length())) + "...", "API keys must be at least 16 characters");
         return new ReboundConfig(new ReboundConfig.Node(nodeId), http, smtp, store, dns, delivery, retry, throttle, scheduler,
-                new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t));
+                new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t), webhooks(t));
     }
 
     private static final Pattern DOMAIN_NAME = Pattern.compile("(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
@@ -298,6 +298,51 @@ public final class ConfigLoader {
         if (password.isEmpty())
             throw ConfigException.bad(prefix + ".password", "", "set the password of the webhook's HTTP Basic credentials, together with " + prefix + ".user");
         return Optional.of(new dev.rebound.core.events.WebhookSettings.BasicAuth(user, password));
+    }
+
+    private static final Pattern ENDPOINT_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
+    private static final Set<String> ENDPOINT_KEYS = Set.of("id", "url", "secret", "previous-secret", "event-types", "streams", "final-only", "enabled");
+
+    /** {@code webhooks.*}; endpoint URLs and event types are checked again by the webhooks package at start. */
+    private static ReboundConfig.Webhooks webhooks(JsonNode t) {
+        List<Duration> schedule = new ArrayList<>();
+        JsonNode sched = at(t, "webhooks.retry-schedule");
+        if (sched == null || !sched.isArray() || sched.isEmpty())
+            throw ConfigException.bad("webhooks.retry-schedule", sched, "expected a non-empty list of durations, e.g. [5s, 5m, 30m, 2h, 5h, 10h, 10h]");
+        for (JsonNode d : sched) schedule.add(parseDuration("webhooks.retry-schedule", d.asString("")));
+        List<IpNetwork> nets = new ArrayList<>();
+        for (String s : stringList(t, "webhooks.allowed-networks")) {
+            IpNetwork n = IpNetwork.parseOrNull(s);
+            if (n == null) throw ConfigException.bad("webhooks.allowed-networks", s, "expected an IP network in CIDR notation, e.g. 10.0.0.0/8");
+            nets.add(n);
+        }
+        List<ReboundConfig.WebhookEndpoint> endpoints = new ArrayList<>();
+        JsonNode list = at(t, "webhooks.endpoints");
+        if (list != null && !list.isNull()) {
+            if (!list.isArray()) throw ConfigException.bad("webhooks.endpoints", list, "expected a list of endpoints, each with id, url and secret");
+            Set<String> ids = new TreeSet<>();
+            int i = 0;
+            for (JsonNode e : list) {
+                String key = "webhooks.endpoints[" + i++ + "]";
+                if (!e.isObject()) throw ConfigException.bad(key, e, "expected a mapping with id, url and secret");
+                for (String k : e.propertyNames())
+                    if (!ENDPOINT_KEYS.contains(k)) throw new ConfigException("unknown config key '" + key + "." + k + "'; known keys: " + new TreeSet<>(ENDPOINT_KEYS));
+                String id = string(e, "id").trim();
+                if (!ENDPOINT_ID.matcher(id).matches()) throw ConfigException.bad(key + ".id", id, "an endpoint id is 1-64 characters of a-z, 0-9, '_', '.', '-'");
+                if (!ids.add(id)) throw ConfigException.bad(key + ".id", id, "endpoint ids must be unique");
+                String url = nonBlank(e, "url");
+                String secret = nonBlank(e, "secret");
+                String previous = string(e, "previous-secret").trim();
+                String finalOnly = string(e, "final-only").trim();
+                String enabled = string(e, "enabled").trim();
+                endpoints.add(new ReboundConfig.WebhookEndpoint(id, url, secret, previous.isEmpty() ? Optional.empty() : Optional.of(previous),
+                        stringList(e, "event-types"), stringList(e, "streams"), finalOnly.isEmpty() || bool(e, "final-only"),
+                        enabled.isEmpty() || bool(e, "enabled")));
+            }
+        }
+        return new ReboundConfig.Webhooks(List.copyOf(endpoints), List.copyOf(schedule), positive(t, "webhooks.timeout"),
+                positive(t, "webhooks.disable-after"), List.copyOf(nets), positive(t, "webhooks.poll-interval"),
+                intIn(t, "webhooks.batch-size", 1, 10_000));
     }
 
     private static ReboundConfig.Bounces bounces(JsonNode t) {

@@ -11,7 +11,7 @@ import java.util.Optional;
  */
 public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store, Dns dns, Delivery delivery,
                             Retry retry, Throttle throttle, Scheduler scheduler, Api api, Providers providers,
-                            Bounces bounces) {
+                            Bounces bounces, Webhooks webhooks) {
 
     /** @param id this node's id (lease owner); "" in the file means the host name */
     public record Node(String id) {}
@@ -105,4 +105,28 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
 
     /** @param domain the return-path domain for VERP bounce addresses ({@code bounces+<recipient-id>@domain}); "" = off */
     public record Bounces(String domain) {}
+
+    /**
+     * Rebound's outbound webhooks ({@code webhooks.*}).
+     *
+     * @param endpoints        endpoints from the file (source {@code config}); more are managed through {@code /v1/webhooks}
+     * @param retrySchedule    delay before attempt n+1 of one event; when spent the delivery is FAILED
+     * @param timeout          per request (connect + response)
+     * @param disableAfter     an endpoint whose every delivery failed for this long is disabled
+     * @param allowedNetworks  networks an {@code http://} URL may point to besides loopback (https may go anywhere)
+     * @param pollInterval     how often the dispatcher looks for new events and due retries
+     * @param batchSize        deliveries sent at once (on virtual threads)
+     */
+    public record Webhooks(List<WebhookEndpoint> endpoints, List<Duration> retrySchedule, Duration timeout,
+                           Duration disableAfter, List<IpNetwork> allowedNetworks, Duration pollInterval, int batchSize) {}
+
+    /**
+     * One endpoint of {@code webhooks.endpoints}.
+     *
+     * @param id             stable name (the endpoint's id in the API)
+     * @param secret         {@code whsec_} + base64
+     * @param previousSecret during a rotation, the old secret: requests carry both signatures while it is set
+     */
+    public record WebhookEndpoint(String id, String url, String secret, Optional<String> previousSecret,
+                                  List<String> eventTypes, List<String> streams, boolean finalOnly, boolean enabled) {}
 }

@@ -22,6 +22,7 @@ import dev.rebound.server.queue.Scheduler;
 import dev.rebound.server.smtp.SmtpListener;
 import dev.rebound.server.store.SqliteStore;
 import dev.rebound.server.store.Store;
+import dev.rebound.server.webhooks.Webhooks;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -41,8 +42,11 @@ public final class ReboundService implements AutoCloseable {
     private final Scheduler scheduler;
     private final ApiServer http;
     private final SmtpListener smtp;
+    private final Webhooks webhooks;
 
-    private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp) {
+    private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp,
+                           Webhooks webhooks) {
+        this.webhooks = webhooks;
         this.config = config;
         this.store = store;
         this.agent = agent;
@@ -68,6 +72,7 @@ public final class ReboundService implements AutoCloseable {
         Scheduler scheduler = null;
         ApiServer http = null;
         SmtpListener smtp = null;
+        Webhooks outbound = null;
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             AttemptDecider retry = new AttemptDecider(ReplyClassifier.standard(), config.retry());
@@ -89,14 +94,16 @@ public final class ReboundService implements AutoCloseable {
             EvidenceRecorder evidence = new EvidenceRecorder(store, new EvidenceDecider(suppressions), config.providers().defaultStream());
             var providerEvents = new ApiServer.ProviderEvents(webhooks, evidence,
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF);
-            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents).start();
+            outbound = Webhooks.start(config.webhooks(), store.webhooks(), clock, config.node().id(), metrics, runLoop);
+            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents, outbound).start();
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
                     : new BounceMailbox(config.bounces().domain(), evidence, metrics), clock);
             smtp.start();
-            return new ReboundService(config, store, agent, scheduler, http, smtp);
+            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound);
         } catch (RuntimeException e) {
             if (smtp != null) smtp.close();
             if (http != null) http.close();
+            if (outbound != null) outbound.close();
             if (scheduler != null) scheduler.close();
             store.close();
             throw e;
@@ -136,6 +143,10 @@ public final class ReboundService implements AutoCloseable {
         return http;
     }
 
+    public Webhooks webhooks() {
+        return webhooks;
+    }
+
     public ReboundConfig config() {
         return config;
     }
@@ -144,6 +155,7 @@ public final class ReboundService implements AutoCloseable {
     public void close() {
         smtp.close();
         http.close();
+        webhooks.close();
         scheduler.close();
         agent.close();
         store.close();

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The SQL of the {@code evidence} table (migration V10). Writes run on the store's group-commit writer
@@ -94,12 +95,18 @@ final class EvidenceTables {
                 SuppressionTables.upsert(c, s.withEvidenceRef(id));
             }
             String type = d.newState().map(s -> "recipient." + s.name().toLowerCase(Locale.ROOT)).orElse("evidence.recorded");
-            Outbox.event(c, now, type, match.messageId().orElse(""), match.recipientId().orElse(null), Outbox.payload(
-                    "evidence_id", id, "source", e.source(), "provider", e.provider(), "provider_event", e.providerEvent(),
-                    "address", match.address().toLowerCase(Locale.ROOT), "stream", match.stream(), "matched_by", match.matchedBy(),
-                    "outcome", e.outcome().map(Enum::name).orElse(""), "reason", e.reason(), "rule_id", e.ruleId(),
-                    "state", d.newState().map(Enum::name).orElse(""), "decision_rule", d.decisionRule(),
-                    "suppression_rule", d.suppressionRule()));
+            ObjectNode payload = Outbox.JSON.createObjectNode().put("evidence_id", id).put("source", e.source())
+                    .put("provider", e.provider()).put("provider_event", e.providerEvent())
+                    .put("address", match.address().toLowerCase(Locale.ROOT)).put("stream", match.stream())
+                    .put("matched_by", match.matchedBy()).put("outcome", e.outcome().map(Enum::name).orElse(""))
+                    .put("reason", e.reason()).put("rule_id", e.ruleId()).put("state", d.newState().map(Enum::name).orElse(""))
+                    .put("decision_rule", d.decisionRule()).put("suppression_rule", d.suppressionRule())
+                    // the evidence the outbound webhooks carry (V13)
+                    .put("smtp_code", e.smtpCode()).put("enhanced_code", e.enhancedCode()).put("raw_reason", e.rawReason())
+                    .put("recipient_domain", e.domain()).put("decision", d.newState().map(Enum::name).orElse(""))
+                    .put("occurred_at", e.occurredAt().map(Instant::toString).orElse(Instant.ofEpochMilli(now).toString()));
+            d.suppression().ifPresent(sup -> payload.set("suppression", Outbox.suppressionJson(sup.withEvidenceRef(id))));
+            Outbox.event(c, now, type, match.messageId().orElse(""), match.recipientId().orElse(null), payload);
             out.add(new StoredEvidence(id, false, match, d));
         }
         return out;

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Messages and their queue ({@code messages}, {@code recipients}, {@code attempts}, V1): acceptance with the
@@ -69,6 +70,8 @@ final class MessageTables {
                 ps.executeUpdate();
             }
             List<AcceptResult.RecipientReceipt> receipts = new ArrayList<>();
+            List<String[]> suppressedAtIntake = new ArrayList<>(0);
+            List<Suppression> suppressedEntries = new ArrayList<>(0);
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO recipients (id, message_id, position, address, domain, state, initial_state, next_attempt_at,
                         attempt_count, last_outcome, last_reason, last_rule, updated_at)
@@ -93,10 +96,23 @@ final class MessageTables {
                     ps.setLong(12, now);
                     ps.addBatch();
                     receipts.add(new AcceptResult.RecipientReceipt(rid, address, state));
+                    if (sup.isPresent()) suppressedAtIntake.add(new String[] {rid, address});
+                    if (sup.isPresent()) suppressedEntries.add(sup.get());
                 }
                 ps.executeBatch();
             }
             Outbox.event(c, now, "message.accepted", id, null, acceptedPayload);
+            for (int k = 0; k < suppressedAtIntake.size(); k++) {
+                String[] r = suppressedAtIntake.get(k);
+                Suppression sup = suppressedEntries.get(k);
+                ObjectNode p = Outbox.JSON.createObjectNode().put("message_id", id).put("recipient_id", r[0]).put("source", "intake")
+                        .put("state", RecipientState.SUPPRESSED.name()).put("outcome", RecipientState.SUPPRESSED.name())
+                        .put("reason", sup.reason()).put("rule_id", "suppression." + sup.ruleId()).put("recipient_domain", MailDomain.of(r[1]))
+                        .put("decision", RecipientState.SUPPRESSED.name()).put("decision_rule", "suppression." + sup.ruleId())
+                        .put("occurred_at", Instant.ofEpochMilli(now).toString());
+                p.set("suppression", Outbox.suppressionJson(sup));
+                Outbox.event(c, now, "recipient.suppressed", id, r[0], p);
+            }
             return new AcceptResult.Created(new AcceptResult.Receipt(id, List.copyOf(receipts)));
         });
     }
@@ -149,12 +165,22 @@ final class MessageTables {
         // ids and event payloads are prepared on the caller's thread: the single writer thread only writes
         String[] attemptIds = new String[attempts.size()];
         String[] payloads = new String[attempts.size()];
+        ObjectNode[] payloadNodes = new ObjectNode[attempts.size()];
         for (int k = 0; k < attempts.size(); k++) {
             AttemptRecord a = attempts.get(k);
             attemptIds[k] = Database.newId();
-            payloads[k] = Outbox.json(Outbox.JSON.createObjectNode().put("message_id", a.messageId()).put("recipient_id", a.recipientId())
+            ObjectNode p = Outbox.JSON.createObjectNode().put("message_id", a.messageId()).put("recipient_id", a.recipientId())
                     .put("state", a.newState().name()).put("smtp_code", a.reply().code()).put("enhanced_code", a.enhancedCode())
-                    .put("reason", a.classification().reason().id()).put("rule_id", a.classification().ruleId()).put("attempt_id", attemptIds[k]));
+                    .put("reason", a.classification().reason().id()).put("rule_id", a.classification().ruleId()).put("attempt_id", attemptIds[k])
+                    // the evidence the outbound webhooks carry (V13): everything of the attempt and its decision
+                    .put("source", "attempt").put("outcome", a.classification().outcome().name()).put("raw_reason", a.reply().wire())
+                    .put("recipient_domain", a.domain()).put("attempt", a.attemptNo()).put("phase", a.phase().name())
+                    .put("mx_host", a.mxHost()).put("mx_ip", a.mxIp()).put("decision", a.newState().name())
+                    .put("decision_reason", a.decisionReason()).put("decision_rule", a.decision().ruleId())
+                    .put("occurred_at", a.startedAt().toString());
+            a.nextAttemptAt().ifPresent(t -> p.put("next_attempt_at", t.toString()));
+            payloadNodes[k] = p;
+            payloads[k] = Outbox.json(p);
         }
         db.write(c -> {
             long now = db.clock().millis();
@@ -224,7 +250,12 @@ final class MessageTables {
                     ps.setString(8, a.recipientId());
                     ps.executeUpdate();
                 }
-                Outbox.event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payloads[k]);
+                String payload = payloads[k];
+                if (suppression.isPresent()) { // decided here, so the event gets the entry here
+                    payloadNodes[k].set("suppression", Outbox.suppressionJson(suppression.get().withEvidenceRef(attemptId)));
+                    payload = Outbox.json(payloadNodes[k]);
+                }
+                Outbox.event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payload);
                 if (suppression.isPresent()) SuppressionTables.upsert(c, suppression.get().withEvidenceRef(attemptId));
             }
             SuppressionTables.countFinals(c, attempts);

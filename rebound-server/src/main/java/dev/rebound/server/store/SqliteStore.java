@@ -31,12 +31,14 @@ public final class SqliteStore implements Store, Database {
     private final Path file;
     private final GroupCommitWriter writer;
     private final BlockingQueue<Connection> readers;
+    private final WebhookStore webhooks;
 
     private SqliteStore(Clock clock, Path file, GroupCommitWriter writer, BlockingQueue<Connection> readers) {
         this.clock = clock;
         this.file = file;
         this.writer = writer;
         this.readers = readers;
+        this.webhooks = new WebhookStore(this, writer, clock);
     }
 
     /** Opens (creating and migrating as needed) the SQLite database named by a {@code jdbc:sqlite:} URL. */
@@ -68,6 +70,11 @@ public final class SqliteStore implements Store, Database {
             s.execute("PRAGMA foreign_keys=ON");
         }
         return c;
+    }
+
+    @Override
+    public WebhookStore webhooks() {
+        return webhooks;
     }
 
     @Override
@@ -220,22 +227,14 @@ public final class SqliteStore implements Store, Database {
     }
 
     @Override
-    public <T> T read(Database.Tx<T> tx) {
-        return read((Read<T>) tx::run);
-    }
-
-    @Override
     public Clock clock() {
         return clock;
     }
 
     // ---- reads --------------------------------------------------------------------------------------------
 
-    private interface Read<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private <T> T read(Read<T> r) {
+    @Override
+    public <T> T read(Database.Tx<T> r) {
         Connection c;
         try {
             c = readers.take();

@@ -104,6 +104,9 @@ public interface Store extends AutoCloseable {
     /** Recipients per state and the acceptance time of the oldest message still waiting (full scans: operator use). */
     QueueBreakdown queueBreakdown();
 
+    /** The outbound webhooks' tables (V13): endpoints, the outbox cursor, deliveries and their log. */
+    WebhookStore webhooks();
+
     /** Where the data lives, for the start-up banner. */
     String location();
 

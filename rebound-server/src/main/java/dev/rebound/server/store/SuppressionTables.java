@@ -1,5 +1,6 @@
 package dev.rebound.server.store;
 
+import dev.rebound.core.smtp.MailDomain;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The suppression list ({@code suppressions}, V1/V2), its audit trail ({@code suppression_audit}, every insert,
@@ -200,7 +202,12 @@ final class SuppressionTables {
                 ps.setString(2, stream);
                 ps.executeUpdate();
             }
-            audit(c, db.clock().millis(), found.get(), "removed", actor, note);
+            long now = db.clock().millis();
+            audit(c, now, found.get(), "removed", actor, note);
+            ObjectNode payload = Outbox.JSON.createObjectNode().put("source", "api").put("address", a).put("stream", stream)
+                    .put("recipient_domain", MailDomain.of(a)).put("actor", actor).put("note", note);
+            payload.set("suppression", Outbox.suppressionJson(found.get()));
+            Outbox.event(c, now, "suppression.removed", "", null, payload);
             return found;
         });
     }

@@ -177,4 +177,35 @@ class ConfigLoaderTest {
         assertThat(PasswordHash.parseOrNull("pbkdf2-sha256$999$AAAAAAAAAAAAAAAAAAAAAA$" + "A".repeat(43))).as("too few iterations").isNull();
         assertThat(PasswordHash.parseOrNull("secret")).isNull();
     }
+
+    @Test
+    void webhooks_endpointsFromTheFile_andDefaults() {
+        ReboundConfig d = new ConfigLoader(Map.of()).load();
+        assertThat(d.webhooks().endpoints()).isEmpty();
+        assertThat(d.webhooks().retrySchedule()).containsExactly(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
+                Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(10));
+        assertThat(d.webhooks().disableAfter()).isEqualTo(Duration.ofDays(5));
+        ReboundConfig c = new ConfigLoader(Map.of()).loadText("""
+                webhooks:
+                  endpoints:
+                    - id: app
+                      url: https://app.example.com/hook
+                      secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+                      final-only: false
+                      streams: [transactional]
+                """);
+        var e = c.webhooks().endpoints().getFirst();
+        assertThat(e.id()).isEqualTo("app");
+        assertThat(e.finalOnly()).isFalse();
+        assertThat(e.enabled()).isTrue();
+        assertThat(e.streams()).containsExactly("transactional");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadText("""
+                webhooks:
+                  endpoints:
+                    - id: app
+                      url: https://app.example.com/hook
+                      secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+                      finalonly: false
+                """)).hasMessageContaining("webhooks.endpoints[0].finalonly").hasMessageContaining("final-only");
+    }
 }

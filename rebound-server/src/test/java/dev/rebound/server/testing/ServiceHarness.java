@@ -70,6 +70,19 @@ public final class ServiceHarness implements AutoCloseable {
         return send(b.build());
     }
 
+    public Response patch(String path, String body, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).method("PATCH", HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
+        if (headers.length > 0) b.headers(headers);
+        return send(b.build());
+    }
+
+    public Response delete(String path, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).DELETE();
+        if (headers.length > 0) b.headers(headers);
+        return send(b.build());
+    }
+
     public Response get(String path, String... headers) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).GET();
         if (headers.length > 0) b.headers(headers);

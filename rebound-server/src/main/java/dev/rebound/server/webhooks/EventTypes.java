@@ -1,0 +1,61 @@
+package dev.rebound.server.webhooks;
+
+import dev.rebound.server.store.WebhookStore;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The public event types of Rebound's outbound webhooks and the subscription rule (pure). Outbox rows are named
+ * after what changed inside Rebound ({@code recipient.bounced_hard}, {@code message.accepted}, ...); an
+ * application sees one of eight types. Final outcomes: {@code delivered}, {@code bounced} (hard or soft),
+ * {@code blocked} (policy), {@code complained}, {@code suppressed} (refused at intake), {@code unsuppressed}
+ * (an entry removed); with final-only off also {@code accepted} (one per message) and {@code deferred} (each
+ * temporary failure, from an attempt or a delay notice).
+ */
+public final class EventTypes {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    public static final List<String> FINAL = List.of("delivered", "bounced", "blocked", "complained", "suppressed", "unsuppressed");
+    public static final List<String> ALL = List.of("accepted", "deferred", "delivered", "bounced", "blocked", "complained",
+            "suppressed", "unsuppressed");
+    private static final Set<String> FINAL_SET = Set.copyOf(FINAL);
+
+    private EventTypes() {}
+
+    /** The public type of an outbox row; empty for rows no application is told about (evidence that changed nothing). */
+    public static Optional<String> publicType(WebhookStore.OutboxEvent e) {
+        return switch (e.type()) {
+            case "message.accepted" -> Optional.of("accepted");
+            case "recipient.deferred" -> Optional.of("deferred");
+            case "recipient.delivered" -> Optional.of("delivered");
+            case "recipient.bounced_hard", "recipient.bounced_soft" -> Optional.of("bounced");
+            case "recipient.blocked_policy" -> Optional.of("blocked");
+            case "recipient.complaint" -> Optional.of("complained");
+            case "recipient.suppressed" -> Optional.of("suppressed");
+            case "suppression.removed" -> Optional.of("unsuppressed");
+            case "evidence.recorded" -> "DEFERRED".equals(outcome(e)) ? Optional.of("deferred") : Optional.empty();
+            default -> Optional.empty();
+        };
+    }
+
+    private static String outcome(WebhookStore.OutboxEvent e) {
+        JsonNode p = JSON.readTree(e.payload());
+        return p.path("outcome").asString("");
+    }
+
+    public static boolean isFinal(String type) {
+        return FINAL_SET.contains(type);
+    }
+
+    /** The subscription rule: a known type, final unless final-only is off, in the type and stream filters. */
+    public static boolean wants(WebhookStore.Endpoint endpoint, WebhookStore.OutboxEvent event) {
+        Optional<String> type = publicType(event);
+        if (type.isEmpty()) return false;
+        if (endpoint.finalOnly() && !isFinal(type.get())) return false;
+        if (!endpoint.eventTypes().isEmpty() && !endpoint.eventTypes().contains(type.get())) return false;
+        return endpoint.streams().isEmpty() || endpoint.streams().contains(event.stream());
+    }
+}

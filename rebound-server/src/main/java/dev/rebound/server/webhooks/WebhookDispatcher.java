@@ -1,0 +1,220 @@
+package dev.rebound.server.webhooks;
+
+import dev.rebound.core.events.StandardWebhookSignature;
+import dev.rebound.server.store.WebhookStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the outbox to the endpoints. Each round: (1) fan-out: outbox rows after the store's cursor become one
+ * delivery per subscribed endpoint, in one transaction with the cursor's move, so an event committed with its
+ * outcome is never skipped and a crash repeats at most the uncommitted fan-out; (2) claim: due deliveries are
+ * leased (per-recipient order and the lease are the store's rule, see {@link WebhookStore#claim}); (3) each is
+ * POSTed on a virtual thread with the JDK HttpClient (timeout {@code webhooks.timeout}, no redirects), signed per
+ * Standard Webhooks v1 ({@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature} with one
+ * {@code v1,} signature per secret during a rotation); (4) the {@link DeliveryPolicy} decides, and the log row,
+ * the delivery's state and the endpoint's failure time are committed together.
+ *
+ * <p>Delivery is at least once: a crash after the endpoint's 2xx and before the commit sends the event again
+ * after the lease expires (at start-up this node frees its own leases), with the same {@code webhook-id}, which
+ * receivers use to drop the repeat (Standard Webhooks, "idempotency").
+ */
+final class WebhookDispatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
+    private static final int FAN_OUT_BATCH = 500;
+    private static final int RESPONSE_KEPT = 1024;
+
+    private final WebhookStore store;
+    private final DeliveryPolicy policy;
+    private final Clock clock;
+    private final String owner;
+    private final Duration timeout;
+    private final Duration pollInterval;
+    private final int batchSize;
+    private final HttpClient http;
+    private final MeterRegistry metrics;
+    private final MultiGauge pendingGauge;
+    private final MultiGauge oldestGauge;
+    private final Object signal = new Object();
+    private boolean woken;
+    private volatile boolean running;
+    private Thread loop;
+    private long gaugesAt;
+
+    public WebhookDispatcher(WebhookStore store, DeliveryPolicy policy, Clock clock, String owner, Duration timeout,
+                             Duration pollInterval, int batchSize, MeterRegistry metrics) {
+        this.store = store;
+        this.policy = policy;
+        this.clock = clock;
+        this.owner = owner;
+        this.timeout = timeout;
+        this.pollInterval = pollInterval;
+        this.batchSize = batchSize;
+        this.metrics = metrics;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.pendingGauge = MultiGauge.builder("rebound_webhook_pending").description("deliveries waiting per endpoint").register(metrics);
+        this.oldestGauge = MultiGauge.builder("rebound_webhook_oldest_pending_age_seconds")
+                .description("age of the oldest event still waiting per endpoint").register(metrics);
+    }
+
+    /** Frees this node's leases (a crashed run's) and starts the background loop. */
+    public void start() {
+        releaseLeases();
+        running = true;
+        loop = Thread.ofPlatform().daemon(true).name("rebound-webhooks").start(this::loop);
+    }
+
+    /** Frees this node's delivery leases (start-up after a crash; tests that drive {@link #runOnce()}). */
+    public int releaseLeases() {
+        return store.releaseLeases(owner);
+    }
+
+    /** Makes the loop look now (after an API change or a replay). */
+    public void wake() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
+        }
+    }
+
+    private void loop() {
+        while (running) {
+            int sent = 0;
+            try {
+                sent = runOnce();
+            } catch (RuntimeException e) {
+                log.warn("webhook round failed (retrying after {}): {}", pollInterval, e.toString());
+            }
+            if (sent > 0) continue;
+            synchronized (signal) {
+                if (!woken && running) {
+                    try {
+                        signal.wait(Math.max(1, pollInterval.toMillis()));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                woken = false;
+            }
+        }
+    }
+
+    /**
+     * One round: fan out what the outbox has, then send every due delivery (up to the batch size) and wait for
+     * their results to be committed. Returns the number of attempts made.
+     */
+    public int runOnce() {
+        for (int i = 0; i < 20 && store.fanOut(FAN_OUT_BATCH, EventTypes::wants) == FAN_OUT_BATCH; i++) {
+            // keep up with a burst; a later round continues
+        }
+        List<WebhookStore.Claimed> claims = store.claim(owner, batchSize, timeout.multipliedBy(2).plusSeconds(60));
+        if (!claims.isEmpty()) {
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (WebhookStore.Claimed c : claims) pool.submit(() -> {
+                    WebhookStore.Result r = attempt(c);
+                    store.record(owner, List.of(r));
+                    metrics.counter("rebound_webhook_deliveries", "result", switch (r.state()) {
+                        case DELIVERED -> "delivered";
+                        case PENDING -> "retrying";
+                        case FAILED -> "failed";
+                    }).increment();
+                    if (r.disableReason().isPresent())
+                        log.warn("webhook endpoint {} disabled: {}", c.endpoint().id(), r.disableReason().get());
+                    return null;
+                });
+            }
+        }
+        refreshGauges();
+        return claims.size();
+    }
+
+    /** One signed POST and its decision. */
+    WebhookStore.Result attempt(WebhookStore.Claimed c) {
+        WebhookStore.OutboxEvent ev = c.event();
+        String type = EventTypes.publicType(ev).orElse(ev.type());
+        byte[] body = WebhookBody.bytes(ev, type);
+        String id = WebhookBody.webhookId(ev);
+        Instant at = clock.instant();
+        long ts = at.getEpochSecond();
+        String signature = c.endpoint().signingSecrets(at).stream()
+                .map(s -> new StandardWebhookSignature(s).sign(id, ts, body)).collect(Collectors.joining(" "));
+        int status = 0;
+        String error = "";
+        String response = "";
+        long t0 = System.nanoTime();
+        try {
+            HttpRequest req = HttpRequest.newBuilder(URI.create(c.endpoint().url())).timeout(timeout)
+                    .header("Content-Type", "application/json").header("User-Agent", "Rebound-Webhooks/1")
+                    .header("webhook-id", id).header("webhook-timestamp", Long.toString(ts))
+                    .header("webhook-signature", signature).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+            HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            status = resp.statusCode();
+            try (InputStream in = resp.body()) {
+                response = new String(in.readNBytes(RESPONSE_KEPT), StandardCharsets.UTF_8);
+            }
+        } catch (HttpTimeoutException e) {
+            error = "no response within webhooks.timeout " + timeout;
+        } catch (IOException | IllegalArgumentException e) {
+            error = e.getClass().getSimpleName() + ": " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error = "interrupted (service stopping)";
+        }
+        long latency = (System.nanoTime() - t0) / 1_000_000;
+        int attemptNo = c.attempts() + 1;
+        DeliveryPolicy.Decision d = policy.decide(attemptNo, status, error, c.endpoint().failingSince(), clock.instant());
+        WebhookStore.Attempt a = new WebhookStore.Attempt(WebhookStore.newId(), c.endpoint().id(), ev.id(), attemptNo, at, status,
+                latency, error, response);
+        return new WebhookStore.Result(c, a, d.state(), d.next(), d.disableReason());
+    }
+
+    private void refreshGauges() {
+        long now = System.nanoTime();
+        if (now - gaugesAt < 1_000_000_000L && gaugesAt != 0) return;
+        gaugesAt = now;
+        List<MultiGauge.Row<?>> pending = new ArrayList<>();
+        List<MultiGauge.Row<?>> oldest = new ArrayList<>();
+        Instant at = clock.instant();
+        for (WebhookStore.Pending p : store.pending()) {
+            pending.add(MultiGauge.Row.of(Tags.of("endpoint", p.endpointId()), p.count()));
+            oldest.add(MultiGauge.Row.of(Tags.of("endpoint", p.endpointId()),
+                    p.oldestEventAt().map(t -> Math.max(0, Duration.between(t, at).toMillis() / 1000.0)).orElse(0.0)));
+        }
+        pendingGauge.register(pending, true);
+        oldestGauge.register(oldest, true);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        if (loop != null) {
+            try {
+                loop.join(timeout.toMillis() + 5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        http.close();
+    }
+}
