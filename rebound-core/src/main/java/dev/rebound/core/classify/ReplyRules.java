@@ -181,6 +181,14 @@ public final class ReplyRules {
                 "recipient preferences", "message filtered", "filtered by", "rejected by recipient",
                 "recipient does not accept", "recipient has rejected", "refused by recipient", "recipient's filter");
 
+        // The envelope sender refused by name, before the DNSBL wording it may also carry: Postfix's reject_rhsbl_sender
+        // reply '$rbl_class [$rbl_what] blocked using $rbl_domain' with the class 'Sender address' (a domain block list
+        // such as Spamhaus DBL lists the sender's domain, not the client IP); Mimecast 'envelope blocked' (a blocked
+        // senders policy).
+        addText(t, "text.rejected.listed-sender", Reason.REJECTED,
+                "Postfix reject_rhsbl_sender 'Sender address [...] blocked using dbl.spamhaus.org'; Mimecast 'Administrative "
+                        + "prohibition - envelope blocked'",
+                "sender address [", "envelope blocked");
         // DNSBL listings (before the sender rule: Cox 'sender rejected ... AUP#CDRBL' is an RBL block).
         addText(t, "text.blocklist", Reason.BLOCKED,
                 "Spamhaus/SpamCop/Barracuda/SORBS/Proofpoint/Cloudmark DNSBL replies; Postfix 'blocked using'; Cox 'AUP#CDRBL'",

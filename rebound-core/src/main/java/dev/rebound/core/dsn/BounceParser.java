@@ -506,6 +506,11 @@ public final class BounceParser {
                                         String mtaHosts) {
             SmtpPhase phase = in.phase();
             Evidence ev = in.evidence();
+            Optional<String> cause = BounceRules.causeBeforeGiveUp(lower);
+            if (cause.isPresent()) {
+                Classification c = classify(in, cause.get(), status, action, reply, mtaHosts);
+                if (c.reason() != Reason.ONHOLD && c.reason() != Reason.UNDEFINED) return c;
+            }
             BounceRules.Hit hit = null;
             if (status.startsWith("2.") || action.equals("delivered") || action.equals("relayed")
                     || action.equals("expanded")) {

@@ -114,6 +114,20 @@ final class BounceRules {
         return Optional.empty();
     }
 
+    /**
+     * Exim's bounce after its retry rules gave up writes the last error and then ": retry timeout exceeded" (Exim
+     * specification, "Retry configuration"): the last error says why (a mailbox full, a reputation block), and only
+     * "retry timeout exceeded" standing alone means no more than expired.
+     */
+    private static final Pattern GIVEN_UP = Pattern.compile("^(.{8,}?)[:;,.\\s]+retry time ?out exceeded\\W*$", Pattern.DOTALL);
+
+    /** The last error before Exim's ": retry timeout exceeded", when there is one. */
+    static Optional<String> causeBeforeGiveUp(String lowerText) {
+        if (!lowerText.endsWith("exceeded") && !lowerText.endsWith("exceeded.")) return Optional.empty();
+        Matcher m = GIVEN_UP.matcher(lowerText);
+        return m.find() ? Optional.of(m.group(1).strip()) : Optional.empty();
+    }
+
     /** Step 2: recipient-side classes, each by its status code or its wording. */
     private static final List<ClassRule> CLASSES = List.of(
             c(Reason.MAILBOXFULL, "mail ?box (?:is )?(?:full|over|exceed)|mail ?folder (?:is )?full|over ?quota"

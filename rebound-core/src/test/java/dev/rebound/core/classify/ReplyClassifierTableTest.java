@@ -267,6 +267,13 @@ class ReplyClassifierTableTest {
                 BLOCKED_POLICY, Reason.SPEEDING, "text.ratelimit"));
         l.add(c("m365 5.7.124 allowed senders", RCPT, "550 5.7.124 Sender not in allowed-senders list",
                 BLOCKED_POLICY, Reason.REJECTED, "text.rejected.sender"));
+        // Postfix reject_rhsbl_sender (postconf(5) default_rbl_reply, class 'Sender address'): the sender's domain is
+        // listed, not the client; Mimecast 'envelope blocked' (blocked senders policy).
+        l.add(c("postfix rhsbl sender", RCPT, "554 5.7.1 Service unavailable; Sender address [bounce@spammy.example] blocked "
+                        + "using dbl.spamhaus.org; https://www.spamhaus.org/query/domain/spammy.example",
+                BLOCKED_POLICY, Reason.REJECTED, "text.rejected.listed-sender"));
+        l.add(c("mimecast envelope blocked", RCPT, "550 Administrative prohibition - envelope blocked",
+                BLOCKED_POLICY, Reason.REJECTED, "text.rejected.listed-sender"));
         l.add(c("m365 5.7.705 tenant", MAIL, "550 5.7.705 Access denied, tenant has exceeded threshold",
                 BLOCKED_POLICY, Reason.BLOCKED, "text.blocked"));
         // "not listed in" names a missing mailbox only for a directory (Lotus Domino); an IP not listed in an

@@ -29,8 +29,8 @@ import org.subethamail.smtp.server.Session;
  *   <li>Per client ({@link AuthFailures}): after {@code smtp.auth.max-failures} failures within
  *       {@code smtp.auth.failure-window}, the client's AUTH is refused with {@code 454 4.7.0} without a check,
  *       until the window lets it try again.</li>
- *   <li>Per session: after {@value #MAX_FAILURES} failed AUTH commands the reply is {@code 421 4.7.0} and the
- *       connection is closed (each try then costs a reconnect).</li>
+ *   <li>Per session: after {@value #MAX_FAILURES} failed or locked-out AUTH commands the reply is
+ *       {@code 421 4.7.0} and the connection is closed (each try then costs a reconnect).</li>
  *   <li>Responses are capped at 1,024 base64 characters (RFC 4954 allows 12,288; a user name and password
  *       need far less).</li>
  * </ul>
@@ -113,7 +113,15 @@ final class SmtpAuth implements AuthenticationHandlerFactory {
             SessionGuard guard = gate.guard(context);
             if (guard != null) {
                 Optional<Instant> until = failures.lockedUntil(guard.client());
-                if (until.isPresent()) throw reject(ListenerReply.AUTH_CLIENT_LOCKED, guard.client(), until.get().truncatedTo(ChronoUnit.SECONDS));
+                if (until.isPresent()) {
+                    // Not checked, not counted for the client; counted for the session, so a locked-out client that
+                    // keeps trying on one connection is closed like one that keeps failing.
+                    if (guard.authFailed() >= MAX_FAILURES) {
+                        guard.closeWith(Refusal.of(ListenerReply.AUTH_TOO_MANY_FAILURES, MAX_FAILURES));
+                        throw reject(ListenerReply.AUTH_TOO_MANY_FAILURES, MAX_FAILURES);
+                    }
+                    throw reject(ListenerReply.AUTH_CLIENT_LOCKED, guard.client(), until.get().truncatedTo(ChronoUnit.SECONDS));
+                }
             }
             switch (checks.check(u, password)) {
                 case BUSY -> throw reject(ListenerReply.AUTH_BUSY);

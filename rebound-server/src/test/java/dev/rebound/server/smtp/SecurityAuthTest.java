@@ -84,11 +84,18 @@ class SecurityAuthTest {
         try (SmtpWire w = tls("127.0.0.2")) {
             assertThat(auth(w, "d")).startsWith("535 5.7.8");
             assertThat(auth(w, "e")).startsWith("535 5.7.8"); // five from this address
+        }
+        try (SmtpWire w = tls("127.0.0.2")) {
             // Now even the right password is not checked.
             assertThat(auth(w, PASSWORD)).isEqualTo(ListenerReply.AUTH_CLIENT_LOCKED.line("127.0.0.2", "2026-03-01T10:15:00Z"))
                     .startsWith("454 4.7.0");
             assertThat(w.send("MAIL FROM:<app@example.org>\r\n")).startsWith("250");
             assertThat(w.send("RCPT TO:<bob@example.com>\r\n")).startsWith("554 5.7.1");
+            assertThat(w.send("RSET\r\n")).startsWith("250");
+            assertThat(auth(w, PASSWORD)).startsWith("454 4.7.0");
+            // Trying on regardless costs the connection, as failing does.
+            assertThat(auth(w, PASSWORD)).isEqualTo(ListenerReply.AUTH_TOO_MANY_FAILURES.line(3));
+            assertThat(w.in.readLine()).isNull();
         }
         try (SmtpWire other = tls("127.0.0.3")) {
             assertThat(auth(other, PASSWORD)).as("another client is not locked").startsWith("235");
