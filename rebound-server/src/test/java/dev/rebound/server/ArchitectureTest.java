@@ -18,6 +18,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZonedDateTime;
 import java.time.OffsetDateTime;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -81,8 +82,12 @@ class ArchitectureTest {
 
     @Test
     void publicTypes_onlyWhereAnotherPackageUsesThem() {
-        DescribedPredicate<JavaClass> entryPoint = DescribedPredicate.describe("the command-line entry point",
-                c -> c.getName().equals("dev.rebound.server.cli.Main"));
+        // The command-line entry point, and what the rebound-bench module drives directly (WebhookDispatchBench):
+        // public for another module, which this import of the server's classes does not see.
+        Set<String> usedElsewhere = Set.of("dev.rebound.server.cli.Main", "dev.rebound.server.webhooks.WebhookDispatcher",
+                "dev.rebound.server.webhooks.DeliveryPolicy");
+        DescribedPredicate<JavaClass> entryPoint = DescribedPredicate.describe("the entry point or used by rebound-bench",
+                c -> usedElsewhere.contains(c.getName()));
         classes().that().arePublic().and().areTopLevelClasses().and(DescribedPredicate.not(entryPoint))
                 .should(beUsedFromAnotherPackage())
                 .because("a type another package does not need stays package-private")

@@ -14,7 +14,7 @@ import java.util.Optional;
  * attempt since {@code failingSince} for at least {@code disableAfter} is disabled, with the reason shown; its
  * events stay stored.
  */
-record DeliveryPolicy(List<Duration> schedule, Duration disableAfter) {
+public record DeliveryPolicy(List<Duration> schedule, Duration disableAfter) {
     public static final List<Duration> DEFAULT_SCHEDULE = List.of(Duration.ofSeconds(5), Duration.ofMinutes(5),
             Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(10));
 

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * after the lease expires (at start-up this node frees its own leases), with the same {@code webhook-id}, which
  * receivers use to drop the repeat (Standard Webhooks, "idempotency").
  */
-final class WebhookDispatcher implements AutoCloseable {
+public final class WebhookDispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
     private static final int FAN_OUT_BATCH = 500;
     private static final int RESPONSE_KEPT = 1024;
