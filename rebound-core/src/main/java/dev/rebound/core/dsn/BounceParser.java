@@ -446,7 +446,7 @@ public final class BounceParser {
          * such name becomes local@domain, with the notice as its diagnostic.
          */
         List<TextBounce.Found> localPartList() {
-            String domain = Codes.domainOf(Codes.address(topFrom));
+            String domain = MailDomain.of(Codes.address(topFrom));
             if (domain.isEmpty()) return List.of();
             List<String> lines = bounceLines();
             List<TextBounce.Found> out = new ArrayList<>();
