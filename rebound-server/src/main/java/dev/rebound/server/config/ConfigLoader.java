@@ -194,8 +194,11 @@ public final class ConfigLoader {
                 intIn(t, "smtp.max-recipients", 1, 100_000), nonBlank(t, "smtp.hostname"), tls, Map.copyOf(users),
                 smtpLimits(t), authLimits(t));
         String url = nonBlank(t, "store.url");
-        if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:"))
-            throw ConfigException.bad("store.url", url, "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db) or jdbc:postgresql://host/db");
+        if (url.startsWith("jdbc:postgresql:"))
+            throw ConfigException.bad("store.url", url, "this build stores in SQLite only (a PostgreSQL store is not part of it); "
+                    + "use jdbc:sqlite:<file>, e.g. jdbc:sqlite:./data/rebound.db");
+        if (!url.startsWith("jdbc:sqlite:"))
+            throw ConfigException.bad("store.url", url, "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db)");
         var store = new ReboundConfig.StoreSettings(url, intIn(t, "store.read-connections", 1, 64));
         List<HostPort> servers = new ArrayList<>();
         for (String s : stringList(t, "dns.servers")) {

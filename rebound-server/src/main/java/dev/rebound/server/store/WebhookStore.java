@@ -607,6 +607,6 @@ public final class WebhookStore {
 
     /** A new time-ordered id (the store's generator). */
     public static String newId() {
-        return SqliteStore.newId();
+        return Database.newId();
     }
 }
