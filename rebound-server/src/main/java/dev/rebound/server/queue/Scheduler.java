@@ -225,8 +225,11 @@ public final class Scheduler implements AutoCloseable {
         }
         for (AttemptRecord a : records) throttle.record(first.domain(), now, a.classification());
         store.recordAttempts(records, suppressions);
-        for (AttemptRecord a : records)
+        for (AttemptRecord a : records) {
             metrics.counter("rebound_attempts", "outcome", a.classification().outcome().name(), "decision", a.newState().name()).increment();
+            // outbound TLS decisions by rule (a bounded set of ids): MTA-STS testing failures show up here, as TLSRPT would count them
+            a.tls().ifPresent(t -> metrics.counter("rebound_tls_decisions", "rule", t.rule(), "verdict", t.verdict().name()).increment());
+        }
     }
 
     /**
