@@ -28,6 +28,15 @@ final class ApiError extends RuntimeException {
         return new ApiError(400, "invalid_request", field, value, message);
     }
 
+    /** Seconds a client is asked to wait (Retry-After) after a 503 for a store fault; the store probes every 2 s. */
+    static final int STORE_RETRY_AFTER_SECONDS = 5;
+
+    /** 503 store_unavailable: the store cannot take writes now; nothing of the request was stored. */
+    static ApiError storeUnavailable(String problem) {
+        return new ApiError(503, "store_unavailable", null, null, "the store cannot take writes now, nothing of this request was stored ("
+                + problem + "); retry after " + STORE_RETRY_AFTER_SECONDS + " s");
+    }
+
     static ApiError notFound(String field, String value, String message) {
         return new ApiError(404, "not_found", field, value, message);
     }

@@ -8,6 +8,7 @@ import dev.rebound.server.evidence.SubscriptionConfirmer;
 import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.intake.Sha256;
 import dev.rebound.server.store.Store;
+import dev.rebound.server.store.StoreUnavailableException;
 import dev.rebound.server.webhooks.Webhooks;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -69,6 +70,11 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         cfg.routes.exception(ApiError.class, (e, ctx) -> ctx.status(e.status).json(e.json()));
+        // A store fault anywhere (disk full, I/O error): nothing was stored, the client should retry later.
+        cfg.routes.exception(StoreUnavailableException.class, (e, ctx) -> {
+            ApiError a = ApiError.storeUnavailable(e.getMessage());
+            ctx.header("Retry-After", String.valueOf(ApiError.STORE_RETRY_AFTER_SECONDS)).status(a.status).json(a.json());
+        });
     }
 
     public ApiServer start() {

@@ -257,7 +257,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
                     null, TlsRequirement.of(mode));
         }
         // the _mta-sts TXT record is asked alongside the MX records
-        CompletableFuture<MxResolver.Txt> txt = mtaSts == null ? null : resolver.txtAsync("_mta-sts." + d);
+        CompletableFuture<MxResolver.Txt> txt = mtaSts == null ? null : resolver.txtAsync("_mta-sts." + aLabel(d));
         return switch (resolver.resolve(d)) {
             case MxResolution.Failed f -> new Plan(List.of(), f.reply(), TlsRequirement.of(mode));
             case MxResolution.Hosts h -> {
@@ -270,6 +270,15 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
                 yield new Plan(targets.subList(0, Math.min(targets.size(), MAX_ADDRESSES_PER_ATTEMPT)), null, requirement(d, mode, txt));
             }
         };
+    }
+
+    /** The A-label form of a domain (RFC 5890) for DNS names built from it; the input when it is not a domain. */
+    private static String aLabel(String domain) {
+        try {
+            return java.net.IDN.toASCII(domain, java.net.IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return domain;
+        }
     }
 
     /** The configured mode joined with the domain's MTA-STS policy, if it has one. */

@@ -42,6 +42,11 @@ public final class MessageIntake {
         return r;
     }
 
+    /** Whether the store can commit now ({@link Store#health()}); listeners refuse early while it cannot. */
+    public boolean storeWritable() {
+        return store.health().writable();
+    }
+
     /** {@code m} with a Message-ID line prepended when its header block has none (see the class comment). */
     NewMessage complete(NewMessage m) {
         byte[] raw = m.raw();

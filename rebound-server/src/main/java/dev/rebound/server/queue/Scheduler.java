@@ -114,6 +114,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** One round, synchronously: claims what is due now, delivers it, records the results. Returns recipients tried. */
     public int runOnce() {
+        if (!recordHeld()) return 0;
         List<Claim> claims = store.claimDue(owner, config.batchSize(), config.lease());
         List<Future<?>> running = dispatch(claims);
         for (Future<?> f : running) {
@@ -138,10 +139,12 @@ public final class Scheduler implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
+                // Results the store did not take yet go first; nothing new is claimed while any is held.
+                boolean clear = recordHeld();
                 int room = config.batchSize() - inFlight.get();
                 // A read first, so an idle queue costs no write transaction per poll.
                 boolean due = store.nextDueAt().map(t -> !t.isAfter(clock.instant())).orElse(false);
-                if (room > 0 && due) {
+                if (clear && room > 0 && due) {
                     List<Claim> claims = store.claimDue(owner, room, config.lease());
                     dispatch(claims);
                     if (claims.size() == room) continue; // more may be due
@@ -211,6 +214,73 @@ public final class Scheduler implements AutoCloseable {
             log.error("delivery agent threw for message {} (it must not); deferring its recipients", m.id(), e);
             results = List.of();
         }
+        Unrecorded delivered = new Unrecorded(group, m, results, started);
+        List<AttemptRecord> records;
+        try {
+            records = records(delivered);
+        } catch (RuntimeException e) {
+            hold(delivered, e);
+            return;
+        }
+        Instant now = clock.instant();
+        for (AttemptRecord a : records) throttle.record(first.domain(), now, a.classification());
+        try {
+            store.recordAttempts(records, suppressions);
+        } catch (RuntimeException e) {
+            hold(delivered, e);
+            return;
+        }
+        counted(records);
+    }
+
+    /**
+     * A delivery whose results the store did not take (a store fault): kept in memory with the recipients' leases
+     * still held, and recorded before this scheduler claims anything new. Releasing the leases instead would
+     * send the message again to recipients that already have it.
+     */
+    private record Unrecorded(List<Claim> group, MessageContent message, List<RecipientResult> results, Instant started) {}
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Unrecorded> unrecorded = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private void hold(Unrecorded u, RuntimeException e) {
+        unrecorded.add(u);
+        log.warn("could not record the delivery results of message {} to {} ({}); kept with their leases, recorded before "
+                + "anything new is claimed", u.message().id(), u.group().getFirst().domain(), e.getMessage());
+    }
+
+    /** Records the held delivery results, oldest first; true when none is left (then new work may be claimed). */
+    private boolean recordHeld() {
+        Unrecorded u;
+        while ((u = unrecorded.peek()) != null) {
+            List<AttemptRecord> records;
+            try {
+                records = records(u);
+                store.recordAttempts(records, suppressions);
+            } catch (RuntimeException e) {
+                return false;
+            }
+            unrecorded.remove(u);
+            counted(records);
+            log.info("recorded the held delivery results of message {} to {}", u.message().id(), u.group().getFirst().domain());
+        }
+        return true;
+    }
+
+    /** Delivery results held because the store did not take them yet (see {@link Unrecorded}). */
+    public int unrecordedResults() {
+        return unrecorded.size();
+    }
+
+    private void counted(List<AttemptRecord> records) {
+        for (AttemptRecord a : records)
+            metrics.counter("rebound_attempts", "outcome", a.classification().outcome().name(), "decision", a.newState().name()).increment();
+    }
+
+    /** One attempt record per claimed recipient (a recipient the agent gave no result for is deferred). */
+    private List<AttemptRecord> records(Unrecorded u) {
+        List<Claim> group = u.group();
+        List<RecipientResult> results = u.results();
+        Instant started = u.started();
         List<AttemptRecord> records = new ArrayList<>(group.size());
         Instant now = clock.instant();
         for (int i = 0; i < group.size(); i++) {
@@ -221,12 +291,9 @@ public final class Scheduler implements AutoCloseable {
                     Duration.between(started, clock.instant())));
             List<Attempt> earlier = claim.attemptCount() == 0 ? List.of()
                     : store.attempts(claim.recipientId()).stream().map(MessageView.AttemptView::attempt).toList();
-            records.add(decider.decide(claim, m.stream(), r, earlier, now));
+            records.add(decider.decide(claim, u.message().stream(), r, earlier, now));
         }
-        for (AttemptRecord a : records) throttle.record(first.domain(), now, a.classification());
-        store.recordAttempts(records, suppressions);
-        for (AttemptRecord a : records)
-            metrics.counter("rebound_attempts", "outcome", a.classification().outcome().name(), "decision", a.newState().name()).increment();
+        return records;
     }
 
     /**
@@ -261,5 +328,8 @@ public final class Scheduler implements AutoCloseable {
             workers.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        if (!recordHeld())
+            log.error("stopping with {} delivery results the store did not take; their recipients are attempted again after "
+                    + "their leases ({}), so they may receive the message twice", unrecorded.size(), config.lease());
     }
 }

@@ -22,6 +22,7 @@ import dev.rebound.server.queue.Scheduler;
 import dev.rebound.server.smtp.SmtpListener;
 import dev.rebound.server.store.SqliteStore;
 import dev.rebound.server.store.Store;
+import io.micrometer.core.instrument.FunctionCounter;
 import dev.rebound.server.webhooks.Webhooks;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -86,6 +87,11 @@ public final class ReboundService implements AutoCloseable {
                     .description("age of the most overdue waiting recipient").register(metrics);
             Gauge.builder("rebound_store_commits", store, s -> s.writeStats().commits()).register(metrics);
             Gauge.builder("rebound_store_writes", store, s -> s.writeStats().writes()).register(metrics);
+            FunctionCounter.builder("rebound_store_write_failures", store, s -> s.health().failedGroups())
+                    .description("store transactions that failed with a store fault (disk full, I/O error, a transaction the database rolled back), probes included")
+                    .register(metrics);
+            Gauge.builder("rebound_store_writable", store, s -> s.health().writable() ? 1 : 0)
+                    .description("1 while the store can commit writes, 0 after a store fault until its probe commits").register(metrics);
             if (runLoop) scheduler.start();
             else scheduler.releaseLeases();
             MessageIntake intake = new MessageIntake(store, scheduler::wake, config.delivery().heloName());

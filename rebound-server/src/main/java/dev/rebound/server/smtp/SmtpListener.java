@@ -7,6 +7,7 @@ import dev.rebound.server.intake.BounceSink;
 import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.store.AcceptResult;
 import dev.rebound.server.store.NewMessage;
+import dev.rebound.server.store.StoreUnavailableException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -131,6 +132,9 @@ public final class SmtpListener implements AutoCloseable {
 
         @Override
         public void from(String from) throws RejectException {
+            // A store that cannot commit (disk full, I/O error) refuses the transaction before the client sends the
+            // data; the commit at DATA still decides for transactions already under way.
+            if (!intake.storeWritable()) throw reject(ListenerReply.STORE_UNAVAILABLE);
             String f = from == null ? "" : from.strip();
             if (!f.isEmpty() && Addresses.addrSpec(f).isEmpty()) throw reject(ListenerReply.BAD_SENDER, f);
             mailFrom = f;
@@ -182,6 +186,9 @@ public final class SmtpListener implements AutoCloseable {
                 String summary;
                 try {
                     summary = bounces.receive(mailFrom, List.copyOf(bounceRecipients), out.toByteArray());
+                } catch (StoreUnavailableException e) {
+                    log.warn("store unavailable, bounce from {} refused with 451: {}", context.getRemoteAddress(), e.getMessage());
+                    throw reject(ListenerReply.STORE_UNAVAILABLE);
                 } catch (RuntimeException e) {
                     log.error("could not store a bounce from {}: {}", context.getRemoteAddress(), e.getMessage(), e);
                     throw reject(ListenerReply.STORE_UNAVAILABLE);
@@ -195,6 +202,9 @@ public final class SmtpListener implements AutoCloseable {
             try {
                 result = intake.accept(new NewMessage("transactional", mailFrom, recipients, raw,
                         MessageIntake.headerMessageId(raw), "smtp", Optional.empty(), ""));
+            } catch (StoreUnavailableException e) {
+                log.warn("store unavailable, message from {} refused with 451: {}", context.getRemoteAddress(), e.getMessage());
+                throw reject(ListenerReply.STORE_UNAVAILABLE);
             } catch (RuntimeException e) {
                 log.error("store refused a message from {}: {}", context.getRemoteAddress(), e.getMessage(), e);
                 throw reject(ListenerReply.STORE_UNAVAILABLE);

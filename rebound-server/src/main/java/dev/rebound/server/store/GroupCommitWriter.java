@@ -1,16 +1,24 @@
 package dev.rebound.server.store;
 
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Group commit: one platform thread owns the only write connection. Callers enqueue a unit of work and block on
@@ -21,13 +29,50 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Why a platform thread: sqlite-jdbc calls are JNI, which pins a virtual thread's carrier on every JDK, and
  * SQLite admits one writer at a time anyway. The batch grows by itself under load (callers arriving during a
  * commit are queued for the next one), so there is no timer and no added latency when idle.
+ *
+ * <p><b>Faults.</b> SQLite may roll a whole transaction back by itself after {@code SQLITE_FULL},
+ * {@code SQLITE_IOERR}, {@code SQLITE_NOMEM} or {@code SQLITE_BUSY} ("Response To Errors Within A Transaction",
+ * https://sqlite.org/lang_transaction.html), after which the connection is in autocommit mode and a
+ * bookkeeping that assumes "my transaction is still open" acknowledges writes that were never committed. So the
+ * writer trusts no bookkeeping, only SQLite's answers. The JDBC connection stays in autocommit mode and each
+ * group is
+ * <pre>BEGIN IMMEDIATE; SAVEPOINT grp; (SAVEPOINT unit; work; RELEASE unit)*; RELEASE grp; COMMIT</pre>
+ * A savepoint exists only inside the transaction that made it, so: a failed unit counts as failing alone only
+ * when {@code ROLLBACK TO unit} succeeds; if it does not, or {@code RELEASE grp} fails, SQLite dropped the
+ * transaction and every unit of the group failed (the units not yet run fail too, nothing of them ran); a
+ * {@code COMMIT} that fails fails every unit. A caller's future completes normally only after {@code COMMIT}
+ * returned. After any such failure the writer rolls back, checks that the connection is out of a transaction
+ * and answers ({@code BEGIN} succeeds only outside one, then {@code ROLLBACK}), and otherwise closes it and
+ * opens a new one (with a new statement cache) before the next group.
+ *
+ * <p>A store fault (a group not committed, or a unit failing with one of SQLite's storage result codes) makes
+ * the store not writable ({@link #health()}): callers then get {@link StoreUnavailableException}, listeners
+ * answer "try later", readiness reports it. While not writable, the writer runs a probe transaction every
+ * {@code probeInterval} (also when no traffic comes), which must grow the database file to commit; its commit
+ * makes the store writable again, so the store resumes by itself when space returns.
  */
 final class GroupCommitWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
 
     @FunctionalInterface
     interface Work<T> {
         T run(Connection connection) throws SQLException;
     }
+
+    /** Opens a write connection (settings applied, statement cache wrapped). */
+    @FunctionalInterface
+    interface Connector {
+        Connection open() throws SQLException;
+    }
+
+    /**
+     * SQLite primary result codes that mean "the store cannot take writes now" rather than "this unit is wrong"
+     * (https://sqlite.org/rescode.html): BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL,
+     * NOTADB. Constraint violations and SQL errors are the unit's own.
+     */
+    private static final Set<Integer> FAULT_CODES = Set.of(5, 6, 7, 8, 10, 11, 13, 14, 15, 26);
+
+    private record Fault(String problem, java.time.Instant since) {}
 
     private record Request<T>(Work<T> work, CompletableFuture<T> done) {
         @SuppressWarnings("unchecked")
@@ -38,19 +83,37 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private final Request<Void> stopRequest = new Request<>(c -> null, new CompletableFuture<>());
 
-    private final Connection connection;
+    private final Connector connector;
     private final int maxBatch;
+    private final Work<?> probe;
+    private final long probeIntervalNanos;
+    private final Clock clock;
     private final BlockingQueue<Request<?>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong failedGroups = new AtomicLong();
     private final AtomicInteger largestBatch = new AtomicInteger();
+    /** The last fault while not writable; null while writable. */
+    private volatile Fault fault;
     private volatile boolean closed;
+    /** Owned by the writer thread; null while it cannot be opened. */
+    private Connection connection;
+    private long lastProbeNanos;
 
-    GroupCommitWriter(Connection connection, int maxBatch, String name) throws SQLException {
-        this.connection = connection;
+    /**
+     * @param probe         a unit that commits only when the store can grow (run while not writable)
+     * @param probeInterval how often the probe runs while the store is not writable
+     */
+    GroupCommitWriter(Connector connector, int maxBatch, String name, Work<?> probe, Duration probeInterval, Clock clock)
+            throws SQLException {
+        this.connector = connector;
         this.maxBatch = maxBatch;
-        connection.setAutoCommit(false);
+        this.probe = probe;
+        this.probeIntervalNanos = probeInterval.toNanos();
+        this.clock = clock;
+        this.connection = connector.open();
+        this.connection.setAutoCommit(true); // transactions are this class's explicit statements
         this.thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
     }
 
@@ -79,64 +142,38 @@ final class GroupCommitWriter implements AutoCloseable {
         return new WriteStats(commits.get(), writes.get(), largestBatch.get());
     }
 
+    /** Whether the store can commit, as of the last group or probe. */
+    StoreHealth health() {
+        Fault f = fault;
+        return f == null ? new StoreHealth(true, failedGroups.get(), Optional.empty(), Optional.empty())
+                : new StoreHealth(false, failedGroups.get(), Optional.of(f.problem()), Optional.of(f.since()));
+    }
+
     private void loop() {
         List<Request<?>> batch = new ArrayList<>(maxBatch);
-        List<Object> results = new ArrayList<>(maxBatch);
-        List<Throwable> failures = new ArrayList<>(maxBatch);
         while (true) {
             batch.clear();
-            results.clear();
-            failures.clear();
             try {
-                batch.add(queue.take());
+                Request<?> first;
+                if (fault == null) {
+                    first = queue.take();
+                } else {
+                    long wait = probeIntervalNanos - (System.nanoTime() - lastProbeNanos);
+                    first = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : null;
+                    if (first == null) {
+                        probe();
+                        continue;
+                    }
+                }
+                batch.add(first);
             } catch (InterruptedException e) {
                 return;
             }
             queue.drainTo(batch, maxBatch - 1);
             boolean stop = batch.remove(stopRequest);
-            for (Request<?> r : batch) {
-                try {
-                    // SQL savepoints through prepared statements (cached by StatementCache): the JDBC Savepoint
-                    // API compiles a new statement for each of them, two per unit.
-                    execute("SAVEPOINT unit");
-                    try {
-                        results.add(r.work().run(connection));
-                        failures.add(null);
-                        execute("RELEASE unit");
-                    } catch (Exception | Error e) {
-                        // Any failure of one unit (even an Error) is that caller's alone; the writer lives on.
-                        execute("ROLLBACK TO unit");
-                        execute("RELEASE unit");
-                        results.add(null);
-                        failures.add(e);
-                    }
-                } catch (SQLException e) {
-                    results.add(null);
-                    failures.add(e);
-                }
-            }
-            Throwable commitFailure = null;
             if (!batch.isEmpty()) {
-                try {
-                    connection.commit();
-                    commits.incrementAndGet();
-                    writes.addAndGet(batch.size());
-                    largestBatch.accumulateAndGet(batch.size(), Math::max);
-                } catch (SQLException e) {
-                    commitFailure = e;
-                    try {
-                        connection.rollback();
-                    } catch (SQLException ignored) {
-                        // the commit failure is what callers need to see
-                    }
-                }
-            }
-            for (int i = 0; i < batch.size(); i++) {
-                Request<?> r = batch.get(i);
-                Throwable f = commitFailure != null ? commitFailure : failures.get(i);
-                if (f != null) r.done().completeExceptionally(f instanceof RuntimeException || f instanceof Error ? f
-                        : new StoreException("store write failed (nothing of it was committed): " + f.getMessage(), f));
-                else r.complete(results.get(i));
+                if (fault != null && System.nanoTime() - lastProbeNanos >= probeIntervalNanos) probe();
+                runGroup(batch);
             }
             if (stop) {
                 // Writes that slipped in after close() began: refuse them rather than leave callers waiting.
@@ -147,6 +184,180 @@ final class GroupCommitWriter implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** Runs the probe as a group of its own; its commit makes the store writable again. */
+    private void probe() {
+        lastProbeNanos = System.nanoTime();
+        Request<Object> r = new Request<>(c -> probe.run(c), new CompletableFuture<>());
+        if (runGroup(List.of(r)) && !r.done().isCompletedExceptionally()) {
+            if (fault != null) log.info("store writable again: the probe transaction committed (not writable since {}: {})", fault.since(), fault.problem());
+            fault = null;
+        }
+    }
+
+    /**
+     * One group transaction (see the class comment). Completes every request's future.
+     *
+     * @return true when the group committed
+     */
+    private boolean runGroup(List<Request<?>> batch) {
+        int n = batch.size();
+        Object[] results = new Object[n];
+        Throwable[] failures = new Throwable[n];
+        boolean[] released = new boolean[n];
+        SQLException lost = null; // why the group transaction did not commit
+        boolean faulted = false;
+        String faultReason = null;
+        try {
+            if (connection == null) connection = reopen();
+            execute("BEGIN IMMEDIATE");
+        } catch (SQLException e) {
+            lost = e;
+        }
+        if (lost == null) {
+            try {
+                execute("SAVEPOINT grp");
+            } catch (SQLException e) {
+                lost = e;
+            }
+        }
+        for (int i = 0; i < n && lost == null; i++) {
+            try {
+                execute("SAVEPOINT unit");
+            } catch (SQLException e) {
+                lost = e;
+                break;
+            }
+            try {
+                results[i] = batch.get(i).work().run(connection);
+            } catch (Exception | Error e) {
+                // Any failure of one unit (even an Error) is that caller's alone, if the transaction survived it.
+                failures[i] = e;
+                Optional<SQLException> storeFault = storeFault(e);
+                if (storeFault.isPresent()) {
+                    faulted = true;
+                    faultReason = storeFault.get().getMessage();
+                }
+                try {
+                    execute("ROLLBACK TO unit");
+                    execute("RELEASE unit");
+                } catch (SQLException gone) {
+                    lost = storeFault.orElse(gone);
+                    if (storeFault.isEmpty()) lost.addSuppressed(e);
+                }
+                continue;
+            }
+            try {
+                execute("RELEASE unit");
+                released[i] = true;
+            } catch (SQLException e) {
+                lost = e;
+            }
+        }
+        boolean committed = false;
+        if (lost == null) {
+            try {
+                execute("RELEASE grp"); // fails when SQLite dropped the transaction along the way
+                execute("COMMIT");
+                committed = true;
+            } catch (SQLException e) {
+                lost = e;
+            }
+        }
+        if (committed) {
+            commits.incrementAndGet();
+            writes.addAndGet(n);
+            largestBatch.accumulateAndGet(n, Math::max);
+        } else {
+            faulted = true;
+            faultReason = lost.getMessage();
+            recover(lost);
+        }
+        if (faulted) {
+            failedGroups.incrementAndGet();
+            if (fault == null) lastProbeNanos = System.nanoTime(); // the first probe one interval after the fault
+            if (fault == null) log.error("store not writable: {} (writes are refused as temporary failures; "
+                    + "the store probes every {} ms and resumes by itself)", faultReason, probeIntervalNanos / 1_000_000);
+            fault = new Fault(String.valueOf(faultReason), fault == null ? clock.instant() : fault.since());
+        }
+        for (int i = 0; i < n; i++) {
+            Request<?> r = batch.get(i);
+            Throwable f = failures[i];
+            if (committed && released[i]) {
+                r.complete(results[i]);
+            } else if (committed && f != null) {
+                // rolled back to its savepoint; the group committed without it
+                r.done().completeExceptionally(storeFault(f).isPresent()
+                        ? new StoreUnavailableException("the store could not take this write (nothing of it was committed): " + f.getMessage(), f)
+                        : f instanceof RuntimeException || f instanceof Error ? f
+                        : new StoreException("store write failed (nothing of it was committed): " + f.getMessage(), f));
+            } else {
+                r.done().completeExceptionally(new StoreUnavailableException("the store could not commit this write "
+                        + "(nothing of it was committed): " + lost.getMessage(), lost));
+            }
+        }
+        return committed;
+    }
+
+    /**
+     * Brings the connection back to a known state after a group that did not commit: roll back (an error is the
+     * expected answer when SQLite already rolled back), then check; a connection that fails the check is
+     * replaced.
+     */
+    private void recover(SQLException cause) {
+        if (connection == null) return;
+        try {
+            execute("ROLLBACK");
+        } catch (SQLException expected) {
+            // "cannot rollback - no transaction is active" after an automatic rollback
+        }
+        if (usable()) return;
+        log.warn("store write connection unusable after \"{}\"; opening a new one", cause.getMessage());
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // replacing it anyway
+        }
+        try {
+            connection = reopen();
+        } catch (SQLException e) {
+            connection = null; // the next group tries again and fails its callers until it opens
+            log.error("cannot open a new store write connection: {}", e.getMessage());
+        }
+    }
+
+    /** Out of a transaction (BEGIN succeeds only there) and answering. */
+    private boolean usable() {
+        try {
+            execute("BEGIN");
+            try (PreparedStatement ps = connection.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getInt(1) != 1) return false;
+            }
+            execute("ROLLBACK");
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private Connection reopen() throws SQLException {
+        Connection c = connector.open();
+        c.setAutoCommit(true);
+        return c;
+    }
+
+    /** The SQLite error in {@code e}'s causes that means the store cannot take writes, if any. */
+    static Optional<SQLException> storeFault(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException se) {
+                int primary = se.getErrorCode() & 0xff;
+                // 0: sqlite-jdbc's own state errors (a closed connection or statement)
+                if (primary == 0 || FAULT_CODES.contains(primary)) return Optional.of(se);
+            }
+            if (t.getCause() == t) break;
+        }
+        return Optional.empty();
     }
 
     private void execute(String sql) throws SQLException {
@@ -162,7 +373,7 @@ final class GroupCommitWriter implements AutoCloseable {
         queue.add(stopRequest);
         try {
             thread.join();
-            connection.close();
+            if (connection != null) connection.close();
         } catch (InterruptedException | SQLException e) {
             Thread.currentThread().interrupt();
         }

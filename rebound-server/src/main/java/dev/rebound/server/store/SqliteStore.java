@@ -42,9 +42,25 @@ public final class SqliteStore implements Store {
     private final BlockingQueue<Connection> readers;
     private final WebhookStore webhooks;
 
-    private SqliteStore(Clock clock, Path file, GroupCommitWriter writer, BlockingQueue<Connection> readers) {
+    /** How often the writer probes while the store is not writable (see {@link GroupCommitWriter}). */
+    static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
+    /** The probe must grow the file by this many pages (beyond the free pages) to commit. */
+    static final int PROBE_PAGES = 16;
+
+    private final String jdbc;
+    private final WriteSettings settings;
+
+    /** Per-connection settings of the write connection, applied again when the writer opens a new one. */
+    static final class WriteSettings {
+        /** SQLite's {@code max_page_count} for the write connection; 0 = SQLite's default (fault tests lower it). */
+        volatile long maxPageCount;
+    }
+
+    private SqliteStore(Clock clock, Path file, String jdbc, WriteSettings settings, GroupCommitWriter writer, BlockingQueue<Connection> readers) {
         this.clock = clock;
         this.file = file;
+        this.jdbc = jdbc;
+        this.settings = settings;
         this.writer = writer;
         this.readers = readers;
         this.webhooks = new WebhookStore(this, writer, clock);
@@ -59,11 +75,12 @@ public final class SqliteStore implements Store {
             String jdbc = "jdbc:sqlite:" + file;
             Flyway.configure().dataSource(jdbc, null, null).placeholders(Map.of("binary", "BLOB"))
                     .locations("classpath:db/migration").load().migrate();
-            Connection w = StatementCache.wrap(connect(jdbc));
-            GroupCommitWriter writer = new GroupCommitWriter(w, 512, "rebound-store-writer");
+            WriteSettings settings = new WriteSettings();
+            GroupCommitWriter writer = new GroupCommitWriter(() -> StatementCache.wrap(connectWriter(jdbc, settings)), 512,
+                    "rebound-store-writer", c -> probe(c, clock), PROBE_INTERVAL, clock);
             BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(readConnections);
             for (int i = 0; i < readConnections; i++) readers.add(StatementCache.wrap(connect(jdbc)));
-            return new SqliteStore(clock, file, writer, readers);
+            return new SqliteStore(clock, file, jdbc, settings, writer, readers);
         } catch (Exception e) {
             throw new StoreException("cannot open the SQLite store at " + file + ": " + e.getMessage()
                     + " (check that the directory is writable, or set store.url)", e);
@@ -79,6 +96,63 @@ public final class SqliteStore implements Store {
             s.execute("PRAGMA foreign_keys=ON");
         }
         return c;
+    }
+
+    private static Connection connectWriter(String jdbc, WriteSettings settings) throws SQLException {
+        Connection c = connect(jdbc);
+        long max = settings.maxPageCount;
+        if (max > 0) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA max_page_count = " + max);
+            }
+        }
+        return c;
+    }
+
+    /**
+     * The writer's probe while the store is not writable: one row with a zero-filled blob larger than the free
+     * pages, deleted again in the same transaction ({@code store_probe}, migration V12). Its commit needs the file
+     * to grow by {@link #PROBE_PAGES} pages, so it succeeds only when there is room again.
+     */
+    private static Object probe(Connection c, Clock clock) throws SQLException {
+        long free;
+        long pageSize;
+        try (PreparedStatement ps = c.prepareStatement("PRAGMA freelist_count"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            free = rs.getLong(1);
+        }
+        try (PreparedStatement ps = c.prepareStatement("PRAGMA page_size"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            pageSize = rs.getLong(1);
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO store_probe (id, written_at, filler) VALUES (1, ?, zeroblob(?))")) {
+            ps.setLong(1, clock.millis());
+            ps.setLong(2, (free + PROBE_PAGES) * pageSize);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM store_probe")) {
+            ps.executeUpdate();
+        }
+        return null;
+    }
+
+    /**
+     * Sets SQLite's page limit on the write connection (and on any it opens later): a fault-injection seam for
+     * the {@code faults} tests, which fill the store without a full disk. Returns the limit SQLite applied.
+     */
+    long maxPageCount(long pages) {
+        settings.maxPageCount = pages;
+        return writer.write(c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA max_page_count = " + pages)) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    @Override
+    public StoreHealth health() {
+        return writer.health();
     }
 
     @Override
@@ -617,9 +691,36 @@ public final class SqliteStore implements Store {
         try {
             return r.run(c);
         } catch (SQLException e) {
-            throw new StoreException("store read failed: " + e.getMessage(), e);
+            if (GroupCommitWriter.storeFault(e).isEmpty()) throw new StoreException("store read failed: " + e.getMessage(), e);
+            c = checkedReader(c, e);
+            throw new StoreUnavailableException("store read failed: " + e.getMessage(), e);
         } finally {
             readers.add(c);
+        }
+    }
+
+    /** A read connection after a storage error: kept if it still answers outside a transaction, else replaced. */
+    private Connection checkedReader(Connection c, SQLException cause) {
+        try {
+            if (c.getAutoCommit()) {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
+                    if (rs.next()) return c;
+                }
+            }
+        } catch (SQLException unusable) {
+            // replaced below
+        }
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // replacing it anyway
+        }
+        try {
+            return StatementCache.wrap(connect(jdbc));
+        } catch (SQLException e) {
+            e.addSuppressed(cause);
+            // Keep the pool's size: the closed connection fails the next read, which tries to replace it again.
+            return c;
         }
     }
 

@@ -33,8 +33,16 @@ final class StatementCache {
 
         @Override
         public void close() throws SQLException {
+            // sqlite-jdbc finalizes a statement whose execution failed: nothing to clear then (and the cache
+            // compiles a new one on the next prepareStatement), and no second error to hide the first one.
+            if (!compiled()) return;
             clearParameters();
             clearBatch();
+        }
+
+        /** Still compiled: sqlite-jdbc finalizes a statement whose step failed without marking it closed. */
+        boolean compiled() {
+            return !isClosed() && pointer != null && !pointer.isClosed();
         }
 
         void release() throws SQLException {
@@ -61,7 +69,7 @@ final class StatementCache {
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getName().equals("prepareStatement") && args != null && args.length == 1 && args[0] instanceof String sql) {
                 Reused ps = cache.get(sql);
-                if (ps == null || ps.isClosed()) {
+                if (ps == null || !ps.compiled()) {
                     ps = new Reused(sqlite, sql);
                     cache.put(sql, ps);
                 }

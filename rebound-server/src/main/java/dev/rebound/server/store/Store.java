@@ -101,6 +101,13 @@ public interface Store extends AutoCloseable {
 
     WriteStats writeStats();
 
+    /**
+     * Whether the store can commit now (readiness). False after a store fault (disk full, I/O error, a transaction
+     * the database rolled back) until the store's own probe commits again; writes meanwhile fail with
+     * {@link StoreUnavailableException} unless they commit.
+     */
+    StoreHealth health();
+
     /** Recipients per state and the acceptance time of the oldest message still waiting (full scans: operator use). */
     QueueBreakdown queueBreakdown();
 

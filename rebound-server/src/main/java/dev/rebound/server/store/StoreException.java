@@ -1,7 +1,7 @@
 package dev.rebound.server.store;
 
 /** A store operation failed; nothing was acknowledged. */
-public final class StoreException extends RuntimeException {
+public sealed class StoreException extends RuntimeException permits StoreUnavailableException {
     public StoreException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,26 +98,78 @@ public final class WebhookDispatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * The service's loop: a pipeline rather than rounds. Up to {@code batchSize} deliveries are in flight; whenever
+     * a quarter of the slots is free (or none is busy) it fans out and claims more, so one slow endpoint does not
+     * hold up the others' next requests.
+     */
     private void loop() {
-        while (running) {
-            int sent = 0;
-            try {
-                sent = runOnce();
-            } catch (RuntimeException e) {
-                log.warn("webhook round failed (retrying after {}): {}", pollInterval, e.toString());
-            }
-            if (sent > 0) continue;
-            synchronized (signal) {
-                if (!woken && running) {
+        Semaphore slots = new Semaphore(batchSize);
+        int refill = Math.max(1, batchSize / 4);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            while (running) {
+                int claimed = 0;
+                int free = slots.availablePermits();
+                if (free >= refill || free == batchSize) {
                     try {
-                        signal.wait(Math.max(1, pollInterval.toMillis()));
-                    } catch (InterruptedException e) {
-                        return;
+                        fanOut();
+                        List<WebhookStore.Claimed> claims = store.claim(owner, free, lease());
+                        claimed = claims.size();
+                        for (WebhookStore.Claimed c : claims) {
+                            slots.acquireUninterruptibly();
+                            pool.submit(() -> {
+                                try {
+                                    deliver(c);
+                                } catch (RuntimeException e) {
+                                    log.warn("webhook delivery of {} to {} not recorded (its lease expires and it is retried): {}",
+                                            c.event().id(), c.endpoint().id(), e.toString());
+                                } finally {
+                                    slots.release();
+                                    if (slots.availablePermits() >= refill) wake();
+                                }
+                            });
+                        }
+                        refreshGauges();
+                    } catch (RuntimeException e) {
+                        log.warn("webhook round failed (retrying after {}): {}", pollInterval, e.toString());
                     }
                 }
-                woken = false;
+                if (claimed > 0 && slots.availablePermits() >= refill) continue;
+                synchronized (signal) {
+                    if (!woken && running) {
+                        try {
+                            signal.wait(Math.max(1, pollInterval.toMillis()));
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    woken = false;
+                }
             }
         }
+    }
+
+    private void fanOut() {
+        for (int i = 0; i < 20 && store.fanOut(FAN_OUT_BATCH, EventTypes::wants) == FAN_OUT_BATCH; i++) {
+            // keep up with a burst; a later round continues
+        }
+    }
+
+    private Duration lease() {
+        return timeout.multipliedBy(2).plusSeconds(60);
+    }
+
+    /** One attempt of a claimed delivery, its result committed. */
+    private void deliver(WebhookStore.Claimed c) {
+        WebhookStore.Result r = attempt(c);
+        store.record(owner, List.of(r));
+        metrics.counter("rebound_webhook_deliveries", "result", switch (r.state()) {
+            case DELIVERED -> "delivered";
+            case PENDING -> "retrying";
+            case FAILED -> "failed";
+        }).increment();
+        if (r.disableReason().isPresent())
+            log.warn("webhook endpoint {} disabled: {}", c.endpoint().id(), r.disableReason().get());
     }
 
     /**
@@ -124,22 +177,12 @@ public final class WebhookDispatcher implements AutoCloseable {
      * their results to be committed. Returns the number of attempts made.
      */
     public int runOnce() {
-        for (int i = 0; i < 20 && store.fanOut(FAN_OUT_BATCH, EventTypes::wants) == FAN_OUT_BATCH; i++) {
-            // keep up with a burst; a later round continues
-        }
-        List<WebhookStore.Claimed> claims = store.claim(owner, batchSize, timeout.multipliedBy(2).plusSeconds(60));
+        fanOut();
+        List<WebhookStore.Claimed> claims = store.claim(owner, batchSize, lease());
         if (!claims.isEmpty()) {
             try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (WebhookStore.Claimed c : claims) pool.submit(() -> {
-                    WebhookStore.Result r = attempt(c);
-                    store.record(owner, List.of(r));
-                    metrics.counter("rebound_webhook_deliveries", "result", switch (r.state()) {
-                        case DELIVERED -> "delivered";
-                        case PENDING -> "retrying";
-                        case FAILED -> "failed";
-                    }).increment();
-                    if (r.disableReason().isPresent())
-                        log.warn("webhook endpoint {} disabled: {}", c.endpoint().id(), r.disableReason().get());
+                    deliver(c);
                     return null;
                 });
             }
@@ -188,7 +231,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         return new WebhookStore.Result(c, a, d.state(), d.next(), d.disableReason());
     }
 
-    private void refreshGauges() {
+    private synchronized void refreshGauges() {
         long now = System.nanoTime();
         if (now - gaugesAt < 1_000_000_000L && gaugesAt != 0) return;
         gaugesAt = now;

@@ -238,6 +238,15 @@ class MtaStsDeliveryTest {
         }
 
         @Test
+        void anInternationalisedDomainIsAskedForInItsALabelForm() {
+            dns.mx("xn--bcher-kva.test", 10, "fake-mx.test").a("fake-mx.test", "127.0.0.1");
+            RecipientResult r = agent(config(TlsMode.OPPORTUNISTIC))
+                    .deliver(new DeliveryRequest("m3", "s@sender.test", List.of("a@xn--bcher-kva.test"), "bücher.test", MESSAGE)).getFirst();
+            assertThat(summary(r)).isEqualTo("END_OF_DATA 250 2.0.0 tls.opportunistic.plain ALLOWED");
+            assertThat(dns.queries()).contains("_mta-sts.xn--bcher-kva.test. TXT", "xn--bcher-kva.test. MX");
+        }
+
+        @Test
         void mtaStsCanBeTurnedOff() {
             publish("fake-mx.test", "off1");
             sts.policy(ENFORCE);

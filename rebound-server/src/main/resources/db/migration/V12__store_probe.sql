@@ -1,0 +1,8 @@
+-- The store writer's probe (GroupCommitWriter, SqliteStore.probe): while the store cannot commit, a transaction
+-- every few seconds inserts one row whose zero-filled blob needs the file to grow, and deletes it again before
+-- committing. Its commit proves the store can take writes again. The table is empty after every commit.
+CREATE TABLE store_probe (
+    id         INTEGER   PRIMARY KEY,
+    written_at BIGINT    NOT NULL,
+    filler     ${binary} NOT NULL
+);
