@@ -40,7 +40,7 @@ final class TextBounce {
             + "|below this line is a copy|returned mail follows|header of the original|original mail header"
             + "|original message header|content-type: message/rfc822|content-type: text/rfc822-headers"
             + "|headers of the original|text of (?:the|your) (?:original )?message|included below|your message reads"
-            + "|^--- ?(?:message|original|headers)|^received: (?:from|by)|^return-path:",
+            + "|^--- ?(?:message|original|headers)|^-{3,} ?returned message -{3,}|^received: (?:from|by)|^return-path:",
             Pattern.CASE_INSENSITIVE);
 
     /** Splits the bounce text into (bounce part, returned message part). */
@@ -135,9 +135,22 @@ final class TextBounce {
         return all.toString();
     }
 
-    /** Rest of the anchor line plus the following lines up to a blank line (skipping blanks right after it). */
+    /** A Sendmail transcript entry for another host or address: "421 host (smtp)... Deferred: ...". */
+    private static final Pattern TRANSCRIPT_ENTRY = Pattern.compile("^[245]\\d\\d \\S+(?: \\([a-z0-9-]+\\))?\\.\\.\\. ");
+
+    /**
+     * Rest of the anchor line plus the following lines up to a blank line (skipping blanks right after it). In a
+     * Sendmail transcript ("&gt;&gt;&gt; RCPT To:&lt;addr&gt;", "&lt;&lt;&lt; 550 reply", "550 &lt;addr&gt;... User unknown") the
+     * remote host's own reply lines right above the entry come first: they are what the host said about it.
+     */
     private static String paragraph(List<String> lines, int i, String rest, String anchor) {
-        StringBuilder sb = new StringBuilder(rest);
+        StringBuilder sb = new StringBuilder();
+        int up = i - 1;
+        while (up >= 0 && i - up <= 6 && (lines.get(up).startsWith("<<< ") || lines.get(up).startsWith(">>> "))) up--;
+        for (int k = up + 1; k < i; k++) {
+            if (lines.get(k).startsWith("<<< ")) sb.append(lines.get(k).substring(4).trim()).append('\n');
+        }
+        sb.append(rest);
         int j = i + 1;
         if (rest.isEmpty()) {
             while (j < lines.size() && lines.get(j).isBlank()) j++;
@@ -147,6 +160,7 @@ final class TextBounce {
             String l = lines.get(j);
             if (l.isBlank()) break;
             if (n > 0 && looksLikeRecipientLine(l) || startsWithOtherAddress(l, anchor)) break;
+            if (TRANSCRIPT_ENTRY.matcher(l).find() || l.startsWith(">>> ") || l.regionMatches(true, 0, "while talking to", 0, 16)) break;
             if (sb.length() > 0) sb.append('\n');
             sb.append(l.trim());
         }
