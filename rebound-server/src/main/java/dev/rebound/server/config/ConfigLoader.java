@@ -515,14 +515,18 @@ public final class ConfigLoader {
         String allowed = "expected a duration such as 500ms, 30s, 5m, 1h, 2d or ISO-8601 PT5M";
         Matcher m = DURATION.matcher(s);
         if (m.matches()) {
-            long v = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(v);
-                case "s" -> Duration.ofSeconds(v);
-                case "m" -> Duration.ofMinutes(v);
-                case "h" -> Duration.ofHours(v);
-                default -> Duration.ofDays(v);
-            };
+            try {
+                long v = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(v);
+                    case "s" -> Duration.ofSeconds(v);
+                    case "m" -> Duration.ofMinutes(v);
+                    case "h" -> Duration.ofHours(v);
+                    default -> Duration.ofDays(v);
+                };
+            } catch (NumberFormatException | ArithmeticException e) { // more digits than a long, or past Duration's range
+                throw ConfigException.bad(key, s, allowed);
+            }
         }
         try {
             Duration d = Duration.parse(s);

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * local part 64 octets, domain 255, path 256.
  */
 public final class Addresses {
-    private static final Pattern LOCAL = Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|[^\\s@<>()\\[\\]\\\\,;:\"]+");
+    private static final Pattern LOCAL = Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|[^\\s\\p{Cntrl}@<>()\\[\\]\\\\,;:\"]+");
     private static final Pattern DOMAIN = Pattern.compile("(?=.{1,255}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\\[[0-9.:A-Fa-f]+]");
 
     private Addresses() {}
