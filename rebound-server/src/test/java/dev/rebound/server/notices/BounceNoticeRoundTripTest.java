@@ -2,7 +2,7 @@ package dev.rebound.server.notices;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rebound.server.cli.BounceCommand;
+import dev.rebound.server.cli.Main;
 import dev.rebound.server.testing.FakeDns;
 import dev.rebound.server.testing.FakeMx;
 import dev.rebound.server.testing.MutableClock;
@@ -104,9 +104,9 @@ class BounceNoticeRoundTripTest {
         Path file = dir.resolve("notice.eml");
         Files.write(file, n.data());
         StringWriter out = new StringWriter();
-        CommandLine cl = new CommandLine(new BounceCommand());
+        CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out));
-        assertThat(cl.execute("parse", file.toString())).isZero();
+        assertThat(cl.execute("bounce", "parse", file.toString())).isZero();
         JsonNode parsed = JSON.readTree(out.toString().strip());
         assertThat(parsed.get("recipient").asString()).isEqualTo("gone@example.test");
         assertThat(parsed.get("status").asString()).isEqualTo("5.1.1");
