@@ -7,7 +7,7 @@ import dev.rebound.server.evidence.EvidenceRecorder;
 import dev.rebound.server.evidence.SubscriptionConfirmer;
 import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.access.ApiKeys;
-import dev.rebound.server.access.Decision;
+import dev.rebound.server.access.ApiKeys.Decision;
 import dev.rebound.server.access.Scope;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.StoreUnavailableException;

@@ -229,7 +229,7 @@ class ProviderWebhooksHttpTest {
     @Test
     void mailgunJunkEventData_refused400_andTheTokenIsNotSpent() throws Exception {
         String file = "mailgun/failed-permanent.json";
-        tools.jackson.databind.node.ObjectNode junk = (tools.jackson.databind.node.ObjectNode) ProviderFixtures.json(file);
+        tools.jackson.databind.node.ObjectNode junk = (tools.jackson.databind.node.ObjectNode) ServiceHarness.JSON.readTree(ProviderFixtures.bytes(file));
         junk.put("event-data", "junk");
         Instant at = ProviderFixtures.signedAt(file).plusSeconds(30);
         clock.advance(Duration.between(clock.instant(), at));
@@ -250,7 +250,7 @@ class ProviderWebhooksHttpTest {
         logger.addAppender(appender);
         try {
             String file = "mailgun/failed-permanent.json";
-            tools.jackson.databind.node.ObjectNode forged = (tools.jackson.databind.node.ObjectNode) ProviderFixtures.json(file);
+            tools.jackson.databind.node.ObjectNode forged = (tools.jackson.databind.node.ObjectNode) ServiceHarness.JSON.readTree(ProviderFixtures.bytes(file));
             ((tools.jackson.databind.node.ObjectNode) forged.get("signature")).put("token", "tok\u0000en\u001b[2J\r\nFAKE LOG LINE");
             Instant at = ProviderFixtures.signedAt(file).plusSeconds(30);
             clock.advance(Duration.between(clock.instant(), at));
