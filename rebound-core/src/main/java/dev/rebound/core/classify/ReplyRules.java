@@ -71,7 +71,9 @@ public final class ReplyRules {
                 "dns error", "servfail", "serverfailure", "dns query failed", "unexpected name server reply", "dns lookup failed", "dns timeout", "temporary dns", "dns temporary failure",
                 "dns server failure");
         addText(t, "text.loop", Reason.NETWORKERROR, "RFC 5321 §6.3 loop detection; Exchange/Postfix wording",
-                "routing loop", "mail loop", "loops back to myself", "hop count exceeded", "too many hops");
+                "routing loop", "mail loop", "loops back to myself", "hop count exceeded", "too many hops",
+                // Lotus Notes/Domino "Message has exceeded maximum hop count"
+                "maximum hop count");
 
         // Greylisting before anything else that a greylisting reply also says ('Recipient address rejected').
         addText(t, "text.greylist", Reason.POLICYVIOLATION,
@@ -83,6 +85,12 @@ public final class ReplyRules {
                 "low reputation", "poor reputation", "bad reputation", "ip reputation", "sender reputation",
                 "domain reputation", "reputation of the sending", "reputation of your", "user complaints");
         // Rate limits and connection limits.
+        // A mailbox over its message-count limit (GMX/web.de "Benutzer hat zuviele Mails auf dem Server / User has too
+        // many messages on the server") before the rate limits, whose "too many messages" it also says.
+        addText(t, "text.mailboxfull.count", Reason.MAILBOXFULL,
+                "GMX/web.de message-count quota 'User has too many messages on the server'",
+                "too many messages on the server", "too many messages in the mailbox", "too many messages in mailbox",
+                "zuviele mails", "zu viele mails", "mailbox has too many messages");
         addText(t, "text.ratelimit.hourly", Reason.SPEEDING,
                 "GoDaddy/Comcast 'has sent to too many recipients this hour' (before the connection/recipient limits)",
                 "recipients this hour", "messages this hour", "has sent to too many", "per hour", "per day");
@@ -90,6 +98,8 @@ public final class ReplyRules {
                 "Postfix/Exim connection limits; QQ 'Connection frequency limited'; RFC 5321 §4.5.3.1.10 too many recipients",
                 "too many connections", "connection rate limit", "connection frequency", "too many concurrent",
                 "too many simultaneous", "too many sessions", "connection limit", "too many open connections",
+                // Tencent QQ Mail 'IP/domain/sender/connection frequency limited' (service.mail.qq.com/detail/122/172-175)
+                "frequency limited",
                 "too many recipients", "too many smtp sessions");
         addText(t, "text.ratelimit", Reason.SPEEDING,
                 "Gmail 4.7.28/5.2.1 'receiving mail at a rate', Outlook.com 'temporarily rate limited', Yahoo TS01/TS02, "
@@ -99,7 +109,10 @@ public final class ReplyRules {
                 "too many messages", "too many emails", "sent too many", "exceeded the maximum number of", "throttl", "slow down", "too fast",
                 "try again at a later time", "quota for sending", "volume of mail",
                 // Microsoft 365 5.1.90 "you've reached your daily limit for message recipients"
-                "daily limit for", "reached your daily limit");
+                "daily limit for", "reached your daily limit",
+                // Tencent QQ Mail 550 'Mailbox unavailable or access denined' (sic) is its receiving-rate limit, and
+                // 'frequency of receiving messages is limited' (service.mail.qq.com/detail/122/166, /1011)
+                "access denined", "frequency of receiving messages");
 
         // Message format before spam and blocks: Gmail's 'not RFC 5322 compliant ... this message has been blocked'.
         addText(t, "text.notcompliant", Reason.NOTCOMPLIANTRFC,
@@ -115,6 +128,8 @@ public final class ReplyRules {
                 "considered spam", "looks like spam", "likely spam", "spam score", "message content rejected",
                 "content rejected, ube", "spam message rejected", "rejected as spam", "marked as spam", "spamassassin",
                 "unsolicited mail", "bulk mail",
+                // Tencent QQ Mail 'spam is embedded in the email', 'mail content denied' (detail/122/59, /171)
+                "spam is embedded", "mail content denied",
                 // Orange/Wanadoo content filter after DATA: "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]"
                 "mail rejete", "ofr_506");
         addText(t, "text.virus", Reason.VIRUSDETECTED, "virus scanner replies (ClamAV, amavis, Exchange)",
@@ -138,7 +153,9 @@ public final class ReplyRules {
         addText(t, "text.norelay", Reason.NORELAYING, "Postfix 'Relay access denied'; Exchange 5.7.54 'Unable to relay'; sendmail 'Relaying denied'",
                 "relay access denied", "relaying denied", "relay denied", "not permitted to relay", "relay not permitted",
                 "unable to relay", "not configured to relay", "relaying not allowed", "relay not allowed",
-                "we do not relay", "relaying mail to", "allowed rcpthosts", "email address is not verified", "no relaying", "not allowed to relay", "relaying is not");
+                "we do not relay", "relaying mail to", "allowed rcpthosts",
+                // MessageLabs / qmail-style "you are trying to use me [host] as a relay, but I have not been configured to let you"
+                "as a relay, but", "not been configured to let", "insecure mail relay", "email address is not verified", "no relaying", "not allowed to relay", "relaying is not");
 
         // Mailbox full / storage (before suspend: Gmail 'out of storage space and inactive').
         addText(t, "text.mailboxfull", Reason.MAILBOXFULL,
@@ -155,7 +172,8 @@ public final class ReplyRules {
         addText(t, "text.mesgtoobig", Reason.MESGTOOBIG, "RFC 5321 552 'message size exceeds fixed maximum message size'; Gmail 5.3.4",
                 "message too large", "message too big", "message is too large", "message is too big",
                 "message size exceeds", "size exceeds", "exceeds size limit", "exceeds the maximum size",
-                "exceeds maximum message size", "message length exceeds", "too large for this");
+                "exceeds maximum message size", "message length exceeds", "too large for this",
+                "message size exceeded", "max message size");
 
         // Suspended or disabled mailboxes.
         addText(t, "text.suspend", Reason.SUSPEND,
@@ -243,7 +261,11 @@ public final class ReplyRules {
                 "no such account", "account does not", "destinataire invalide", "utilisateur inconnu", "adresse inconnue",
                 "unbekannt", "existiert nicht", "unknown local part", "invalid mailbox", "mailbox is unavailable",
                 "not listed in domino directory", "not listed in the directory", "not listed in public name",
-                "no valid recipients", "addressee unknown", "recipient invalid");
+                "no valid recipients", "addressee unknown", "recipient invalid",
+                // qmail's badrcptto patch "553 sorry, badrcptto(user mail-box not found)"; "No mail box available for
+                // this user"; "550 BAD_RECIPIENT"; FreeUK-style "is not an active address at this host"
+                "mail-box not found", "mail box not found", "no mail box", "bad_recipient", "badrcptto",
+                "not an active address", "not a valid user", "not a valid recipient");
 
         // Blocked: DNSBLs and sender IP/host blocks (after the auth/spam verdicts, which also say 'blocked').
         addText(t, "text.blocked", Reason.BLOCKED,
@@ -264,7 +286,9 @@ public final class ReplyRules {
                 "send email directly", "send mail directly", "smtp relay at your service provider",
                 "smtp server of your isp", "your isp's smtp server", "dynamic ip", "dynamically-assigned",
                 // Microsoft 365 5.7.705 "Access denied, tenant has exceeded threshold" (the sending tenant is banned)
-                "tenant has exceeded threshold");
+                "tenant has exceeded threshold",
+                // Tencent QQ Mail 'suspected bounce attacks', 'suspected spam ip', 'connection denied' (detail/122/57, /66, /170)
+                "suspected bounce attack", "suspected spam ip", "connection denied");
 
         // Generic spam and policy.
         addText(t, "text.spam", Reason.SPAMDETECTED, "generic spam wording ('- SPAM', 'spam detected')",
@@ -275,7 +299,9 @@ public final class ReplyRules {
                 "rejected by policy", "message not allowed", "content presents a potential", "against policy",
                 "policy rejection", "prohibit", "not accepted for policy", "policy restrictions", "content restrictions",
                 "anti-spoofing", "attachment type", "attachment not allowed", "attachments are not allowed",
-                "prohibited attachment", "blocked attachment", "executable attachment", "potentially executable");
+                "prohibited attachment", "blocked attachment", "executable attachment", "potentially executable",
+                // AOL "not accepting mail with attachments or embedded images" (the recipient's mail controls)
+                "mail with attachments", "embedded images");
         addText(t, "text.starttls", Reason.FAILEDSTARTTLS, "RFC 3207 530 'Must issue a STARTTLS command first'; TLS required",
                 "starttls", "tls required", "requires tls", "encryption required", "tls is required", "must use tls",
                 "tls negotiation failed", "tls not available");

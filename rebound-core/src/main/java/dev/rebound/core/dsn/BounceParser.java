@@ -223,6 +223,8 @@ public final class BounceParser {
         BounceResult result() {
             Optional<BounceResult> arf = feedback();
             if (arf.isPresent()) return arf.get();
+            Optional<BounceResult> challenge = challengeResponse();
+            if (challenge.isPresent()) return challenge.get();
             List<BounceRecord> recs = fromDeliveryStatus();
             if (recs.isEmpty() && nesting == 0 && attachedIsBounce()) {
                 BounceResult inner = new Run(w.attachedAsTop(), 1).result();
@@ -346,6 +348,8 @@ public final class BounceParser {
                         diagType = diagField.substring(0, semi).trim().toLowerCase(Locale.ROOT);
                         diag = diagField.substring(semi + 1).trim();
                     }
+                    if (diag.isEmpty()) diag = TextBounce.recipientLine(bounceLines(), rcpt);
+                    diag = TextBounce.wholeReply(bounceLines(), diag);
                     if (diag.isEmpty() || diag.length() < 8 && !diag.chars().anyMatch(Character::isLetter)) {
                         String block = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
                         if (!block.isEmpty()) diag = (diag + " " + block).trim();
@@ -353,6 +357,7 @@ public final class BounceParser {
                     String action = b.get("Action").toLowerCase(Locale.ROOT).trim();
                     int sp = action.indexOf(' ');
                     if (sp > 0) action = action.substring(0, sp);
+                    if (action.isEmpty() && delayNotice()) action = "delayed";
                     out.add(record(rcpt, action, Codes.statusField(b.get("Status")),
                             Codes.untyped(b.get("Remote-MTA")), diagType, diag,
                             Codes.untyped(firstNonEmpty(perMessage.get("Reporting-MTA"), b.get("Reporting-MTA"))),
@@ -376,7 +381,8 @@ public final class BounceParser {
             if (BOUNCE_SUBJECT.matcher(subj).find()) return true;
             String head = lowerBounce.length() > 1500 ? lowerBounce.substring(0, 1500) : lowerBounce;
             if (BOUNCE_SUBJECT.matcher(head).find() || head.contains("mailbox is full")
-                    || head.contains("invalid user") || head.contains("no such user")) return true;
+                    || head.contains("invalid user") || head.contains("no such user") || head.contains("not a valid user")
+                    || head.contains("user unknown") || head.contains("unknown user")) return true;
             return !decodedBy.equals("Text") && !decodedBy.equals("RFC3464") && (lowerBounce.contains("@")
                     || top.has("X-Failed-Recipients"));
         }
@@ -388,7 +394,26 @@ public final class BounceParser {
             addAddr(exclude, original.get("From"));
             addAddr(exclude, original.get("Return-Path"));
             addAddr(exclude, top.get("Reply-To"));
-            List<TextBounce.Found> found = TextBounce.scan(bounceText, exclude);
+            List<TextBounce.Found> found = new ArrayList<>(TextBounce.scan(bounceText, exclude));
+            // Exim's X-Failed-Recipients lists every failed address: one the text layout did not find is added
+            // (its diagnostic is the paragraph naming it, else the notice).
+            Set<String> have = new HashSet<>();
+            for (TextBounce.Found f : found) have.add(f.address());
+            Set<String> failed = new java.util.LinkedHashSet<>();
+            addAddr(failed, top.get("X-Failed-Recipients"));
+            if (!found.isEmpty()) {
+                for (String a : failed) {
+                    if (have.add(a) && found.size() < 1000) {
+                        found.add(new TextBounce.Found(a, TextBounce.blockFor(bounceLines(), lowerBounce, a)));
+                    }
+                }
+            }
+            if (found.isEmpty() && failed.size() > 1) {
+                for (String a : failed) {
+                    if (found.size() < 1000) found.add(new TextBounce.Found(a, TextBounce.blockFor(bounceLines(), lowerBounce, a)));
+                }
+            }
+            if (found.isEmpty()) found.addAll(localPartList());
             if (found.isEmpty()) {
                 String fallback = Codes.address(firstNonEmpty(top.get("X-Failed-Recipients"),
                         top.get("X-Original-To"), original.get("To"), original.get("Envelope-To"),
@@ -408,7 +433,36 @@ public final class BounceParser {
                     String all = trimmedBounce();
                     if (!Codes.replyCode(all).isEmpty() || !Codes.status(all).isEmpty()) diag = (diag + "\n" + all).trim();
                 }
-                out.add(record(f.address(), "failed", "", "", "", diag, "", "", "", "", decodedBy));
+                out.add(record(f.address(), delayNotice() ? "delayed" : "failed", "", "", "", diag, "", "", "", "",
+                        decodedBy));
+            }
+            return out;
+        }
+
+        private static final java.util.regex.Pattern LOCAL_PART = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
+
+        /**
+         * Notices that list the failed recipients by local part only under a "following recipient(s)" line (AOL's
+         * AIRmail: screen names; Novell GroupWise: user ids), the domain being the notice's own (its From's): each
+         * such name becomes local@domain, with the notice as its diagnostic.
+         */
+        List<TextBounce.Found> localPartList() {
+            String domain = Codes.domainOf(Codes.address(topFrom));
+            if (domain.isEmpty()) return List.of();
+            List<String> lines = bounceLines();
+            List<TextBounce.Found> out = new ArrayList<>();
+            for (int i = 0; i < lines.size() && out.isEmpty(); i++) {
+                String l = lines.get(i).toLowerCase(Locale.ROOT);
+                if (!l.contains("following recipient") || !l.stripTrailing().endsWith(":")) continue;
+                for (int j = i + 1; j < lines.size() && out.size() < 100; j++) {
+                    String t = lines.get(j).strip();
+                    if (t.isEmpty()) {
+                        if (out.isEmpty()) continue;
+                        break;
+                    }
+                    if (!LOCAL_PART.matcher(t).matches()) break;
+                    out.add(new TextBounce.Found(t.toLowerCase(Locale.ROOT) + "@" + domain, trimmedBounce()));
+                }
             }
             return out;
         }
@@ -448,6 +502,71 @@ public final class BounceParser {
             String line = source.substring(start, end).strip();
             return Optional.of(new BounceResult.Bounces(List.of(
                     record(rcpt, "failed", "", "", "", line, "", "", "", "", decodedBy))));
+        }
+
+        // ---- delay warnings ----
+        private static final java.util.regex.Pattern DELAY_SUBJECT = java.util.regex.Pattern.compile(
+                "warning: (?:message|could not send)|delayed mail|message delayed|delivery delayed|\\(delay\\)"
+                + "|still being retried|delivery status notification \\(delay|mail delivery delayed|delivery delay notification");
+        private static final java.util.regex.Pattern DELAY_TEXT = java.util.regex.Pattern.compile(
+                "this is a warning (?:message )?only|(?:you )?do not need to resend|has not yet been delivered|not been delivered yet"
+                + "|could not be delivered yet|delivery attempts will continue|will (?:keep|continue) (?:trying|to try|retrying|to attempt)"
+                + "|(?:is )?still being retried|no action is required on your part|will (?:be )?retr(?:y|ied) (?:again )?(?:later|until|for)"
+                + "|(?:has|have) been delayed|delivery (?:is |has been )?delayed|message (?:is |has been )?delayed");
+        private static final java.util.regex.Pattern FINAL_TEXT = java.util.regex.Pattern.compile(
+                "permanent fatal errors?|this is a permanent error|giving up|gave up|will not be retried|no further (?:delivery )?attempts"
+                + "|not going to try again|has been returned|could not be delivered for|have been failing for|\\bexpired\\b"
+                + "|message (?:could not|cannot) be delivered to (?:one or more|the following)");
+        private Boolean delay;
+
+        /**
+         * A delay warning (RFC 3464 §2.3.3 "delayed" sent as text, Sendmail's "Warning: could not send message for past
+         * 4 hours", Exim's "Warning: message ... delayed N hours" / "has not yet been delivered", Postfix's "Delayed
+         * Mail (still being retried)", Exchange's "Delivery Status Notification (Delay)"): the MTA keeps trying, so its
+         * records are DEFERRED, never a final bounce. The subject or the notice's opening says so and nothing in the
+         * notice says the MTA gave up.
+         */
+        boolean delayNotice() {
+            if (delay == null) {
+                String head = lowerBounce.length() > 2000 ? lowerBounce.substring(0, 2000) : lowerBounce;
+                boolean says = DELAY_SUBJECT.matcher(subject.toLowerCase(Locale.ROOT)).find() || DELAY_TEXT.matcher(head).find();
+                delay = says && !FINAL_TEXT.matcher(head).find();
+            }
+            return delay;
+        }
+
+        // ---- challenge-response ----
+        private static final java.util.regex.Pattern CHALLENGE = java.util.regex.Pattern.compile(
+                "requires confirmation|confirm this mail server|guest list|not pre-?approved|has been waitlisted"
+                + "|challenge[- ]response|protected by bluebottle|verify (?:that )?you are (?:a )?(?:real )?(?:person|human)"
+                + "|(?:add|put) yourself (?:to|on) my (?:whitelist|approved|guest)|spamarrest|spam arrest"
+                + "|is awaiting (?:your )?(?:verification|confirmation)|please confirm (?:that )?you (?:are|sent)");
+
+        /**
+         * A challenge-response system (Boxbe, Bluebottle, TMDA, Spam Arrest, a receiver asking to "confirm this mail
+         * server") asks the sender to prove itself before the mail is let through: a request to the sender, not a
+         * verdict on the mailbox, reported as an {@link BounceResult.AutoReply} (no delivery outcome). Read in the
+         * notice and in the delivery-status fields, where a C/R receiver's reply ends up when a relay bounces it.
+         */
+        Optional<BounceResult> challengeResponse() {
+            String ds = "";
+            for (MimeWalk.Part p : w.parts()) {
+                if (p.depth() == 0 && p.mimeType().endsWith("delivery-status")) {
+                    ds = p.text().toLowerCase(Locale.ROOT);
+                    break;
+                }
+            }
+            String head = lowerBounce.length() > 3000 ? lowerBounce.substring(0, 3000) : lowerBounce;
+            boolean tmda = top.get("X-Delivery-Agent").startsWith("TMDA");
+            var m = CHALLENGE.matcher(head);
+            String marker = tmda ? "X-Delivery-Agent: TMDA" : m.find() ? m.group() : "";
+            if (marker.isEmpty()) {
+                var d = CHALLENGE.matcher(ds.length() > 3000 ? ds.substring(0, 3000) : ds);
+                if (d.find()) marker = d.group();
+            }
+            if (marker.isEmpty()) return Optional.empty();
+            return Optional.of(new BounceResult.AutoReply(Codes.address(topFrom), subject, marker,
+                    "dsn.autoreply.challenge-response"));
         }
 
         // ---- RFC 3834 ----
@@ -494,11 +613,41 @@ public final class BounceParser {
             String domain = Codes.domainOf(rcpt);
             int code = reply.isEmpty() ? 0 : Integer.parseInt(reply);
             ReplyInput in = new ReplyInput(code, EnhancedStatus.tryParse(status), diag, phase, domain);
-            Classification c = classify(in, lower, status, action, reply,
-                    (reportingMta + " " + remoteMta).toLowerCase(Locale.ROOT));
+            String mtaHosts = (reportingMta + " " + remoteMta).toLowerCase(Locale.ROOT);
+            Classification c = classify(in, lower, status, action, reply, mtaHosts);
+            if (c.reason() == Reason.ONHOLD || c.reason() == Reason.UNDEFINED) {
+                c = generalPass(rcpt, diag, status, action, reply, phase, domain, mtaHosts).orElse(c);
+            }
             return new BounceRecord(rcpt, action, status, remoteMta, diagType, diag, reply, reportingMta, arrival,
                     lastAttempt, original.get("Message-ID"), envid, original.decoded("Subject"),
                     original.get("From"), "", by, phase, c, hard(c));
+        }
+
+        /**
+         * No silent fallback: when nothing in the record's own diagnostic decided, the bounce text near the recipient
+         * (the paragraph(s) naming it; the whole notice when none does) is read the same way, with every SMTP reply
+         * code, RFC 3463 code and wording it carries, before the record is left {@code onhold}. The rule id is
+         * {@code dsn.general+<rule>}.
+         */
+        private Optional<Classification> generalPass(String rcpt, String diag, String status, String action, String reply,
+                                                     SmtpPhase phase, String domain, String mtaHosts) {
+            String near = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
+            String text = near.isBlank() ? trimmedBounce() : near;
+            if (text.isBlank() || text.strip().equals(diag.strip())) return Optional.empty();
+            if (text.length() > MAX_DIAGNOSTIC) text = text.substring(0, MAX_DIAGNOSTIC);
+            String r2 = reply.isEmpty() ? Codes.replyCode(text) : reply;
+            String inText = Codes.status(text);
+            String s2 = status.isEmpty() || status.endsWith(".0.0") ? Codes.prefer(status, inText, r2) : status;
+            if (!r2.isEmpty() && !s2.isEmpty() && r2.charAt(0) != s2.charAt(0) && s2.charAt(0) != '2') {
+                r2 = Codes.replyCodeOfClass(text, s2.charAt(0));
+            }
+            String lower = ruleText("", text);
+            SmtpPhase p2 = phase == SmtpPhase.NONE ? Codes.phase(lower) : phase;
+            int code = r2.isEmpty() ? 0 : Integer.parseInt(r2);
+            Classification g = classify(new ReplyInput(code, EnhancedStatus.tryParse(s2), text, p2, domain), lower, s2,
+                    action, r2, mtaHosts);
+            if (g.reason() == Reason.ONHOLD || g.reason() == Reason.UNDEFINED) return Optional.empty();
+            return Optional.of(new Classification(g.outcome(), g.reason(), "dsn.general+" + g.ruleId(), g.evidence()));
         }
 
         private Classification classify(ReplyInput in, String lower, String status, String action, String reply,
@@ -509,6 +658,17 @@ public final class BounceParser {
             if (cause.isPresent()) {
                 Classification c = classify(in, cause.get(), status, action, reply, mtaHosts);
                 if (c.reason() != Reason.ONHOLD && c.reason() != Reason.UNDEFINED) return c;
+            }
+            // RFC 3463 X.4.7 (delivery time expired) says that the MTA gave up, not why: when the diagnostic quotes
+            // the receiver's last reply and its words name a reason (Sendmail's "Status: 4.4.7" with "Diagnostic-Code:
+            // 451 mailbox full"), that reason is the one to act on, as it would be from any other MTA.
+            String inText = Codes.status(lower);
+            if (status.length() == 5 && status.endsWith(".4.7") && in.code() != 0 && !inText.endsWith(".4.7")) {
+                Classification c = classify(new ReplyInput(in.code(), EnhancedStatus.tryParse(inText), in.text(),
+                        in.phase(), in.recipientDomain()), lower, inText, action, reply, mtaHosts);
+                if (c.ruleId().startsWith("text.") && c.reason() != Reason.ONHOLD && c.reason() != Reason.EXPIRED) {
+                    return c;
+                }
             }
             BounceRules.Hit hit = null;
             if (status.startsWith("2.") || action.equals("delivered") || action.equals("relayed")
@@ -548,10 +708,14 @@ public final class BounceParser {
                 hit = lower.isBlank() ? new BounceRules.Hit(Reason.UNDEFINED, "dsn.undefined", "")
                         : new BounceRules.Hit(Reason.ONHOLD, "dsn.onhold", "");
             }
+            // A "delayed" report whose status is RFC 3463 X.4.7 and whose words say expired (OpenSMTPD's notice for an
+            // expired envelope: "Action: delayed", "Status: 4.4.7", "Envelope expired") is the MTA giving up: final.
             boolean hard = isHard(hit.reason(), status, reply, lower);
             Outcome outcome;
             if (hit.reason() == Reason.DELIVERED) outcome = Outcome.DELIVERED;
-            else if (action.equals("delayed")) outcome = Outcome.DEFERRED;
+            else if (action.equals("delayed") && !(status.endsWith(".4.7") && lower.contains("expired"))) {
+                outcome = Outcome.DEFERRED;
+            }
             else if (hard) outcome = Outcome.BOUNCED_HARD;
             else if (hit.reason().family() == Outcome.BOUNCED_HARD) outcome = Outcome.BOUNCED_SOFT;
             else outcome = hit.reason().family();

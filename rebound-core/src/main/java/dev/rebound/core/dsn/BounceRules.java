@@ -52,17 +52,23 @@ final class BounceRules {
             t("dsn.blocked.greeting-rejected", Reason.BLOCKED, "my name was rejected|(?:greeting|helo|ehlo) (?:command )?(?:was )?rejected"),
             t("dsn.networkerror.no-connection", Reason.NETWORKERROR,
                     "(?:wasn't|was not|weren't|unable to be) able to establish an smtp connection"),
+            // DragonFly DMA (net.c) "DNS lookup failure: host <name> not found": the name does not exist.
+            t("dsn.hostunknown.dns-host-not-found", Reason.HOSTUNKNOWN, "lookup failure: host \\S+ not found"),
             t("dsn.networkerror.dns-temporary", Reason.NETWORKERROR,
                     "(?:host ?name|dns) lookup failure|host not found,\\s+try again|temporary (?:dns|name server|lookup) (?:failure|error)"),
             t("dsn.expired.text", Reason.EXPIRED,
                     "retry time(?:out)? (?:not reached|exceeded)|delivery time (?:has )?expired|message expired"
                     + "|(?:could not|couldn't|cannot|can't|unable to|was not) (?:be )?(?:send|sent|delivere?d?)[^.\\n]{0,40}"
-                    + "(?:for|within|in) (?:the last )?\\d+(?:\\.\\d+)? ?(?:days?|hours?|minutes?)"
+                    + "(?:for|within|in) (?:the last )?\\d+(?:\\.\\d+)? ?(?:days?|hours?|minutes?|seconds?)"
+                    // IMail "Delivery failed 3 attempts"; DMA "Could not deliver for the last 432000 seconds. Giving up."
+                    + "|delivery failed \\d+ attempts?|could not deliver for the last"
                     + "|(?:too long|expired) (?:in|on) (?:the )?queue|queue (?:life ?time|expired)|maximum queue time"
                     + "|expired after|has expired|time(?:d)? out (?:after|waiting) [^\\n]{0,40}(?:days?|hours?)"
                     + "|delivery period|no (?:further )?(?:delivery )?attempts will be made|will be retried for"
                     + "|all hosts have been failing|(?:did not|didn't) accept our requests to connect"
                     + "|(?:connection|operation) timed out|timed out while|in the queue too long"
+                    // Sendmail's own words when the receiver stopped answering (no reply of the receiver's)
+                    + "|reply: read error|timeout waiting for input"
                     + "|(?:undelivered|undeliverable|not (?:yet )?been delivered) (?:for|after) (?:more than )?\\d+ ?(?:days?|hours?)"
                     + "|message could not be delivered for"),
             t("dsn.notaccept.no-mail-service", Reason.NOTACCEPT,
@@ -130,7 +136,7 @@ final class BounceRules {
 
     /** Step 2: recipient-side classes, each by its status code or its wording. */
     private static final List<ClassRule> CLASSES = List.of(
-            c(Reason.MAILBOXFULL, "mail ?box (?:is )?(?:full|over|exceed)|mail ?folder (?:is )?full|over ?quota"
+            c(Reason.MAILBOXFULL, "mail ?box (?:is |has )?(?:full|over|exceed)|disk space limit|mail ?folder (?:is )?full|over ?quota"
                     + "|(?<!sending )quota (?:exceed|limit|full)|exceeded? (?:the |his |her |its |their |your |storage |disk |mailbox )*(?:quota|storage)"
                     + "|(?:disk|storage|mailbox) quota|not enough (?:space|storage) (?:in|on|for) (?:the |this )?(?:mail|user|recipient|account)"
                     + "|(?:user|account|recipient|inbox)(?: is|'s)? (?:mailbox )?(?:full|over (?:the |their )?(?:quota|limit))"
@@ -167,7 +173,9 @@ final class BounceRules {
                     + "|mailbox (?:is )?unavailable|bad destination (?:mailbox|address)|no mailbox|not our customer"
                     + "|user (?:not|isn't) (?:here|listed|known|local)|no account by that name|undeliverable address"
                     + "|unknown or illegal alias|unrouteable address: [^\\n]*@|no valid recipients|mailbox not available"
-                    + "|mail ?box (?:name )?(?:not allowed|invalid)"),
+                    + "|mail ?box (?:name )?(?:not allowed|invalid)"
+                    // Lotus Notes (Japanese) "... はディレクトリのリストにありません" (not listed in the directory)
+                    + "|ディレクトリのリストにありません"),
             c(Reason.FILTERED, "\\bfiltered\\b|filter(?:ing)? (?:rejected|refused)|rejected by (?:the )?(?:recipient|user|filter)(?! domain)"
                     + "|(?:recipient|user) (?:refuses|rejected|does not accept|doesn't accept)|refused by (?:the )?recipient"
                     + "|delivery (?:is )?not authori[sz]ed|not authori[sz]ed to (?:receive|send to)"
@@ -215,7 +223,7 @@ final class BounceRules {
                     + "|network (?:is )?unreachable|no route to host|host (?:is )?unreachable|(?:could not|unable to|couldn't|cannot) connect"
                     + "|connect to [^\\n]{0,80}(?:failed|refused)|dns (?:lookup |query )?(?:failure|failed|error)|temporary (?:dns|name) "
                     + "|mail (?:forwarding )?loop|loops back to myself|too many hops|routing loop|hop count|lost connection|broken pipe"
-                    + "|malformed or unexpected name server reply|name server|host not responding"),
+                    + "|malformed or unexpected name server reply|name server|host not responding|host not reachable"),
             t("dsn.systemfull.text", Reason.SYSTEMFULL, "(?:disk|system|server|file ?system|partition|spool) (?:is )?full"
                     + "|insufficient (?:system )?storage|insufficient (?:disk )?space|out of (?:disk )?space|no space left"),
             t("dsn.systemerror.text", Reason.SYSTEMERROR, "system error|internal (?:server )?error|server error|local (?:delivery )?error"
@@ -310,10 +318,46 @@ final class BounceRules {
      */
     static Optional<Hit> userUnknownAway(Reason reason, String ruleId, String status, SmtpPhase phase, String lower) {
         if (reason != Reason.USERUNKNOWN || !ruleId.startsWith("text.") || phase == SmtpPhase.RCPT) return Optional.empty();
-        if (MAILBOX_GONE.matcher(lower).find()) return Optional.empty();
         if (status.startsWith("5.1.") || status.startsWith("4.1.")) return Optional.empty();
+        Optional<Hit> words = wordsSayMailboxMissing(status, lower);
+        if (words.isPresent()) return words;
         return Optional.of(new Hit(Reason.FILTERED, "dsn.filtered.user-unknown-not-at-rcpt", ruleId));
     }
+
+    /** The rule id of {@link #wordsSayMailboxMissing}: counted apart in the corpus test (Sisimai says filtered). */
+    static final String WORDS_RULE = "dsn.userunknown.words-not-at-rcpt";
+
+    /**
+     * Reasons follow what the text says about the recipient, not the SMTP phase: "user unknown", "no such user",
+     * "mailbox not found", "does not exist", "not listed in the directory" reported after DATA, by a relay, or
+     * without saying when, still say the mailbox does not exist. Sisimai v5 reads such a reply away from RCPT TO as
+     * the recipient's filter ({@code filtered}, soft); Rebound reads the words ({@code userunknown}, hard), because a
+     * gone mailbox is a gone mailbox and the product suppresses on it. Not when the status names another mailbox
+     * state (X.2.x: disabled, full, mailbox status), which the code then decides.
+     */
+    static Optional<Hit> wordsSayMailboxMissing(String status, String lower) {
+        Matcher gone = MAILBOX_GONE.matcher(lower);
+        if (gone.find()) return Optional.of(new Hit(Reason.USERUNKNOWN, WORDS_RULE, gone.group()));
+        if (status.length() > 2 && status.startsWith("2.", 2)) return Optional.empty();
+        Matcher m = MAILBOX_MISSING.matcher(lower);
+        return m.find() ? Optional.of(new Hit(Reason.USERUNKNOWN, WORDS_RULE, m.group())) : Optional.empty();
+    }
+
+    /**
+     * Wordings that say the mailbox or address does not exist (not only that it was refused: "recipient rejected",
+     * "bad recipient" and "address rejected" are not among them, a filter or a policy says those too).
+     */
+    private static final Pattern MAILBOX_MISSING = Pattern.compile(
+            "user(?:name)? (?:is )?unknown|unknown (?:user|recipient|mailbox|local[- ]?part|account|alias|e-?mail address)"
+            + "|no such (?:user|mailbox|recipient|account|local user|person|e-?mail|address)"
+            + "|(?:user|mailbox|recipient|account|addressee|e-?mail address|e-?mail account)(?:\\(s\\))?(?: specified)? "
+            + "(?:does not|doesn't|did not|do not) exists?"
+            + "|(?:user|mailbox|recipient|account|mail-?box) (?:was )?not found|(?:user|recipient)(?:'s)? mailbox (?:was )?not found"
+            + "|not (?:a )?(?:known|valid) (?:user|recipient|mailbox)|(?:is )?not (?:an )?(?:active|valid) (?:e-?mail )?address"
+            + "|invalid (?:recipient|mailbox|user)|no (?:mail ?box|account) (?:available|here|by that name)|no mailbox"
+            + "|not listed in (?:the |domino |public |our )?(?:name|directory|domino|address)|addressee unknown"
+            + "|<addr>>? (?:does not|doesn't) exist|recipient (?:unknown|invalid)|mail ?box (?:unavailable|not available)"
+            + "|no valid recipients|ディレクトリのリストにありません|存在しない|宛先不明");
 
     /**
      * A bare "Access denied" (no IP, PTR, relay or authentication wording decided first) in reply to MAIL FROM, or
@@ -440,13 +484,15 @@ final class BounceRules {
             if (r.reason == Reason.MESGTOOBIG && named == Reason.EXCEEDLIMIT) continue;
             String m = r.find(lowerText);
             if (m == null) continue;
-            if (r.reason == Reason.USERUNKNOWN && phase != SmtpPhase.RCPT && !MAILBOX_GONE.matcher(lowerText).find()) {
-                // "user unknown" said after DATA, or without saying when, is the recipient's filter talking,
-                // unless the status code itself names a user-level failure (RFC 3463 X.1.x).
+            if (r.reason == Reason.USERUNKNOWN && phase != SmtpPhase.RCPT) {
+                // "user unknown" said after DATA, or without saying when: the words decide when they say the mailbox
+                // does not exist (wordsSayMailboxMissing); otherwise ("recipient rejected") it is the recipient's
+                // filter talking, unless the status code itself names a user-level failure (RFC 3463 X.1.x).
                 if (named == null && (generic || !status.startsWith("5.1"))) {
-                    return Optional.of(new Hit(Reason.FILTERED, "dsn.filtered.user-unknown-not-at-rcpt", m));
+                    return Optional.of(wordsSayMailboxMissing(status, lowerText)
+                            .orElse(new Hit(Reason.FILTERED, "dsn.filtered.user-unknown-not-at-rcpt", m)));
                 }
-                continue;
+                if (!MAILBOX_GONE.matcher(lowerText).find()) continue;
             }
             return Optional.of(new Hit(r.reason, "dsn." + r.reason.id() + ".text", m));
         }

@@ -22,7 +22,7 @@ final class Codes {
             + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?)*");
     private static final Pattern PHASE = Pattern.compile(
             "(?:in reply to|after|while sending|response to|in response to|while talking[^\\n]{0,80}>>>|>>>"
-            + "|(?:does not|doesn't|did not|didn't) like (?:our )?|most progress was|smtp:|following)\\s*"
+            + "|(?:does not|doesn't|did not|didn't) like (?:our )?|most progress was|smtp:|following|sent <<<)\\s*"
             + "(?:the\\s+)?(rcpt to|rcpt|recipient|mail from|mail|sender|end of data|final data|data|helo|ehlo"
             + "|initial connection|connect|starttls|auth)");
 
@@ -99,7 +99,7 @@ final class Codes {
         String lower = text.toLowerCase(Locale.ROOT);
         if (!(lower.contains("reply to") || lower.contains("after") || lower.contains("while") || lower.contains("response")
                 || lower.contains("like") || lower.contains("progress") || lower.contains("smtp:")
-                || lower.contains("following") || lower.contains(">>>"))) {
+                || lower.contains("following") || lower.contains(">>>") || lower.contains("sent <<<"))) {
             return SmtpPhase.NONE;
         }
         Matcher m = PHASE.matcher(lower);

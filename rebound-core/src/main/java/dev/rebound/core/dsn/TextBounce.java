@@ -40,7 +40,7 @@ final class TextBounce {
             + "|below this line is a copy|returned mail follows|header of the original|original mail header"
             + "|original message header|content-type: message/rfc822|content-type: text/rfc822-headers"
             + "|headers of the original|text of (?:the|your) (?:original )?message|included below|your message reads"
-            + "|^--- ?(?:message|original|headers)|^received: (?:from|by)|^return-path:",
+            + "|^--- ?(?:message|original|headers)|^-{3,} ?returned message -{3,}|^received: (?:from|by)|^return-path:",
             Pattern.CASE_INSENSITIVE);
 
     /** Splits the bounce text into (bounce part, returned message part). */
@@ -110,6 +110,47 @@ final class TextBounce {
     }
 
     /** The paragraph of the bounce text that mentions {@code address}, or "". */
+    /**
+     * Sendmail writes only the first line of a multi-line reply into Diagnostic-Code; its session transcript has the
+     * whole reply, one "<<< " line each (RFC 5321 §4.2.1: "NNN-" continues, "NNN " ends). Returns the joined reply,
+     * or the diagnostic as it is when it is no first line of a longer reply or the transcript does not have it.
+     */
+    static String wholeReply(List<String> lines, String diag) {
+        String d = diag.strip();
+        if (d.length() < 5 || !Character.isDigit(d.charAt(0)) || d.charAt(3) != '-') return diag;
+        String code = d.substring(0, 3);
+        for (int i = 0; i < lines.size() && i < 2000; i++) {
+            String l = lines.get(i).strip();
+            if (!l.startsWith("<<< ") || !l.substring(4).strip().equals(d)) continue;
+            StringBuilder sb = new StringBuilder(d);
+            for (int j = i + 1; j < lines.size() && j < i + 50; j++) {
+                String n = lines.get(j).strip();
+                if (!n.startsWith("<<< " + code) || n.length() < 8) break;
+                sb.append(' ').append(n.substring(8).strip());
+                if (n.charAt(7) != '-') break;
+            }
+            return sb.toString();
+        }
+        return diag;
+    }
+
+    /**
+     * Sendmail's transcript line for one recipient, "<addr>... Deferred: 421 ..." or "<addr>... User unknown", read
+     * when a DSN leaves Diagnostic-Code empty (a 421 that closed the session): the text after the "... ".
+     */
+    static String recipientLine(List<String> lines, String address) {
+        if (address.isEmpty()) return "";
+        String head = "<" + address.toLowerCase(Locale.ROOT) + ">... ";
+        for (int i = 0; i < lines.size() && i < 2000; i++) {
+            String l = lines.get(i).strip();
+            if (!l.toLowerCase(Locale.ROOT).startsWith(head)) continue;
+            String text = l.substring(head.length()).strip();
+            if (text.regionMatches(true, 0, "Deferred: ", 0, 10)) text = text.substring(10).strip();
+            if (!text.isEmpty()) return text;
+        }
+        return "";
+    }
+
     static String blockFor(String bounceText, String address) {
         return blockFor(Lines.split(bounceText), bounceText.toLowerCase(Locale.ROOT), address);
     }
@@ -135,9 +176,22 @@ final class TextBounce {
         return all.toString();
     }
 
-    /** Rest of the anchor line plus the following lines up to a blank line (skipping blanks right after it). */
+    /** A Sendmail transcript entry for another host or address: "421 host (smtp)... Deferred: ...". */
+    private static final Pattern TRANSCRIPT_ENTRY = Pattern.compile("^[245]\\d\\d \\S+(?: \\([a-z0-9-]+\\))?\\.\\.\\. ");
+
+    /**
+     * Rest of the anchor line plus the following lines up to a blank line (skipping blanks right after it). In a
+     * Sendmail transcript ("&gt;&gt;&gt; RCPT To:&lt;addr&gt;", "&lt;&lt;&lt; 550 reply", "550 &lt;addr&gt;... User unknown") the
+     * remote host's own reply lines right above the entry come first: they are what the host said about it.
+     */
     private static String paragraph(List<String> lines, int i, String rest, String anchor) {
-        StringBuilder sb = new StringBuilder(rest);
+        StringBuilder sb = new StringBuilder();
+        int up = i - 1;
+        while (up >= 0 && i - up <= 6 && (lines.get(up).startsWith("<<< ") || lines.get(up).startsWith(">>> "))) up--;
+        for (int k = up + 1; k < i; k++) {
+            if (lines.get(k).startsWith("<<< ")) sb.append(lines.get(k).substring(4).trim()).append('\n');
+        }
+        sb.append(rest);
         int j = i + 1;
         if (rest.isEmpty()) {
             while (j < lines.size() && lines.get(j).isBlank()) j++;
@@ -147,6 +201,7 @@ final class TextBounce {
             String l = lines.get(j);
             if (l.isBlank()) break;
             if (n > 0 && looksLikeRecipientLine(l) || startsWithOtherAddress(l, anchor)) break;
+            if (TRANSCRIPT_ENTRY.matcher(l).find() || l.startsWith(">>> ") || l.regionMatches(true, 0, "while talking to", 0, 16)) break;
             if (sb.length() > 0) sb.append('\n');
             sb.append(l.trim());
         }

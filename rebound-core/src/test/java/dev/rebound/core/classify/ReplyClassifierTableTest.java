@@ -295,6 +295,21 @@ class ReplyClassifierTableTest {
                 BOUNCED_HARD, Reason.USERUNKNOWN));
         l.add(c("yahoo DMARC", END_OF_DATA, "550 5.7.1 Email rejected per DMARC policy for example.org",
                 BLOCKED_POLICY, Reason.AUTHFAILURE));
+        // ------------------------------------------------------------------ issue 16 wording families
+        l.add(c("web.de message-count quota", RCPT,
+                "550 <x@web.de> Benutzer hat zuviele Mails auf dem Server. / User has too many messages on the server.",
+                BOUNCED_SOFT, Reason.MAILBOXFULL, "text.mailboxfull.count"));
+        l.add(c("qmail badrcptto", RCPT, "553 sorry, badrcptto(user mail-box not found) (#5.7.1)",
+                BOUNCED_HARD, Reason.USERUNKNOWN, "text.userunknown"));
+        l.add(c("no mail box available", RCPT, "550 ** No mail box available for this user **",
+                BOUNCED_HARD, Reason.USERUNKNOWN, "text.userunknown"));
+        l.add(c("not an active address", RCPT, "550 x@example.net is not an active address at this host",
+                BOUNCED_HARD, Reason.USERUNKNOWN, "text.userunknown"));
+        l.add(c("use me as a relay", RCPT,
+                "553 you are trying to use me [mx.example.com] as a relay, but I have not been configured to let you do this",
+                BLOCKED_POLICY, Reason.NORELAYING, "text.norelay"));
+        l.add(c("max message size exceeded", RCPT, "550 RCPT TO:<x@example.net> max message size exceeded",
+                BOUNCED_SOFT, Reason.MESGTOOBIG, "text.mesgtoobig"));
         // ------------------------------------------------------------------ Apple iCloud
         l.add(c("apple unknown alias", RCPT, "550 5.1.1 <x@icloud.com>: unknown or illegal alias: x@icloud.com",
                 BOUNCED_HARD, Reason.USERUNKNOWN));

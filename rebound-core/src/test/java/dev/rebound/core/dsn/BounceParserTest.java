@@ -322,11 +322,176 @@ class BounceParserTest {
     void userUnknownNamingTheRecipientAddressIsARecipientCheck() {
         // "<rcpt>: User unknown" is the form of a recipient lookup answering RCPT TO (Postfix local_recipient_maps,
         // relayed as-is by Yahoo's and qmail's bounces); without the address or a phase, a bare "User unknown"
-        // after the transaction is the recipient's filter (Sisimai v5's line, see userUnknownAway).
+        // still says the mailbox does not exist: the words decide (issue 16; Sisimai v5 says filtered here).
         BounceRecord named = single("5.0.0", "550: <gone@example.com>: User unknown");
         assertThat(named.reason()).isEqualTo(Reason.USERUNKNOWN);
         assertThat(named.hardBounce()).isTrue();
         BounceRecord bare = single("5.0.0", "550 : User unknown");
-        assertThat(bare.reason()).isEqualTo(Reason.FILTERED);
+        assertThat(bare.reason()).isEqualTo(Reason.USERUNKNOWN);
+        assertThat(bare.ruleId()).isEqualTo(BounceRules.WORDS_RULE);
+        assertThat(single("5.0.0", "550 Recipient rejected").reason()).isEqualTo(Reason.FILTERED);
+    }
+
+    private static String postfixDsn(String status, String diag, String humanLine) {
+        return """
+                From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
+                To: sender@example.org
+                Subject: Undelivered Mail Returned to Sender
+                MIME-Version: 1.0
+                Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+                --B
+                Content-Type: text/plain
+
+                This is the mail system at host mx.example.net.
+
+                %s
+
+                --B
+                Content-Type: message/delivery-status
+
+                Reporting-MTA: dns; mx.example.net
+
+                Final-Recipient: rfc822; rcpt@example.com
+                Action: failed
+                Status: %s
+                Diagnostic-Code: smtp; %s
+
+                --B--
+                """.formatted(humanLine, status, diag);
+    }
+
+    @Test
+    void userUnknownAfterDataFollowsTheWordsNotThePhase() {
+        BounceRecord r = parse(postfixDsn("5.0.0", "550 Unknown user rcpt@example.com",
+                "<rcpt@example.com>: host mx.example.com said: 550 Unknown user (in reply to end of DATA command)"))
+                .records().get(0);
+        assertThat(r.reason()).isEqualTo(Reason.USERUNKNOWN);
+        assertThat(r.ruleId()).isEqualTo(BounceRules.WORDS_RULE);
+        assertThat(r.hardBounce()).isTrue();
+        assertThat(r.outcome()).isEqualTo(Outcome.BOUNCED_HARD);
+        // A refusal that does not say the mailbox is missing stays the recipient's filter after DATA.
+        BounceRecord refused = parse(postfixDsn("5.0.0", "550 Recipient rejected",
+                "<rcpt@example.com>: host mx.example.com said: 550 Recipient rejected (in reply to end of DATA command)"))
+                .records().get(0);
+        assertThat(refused.reason()).isEqualTo(Reason.FILTERED);
+        assertThat(refused.hardBounce()).isFalse();
+    }
+
+    @Test
+    void aTextDelayWarningIsDeferredNeverFinal() {
+        String exim = """
+                From: Mail Delivery System <Mailer-Daemon@mx.example.net>
+                To: sender@example.org
+                Subject: Warning: message 1abcDE-0001xy-Ab delayed 24 hours
+                X-Failed-Recipients: late@example.com
+
+                This message was created automatically by mail delivery software.
+                A message that you sent has not yet been delivered to one or more of its
+                recipients after more than 24 hours on the queue on mx.example.net.
+
+                  late@example.com
+                    Delay reason: SMTP error from remote mail server after RCPT TO:<late@example.com>:
+                    451 4.7.1 Greylisted, try again later
+
+                No action is required on your part. Delivery attempts will continue for
+                some time, and this warning may be repeated at intervals if the message
+                remains undelivered. Eventually the mail delivery software will give up,
+                and when that happens, the message will be returned to you.
+                """;
+        BounceResult r = parse(exim);
+        assertThat(r.records()).extracting(BounceRecord::recipient).containsExactly("late@example.com");
+        assertThat(r.records()).allMatch(b -> b.outcome() == Outcome.DEFERRED && b.action().equals("delayed"));
+        // The final bounce of the same MTA stays final.
+        String fin = exim.replace("Warning: message 1abcDE-0001xy-Ab delayed 24 hours", "Mail delivery failed")
+                .replace("has not yet been delivered to one or more of its", "could not be delivered to one or more of its")
+                .replace("No action is required on your part. Delivery attempts will continue for", "")
+                .replace("451 4.7.1 Greylisted, try again later", "550 5.1.1 No such user");
+        assertThat(parse(fin).records()).allMatch(b -> b.outcome() == Outcome.BOUNCED_HARD);
+    }
+
+    @Test
+    void aChallengeResponseRequestIsAnAutoReplyNotABounce() {
+        BounceResult r = parse(postfixDsn("5.0.0", "550 Your server requires confirmation. Visit the link to confirm this mail server.",
+                "<rcpt@example.com>: host mx.example.com said: 550 Your server requires confirmation. (in reply to RCPT TO command)"));
+        assertThat(r).isInstanceOf(BounceResult.AutoReply.class);
+        assertThat(((BounceResult.AutoReply) r).ruleId()).isEqualTo("dsn.autoreply.challenge-response");
+    }
+
+    @Test
+    void nothingIsLeftOnHoldWhileTheTextNearTheRecipientSaysWhy() {
+        // The DSN's own diagnostic says nothing a rule knows; the human-readable paragraph naming the recipient does.
+        BounceRecord r = parse(postfixDsn("5.0.0", "550 Rejected",
+                "<rcpt@example.com>: host mx.example.com said: 550 Rejected: this mailbox is full, try later\n"
+                        + "    (in reply to RCPT TO command)")).records().get(0);
+        assertThat(r.reason()).isEqualTo(Reason.MAILBOXFULL);
+        assertThat(r.ruleId()).startsWith("dsn.general+");
+        // With no words anywhere, it stays onhold.
+        BounceRecord none = parse(postfixDsn("5.0.0", "550 Rejected", "")).records().get(0);
+        assertThat(none.reason()).isEqualTo(Reason.ONHOLD);
+    }
+
+    @Test
+    void everyAddressOfXFailedRecipientsIsReported() {
+        String exim = """
+                From: Mail Delivery System <Mailer-Daemon@mx.example.net>
+                To: sender@example.org
+                Subject: Mail delivery failed: returning message to sender
+                X-Failed-Recipients: one@example.com, two@example.com
+
+                This message was created automatically by mail delivery software.
+
+                A message that you sent could not be delivered to one or more of its
+                recipients. This is a permanent error. The following address(es) failed:
+
+                  one@example.com
+                    SMTP error from remote mail server after RCPT TO:<one@example.com>:
+                    550 5.1.1 No such user
+
+                ------ This is a copy of the message, including all the headers. ------
+                """;
+        assertThat(parse(exim).records()).extracting(BounceRecord::recipient)
+                .containsExactly("one@example.com", "two@example.com");
+    }
+
+    @Test
+    void recipientsListedByLocalPartTakeTheNoticesDomain() {
+        String aol = """
+                From: Mail Delivery Subsystem <MAILER-DAEMON@aol.example>
+                To: <sender@example.org>
+                Subject: Mail Delivery Problem
+
+                Sorry sender@example.org. Your mail to the following recipients could not be delivered because they are not accepting mail with attachments or embedded images:
+                \tscreenname1
+                \tscreenname2
+                """;
+        BounceResult r = parse(aol);
+        assertThat(r.records()).extracting(BounceRecord::recipient)
+                .containsExactly("screenname1@aol.example", "screenname2@aol.example");
+        assertThat(r.records().get(0).reason()).isEqualTo(Reason.POLICYVIOLATION);
+    }
+
+    @Test
+    void aSendmailTranscriptEntryIsReadWithTheRemoteReplyAboveIt() {
+        String v5 = """
+                From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>
+                To: sender@example.org
+                Subject: Returned mail: Unable to deliver mail
+
+                   ----- Transcript of session follows -----
+                While talking to mx.example.edu:
+                >>> MAIL From:<sender@example.org>
+                <<< 550 Insecure Mail Relay
+                554 <rcpt@example.edu>... Remote protocol error
+                421 example.org (smtp)... Deferred: Connection timed out during user open with example.org
+
+                   ----- Unsent message follows -----
+                From: sender@example.org
+                To: rcpt@example.edu
+                """;
+        BounceRecord r = parse(v5).records().get(0);
+        assertThat(r.recipient()).isEqualTo("rcpt@example.edu");
+        assertThat(r.reason()).isEqualTo(Reason.NORELAYING);
+        assertThat(r.diagnosticText()).contains("Insecure Mail Relay").doesNotContain("Connection timed out");
     }
 }

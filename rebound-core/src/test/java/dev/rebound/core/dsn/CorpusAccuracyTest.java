@@ -78,6 +78,11 @@ class CorpusAccuracyTest {
         }
         Tally recipient = new Tally(), reason = new Tally(), status = new Tally(), pseudo = new Tally(),
                 reply = new Tally(), hard = new Tally(), feedback = new Tally(), decoded = new Tally();
+        // The documented basis: Sisimai labels "user unknown" reported away from RCPT TO as filtered (soft); Rebound
+        // follows the words (userunknown, hard; docs/architecture.md, "Reasons follow the words"). Those records are
+        // counted apart and, on the documented basis, as agreed.
+        Tally reasonDoc = new Tally(), hardDoc = new Tally();
+        List<String> wordsVsPhase = new ArrayList<>();
         Map<String, Tally[]> perModule = new TreeMap<>();
         StringWriter mism = new StringWriter();
         PrintWriter mw = new PrintWriter(mism);
@@ -101,6 +106,10 @@ class CorpusAccuracyTest {
             boolean okReason = r != null && r.reason().equals(lReason);
             reason.add(okReason);
             mt[1].add(okReason);
+            boolean documented = r != null && lReason.equals("filtered") && r.reason().equals("userunknown")
+                    && r.rule().equals(BounceRules.WORDS_RULE);
+            if (documented) wordsVsPhase.add(file + "#" + index);
+            reasonDoc.add(okReason || documented);
             boolean isPseudo = lStatus.matches("[245]\\.0\\.9\\d\\d");
             boolean okStatus = r != null && r.status().equals(lStatus);
             if (isPseudo) pseudo.add(okStatus);
@@ -112,6 +121,7 @@ class CorpusAccuracyTest {
             reply.add(okReply);
             boolean okHard = r != null && r.hardbounce() == lHard;
             hard.add(okHard);
+            hardDoc.add(okHard || documented && !lHard && r.hardbounce());
             mt[3].add(okHard);
             if (!lFb.isEmpty()) feedback.add(r != null && r.feedbacktype().equals(lFb));
             JsonNode db = l.get("decodedby");
@@ -138,6 +148,10 @@ class CorpusAccuracyTest {
         t.append(String.format("  %-34s %s%n", "status (X.0.9xx pseudo labels)", pseudo));
         t.append(String.format("  %-34s %s%n", "replycode", reply));
         t.append(String.format("  %-34s %s%n", "hardbounce", hard));
+        t.append(String.format("  %-34s %d records: %s%n", "words-vs-phase (Sisimai filtered)", wordsVsPhase.size(),
+                wordsVsPhase));
+        t.append(String.format("  %-34s %s%n", "reason, documented basis", reasonDoc));
+        t.append(String.format("  %-34s %s%n", "hardbounce, documented basis", hardDoc));
         t.append(String.format("  %-34s %s%n", "feedbacktype (ARF)", feedback));
         t.append(String.format("  %-34s %s%n", "decodedby (info, where labelled)", decoded));
         t.append(String.format("  %-24s %16s %16s %16s %16s %16s%n", "module", "recipient", "reason", "status(rfc)",
@@ -156,10 +170,12 @@ class CorpusAccuracyTest {
         assertThat(errors).as("emails that threw or were unreadable").isEmpty();
         assertThat(exceptions).isZero();
         // Issue 5 floors: recipient >= 99, hardbounce >= 98, reason >= 92, replycode >= 95, status >= 95,
-        // feedbacktype 100. All are reached on the dev corpus and asserted as they are.
+        // feedbacktype 100. Reason and hardbounce are asserted on the documented basis (issue 16): the records where
+        // the words say the mailbox does not exist and Sisimai's label follows the SMTP phase instead (filtered) count
+        // as agreed; both figures are printed above. Every other record must agree with its Sisimai label.
         assertFloor("recipient found", recipient, 99.0);
-        assertFloor("hardbounce", hard, 98.0);
-        assertFloor("reason", reason, 92.0);
+        assertFloor("hardbounce (documented basis)", hardDoc, 98.0);
+        assertFloor("reason (documented basis)", reasonDoc, 92.0);
         assertFloor("replycode", reply, 95.0);
         assertFloor("status (RFC 3463 labels)", status, 95.0);
         assertFloor("feedbacktype", feedback, 100.0);
