@@ -37,7 +37,7 @@ final class Payload {
             if (n == null || n.isMissingNode()) throw new Problem(what + " is empty; expected a JSON document");
             return n;
         } catch (JacksonException e) {
-            throw new Problem(what + " is not valid JSON (" + oneLine(e.getOriginalMessage()) + "): starts with "
+            throw new Problem(what + " is not valid JSON (" + printable(oneLine(e.getOriginalMessage())) + "): starts with "
                     + quote(new String(bytes, 0, Math.min(bytes.length, 40), StandardCharsets.UTF_8)));
         }
     }
@@ -173,7 +173,30 @@ final class Payload {
     }
 
     static String quote(String s) {
-        return "\"" + abbreviate(s).replace("\r", "\\r").replace("\n", "\\n") + "\"";
+        return "\"" + printable(abbreviate(s)) + "\"";
+    }
+
+    /**
+     * {@code s} with every control character escaped ({@code \r}, {@code \n}, {@code \t}, else {@code \xNN}), so a
+     * refusal reason quoting the sender's bytes is one printable line in a log or a JSON answer.
+     */
+    static String printable(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c != 0x7f) {
+                if (sb != null) sb.append(c);
+                continue;
+            }
+            if (sb == null) sb = new StringBuilder(s.length() + 8).append(s, 0, i);
+            switch (c) {
+                case '\r' -> sb.append("\\r");
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                default -> sb.append(String.format("\\x%02x", (int) c));
+            }
+        }
+        return sb == null ? s : sb.toString();
     }
 
     private static String abbreviate(String s) {

@@ -54,31 +54,43 @@ public final class ConfigLoader {
      * @param required when false a missing file is ignored (the default {@code rebound.yaml} is optional)
      */
     public ReboundConfig load(Path file, boolean required) {
-        ObjectNode tree = defaults();
-        if (file != null) {
-            if (Files.exists(file)) {
-                try {
-                    JsonNode user = YAML.readTree(Files.readString(file));
-                    if (user != null && !user.isNull() && !user.isMissingNode()) {
-                        if (!user.isObject()) throw new ConfigException("config file " + file + ": the top level must be a mapping of keys, got " + user.getNodeType());
-                        merge(tree, (ObjectNode) user, "");
-                    }
-                } catch (IOException | JacksonException e) {
-                    throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage());
-                }
-            } else if (required) {
-                throw new ConfigException("config file " + file.toAbsolutePath() + " does not exist; pass an existing file or omit --config to use the built-in defaults");
-            }
+        if (file == null) return load(null, "");
+        if (!Files.exists(file)) {
+            if (required) throw new ConfigException("config file " + file.toAbsolutePath() + " does not exist; pass an existing file or omit --config to use the built-in defaults");
+            return load(null, "");
         }
-        applyEnv(tree, "", tree);
-        return bind(tree);
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage());
+        }
+        return load(text, "config file " + file);
     }
 
     /** Parses YAML text over the defaults (for tests). */
     public ReboundConfig loadText(String yaml) {
+        return load(yaml, "config text");
+    }
+
+    /**
+     * The defaults, then {@code yaml} (null for none), then the environment, validated. Every problem is a
+     * {@link ConfigException} naming the key, or {@code source} when the text is not a YAML mapping.
+     */
+    ReboundConfig load(String yaml, String source) {
         ObjectNode tree = defaults();
-        JsonNode user = YAML.readTree(yaml);
-        if (user != null && user.isObject()) merge(tree, (ObjectNode) user, "");
+        if (yaml != null) {
+            JsonNode user;
+            try {
+                user = YAML.readTree(yaml);
+            } catch (JacksonException e) {
+                throw new ConfigException(source + " cannot be read: " + e.getMessage());
+            }
+            if (user != null && !user.isNull() && !user.isMissingNode()) {
+                if (!user.isObject()) throw new ConfigException(source + ": the top level must be a mapping of keys, got " + user.getNodeType());
+                merge(tree, (ObjectNode) user, "");
+            }
+        }
         applyEnv(tree, "", tree);
         return bind(tree);
     }
@@ -369,7 +381,7 @@ public final class ConfigLoader {
         int checks = intIn(t, "smtp.auth.max-concurrent-checks", 0, 4096);
         if (checks == 0) checks = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         return new ReboundConfig.AuthLimits(intIn(t, "smtp.auth.max-failures", 1, 1_000_000), positive(t, "smtp.auth.failure-window"),
-                checks, duration(t, "smtp.auth.cache-ttl"));
+                checks, duration(t, "smtp.auth.failure-delay"), duration(t, "smtp.auth.cache-ttl"));
     }
 
     private static boolean bool(JsonNode t, String key) {

@@ -33,7 +33,7 @@ final class ReplyReader {
                             : "connection closed inside a reply");
                 }
                 if (b == '\n') break;
-                if (n + 2 >= SmtpReplyParser.MAX_LINE_OCTETS) {
+                if (n + 2 > SmtpReplyParser.MAX_LINE_OCTETS) { // n octets so far + this one + LF
                     throw new ProtocolException("reply line longer than " + SmtpReplyParser.MAX_LINE_OCTETS
                             + " octets: \"" + new String(buf, 0, Math.min(n, 120), StandardCharsets.UTF_8) + "...\"");
                 }
