@@ -125,7 +125,11 @@ final class MessageRequest {
         if (n == null || n.isNull()) throw ApiError.invalid(field, null, "required: an email address, e.g. \"app@example.com\" or \"App <app@example.com>\"");
         if (!n.isString()) throw ApiError.invalid(field, n.toString(), "expected a string with an email address");
         String s = n.asString();
-        return Addresses.mailbox(s).orElseThrow(() -> ApiError.invalid(field, s, "not an email address; expected local@domain or Name <local@domain>"));
+        Addresses.Mailbox m = Addresses.mailbox(s).orElseThrow(() -> ApiError.invalid(field, s, "not an email address; expected local@domain or Name <local@domain>"));
+        // The composer writes ASCII headers (RFC 5322); an RFC 6531 address would be sent as "?" in them.
+        if (!m.address().chars().allMatch(c -> c < 0x80))
+            throw ApiError.invalid(field, s, "a composed message's addresses must be ASCII; send an internationalized address (RFC 6531) in a raw message");
+        return m;
     }
 
     private static List<Addresses.Mailbox> mailboxes(JsonNode req, String field) {

@@ -1,5 +1,6 @@
 package dev.rebound.server.intake;
 
+import dev.rebound.core.smtp.MailDomain;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -10,7 +11,7 @@ import java.util.regex.Pattern;
  * local part 64 octets, domain 255, path 256.
  */
 public final class Addresses {
-    private static final Pattern LOCAL = Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|[^\\s@<>()\\[\\]\\\\,;:\"]+");
+    private static final Pattern LOCAL = Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|[^\\s\\p{Cntrl}@<>()\\[\\]\\\\,;:\"]+");
     private static final Pattern DOMAIN = Pattern.compile("(?=.{1,255}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\\[[0-9.:A-Fa-f]+]");
 
     private Addresses() {}
@@ -18,7 +19,7 @@ public final class Addresses {
     /** A parsed mailbox: optional display name and the addr-spec. */
     public record Mailbox(String displayName, String address) {
         public String domain() {
-            return address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+            return MailDomain.of(address);
         }
     }
 
