@@ -12,7 +12,7 @@
 #   1. `apt-get update`, then `apt-get download` Debian's postfix, exim4-daemon-light, sendmail-bin + sendmail-cf + m4,
 #      opensmtpd (and the few libraries they need that are not installed) and `dpkg -x` them into WORK_DIR/root: no
 #      package is installed, so the four MTAs do not replace each other and nothing system-wide changes, except the
-#      system users and groups the MTAs run as (postfix, postdrop, Debian-exim, smmsp, _smtpd, _smtpq), created if
+#      system users and groups the MTAs run as (postfix, postdrop, Debian-exim, smmsp, opensmtpd, opensmtpq), created if
 #      missing.
 #   2. Starts the refusing sink (mtadsn.py sink): one loopback address per row of replies.tsv (127.0.2.N:2525), each
 #      test recipient <id>-<phase>@<id>.refuse.test answered with the row's reply at RCPT or after DATA, and a
@@ -65,8 +65,8 @@ create_users() {
   getent group postdrop >/dev/null || groupadd --system postdrop
   ensure_user Debian-exim Debian-exim
   ensure_user smmsp smmsp
-  ensure_user _smtpd _smtpd
-  ensure_user _smtpq _smtpq
+  ensure_user opensmtpd opensmtpd
+  ensure_user opensmtpq opensmtpq
 }
 
 SINK_PID=
@@ -80,6 +80,14 @@ start_sink() { # capture_dir
   log "the sink did not start:"; cat "$WORK/sink.log" >&2; exit 1
 }
 stop_sink() { [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null || true; SINK_PID=; }
+
+wait_for_port() { # port: until an MTA listens on 127.0.0.1:port (up to 2 minutes)
+  for _ in $(seq 240); do
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1).close()" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  log "nothing listens on 127.0.0.1:$1"; return 1
+}
 
 wait_for_dsns() { # capture_dir
   local deadline=$((SECONDS + LIFETIME + 180)) c
@@ -231,7 +239,7 @@ begin rewrite
 EOF
   chown -R Debian-exim:Debian-exim "$D/spool" "$D/log"
   "$D/exim4" -C "$D/exim.conf" -bd -q10s
-  sleep 1
+  wait_for_port 10026
   $PY send "$TABLE" 127.0.0.1:10026 ${ROWS:-}
   wait_for_dsns "$CAPTURE/exim"
   kill "$(cat "$D/exim.pid")" 2>/dev/null || true
@@ -266,23 +274,39 @@ define(\`confDELIVERY_MODE', \`background')dnl
 define(\`confBIND_OPTS', \`-DNSRCH -DEFNAMES')dnl
 define(\`ESMTP_MAILER_ARGS', \`TCP \$h $SINK_PORT')dnl
 define(\`SMTP_MAILER_ARGS', \`TCP \$h $SINK_PORT')dnl
+define(\`confREFUSE_LA', \`1000')dnl
+define(\`confQUEUE_LA', \`1000')dnl
+define(\`confDELAY_LA', \`1000')dnl
+FEATURE(\`no_default_msa')dnl
+FEATURE(\`accept_unresolvable_domains')dnl
 FEATURE(\`nocanonify')dnl
-FEATURE(\`mailertable', \`text $D/mailertable')dnl
+FEATURE(\`mailertable', \`text -k0 -v1 $D/mailertable')dnl
 DAEMON_OPTIONS(\`Port=10027, Addr=127.0.0.1, Name=MTA')dnl
 MAILER(\`smtp')dnl
 EOF
   "$ROOT/usr/bin/m4" "$D/sendmail.mc" >"$D/sendmail.cf"
-  "$ROOT/usr/libexec/sendmail/sendmail" -C "$D/sendmail.cf" -bd -q10s
-  sleep 1
+  # Sendmail resolves its own host name at start (over DNS, for IPv6 too) and sleeps a minute when that fails: it
+  # runs in private mount and UTS namespaces with its own host name and a hosts file (and an empty resolv.conf)
+  # mounted over the host's, which stay untouched. The binary is set-group-id (smmsp), so the dynamic loader ignores
+  # LD_LIBRARY_PATH: it is run through the loader with the libraries' path as an argument.
+  printf '127.0.0.1 localhost sendmail.mta.rebound.test\n::1 localhost sendmail.mta.rebound.test\n' >"$D/hosts"
+  : >"$D/resolv.conf"
+  unshare -m -u --propagation private sh -c "hostname sendmail.mta.rebound.test && mount --bind '$D/hosts' /etc/hosts \
+      && mount --bind '$D/resolv.conf' /etc/resolv.conf && exec /lib64/ld-linux-x86-64.so.2 --library-path \
+      '$LD_LIBRARY_PATH' '$ROOT/usr/libexec/sendmail/sendmail' -C '$D/sendmail.cf' -bD -q10s" >"$D/sendmail.log" 2>&1 &
+  local pid=$!
+  wait_for_port 10027
   $PY send "$TABLE" 127.0.0.1:10027 ${ROWS:-}
   wait_for_dsns "$CAPTURE/sendmail"
-  kill "$(head -1 "$D/sendmail.pid")" 2>/dev/null || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
 }
 
 # ---------------------------------------------------------------- OpenSMTPD
 # OpenSMTPD's spool (/var/spool/smtpd), privsep chroot (/var/lib/opensmtpd/empty) and control socket are compiled in:
-# it runs in a private mount namespace (unshare -m) where WORK_DIR/opensmtpd's folders are mounted over /var/spool,
-# /var/lib and /run, so the host's folders are not touched.
+# it runs in private mount and UTS namespaces (unshare -m -u) with its own host name, where WORK_DIR/opensmtpd's
+# folders and files are mounted over /var/spool, /var/lib, /run, /etc/hosts and /etc/resolv.conf (no DNS), so the
+# host's are not touched.
 run_opensmtpd() {
   local D=$WORK/opensmtpd
   rm -rf "$D"; mkdir -p "$D/spool/smtpd" "$D/lib/opensmtpd/empty" "$D/run"
@@ -296,10 +320,14 @@ run_opensmtpd() {
       echo "action \"$dom\" relay host smtp://$ip:$SINK_PORT"
       echo "match from any for domain \"$dom\" action \"$dom\""
     done; } >"$D/smtpd.conf"
-  unshare -m --propagation private sh -c "mount --bind '$D/spool' /var/spool && mount --bind '$D/lib' /var/lib \
-      && mount --bind '$D/run' /run && exec '$ROOT/usr/sbin/smtpd' -d -f '$D/smtpd.conf'" >"$D/smtpd.log" 2>&1 &
+  printf '127.0.0.1 localhost opensmtpd.mta.rebound.test\n::1 localhost opensmtpd.mta.rebound.test\n' >"$D/hosts"
+  : >"$D/resolv.conf"
+  unshare -m -u --propagation private sh -c "hostname opensmtpd.mta.rebound.test && mount --bind '$D/hosts' /etc/hosts \
+      && mount --bind '$D/resolv.conf' /etc/resolv.conf && mount --bind '$D/spool' /var/spool \
+      && mount --bind '$D/lib' /var/lib && mount --bind '$D/run' /run \
+      && exec '$ROOT/usr/sbin/smtpd' -d -f '$D/smtpd.conf'" >"$D/smtpd.log" 2>&1 &
   local pid=$!
-  sleep 2
+  wait_for_port 10028
   $PY send "$TABLE" 127.0.0.1:10028 ${ROWS:-}
   wait_for_dsns "$CAPTURE/opensmtpd"
   kill "$pid" 2>/dev/null || true

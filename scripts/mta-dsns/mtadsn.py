@@ -241,6 +241,10 @@ def is_delay(data):
     text = data.decode("utf-8", "replace")
     if re.search(r"(?mi)^Action:\s*failed", text):
         return False
+    # OpenSMTPD reports an expired envelope in its delay notice's layout (Action: delayed) with RFC 3463 4.4.7,
+    # "delivery time expired": the MTA gave up, so it is the final DSN.
+    if re.search(r"(?mi)^Status:\s*[45]\.4\.7\b", text) or "envelope expired" in text.lower():
+        return False
     return bool(re.search(r"(?mi)^Action:\s*delayed", text)) or "delay" in subject or "warning" in subject
 
 
@@ -291,12 +295,17 @@ def collect(table, capture_dir, out, mta):
             with open(v[kind][0], "rb") as src, open(os.path.join(out, mta, name), "wb") as dst:
                 dst.write(src.read())
             quoted = True
-            if kind == "delay" and r["phase"] not in ("stall", "refused"):
+            if r["phase"] not in ("stall", "refused"):
                 with open(v[kind][0], "rb") as src:
                     quoted = quotes(src.read().decode("utf-8", "replace"), r["reply_lines"][-1].replace("{rcpt}", rcpt))
+            outcome, reason = ("DEFERRED" if kind == "delay" else r["outcome"]), r["reason"]
+            if kind == "final" and not quoted:
+                # A final DSN that does not quote the receiver's reply (OpenSMTPD: "Envelope expired") says only that
+                # the MTA gave up.
+                outcome, reason = "BOUNCED_SOFT", "expired"
             labels.append({"file": f"{mta}/{name}", "mta": mta, "row": r["id"], "phase": p, "kind": kind,
                            "recipient": rcpt, "replyQuoted": quoted,
-                           "outcome": "DEFERRED" if kind == "delay" else r["outcome"], "reason": r["reason"],
+                           "outcome": outcome, "reason": reason,
                            "reply": r["reply"], "source": r["source"]})
     order = {"postfix": 0, "exim": 1, "sendmail": 2, "opensmtpd": 3}
     labels.sort(key=lambda l: (order.get(l["mta"], 9), l["file"]))

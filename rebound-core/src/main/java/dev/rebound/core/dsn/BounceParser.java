@@ -348,6 +348,8 @@ public final class BounceParser {
                         diagType = diagField.substring(0, semi).trim().toLowerCase(Locale.ROOT);
                         diag = diagField.substring(semi + 1).trim();
                     }
+                    if (diag.isEmpty()) diag = TextBounce.recipientLine(bounceLines(), rcpt);
+                    diag = TextBounce.wholeReply(bounceLines(), diag);
                     if (diag.isEmpty() || diag.length() < 8 && !diag.chars().anyMatch(Character::isLetter)) {
                         String block = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
                         if (!block.isEmpty()) diag = (diag + " " + block).trim();
@@ -657,6 +659,17 @@ public final class BounceParser {
                 Classification c = classify(in, cause.get(), status, action, reply, mtaHosts);
                 if (c.reason() != Reason.ONHOLD && c.reason() != Reason.UNDEFINED) return c;
             }
+            // RFC 3463 X.4.7 (delivery time expired) says that the MTA gave up, not why: when the diagnostic quotes
+            // the receiver's last reply and its words name a reason (Sendmail's "Status: 4.4.7" with "Diagnostic-Code:
+            // 451 mailbox full"), that reason is the one to act on, as it would be from any other MTA.
+            String inText = Codes.status(lower);
+            if (status.length() == 5 && status.endsWith(".4.7") && in.code() != 0 && !inText.endsWith(".4.7")) {
+                Classification c = classify(new ReplyInput(in.code(), EnhancedStatus.tryParse(inText), in.text(),
+                        in.phase(), in.recipientDomain()), lower, inText, action, reply, mtaHosts);
+                if (c.ruleId().startsWith("text.") && c.reason() != Reason.ONHOLD && c.reason() != Reason.EXPIRED) {
+                    return c;
+                }
+            }
             BounceRules.Hit hit = null;
             if (status.startsWith("2.") || action.equals("delivered") || action.equals("relayed")
                     || action.equals("expanded")) {
@@ -695,10 +708,14 @@ public final class BounceParser {
                 hit = lower.isBlank() ? new BounceRules.Hit(Reason.UNDEFINED, "dsn.undefined", "")
                         : new BounceRules.Hit(Reason.ONHOLD, "dsn.onhold", "");
             }
+            // A "delayed" report whose status is RFC 3463 X.4.7 and whose words say expired (OpenSMTPD's notice for an
+            // expired envelope: "Action: delayed", "Status: 4.4.7", "Envelope expired") is the MTA giving up: final.
             boolean hard = isHard(hit.reason(), status, reply, lower);
             Outcome outcome;
             if (hit.reason() == Reason.DELIVERED) outcome = Outcome.DELIVERED;
-            else if (action.equals("delayed")) outcome = Outcome.DEFERRED;
+            else if (action.equals("delayed") && !(status.endsWith(".4.7") && lower.contains("expired"))) {
+                outcome = Outcome.DEFERRED;
+            }
             else if (hard) outcome = Outcome.BOUNCED_HARD;
             else if (hit.reason().family() == Outcome.BOUNCED_HARD) outcome = Outcome.BOUNCED_SOFT;
             else outcome = hit.reason().family();

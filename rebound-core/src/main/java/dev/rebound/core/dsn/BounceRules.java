@@ -67,6 +67,8 @@ final class BounceRules {
                     + "|delivery period|no (?:further )?(?:delivery )?attempts will be made|will be retried for"
                     + "|all hosts have been failing|(?:did not|didn't) accept our requests to connect"
                     + "|(?:connection|operation) timed out|timed out while|in the queue too long"
+                    // Sendmail's own words when the receiver stopped answering (no reply of the receiver's)
+                    + "|reply: read error|timeout waiting for input"
                     + "|(?:undelivered|undeliverable|not (?:yet )?been delivered) (?:for|after) (?:more than )?\\d+ ?(?:days?|hours?)"
                     + "|message could not be delivered for"),
             t("dsn.notaccept.no-mail-service", Reason.NOTACCEPT,

@@ -110,6 +110,47 @@ final class TextBounce {
     }
 
     /** The paragraph of the bounce text that mentions {@code address}, or "". */
+    /**
+     * Sendmail writes only the first line of a multi-line reply into Diagnostic-Code; its session transcript has the
+     * whole reply, one "<<< " line each (RFC 5321 §4.2.1: "NNN-" continues, "NNN " ends). Returns the joined reply,
+     * or the diagnostic as it is when it is no first line of a longer reply or the transcript does not have it.
+     */
+    static String wholeReply(List<String> lines, String diag) {
+        String d = diag.strip();
+        if (d.length() < 5 || !Character.isDigit(d.charAt(0)) || d.charAt(3) != '-') return diag;
+        String code = d.substring(0, 3);
+        for (int i = 0; i < lines.size() && i < 2000; i++) {
+            String l = lines.get(i).strip();
+            if (!l.startsWith("<<< ") || !l.substring(4).strip().equals(d)) continue;
+            StringBuilder sb = new StringBuilder(d);
+            for (int j = i + 1; j < lines.size() && j < i + 50; j++) {
+                String n = lines.get(j).strip();
+                if (!n.startsWith("<<< " + code) || n.length() < 8) break;
+                sb.append(' ').append(n.substring(8).strip());
+                if (n.charAt(7) != '-') break;
+            }
+            return sb.toString();
+        }
+        return diag;
+    }
+
+    /**
+     * Sendmail's transcript line for one recipient, "<addr>... Deferred: 421 ..." or "<addr>... User unknown", read
+     * when a DSN leaves Diagnostic-Code empty (a 421 that closed the session): the text after the "... ".
+     */
+    static String recipientLine(List<String> lines, String address) {
+        if (address.isEmpty()) return "";
+        String head = "<" + address.toLowerCase(Locale.ROOT) + ">... ";
+        for (int i = 0; i < lines.size() && i < 2000; i++) {
+            String l = lines.get(i).strip();
+            if (!l.toLowerCase(Locale.ROOT).startsWith(head)) continue;
+            String text = l.substring(head.length()).strip();
+            if (text.regionMatches(true, 0, "Deferred: ", 0, 10)) text = text.substring(10).strip();
+            if (!text.isEmpty()) return text;
+        }
+        return "";
+    }
+
     static String blockFor(String bounceText, String address) {
         return blockFor(Lines.split(bounceText), bounceText.toLowerCase(Locale.ROOT), address);
     }

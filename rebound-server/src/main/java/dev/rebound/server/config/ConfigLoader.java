@@ -381,7 +381,7 @@ public final class ConfigLoader {
         int checks = intIn(t, "smtp.auth.max-concurrent-checks", 0, 4096);
         if (checks == 0) checks = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         return new ReboundConfig.AuthLimits(intIn(t, "smtp.auth.max-failures", 1, 1_000_000), positive(t, "smtp.auth.failure-window"),
-                checks, duration(t, "smtp.auth.cache-ttl"));
+                checks, duration(t, "smtp.auth.failure-delay"), duration(t, "smtp.auth.cache-ttl"));
     }
 
     private static boolean bool(JsonNode t, String key) {

@@ -51,10 +51,14 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
      *                            after which its AUTH commands are refused without a password check
      * @param failureWindow       how long a failure counts
      * @param maxConcurrentChecks password checks (PBKDF2) running at once; more are refused with 454 at once
+     * @param failureDelay        how long a refused AUTH (wrong password, locked-out client) waits before its reply,
+     *                            and the longest wait for a check permit before {@code 454}; holds the guesser, not
+     *                            the CPU
      * @param cacheTtl            how long a verified user/password pair is remembered (HMAC, memory only), so a
      *                            legitimate client does not queue behind guesses; zero: never
      */
-    public record AuthLimits(int maxFailures, Duration failureWindow, int maxConcurrentChecks, Duration cacheTtl) {}
+    public record AuthLimits(int maxFailures, Duration failureWindow, int maxConcurrentChecks, Duration failureDelay,
+                             Duration cacheTtl) {}
 
     /** PEM files: the certificate chain (leaf first) and its PKCS#8 private key ({@code BEGIN PRIVATE KEY}). */
     public record Tls(java.nio.file.Path cert, java.nio.file.Path key) {}

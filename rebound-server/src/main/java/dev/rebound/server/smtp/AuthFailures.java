@@ -43,6 +43,14 @@ final class AuthFailures {
         return times.size() >= max ? Optional.of(times.peekFirst().plus(window)) : Optional.empty();
     }
 
+    /** Whether the client has failed within the window (a suspect: its checks do not wait for a permit). */
+    synchronized boolean hasFailed(ClientKey client) {
+        ArrayDeque<Instant> times = failures.get(client);
+        if (times == null) return false;
+        prune(times, clock.instant());
+        return !times.isEmpty();
+    }
+
     /** Counts a failed attempt of the client now. */
     synchronized void failed(ClientKey client) {
         Instant now = clock.instant();

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -18,9 +19,12 @@ import javax.crypto.spec.SecretKeySpec;
  * Password checks for SMTP AUTH with a bounded share of the CPU (issue 9 finding 3).
  *
  * <ul>
- *   <li>At most {@code maxConcurrent} PBKDF2 runs at once (a semaphore, by default half the processors); an attempt
- *       that finds them all busy is answered {@link Verdict#BUSY} at once (the listener replies {@code 454 4.7.0}),
- *       rather than queueing more CPU work behind the guesses.</li>
+ *   <li>At most {@code maxConcurrent} PBKDF2 runs at once (a semaphore, by default half the processors), so
+ *       guesses never take more than that share of the CPU; an attempt that finds them all busy waits at most
+ *       {@code permitWait} (a parked thread, no CPU) and is then answered {@link Verdict#BUSY} (the listener
+ *       replies {@code 454 4.7.0}) instead of piling up more CPU work behind the guesses. Attempts from clients
+ *       that failed recently do not wait at all, so a permit released during an attack goes to a waiting client
+ *       without failures first.</li>
  *   <li>A verified user/password pair is remembered for {@code cacheTtl} as an HMAC-SHA256 under a key drawn at
  *       start and kept in memory only (the positive authentication cache of mail servers such as Dovecot's
  *       {@code auth_cache_ttl}): a legitimate client that logs in again needs no PBKDF2 run and no permit, so its
@@ -38,21 +42,26 @@ final class PasswordChecks {
     private final Map<String, PasswordHash> users;
     private final PasswordHash decoy;
     private final Semaphore permits;
+    private final Duration permitWait;
     private final Duration cacheTtl;
     private final Clock clock;
     private final SecretKeySpec key;
     private final Map<String, Remembered> verified = new ConcurrentHashMap<>();
 
-    PasswordChecks(Map<String, PasswordHash> users, int maxConcurrent, Duration cacheTtl, Clock clock) {
-        this(users, new Semaphore(maxConcurrent), cacheTtl, clock);
+    PasswordChecks(Map<String, PasswordHash> users, int maxConcurrent, Duration permitWait, Duration cacheTtl, Clock clock) {
+        this(users, new Semaphore(maxConcurrent), permitWait, cacheTtl, clock);
     }
 
-    /** @param permits one per password check allowed at once (tests hold them to see {@link Verdict#BUSY}) */
-    PasswordChecks(Map<String, PasswordHash> users, Semaphore permits, Duration cacheTtl, Clock clock) {
+    /**
+     * @param permits    one per password check allowed at once (tests hold them to see {@link Verdict#BUSY})
+     * @param permitWait the longest wait for a permit (no CPU is used while waiting)
+     */
+    PasswordChecks(Map<String, PasswordHash> users, Semaphore permits, Duration permitWait, Duration cacheTtl, Clock clock) {
         this.users = Map.copyOf(users);
         PasswordHash any = users.values().iterator().next();
         this.decoy = new PasswordHash(any.iterations(), new byte[16], new byte[32]);
         this.permits = permits;
+        this.permitWait = permitWait;
         this.cacheTtl = cacheTtl;
         this.clock = clock;
         byte[] k = new byte[32];
@@ -60,7 +69,11 @@ final class PasswordChecks {
         this.key = new SecretKeySpec(k, "HmacSHA256");
     }
 
-    Verdict check(String user, String password) {
+    /**
+     * @param mayWait whether this attempt may wait for a permit (up to {@code permitWait}); false for clients that
+     *                failed recently, so at a released permit a waiting client without failures is served first
+     */
+    Verdict check(String user, String password, boolean mayWait) {
         PasswordHash hash = users.get(user);
         byte[] mac = null;
         if (hash != null && !cacheTtl.isZero()) {
@@ -68,7 +81,12 @@ final class PasswordChecks {
             Remembered r = verified.get(user);
             if (r != null && r.until().isAfter(clock.instant()) && MessageDigest.isEqual(r.mac(), mac)) return Verdict.VALID;
         }
-        if (!permits.tryAcquire()) return Verdict.BUSY;
+        try {
+            if (!(mayWait ? permits.tryAcquire(permitWait.toNanos(), TimeUnit.NANOSECONDS) : permits.tryAcquire())) return Verdict.BUSY;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Verdict.BUSY;
+        }
         boolean ok;
         try {
             ok = (hash == null ? decoy : hash).matches(password.toCharArray());

@@ -4,6 +4,7 @@ import dev.rebound.server.config.PasswordHash;
 import dev.rebound.server.config.ReboundConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
@@ -24,8 +25,9 @@ import org.subethamail.smtp.server.Session;
  *   <li>Only on a TLS session, so no password crosses the wire in clear: {@link ListenerEhlo} advertises AUTH
  *       only after STARTTLS, and an AUTH command before it gets {@code 538 5.7.11} (RFC 4954 §6).</li>
  *   <li>A wrong user or password gets {@code 535 5.7.8}; the check is {@link PasswordChecks} (bounded concurrency,
- *       the same PBKDF2 work for unknown users, a cache of verified pairs); when all its permits are taken the
- *       reply is {@code 454 4.7.0} at once (not counted as a failure).</li>
+ *       the same PBKDF2 work for unknown users, a cache of verified pairs); when all its permits stay taken for
+ *       {@code smtp.auth.failure-delay} the reply is {@code 454 4.7.0} (not counted as a failure). Refusals for a
+ *       wrong password or a locked-out client come after {@code smtp.auth.failure-delay}.</li>
  *   <li>Per client ({@link AuthFailures}): after {@code smtp.auth.max-failures} failures within
  *       {@code smtp.auth.failure-window}, the client's AUTH is refused with {@code 454 4.7.0} without a check,
  *       until the window lets it try again.</li>
@@ -45,9 +47,11 @@ final class SmtpAuth implements AuthenticationHandlerFactory {
     private final PasswordChecks checks;
     private final AuthFailures failures;
     private final ListenerGate gate;
+    private final Duration failureDelay;
 
     SmtpAuth(Map<String, PasswordHash> users, ReboundConfig.AuthLimits limits, Clock clock, ListenerGate gate) {
-        this.checks = new PasswordChecks(users, limits.maxConcurrentChecks(), limits.cacheTtl(), clock);
+        this.checks = new PasswordChecks(users, limits.maxConcurrentChecks(), limits.failureDelay(), limits.cacheTtl(), clock);
+        this.failureDelay = limits.failureDelay();
         this.failures = new AuthFailures(limits.maxFailures(), limits.failureWindow(), clock);
         this.gate = gate;
     }
@@ -114,6 +118,7 @@ final class SmtpAuth implements AuthenticationHandlerFactory {
             if (guard != null) {
                 Optional<Instant> until = failures.lockedUntil(guard.client());
                 if (until.isPresent()) {
+                    pause();
                     // Not checked, not counted for the client; counted for the session, so a locked-out client that
                     // keeps trying on one connection is closed like one that keeps failing.
                     if (guard.authFailed() >= MAX_FAILURES) {
@@ -123,8 +128,11 @@ final class SmtpAuth implements AuthenticationHandlerFactory {
                     throw reject(ListenerReply.AUTH_CLIENT_LOCKED, guard.client(), until.get().truncatedTo(ChronoUnit.SECONDS));
                 }
             }
-            switch (checks.check(u, password)) {
-                case BUSY -> throw reject(ListenerReply.AUTH_BUSY);
+            switch (checks.check(u, password, guard == null || !failures.hasFailed(guard.client()))) {
+                case BUSY -> {
+                    pause();
+                    throw reject(ListenerReply.AUTH_BUSY);
+                }
                 case INVALID -> throw failed(context);
                 case VALID -> {
                     identity = u;
@@ -143,6 +151,7 @@ final class SmtpAuth implements AuthenticationHandlerFactory {
 
     /** Counts the failure for the client and the session: 535, or 421 and close once the session failed {@link #MAX_FAILURES} times. */
     private RejectException failed(MessageContext context) {
+        pause();
         SessionGuard guard = gate.guard(context);
         if (guard == null) return reject(ListenerReply.AUTH_FAILED);
         failures.failed(guard.client());
@@ -153,6 +162,20 @@ final class SmtpAuth implements AuthenticationHandlerFactory {
             return reject(ListenerReply.AUTH_TOO_MANY_FAILURES, n);
         }
         return reject(ListenerReply.AUTH_FAILED);
+    }
+
+    /**
+     * Waits {@code smtp.auth.failure-delay} before a refusal (as Dovecot's {@code auth_failure_delay} and Postfix's
+     * {@code smtpd_error_sleep_time}): a guesser gets at most one answer per delay and connection, while the session
+     * thread (virtual) is parked and uses no CPU.
+     */
+    private void pause() {
+        if (failureDelay.isZero()) return;
+        try {
+            Thread.sleep(failureDelay);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static Optional<String> challenge(String b64) {

@@ -18,6 +18,7 @@ class SmtpLimitsConfigTest {
         assertThat(s.authLimits().failureWindow()).isEqualTo(Duration.ofMinutes(15));
         assertThat(s.authLimits().maxConcurrentChecks()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
         assertThat(s.authLimits().cacheTtl()).isEqualTo(Duration.ofHours(1));
+        assertThat(s.authLimits().failureDelay()).isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test
@@ -26,7 +27,7 @@ class SmtpLimitsConfigTest {
                 .loadText("""
                         smtp:
                           limits: {max-connections: 50, max-connections-per-client: 5, reserved-connections: 10, min-data-rate: 0}
-                          auth: {cache-ttl: 0s}
+                          auth: {cache-ttl: 0s, failure-delay: 0s}
                         """).smtp();
         assertThat(s.limits().maxConnections()).isEqualTo(50);
         assertThat(s.limits().maxConnectionsPerClient()).isEqualTo(5);
@@ -35,6 +36,7 @@ class SmtpLimitsConfigTest {
         assertThat(s.limits().idleTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(s.authLimits().maxConcurrentChecks()).isEqualTo(3);
         assertThat(s.authLimits().cacheTtl()).isZero();
+        assertThat(s.authLimits().failureDelay()).isZero();
     }
 
     @Test

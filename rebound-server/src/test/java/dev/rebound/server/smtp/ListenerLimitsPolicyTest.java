@@ -67,6 +67,8 @@ class ListenerLimitsPolicyTest {
         f.failed(A);
         assertThat(f.lockedUntil(A)).contains(Instant.parse("2026-03-01T10:15:00Z"));
         assertThat(f.lockedUntil(B)).as("other clients are not affected").isEmpty();
+        assertThat(f.hasFailed(A)).isTrue();
+        assertThat(f.hasFailed(B)).isFalse();
         clock.advance(Duration.ofMinutes(10)); // 10:15: the first failure leaves the window
         assertThat(f.lockedUntil(A)).isEmpty();
         f.failed(A); // two in the window again, plus this one
@@ -78,23 +80,31 @@ class ListenerLimitsPolicyTest {
         MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
         PasswordHash hash = PasswordHash.create("right".toCharArray(), 1000, new SecureRandom());
         Semaphore permits = new Semaphore(1);
-        PasswordChecks c = new PasswordChecks(Map.of("app", hash), permits, Duration.ofHours(1), clock);
-        assertThat(c.check("app", "wrong")).isEqualTo(PasswordChecks.Verdict.INVALID);
-        assertThat(c.check("nobody", "right")).isEqualTo(PasswordChecks.Verdict.INVALID);
-        assertThat(c.check("app", "right")).isEqualTo(PasswordChecks.Verdict.VALID);
+        PasswordChecks c = new PasswordChecks(Map.of("app", hash), permits, Duration.ZERO, Duration.ofHours(1), clock);
+        assertThat(c.check("app", "wrong", true)).isEqualTo(PasswordChecks.Verdict.INVALID);
+        assertThat(c.check("nobody", "right", true)).isEqualTo(PasswordChecks.Verdict.INVALID);
+        assertThat(c.check("app", "right", true)).isEqualTo(PasswordChecks.Verdict.VALID);
         permits.acquire(); // every check slot taken (by guesses)
         try {
-            assertThat(c.check("app", "wrong")).isEqualTo(PasswordChecks.Verdict.BUSY);
-            assertThat(c.check("app", "right")).as("remembered: no PBKDF2 run needed").isEqualTo(PasswordChecks.Verdict.VALID);
+            assertThat(c.check("app", "wrong", true)).isEqualTo(PasswordChecks.Verdict.BUSY);
+            assertThat(c.check("app", "right", true)).as("remembered: no PBKDF2 run needed").isEqualTo(PasswordChecks.Verdict.VALID);
             clock.advance(Duration.ofHours(1));
-            assertThat(c.check("app", "right")).as("forgotten after the TTL").isEqualTo(PasswordChecks.Verdict.BUSY);
+            assertThat(c.check("app", "right", true)).as("forgotten after the TTL").isEqualTo(PasswordChecks.Verdict.BUSY);
         } finally {
             permits.release();
         }
-        PasswordChecks noCache = new PasswordChecks(Map.of("app", hash), permits, Duration.ZERO, clock);
-        assertThat(noCache.check("app", "right")).isEqualTo(PasswordChecks.Verdict.VALID);
+        // A client without failures waits for a released permit; a suspect does not wait and gets BUSY meanwhile.
+        PasswordChecks waiting = new PasswordChecks(Map.of("app", hash), permits, Duration.ofSeconds(30), Duration.ZERO, clock);
         permits.acquire();
-        assertThat(noCache.check("app", "right")).isEqualTo(PasswordChecks.Verdict.BUSY);
+        var clean = java.util.concurrent.CompletableFuture.supplyAsync(() -> waiting.check("app", "right", true));
+        while (!permits.hasQueuedThreads()) Thread.onSpinWait();
+        assertThat(waiting.check("app", "guess", false)).isEqualTo(PasswordChecks.Verdict.BUSY);
+        permits.release();
+        assertThat(clean.get()).isEqualTo(PasswordChecks.Verdict.VALID);
+        PasswordChecks noCache = new PasswordChecks(Map.of("app", hash), permits, Duration.ZERO, Duration.ZERO, clock);
+        assertThat(noCache.check("app", "right", false)).isEqualTo(PasswordChecks.Verdict.VALID);
+        permits.acquire();
+        assertThat(noCache.check("app", "right", false)).isEqualTo(PasswordChecks.Verdict.BUSY);
         permits.release();
     }
 }

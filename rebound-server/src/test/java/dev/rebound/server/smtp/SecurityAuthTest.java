@@ -75,7 +75,7 @@ class SecurityAuthTest {
 
     @Test
     void aClientThatKeepsFailing_isRefusedWithoutACheck_untilTheWindowPasses_othersAreNot() throws Exception {
-        start(1000, Map.of("REBOUND_SMTP_AUTH_MAX_FAILURES", "5"));
+        start(1000, Map.of("REBOUND_SMTP_AUTH_MAX_FAILURES", "5", "REBOUND_SMTP_AUTH_FAILURE_DELAY", "100ms"));
         try (SmtpWire w = tls("127.0.0.2")) {
             assertThat(auth(w, "a")).startsWith("535 5.7.8");
             assertThat(auth(w, "b")).startsWith("535 5.7.8");
@@ -110,8 +110,8 @@ class SecurityAuthTest {
 
     @Test
     void underAGuessingAttack_aLegitimateClientStillAuthenticatesAndSubmits() throws Exception {
-        // Real PBKDF2 work per guess, one check at a time: guesses beyond it get 454 at once.
-        start(100_000, Map.of("REBOUND_SMTP_AUTH_MAX_CONCURRENT_CHECKS", "1"));
+        // Real PBKDF2 work per guess, one check at a time: guesses beyond it wait at most the failure delay, then 454.
+        start(100_000, Map.of("REBOUND_SMTP_AUTH_MAX_CONCURRENT_CHECKS", "1", "REBOUND_SMTP_AUTH_FAILURE_DELAY", "200ms"));
         try (SmtpWire w = tls("127.0.0.1")) {
             assertThat(auth(w, PASSWORD)).startsWith("235"); // before the attack: this pair is now verified
         }
