@@ -3,7 +3,8 @@
 #
 # Usage (as root, on Debian 12; needs only Debian's package archive and the loopback interface):
 #   scripts/mta-dsns/generate.sh [WORK_DIR] [MTA...]
-#     WORK_DIR  where the packages are unpacked and the MTAs run (default: target/mta-dsns)
+#     WORK_DIR  where the packages are unpacked and the MTAs run (default: target/mta-dsns); the MTAs' own users
+#               (postfix, Debian-exim) must be able to reach it, so not under a private home folder
 #     MTA       any of: postfix exim sendmail opensmtpd (default: all four, one after the other)
 #   Environment: OUT (default rebound-core/src/test/resources/dev/rebound/core/dsn/mta), LIFETIME (the MTAs' queue
 #   lifetime in seconds, default 120), ROWS (comma-separated row ids: only these test mails, for trying a change).

@@ -1,5 +1,6 @@
 package dev.rebound.core.dsn;
 
+import dev.rebound.core.smtp.MailDomain;
 import dev.rebound.core.classify.Classification;
 import dev.rebound.core.classify.Evidence;
 import dev.rebound.core.classify.Outcome;
@@ -302,7 +303,7 @@ public final class BounceParser {
 
         BounceRecord complaintRecord(String rcpt, String type, String by, String rule, String matched, String reporting,
                                String arrival, String from) {
-            Evidence ev = new Evidence(0, "", "", SmtpPhase.NONE, Codes.domainOf(rcpt), matched);
+            Evidence ev = new Evidence(0, "", "", SmtpPhase.NONE, MailDomain.of(rcpt), matched);
             Classification c = new Classification(Outcome.COMPLAINT, Reason.FEEDBACK, rule, ev);
             BounceRecord r = new BounceRecord(rcpt, "", "", "", "", "", "", Codes.untyped(reporting), arrival, "",
                     original.get("Message-ID"), "", original.decoded("Subject"), from, type, by, SmtpPhase.NONE, c, false);
@@ -447,7 +448,7 @@ public final class BounceParser {
          * such name becomes local@domain, with the notice as its diagnostic.
          */
         List<TextBounce.Found> localPartList() {
-            String domain = Codes.domainOf(Codes.address(topFrom));
+            String domain = MailDomain.of(Codes.address(topFrom));
             if (domain.isEmpty()) return List.of();
             List<String> lines = bounceLines();
             List<TextBounce.Found> out = new ArrayList<>();
@@ -610,7 +611,7 @@ public final class BounceParser {
             String lower = ruleText(diagType, said);
             SmtpPhase phase = Codes.phase(lower);
             if (phase == SmtpPhase.NONE) phase = Codes.phase(TextBounce.blockFor(bounceLines(), lowerBounce, rcpt));
-            String domain = Codes.domainOf(rcpt);
+            String domain = MailDomain.of(rcpt);
             int code = reply.isEmpty() ? 0 : Integer.parseInt(reply);
             ReplyInput in = new ReplyInput(code, EnhancedStatus.tryParse(status), diag, phase, domain);
             String mtaHosts = (reportingMta + " " + remoteMta).toLowerCase(Locale.ROOT);

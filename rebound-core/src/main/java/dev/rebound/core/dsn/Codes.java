@@ -136,11 +136,6 @@ final class Codes {
         return a.toLowerCase(Locale.ROOT);
     }
 
-    static String domainOf(String address) {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
-    }
-
     /** Strips the type prefix of a typed field ("dns; mx.example.jp" → mx.example.jp). */
     static String untyped(String v) {
         int semi = v.indexOf(';');

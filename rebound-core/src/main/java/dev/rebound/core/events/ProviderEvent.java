@@ -1,5 +1,6 @@
 package dev.rebound.core.events;
 
+import dev.rebound.core.smtp.MailDomain;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Locale;
@@ -71,8 +72,7 @@ public record ProviderEvent(Provider provider, String eventType, String recipien
 
     /** The recipient's domain, lower case, or "". */
     public String recipientDomain() {
-        int at = recipient.lastIndexOf('@');
-        return at < 0 ? "" : recipient.substring(at + 1).toLowerCase(Locale.ROOT);
+        return MailDomain.of(recipient);
     }
 
     /** True when the provider passed on any part of the remote reply. */

@@ -22,9 +22,12 @@ import java.util.regex.Pattern;
  * 30 minutes in general, which our schedule deliberately undercuts for the first retries of transactional mail
  * (OTPs go stale) and compensates with an attempt cap. RFC 3463 §3.3 calls X.2.2 (mailbox full) a "persistent
  * transient" failure, which gets its own slower schedule. The time cap gives up as soon as the next attempt
- * would fall past {@code queuedAt + maxAge}, as KumoMTA does, and the attempt cap stops after
- * {@code maxAttempts}, whichever comes first (see /work/shared/notes/mta-anchors.md §6). Explicit wait hints in
- * the reply text are honoured within [minRetryDelay, maxHonouredHint], as Postal does. Jitter only stretches a
+ * would fall past {@code queuedAt + maxAge}, as KumoMTA does (its queue expires a message whose next delivery time
+ * would exceed max_age: https://docs.kumomta.com/reference/kumo/make_queue_config/max_age), and the attempt cap
+ * stops after {@code maxAttempts}, whichever comes first (KumoMTA declined an attempt cap, kumomta#14:
+ * https://github.com/KumoCorp/kumomta/issues/14). Explicit wait hints in the reply text are honoured within
+ * [minRetryDelay, maxHonouredHint], as Postal does for "N seconds/minutes" in a reply (Postal's message dequeuer,
+ * https://github.com/postalserver/postal). Jitter only stretches a
  * gap (by a deterministic fraction seeded by message id, recipient and attempt number), so it never undercuts a
  * greylisting delay.
  *

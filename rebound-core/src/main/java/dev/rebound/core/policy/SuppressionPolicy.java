@@ -19,10 +19,12 @@ import java.util.Set;
  * <p>Design. RFC 3463 separates addressing failures (X.1.x: the mailbox or domain is gone) from mailbox status
  * (X.2.x, "persistent transient" when full) and security/policy (X.7.x: about the sender). Only the first is
  * evidence against the recipient on its own. The guardrails follow what users of Postal, listmonk and Mailman
- * asked for (/work/shared/notes/mta-anchors.md §4–§6): never suppress after one soft bounce, never because of a
+ * asked for in their issue trackers (https://github.com/postalserver/postal/issues/58, /60, /256, /560, /900;
+ * https://github.com/knadh/listmonk/issues/2602, /2770): never suppress after one soft bounce, never because of a
  * policy or reputation block (Gmail 5.7.1 during IP warm-up suppressed real users in postal#60), expire
- * soft-derived entries quickly (Postal 30 d, SES ≤ 14 d), and do not let a whole domain's outage suppress its
- * recipients (postal#256): a circuit breaker turns those suppressions into reviews.
+ * soft-derived entries quickly (Postal 30 d; the SES global suppression list at most 14 d,
+ * https://docs.aws.amazon.com/ses/latest/dg/sending-email-global-suppression-list.html), and do not let a whole
+ * domain's outage suppress its recipients (postal#256): a circuit breaker turns those suppressions into reviews.
  *
  * <p>Rules, in order (the first that applies decides):
  * <ol>

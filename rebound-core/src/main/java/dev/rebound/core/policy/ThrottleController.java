@@ -11,14 +11,15 @@ import java.util.Optional;
  * window by one segment per round trip, halve it on loss; after a retransmission timeout restart from one
  * segment). Here the "window" is the number of concurrent connections to one recipient domain, "loss" is a
  * sustained run of deferrals, rate-limit replies or connection failures, and an ACK is an accepted message.
- * Postfix's queue manager does the same for destinations (SCHEDULER_README: start at
+ * Postfix's queue manager does the same for destinations (SCHEDULER_README,
+ * https://www.postfix.org/SCHEDULER_README.html: start at
  * initial_destination_concurrency 5, limit 20, ±1 feedback with hysteresis, a destination is dead after failed
  * cohorts and retried after minimal_backoff_time), but it takes negative feedback only from connection and
  * handshake failures. KumoMTA's shaping sets fixed connection_limit / max_message_rate per site, and its TSA
- * daemon applies a fixed override for a fixed duration, then snaps back (kumomta#322 shows the trouble). Rebound
- * takes 4xx rate-limit and reputation replies as negative feedback too, widens a min delay between connections
- * when it halves, and recovers only through successes (K in a row per +1), never at a fixed expiry
- * (see /work/shared/notes/mta-anchors.md §3, §5.4, §6).
+ * daemon applies a fixed override for a fixed duration, then snaps back (https://github.com/KumoCorp/kumomta/issues/322
+ * shows the trouble). Rebound takes 4xx rate-limit and reputation
+ * replies as negative feedback too, widens a min delay between connections when it halves, and recovers only
+ * through successes (K in a row per +1), never at a fixed expiry.
  *
  * <p>Rules:
  * <ul>

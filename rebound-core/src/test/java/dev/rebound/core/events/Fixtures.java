@@ -21,19 +21,22 @@ import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Access to {@code ${rebound.shared.dir}/fixtures/provider-events}: bodies as bytes, headers, test keys. */
-final class Fixtures {
-    static final JsonMapper JSON = JsonMapper.builder().build();
-    static final Path DIR = Path.of(System.getProperty("rebound.shared.dir", "../../shared"))
+/**
+ * Access to {@code ${rebound.shared.dir}/fixtures/provider-events}: bodies as bytes, headers, test keys. The one
+ * loader of these fixtures: rebound-server's tests use it through this module's test jar.
+ */
+public final class Fixtures {
+    public static final JsonMapper JSON = JsonMapper.builder().build();
+    public static final Path DIR = Path.of(System.getProperty("rebound.shared.dir", "../../shared"))
             .resolve("fixtures/provider-events");
-    static final String TOPIC = "arn:aws:sns:us-east-1:123456789012:ses-feedback-example";
-    static final String CERT_URL =
+    public static final String TOPIC = "arn:aws:sns:us-east-1:123456789012:ses-feedback-example";
+    public static final String CERT_URL =
             "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem";
-    static final String MAILGUN_KEY = "rebound-fixture-mailgun-signing-key-not-secret";
+    public static final String MAILGUN_KEY = "rebound-fixture-mailgun-signing-key-not-secret";
 
     private Fixtures() {}
 
-    static byte[] bytes(String file) {
+    public static byte[] bytes(String file) {
         try {
             return Files.readAllBytes(DIR.resolve(file));
         } catch (IOException e) {
@@ -41,16 +44,16 @@ final class Fixtures {
         }
     }
 
-    static String text(String file) {
+    public static String text(String file) {
         return new String(bytes(file), StandardCharsets.UTF_8);
     }
 
-    static JsonNode json(String file) {
+    public static JsonNode json(String file) {
         return JSON.readTree(bytes(file));
     }
 
     /** The headers stored for {@code file} (in {@code <provider>/http-headers.json}, or the upstream request.json). */
-    static Map<String, String> headers(String file) {
+    public static Map<String, String> headers(String file) {
         Map<String, String> h = new LinkedHashMap<>();
         JsonNode node;
         if (file.startsWith("sendgrid/upstream-vector/")) {
@@ -63,7 +66,7 @@ final class Fixtures {
         return h;
     }
 
-    static Provider provider(String file) {
+    public static Provider provider(String file) {
         return Provider.fromId(file.substring(0, file.indexOf('/'))).orElseThrow();
     }
 
@@ -71,7 +74,7 @@ final class Fixtures {
         return new WebhookRequest(provider(file), headers(file), bytes(file));
     }
 
-    static X509Certificate testCertificate() {
+    public static X509Certificate testCertificate() {
         try {
             return (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(bytes("ses/sns-test-signing-cert.pem")));
@@ -95,11 +98,11 @@ final class Fixtures {
                 .withSparkPost(new WebhookSettings.BasicAuth("rebound", "sparkpost-test-password"));
     }
 
-    static String fixtureSendGridKey() {
+    public static String fixtureSendGridKey() {
         return text("sendgrid/test-public-key.txt").trim();
     }
 
-    static String upstreamSendGridKey() {
+    public static String upstreamSendGridKey() {
         return json("sendgrid/upstream-vector/request.json").get("public_key").stringValue();
     }
 
@@ -115,7 +118,7 @@ final class Fixtures {
     }
 
     /** The moment a fixture was signed (SNS Timestamp, SendGrid / Mailgun signed timestamp); epoch for unsigned. */
-    static Instant signedAt(String file) {
+    public static Instant signedAt(String file) {
         Provider p = provider(file);
         return switch (p) {
             case SES -> Instant.parse(json(file).get("Timestamp").stringValue());

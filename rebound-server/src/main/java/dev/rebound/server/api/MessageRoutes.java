@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * {@code POST /v1/messages} (answers 202 only after the store committed the message; a replayed idempotency key
  * answers 200 with the first receipt, a key reused for another body 409) and {@code GET /v1/messages/{id}} (every
- * recipient with its state, plan, suppression entry, attempts and evidence, in four reads whatever the number of
+ * recipient with its state, plan, suppression entry, attempts and evidence, in three store calls (five statements) whatever the number of
  * recipients).
  */
 final class MessageRoutes {

@@ -23,7 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Command(name = "bounce", mixinStandardHelpOptions = true,
         description = "Work with asynchronous bounces (RFC 3464 DSNs, MTA bounce texts, ARF complaints).",
         subcommands = {BounceCommand.Parse.class})
-public final class BounceCommand implements Runnable {
+final class BounceCommand implements Runnable {
     @Spec
     CommandSpec spec;
 

@@ -31,7 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
             "e.g. \"550-5.1.1 The email account does not exist.\\r\\n550 5.1.1 Learn more\"."
         },
         exitCodeOnInvalidInput = 2)
-public final class ClassifyCommand implements Callable<Integer> {
+final class ClassifyCommand implements Callable<Integer> {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Parameters(index = "0", paramLabel = "<reply>",

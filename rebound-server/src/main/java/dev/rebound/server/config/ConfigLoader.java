@@ -33,7 +33,7 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  */
 public final class ConfigLoader {
     /** Keys whose children are free-form (domain names), not fixed keys. */
-    private static final Set<String> FREE_MAPS = Set.of("delivery.routes", "delivery.tls-policies", "smtp.auth.users");
+    private static final Set<String> FREE_MAPS = Set.of("delivery.routes", "delivery.tls-policies", "smtp.auth.users", "bounces.notices");
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
@@ -194,8 +194,11 @@ public final class ConfigLoader {
                 intIn(t, "smtp.max-recipients", 1, 100_000), nonBlank(t, "smtp.hostname"), tls, Map.copyOf(users),
                 smtpLimits(t), authLimits(t));
         String url = nonBlank(t, "store.url");
-        if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:"))
-            throw ConfigException.bad("store.url", url, "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db) or jdbc:postgresql://host/db");
+        if (url.startsWith("jdbc:postgresql:"))
+            throw ConfigException.bad("store.url", url, "this build stores in SQLite only (a PostgreSQL store is not part of it); "
+                    + "use jdbc:sqlite:<file>, e.g. jdbc:sqlite:./data/rebound.db");
+        if (!url.startsWith("jdbc:sqlite:"))
+            throw ConfigException.bad("store.url", url, "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db)");
         var store = new ReboundConfig.StoreSettings(url, intIn(t, "store.read-connections", 1, 64));
         List<HostPort> servers = new ArrayList<>();
         for (String s : stringList(t, "dns.servers")) {
@@ -358,7 +361,24 @@ public final class ConfigLoader {
         String domain = string(t, "bounces.domain").trim().toLowerCase(Locale.ROOT);
         if (!domain.isEmpty() && !DOMAIN_NAME.matcher(domain).matches())
             throw ConfigException.bad("bounces.domain", domain, "expected a domain name whose MX points at Rebound's SMTP listener, e.g. bounces.example.com (empty turns VERP off)");
-        return new ReboundConfig.Bounces(domain);
+        Map<String, ReboundConfig.Notices> notices = new LinkedHashMap<>();
+        JsonNode n = at(t, "bounces.notices");
+        if (n != null && !n.isNull()) {
+            if (!n.isObject()) throw ConfigException.bad("bounces.notices", n, "expected a mapping of stream: failures | delays | off");
+            for (Map.Entry<String, JsonNode> e : n.properties()) {
+                String stream = e.getKey().trim();
+                if (!StreamName.valid(stream)) throw ConfigException.bad("bounces.notices." + e.getKey(), stream, StreamName.EXPECTED);
+                String v = e.getValue().asString("").trim().toLowerCase(Locale.ROOT);
+                switch (v) {
+                    case "failures" -> notices.put(stream, ReboundConfig.Notices.FAILURES);
+                    case "delays" -> notices.put(stream, ReboundConfig.Notices.DELAYS);
+                    case "off", "" -> { }
+                    default -> throw ConfigException.bad("bounces.notices." + stream, v,
+                            "expected failures (final failures only), delays (also a recipient's first deferral) or off");
+                }
+            }
+        }
+        return new ReboundConfig.Bounces(domain, Map.copyOf(notices));
     }
 
     private static ReboundConfig.SmtpLimits smtpLimits(JsonNode t) {

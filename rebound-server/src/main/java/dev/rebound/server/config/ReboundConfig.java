@@ -107,8 +107,14 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
     public record Providers(dev.rebound.core.events.WebhookSettings webhooks, String defaultStream,
                             boolean confirmSnsSubscriptions) {}
 
-    /** @param domain the return-path domain for VERP bounce addresses ({@code bounces+<recipient-id>@domain}); "" = off */
-    public record Bounces(String domain) {}
+    /**
+     * @param domain  the return-path domain for VERP bounce addresses ({@code bounces+<recipient-id>@domain}); "" = off
+     * @param notices streams whose SMTP senders get RFC 3464 bounce notices, and which (none by default)
+     */
+    public record Bounces(String domain, Map<String, Notices> notices) {}
+
+    /** Bounce notices of a stream: final failures only, or also a recipient's first deferral. */
+    public enum Notices { FAILURES, DELAYS }
 
     /**
      * Rebound's outbound webhooks ({@code webhooks.*}).

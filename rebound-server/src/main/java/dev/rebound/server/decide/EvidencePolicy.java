@@ -20,7 +20,7 @@ import java.util.Optional;
  * failure than the recorded one), and no change: {@code evidence.none.no-outcome}, {@code evidence.none.not-final},
  * {@code evidence.none.unmatched}, {@code evidence.none.never-sent}, {@code evidence.none.not-stronger}.
  */
-public final class EvidencePolicy {
+final class EvidencePolicy {
     private EvidencePolicy() {}
 
     /** The decision: the new state when it changes, and the rule that decided. */

@@ -1,6 +1,7 @@
 package dev.rebound.server.delivery;
 
 import dev.rebound.core.tls.TlsMode;
+import dev.rebound.server.config.HostPort;
 import java.net.InetSocketAddress;
 import java.security.KeyStore;
 import java.time.Duration;
@@ -67,36 +68,6 @@ public record DeliveryConfig(String heloName, Map<String, HostPort> routes, Opti
 
         public MtaSts withPolicyPort(int v) {
             return new MtaSts(enabled, timeout, failureBackoff, v);
-        }
-    }
-
-    /** A host name or IP literal and a port, written {@code host:port} (IPv6 as {@code [::1]:25}). */
-    public record HostPort(String host, int port) {
-        public HostPort {
-            Objects.requireNonNull(host, "host");
-            if (host.isBlank()) throw new IllegalArgumentException("host:port needs a host, got \"" + host + "\"");
-            if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1-65535, got " + port);
-        }
-
-        /** Parses {@code host:port}; throws with the input quoted and the expected form. */
-        public static HostPort parse(String s) {
-            String t = s == null ? "" : s.trim();
-            int colon = t.lastIndexOf(':');
-            if (colon <= 0 || colon == t.length() - 1) {
-                throw new IllegalArgumentException("expected host:port (e.g. 127.0.0.1:2525), got \"" + s + "\"");
-            }
-            String host = t.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-            try {
-                return new HostPort(host, Integer.parseInt(t.substring(colon + 1)));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("expected host:port with a numeric port, got \"" + s + "\"", e);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
         }
     }
 

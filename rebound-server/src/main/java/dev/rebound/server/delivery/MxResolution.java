@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Objects;
 
 /** The result of resolving where a domain's mail goes (RFC 5321 §5.1). */
-public sealed interface MxResolution {
+sealed interface MxResolution {
 
     /** One mail host with its preference and addresses (A first, then AAAA). */
     record MxHost(String name, int preference, List<InetAddress> addresses) {

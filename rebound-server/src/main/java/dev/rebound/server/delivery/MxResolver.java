@@ -47,7 +47,7 @@ import org.xbill.DNS.lookup.NoSuchRRSetException;
  * No cache: dnsjava's cache is disabled so tests and retries see the DNS as it is now (the upstream
  * resolver caches).
  */
-public final class MxResolver {
+final class MxResolver {
     private final LookupSession session;
     private final Duration timeout;
 

@@ -1,5 +1,6 @@
 package dev.rebound.server.delivery;
 
+import dev.rebound.server.config.HostPort;
 import dev.rebound.core.classify.SmtpPhase;
 import dev.rebound.core.smtp.SmtpReply;
 import dev.rebound.core.tls.StsDiscovery;
@@ -245,9 +246,9 @@ public final class SmtpDeliveryAgent implements DeliveryAgent {
 
     private Plan plan(String domain, TlsMode mode) {
         String d = domain.toLowerCase(Locale.ROOT);
-        Optional<DeliveryConfig.HostPort> fixed = Optional.ofNullable(config.routes().get(d)).or(config::relay);
+        Optional<HostPort> fixed = Optional.ofNullable(config.routes().get(d)).or(config::relay);
         if (fixed.isPresent()) { // a configured next hop: the domain's MTA-STS policy is about its MX hosts, not ours
-            DeliveryConfig.HostPort hp = fixed.get();
+            HostPort hp = fixed.get();
             MxResolver.Addresses a = resolver.addresses(hp.host());
             if (a.addresses().isEmpty()) {
                 // a configured route that does not resolve is our problem, never the recipient's: defer

@@ -1,5 +1,6 @@
 package dev.rebound.server.intake;
 
+import dev.rebound.core.smtp.MailDomain;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -18,7 +19,7 @@ public final class Addresses {
     /** A parsed mailbox: optional display name and the addr-spec. */
     public record Mailbox(String displayName, String address) {
         public String domain() {
-            return address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+            return MailDomain.of(address);
         }
     }
 

@@ -272,8 +272,11 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void counted(List<AttemptRecord> records) {
-        for (AttemptRecord a : records)
+        for (AttemptRecord a : records) {
             metrics.counter("rebound_attempts", "outcome", a.classification().outcome().name(), "decision", a.newState().name()).increment();
+            // outbound TLS decisions by rule (a bounded set of ids): MTA-STS testing failures show up here, as TLSRPT would count them
+            a.tls().ifPresent(t -> metrics.counter("rebound_tls_decisions", "rule", t.rule(), "verdict", t.verdict().name()).increment());
+        }
     }
 
     /** One attempt record per claimed recipient (a recipient the agent gave no result for is deferred). */

@@ -7,9 +7,7 @@ import dev.rebound.server.delivery.DeliveryConfig;
 import dev.rebound.server.delivery.SmtpDeliveryAgent;
 import java.net.InetSocketAddress;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** Builds the delivery agent from the service configuration. */
 public final class DeliveryAgents {
@@ -17,13 +15,11 @@ public final class DeliveryAgents {
 
     public static DeliveryConfig deliveryConfig(ReboundConfig config) {
         ReboundConfig.Delivery d = config.delivery();
-        Map<String, DeliveryConfig.HostPort> routes = new LinkedHashMap<>();
-        d.routes().forEach((domain, hp) -> routes.put(domain, convert(hp)));
         List<InetSocketAddress> dns = config.dns().servers().stream().map(HostPort::socketAddress).toList();
         return DeliveryConfig.defaults()
                 .withHeloName(d.heloName())
-                .withRoutes(routes)
-                .withRelay(d.relay().map(DeliveryAgents::convert))
+                .withRoutes(d.routes())
+                .withRelay(d.relay())
                 .withDns(dns, config.dns().timeout())
                 .withSmtpPort(d.mxPort())
                 .withTls(d.tls())
@@ -36,9 +32,5 @@ public final class DeliveryAgents {
 
     public static DeliveryAgent forConfig(ReboundConfig config, Clock clock) {
         return new SmtpDeliveryAgent(deliveryConfig(config), clock);
-    }
-
-    private static DeliveryConfig.HostPort convert(HostPort hp) {
-        return new DeliveryConfig.HostPort(hp.host(), hp.port());
     }
 }

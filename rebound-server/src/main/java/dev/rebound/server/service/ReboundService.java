@@ -22,6 +22,7 @@ import dev.rebound.server.queue.Scheduler;
 import dev.rebound.server.smtp.SmtpListener;
 import dev.rebound.server.store.SqliteStore;
 import dev.rebound.server.store.Store;
+import dev.rebound.server.notices.BounceNotices;
 import io.micrometer.core.instrument.FunctionCounter;
 import dev.rebound.server.webhooks.Webhooks;
 import io.micrometer.core.instrument.Gauge;
@@ -44,10 +45,12 @@ public final class ReboundService implements AutoCloseable {
     private final ApiServer http;
     private final SmtpListener smtp;
     private final Webhooks webhooks;
+    private final BounceNotices notices;
 
     private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp,
-                           Webhooks webhooks) {
+                           Webhooks webhooks, BounceNotices notices) {
         this.webhooks = webhooks;
+        this.notices = notices;
         this.config = config;
         this.store = store;
         this.agent = agent;
@@ -105,7 +108,10 @@ public final class ReboundService implements AutoCloseable {
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
                     : new BounceMailbox(config.bounces().domain(), evidence, metrics), clock);
             smtp.start();
-            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound);
+            BounceNotices notices = new BounceNotices(store, config.bounces().notices(), config.delivery().heloName(), clock,
+                    config.scheduler().pollInterval(), scheduler::wake);
+            if (runLoop) notices.start();
+            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound, notices);
         } catch (RuntimeException e) {
             if (smtp != null) smtp.close();
             if (http != null) http.close();
@@ -149,6 +155,10 @@ public final class ReboundService implements AutoCloseable {
         return http;
     }
 
+    public BounceNotices notices() {
+        return notices;
+    }
+
     public Webhooks webhooks() {
         return webhooks;
     }
@@ -161,6 +171,7 @@ public final class ReboundService implements AutoCloseable {
     public void close() {
         smtp.close();
         http.close();
+        notices.close();
         webhooks.close();
         scheduler.close();
         agent.close();

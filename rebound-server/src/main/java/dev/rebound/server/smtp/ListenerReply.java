@@ -6,7 +6,7 @@ package dev.rebound.server.smtp;
  * decisions Rebound makes. After a successful AUTH, SubEthaSMTP writes {@code 235 Authentication successful.}
  * itself.)
  */
-public enum ListenerReply {
+enum ListenerReply {
     ACCEPTED(250, "2.0.0", "queued as %s"),
     RELAY_DENIED(554, "5.7.1", "relay access denied: your address %s is not in smtp.relay-networks"),
     RELAY_DENIED_AUTH(554, "5.7.1", "relay access denied: your address %s is not in smtp.relay-networks and the session is not authenticated; use STARTTLS then AUTH"),

@@ -1,5 +1,6 @@
 package dev.rebound.server.store;
 
+import dev.rebound.core.smtp.MailDomain;
 import dev.rebound.core.classify.Outcome;
 import java.time.Instant;
 import java.util.Locale;
@@ -50,8 +51,7 @@ public record NewEvidence(String dedupKey, String source, String provider, Strin
 
     /** The recipient's domain, lower case, or "". */
     public String domain() {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
+        return MailDomain.of(address);
     }
 
     private static String nz(String s) {

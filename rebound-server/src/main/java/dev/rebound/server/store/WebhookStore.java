@@ -309,6 +309,50 @@ public final class WebhookStore {
         ps.addBatch();
     }
 
+    /**
+     * Up to {@code limit} outbox rows after the named cursor (another consumer of the outbox than the fan-out, e.g.
+     * bounce notices); a cursor seen for the first time starts at the end of the outbox.
+     */
+    public List<OutboxEvent> outboxAfter(String cursor, int limit) {
+        long after = writer.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM webhook_cursor WHERE name = ?")) {
+                ps.setString(1, cursor);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) return rs.getLong(1);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_cursor (name, last_seq) VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events))")) {
+                ps.setString(1, cursor);
+                ps.executeUpdate();
+            }
+            return Long.MAX_VALUE;
+        });
+        if (after == Long.MAX_VALUE) return List.of();
+        return reads.read(c -> {
+            List<OutboxEvent> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.seq > ? ORDER BY e.seq LIMIT ?")) {
+                ps.setLong(1, after);
+                ps.setInt(2, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(outboxEvent(rs));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Moves the named cursor forward to {@code seq} (never back). */
+    public void moveCursor(String cursor, long seq) {
+        writer.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_cursor SET last_seq = ? WHERE name = ? AND last_seq < ?")) {
+                ps.setLong(1, seq);
+                ps.setString(2, cursor);
+                ps.setLong(3, seq);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     // ---- dispatch ---------------------------------------------------------------------------------------
 
     /**
@@ -607,6 +651,6 @@ public final class WebhookStore {
 
     /** A new time-ordered id (the store's generator). */
     public static String newId() {
-        return SqliteStore.newId();
+        return Database.newId();
     }
 }

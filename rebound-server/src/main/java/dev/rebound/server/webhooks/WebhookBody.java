@@ -13,7 +13,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code webhook-id}). {@code data} holds the evidence the outbox row was written with, under fixed names (null
  * when the event has no such field); the schema is {@code WebhookEvent} in {@code /openapi.json}.
  */
-public final class WebhookBody {
+final class WebhookBody {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** The documented fields of {@code data}, in order. */

@@ -75,6 +75,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void load_postgresqlUrl_refusedAtConfigTime_sayingWhatThisBuildStoresIn() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("REBOUND_STORE_URL", "jdbc:postgresql://db.example/rebound")).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'store.url'").hasMessageContaining("jdbc:postgresql://db.example/rebound")
+                .hasMessageContaining("SQLite only").hasMessageContaining("jdbc:sqlite:");
+    }
+
+    @Test
     void deliveryTls_defaultPerDomainAndMtaSts() {
         ReboundConfig d = new ConfigLoader(Map.of()).load();
         assertThat(d.delivery().tls()).isEqualTo(dev.rebound.core.tls.TlsMode.OPPORTUNISTIC);

@@ -230,7 +230,7 @@ class MtaStsDeliveryTest {
         void routesBypassMtaSts() {
             publish("fake-mx.test", "r1");
             sts.policy(ENFORCE);
-            RecipientResult r = agent(config(TlsMode.OPPORTUNISTIC).withRoutes(Map.of("sts.test", new DeliveryConfig.HostPort("127.0.0.1", mx.port()))))
+            RecipientResult r = agent(config(TlsMode.OPPORTUNISTIC).withRoutes(Map.of("sts.test", new dev.rebound.server.config.HostPort("127.0.0.1", mx.port()))))
                     .deliver(request()).getFirst();
             assertThat(summary(r)).isEqualTo("END_OF_DATA 250 2.0.0 tls.opportunistic.plain ALLOWED");
             assertThat(sts.requests()).isEmpty();

@@ -1,5 +1,6 @@
 package dev.rebound.server.delivery;
 
+import dev.rebound.server.config.HostPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rebound.core.classify.SmtpPhase;
@@ -44,7 +45,7 @@ class SmtpDeliveryAgentTest {
 
     /** Agent routing x.test straight to the fake MX. */
     private SmtpDeliveryAgent routed(DeliveryConfig c) {
-        agent = new SmtpDeliveryAgent(c.withRoutes(Map.of("x.test", new DeliveryConfig.HostPort("127.0.0.1", mx.port()))), clock);
+        agent = new SmtpDeliveryAgent(c.withRoutes(Map.of("x.test", new HostPort("127.0.0.1", mx.port()))), clock);
         return agent;
     }
 
@@ -509,7 +510,7 @@ class SmtpDeliveryAgentTest {
 
         @Test
         void routeByHostNameResolvesFromTheHostsFile() {
-            agent = new SmtpDeliveryAgent(base().withRoutes(Map.of("r.test", new DeliveryConfig.HostPort("localhost", mx.port()))), clock);
+            agent = new SmtpDeliveryAgent(base().withRoutes(Map.of("r.test", new HostPort("localhost", mx.port()))), clock);
             List<RecipientResult> results = agent.deliver(request("r.test", MESSAGE, "a@r.test"));
             assertThat(results.getFirst().reply().code()).isEqualTo(250);
             assertThat(results.getFirst().mxHost()).isEqualTo("localhost");
@@ -518,7 +519,7 @@ class SmtpDeliveryAgentTest {
 
         @Test
         void relayBypassesMxLookup() {
-            agent = new SmtpDeliveryAgent(base().withRelay(Optional.of(new DeliveryConfig.HostPort("127.0.0.1", mx.port()))), clock);
+            agent = new SmtpDeliveryAgent(base().withRelay(Optional.of(new HostPort("127.0.0.1", mx.port()))), clock);
             List<RecipientResult> results = agent.deliver(request("anything.test", MESSAGE, "a@anything.test"));
             assertThat(results.getFirst().reply().code()).isEqualTo(250);
             assertThat(dns.queries()).isEmpty();

@@ -71,6 +71,9 @@ class T12_MtaStsEnforceTest extends ScenarioBase {
         assertThat(second.get("tls").asString()).endsWith("verified").doesNotContain("unverified");
         assertThat(mx.received()).singleElement().satisfies(m -> assertThat(m.tls()).isTrue());
         assertThat(sts.requests()).hasSize(1); // the second attempt used the cached policy (same id, within max_age)
+        assertThat(h.get("/metrics").raw().body())
+                .contains("rebound_tls_decisions_total{rule=\"mta-sts.enforce.not-offered\",verdict=\"DENIED\"} 1.0")
+                .contains("rebound_tls_decisions_total{rule=\"mta-sts.enforce.ok\",verdict=\"ALLOWED\"} 1.0");
     }
 
     @Test

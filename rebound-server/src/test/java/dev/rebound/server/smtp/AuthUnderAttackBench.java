@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <pre>
  * mvn -B -q -pl rebound-server -am test-compile
- * mvn -B -q -pl rebound-server dependency:build-classpath -Dmdep.outputFile=cp.txt
- * java -cp rebound-server/target/test-classes:rebound-server/target/classes:$(cat rebound-server/cp.txt) \
+ * mvn -B -q -pl rebound-server dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * java -cp rebound-server/target/test-classes:rebound-server/target/classes:$(cat rebound-server/target/cp.txt) \
  *   dev.rebound.server.smtp.AuthUnderAttackBench [attackers=12] [submissions=20] [cache-ttl=1h]
  * </pre>
  * With {@code cache-ttl=0s} the legitimate client's AUTH needs a PBKDF2 permit like the guesses (the semaphore alone).

@@ -12,7 +12,7 @@ class IdTest {
     @Test
     void uniqueHexIds_orderedByTheirMillisecondPrefix() {
         List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 20_000; i++) ids.add(SqliteStore.newId());
+        for (int i = 0; i < 20_000; i++) ids.add(Database.newId());
         assertThat(ids).allSatisfy(id -> assertThat(id).matches("[0-9a-f]{32}"));
         assertThat(new HashSet<>(ids)).hasSize(ids.size());
         for (int i = 1; i < ids.size(); i++) {

@@ -183,6 +183,13 @@ class WebhookDeliveryTest {
         assertThat(log).hasSize(11);
         assertThat(log.findValues("status_code").stream().filter(n -> n.asInt() == 500)).hasSize(3);
         assertThat(log.findValues("response").stream().map(JsonNode::asString)).anyMatch(s -> s.startsWith("failing on purpose"));
+
+        // metrics: deliveries by result, pending and oldest pending age per endpoint
+        String metrics = h.get("/metrics").raw().body();
+        assertThat(metrics).contains("rebound_webhook_deliveries_total{result=\"delivered\"} 8.0")
+                .contains("rebound_webhook_deliveries_total{result=\"retrying\"} 3.0")
+                .contains("rebound_webhook_pending{endpoint=\"" + ep[0] + "\"}")
+                .contains("rebound_webhook_oldest_pending_age_seconds{endpoint=\"" + ep[0] + "\"}");
     }
 
     @Test

@@ -10,22 +10,48 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.BiConsumer;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The SQL of the {@code evidence} table (migration V10). Writes run on the store's group-commit writer
  * connection, so matching, the policy decision and every write of one piece of evidence are one transaction.
  */
-final class EvidenceSql {
-    private EvidenceSql() {}
+final class EvidenceTables {
+    private final Database db;
+
+    EvidenceTables(Database db) {
+        this.db = db;
+    }
+
+    /** Stores the evidence in one write transaction (see {@link Store#recordEvidence}). */
+    List<StoredEvidence> record(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider) {
+        if (evidence.isEmpty()) return List.of();
+        return db.write(c -> record(c, evidence, decider, defaultStream, db.clock().millis()));
+    }
+
+    List<EvidenceView> ofMessage(String messageId) {
+        return db.read(c -> views(c, VIEW + "WHERE message_id = ? ORDER BY received_at, id", messageId, Integer.MAX_VALUE));
+    }
+
+    List<EvidenceView> ofAddress(String address, int limit) {
+        return db.read(c -> views(c, VIEW + "WHERE address = ? ORDER BY received_at, id", address.toLowerCase(Locale.ROOT), limit));
+    }
+
+    List<EvidenceView> ofEvent(String providerEvent, int limit) {
+        return db.read(c -> views(c, VIEW + "WHERE provider_event = ? ORDER BY received_at DESC, id", providerEvent, limit));
+    }
+
+    List<FinalOutcome> finalOutcomes(String address, String stream) {
+        return db.read(c -> finalOutcomes(c, address, stream));
+    }
 
     /**
      * Stores each piece of evidence: insert-or-ignore by dedup key, then (only when it was new) the policy decision,
      * the recipient update, the suppression and one outbox event.
      */
-    static List<StoredEvidence> record(Connection c, List<NewEvidence> items, EvidenceDecision.Decider decider,
-                                       String defaultStream, long now, EventWriter events) throws SQLException {
+    private static List<StoredEvidence> record(Connection c, List<NewEvidence> items, EvidenceDecision.Decider decider,
+                                               String defaultStream, long now) throws SQLException {
         List<StoredEvidence> out = new ArrayList<>(items.size());
         for (NewEvidence e : items) {
             Optional<String> existing = idByDedupKey(c, e.dedupKey());
@@ -37,15 +63,18 @@ final class EvidenceSql {
             List<FinalOutcome> finals = e.address().isEmpty() ? List.of() : finalOutcomes(c, match.address(), match.stream());
             Instant at = Instant.ofEpochMilli(now);
             EvidenceDecision d = decider.decide(e, match, finals,
-                    SqliteStore.domainOutcomes(c, e.domain(), at.minus(decider.breakerWindow())), at);
-            String id = UUID.randomUUID().toString().replace("-", "");
+                    SuppressionTables.domainOutcomes(c, e.domain(), at.minus(decider.breakerWindow())), at);
+            String id = Database.newId();
             int inserted = insert(c, id, e, match, d, now);
             if (inserted == 0) { // a concurrent writer on another node stored it first
                 out.add(new StoredEvidence(idByDedupKey(c, e.dedupKey()).orElse(id), true, match, EvidenceDecision.none()));
                 continue;
             }
             if (match.recipientId().isPresent() && d.newState().isPresent()) {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET state = ?, next_attempt_at = ?, last_outcome = ?, last_reason = ?, last_rule = ?, updated_at = ? WHERE id = ?")) {
+                try (PreparedStatement ps = c.prepareStatement("""
+                        UPDATE recipients SET state = ?, next_attempt_at = ?, last_outcome = ?, last_reason = ?, last_rule = ?, updated_at = ?
+                        WHERE id = ?
+                        """)) {
                     RecipientState s = d.newState().get();
                     ps.setString(1, s.name());
                     ps.setNull(2, Types.BIGINT);
@@ -59,23 +88,25 @@ final class EvidenceSql {
             }
             int[] counted = breakerCounts(match.recipientId().isPresent() ? match.currentState() : Optional.empty(),
                     match.recipientId().isPresent() ? d.newState() : e.outcome().map(RecipientState::of));
-            SqliteStore.addDomainOutcomes(c, e.domain(), now, counted[0], counted[1]);
+            SuppressionTables.addDomainOutcomes(c, e.domain(), now, counted[0], counted[1]);
             if (d.suppression().isPresent()) {
                 Suppression s = d.suppression().get();
                 // keep the decision's state: a breaker Review must stay REVIEW (it was stored as SUPPRESSED before)
-                SqliteStore.upsertSuppression(c, new Suppression(s.address(), s.stream(), s.reason(), s.ruleId(), s.createdAt(), s.expiresAt(), id, s.state()));
+                SuppressionTables.upsert(c, s.withEvidenceRef(id));
             }
             String type = d.newState().map(s -> "recipient." + s.name().toLowerCase(Locale.ROOT)).orElse("evidence.recorded");
-            events.write(type, match.messageId().orElse(""), match.recipientId().orElse(null), new String[] {
-                    "evidence_id", id, "source", e.source(), "provider", e.provider(), "provider_event", e.providerEvent(),
-                    "address", match.address().toLowerCase(Locale.ROOT), "stream", match.stream(), "matched_by", match.matchedBy(),
-                    "outcome", e.outcome().map(Enum::name).orElse(""), "reason", e.reason(), "rule_id", e.ruleId(),
-                    "state", d.newState().map(Enum::name).orElse(""), "decision_rule", d.decisionRule(),
-                    "suppression_rule", d.suppressionRule(),
-                    "smtp_code", String.valueOf(e.smtpCode()), "enhanced_code", e.enhancedCode(), "raw_reason", e.rawReason(),
-                    "recipient_domain", e.domain(), "decision", d.newState().map(Enum::name).orElse(""),
-                    "occurred_at", e.occurredAt().map(Instant::toString).orElse(Instant.ofEpochMilli(now).toString())},
-                    d.suppression().map(s -> new Suppression(s.address(), s.stream(), s.reason(), s.ruleId(), s.createdAt(), s.expiresAt(), id, s.state())));
+            ObjectNode payload = Outbox.JSON.createObjectNode().put("evidence_id", id).put("source", e.source())
+                    .put("provider", e.provider()).put("provider_event", e.providerEvent())
+                    .put("address", match.address().toLowerCase(Locale.ROOT)).put("stream", match.stream())
+                    .put("matched_by", match.matchedBy()).put("outcome", e.outcome().map(Enum::name).orElse(""))
+                    .put("reason", e.reason()).put("rule_id", e.ruleId()).put("state", d.newState().map(Enum::name).orElse(""))
+                    .put("decision_rule", d.decisionRule()).put("suppression_rule", d.suppressionRule())
+                    // the evidence the outbound webhooks carry (V13)
+                    .put("smtp_code", e.smtpCode()).put("enhanced_code", e.enhancedCode()).put("raw_reason", e.rawReason())
+                    .put("recipient_domain", e.domain()).put("decision", d.newState().map(Enum::name).orElse(""))
+                    .put("occurred_at", e.occurredAt().map(Instant::toString).orElse(Instant.ofEpochMilli(now).toString()));
+            d.suppression().ifPresent(sup -> payload.set("suppression", Outbox.suppressionJson(sup.withEvidenceRef(id))));
+            Outbox.event(c, now, type, match.messageId().orElse(""), match.recipientId().orElse(null), payload);
             out.add(new StoredEvidence(id, false, match, d));
         }
         return out;
@@ -91,9 +122,9 @@ final class EvidenceSql {
      * bounce after DELIVERED adds one failure only. Never negative (a count already made stays).
      */
     static int[] breakerCounts(Optional<RecipientState> before, Optional<RecipientState> after) {
-        boolean wasFinal = before.filter(EvidenceSql::counted).isPresent();
+        boolean wasFinal = before.filter(EvidenceTables::counted).isPresent();
         boolean wasFailure = before.filter(s -> counted(s) && s != RecipientState.DELIVERED).isPresent();
-        boolean isFinal = after.filter(EvidenceSql::counted).isPresent();
+        boolean isFinal = after.filter(EvidenceTables::counted).isPresent();
         boolean isFailure = after.filter(s -> counted(s) && s != RecipientState.DELIVERED).isPresent();
         return new int[] {isFinal && !wasFinal ? 1 : 0, isFailure && !wasFailure ? 1 : 0};
     }
@@ -105,12 +136,6 @@ final class EvidenceSql {
         };
     }
 
-    /** Writes one outbox event; {@code fields} are name/value pairs. */
-    @FunctionalInterface
-    interface EventWriter {
-        void write(String type, String messageId, String recipientId, String[] fields, Optional<Suppression> suppression) throws SQLException;
-    }
-
     private static Optional<String> idByDedupKey(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT id FROM evidence WHERE dedup_key = ?")) {
             ps.setString(1, key);
@@ -120,7 +145,9 @@ final class EvidenceSql {
         }
     }
 
-    private static final String RECIPIENT = "SELECT r.id, r.message_id, r.state, m.stream, r.address FROM recipients r JOIN messages m ON m.id = r.message_id ";
+    private static final String RECIPIENT = """
+            SELECT r.id, r.message_id, r.state, m.stream, r.address FROM recipients r JOIN messages m ON m.id = r.message_id
+            """;
 
     static EvidenceMatch match(Connection c, NewEvidence e, String defaultStream) throws SQLException {
         String address = e.address().toLowerCase(Locale.ROOT);
@@ -167,7 +194,13 @@ final class EvidenceSql {
     }
 
     private static int insert(Connection c, String id, NewEvidence e, EvidenceMatch m, EvidenceDecision d, long now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO evidence (id, dedup_key, source, provider, provider_event, provider_message_id, header_message_id, message_id, recipient_id, matched_by, address, stream, recipient_domain, smtp_code, enhanced_code, raw_reason, outcome, reason, rule_id, decision, decision_rule, suppression_rule, occurred_at, received_at, payload) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (dedup_key) DO NOTHING")) {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO evidence (id, dedup_key, source, provider, provider_event, provider_message_id, header_message_id,
+                    message_id, recipient_id, matched_by, address, stream, recipient_domain, smtp_code, enhanced_code, raw_reason,
+                    outcome, reason, rule_id, decision, decision_rule, suppression_rule, occurred_at, received_at, payload)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT (dedup_key) DO NOTHING
+                """)) {
             int i = 1;
             ps.setString(i++, id);
             ps.setString(i++, e.dedupKey());
@@ -205,9 +238,17 @@ final class EvidenceSql {
      */
     static List<FinalOutcome> finalOutcomes(Connection c, String address, String stream) throws SQLException {
         List<FinalOutcome> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT a.started_at, a.message_id, a.decision, a.decision_reason, a.decision_rule, a.smtp_code, a.enhanced_code, a.reply_lines, a.phase, a.recipient_domain FROM attempts a JOIN recipients r ON r.id = a.recipient_id JOIN messages m ON m.id = a.message_id WHERE r.address = ? AND m.stream = ? AND a.decision NOT IN ('QUEUED', 'DEFERRED')"
-                + " UNION ALL SELECT e.received_at, COALESCE(e.message_id, ''), e.outcome, COALESCE(e.reason, ''), e.rule_id, e.smtp_code, e.enhanced_code, e.raw_reason, 'NONE', e.recipient_domain FROM evidence e WHERE e.address = ? AND e.stream = ? AND e.outcome IS NOT NULL AND e.outcome <> 'DEFERRED'"
-                + " ORDER BY 1")) {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT a.started_at, a.message_id, a.decision, a.decision_reason, a.decision_rule, a.smtp_code, a.enhanced_code,
+                    a.reply_lines, a.phase, a.recipient_domain
+                FROM attempts a JOIN recipients r ON r.id = a.recipient_id JOIN messages m ON m.id = a.message_id
+                WHERE r.address = ? AND m.stream = ? AND a.decision NOT IN ('QUEUED', 'DEFERRED')
+                UNION ALL
+                SELECT e.received_at, COALESCE(e.message_id, ''), e.outcome, COALESCE(e.reason, ''), e.rule_id, e.smtp_code,
+                    e.enhanced_code, e.raw_reason, 'NONE', e.recipient_domain
+                FROM evidence e WHERE e.address = ? AND e.stream = ? AND e.outcome IS NOT NULL AND e.outcome <> 'DEFERRED'
+                ORDER BY 1
+                """)) {
             ps.setString(1, address);
             ps.setString(2, stream);
             ps.setString(3, address.toLowerCase(Locale.ROOT));
@@ -220,19 +261,12 @@ final class EvidenceSql {
         return out;
     }
 
-    private static final String VIEW = "SELECT id, source, provider, provider_event, provider_message_id, header_message_id, message_id, recipient_id, matched_by, address, stream, recipient_domain, smtp_code, enhanced_code, raw_reason, outcome, reason, rule_id, decision, decision_rule, suppression_rule, occurred_at, received_at, payload FROM evidence ";
-
-    static List<EvidenceView> ofMessage(Connection c, String messageId) throws SQLException {
-        return views(c, VIEW + "WHERE message_id = ? ORDER BY received_at, id", messageId, Integer.MAX_VALUE);
-    }
-
-    static List<EvidenceView> ofAddress(Connection c, String address, int limit) throws SQLException {
-        return views(c, VIEW + "WHERE address = ? ORDER BY received_at, id", address.toLowerCase(Locale.ROOT), limit);
-    }
-
-    static List<EvidenceView> ofEvent(Connection c, String providerEvent, int limit) throws SQLException {
-        return views(c, VIEW + "WHERE provider_event = ? ORDER BY received_at DESC, id", providerEvent, limit);
-    }
+    private static final String VIEW = """
+            SELECT id, source, provider, provider_event, provider_message_id, header_message_id, message_id, recipient_id,
+                matched_by, address, stream, recipient_domain, smtp_code, enhanced_code, raw_reason, outcome, reason, rule_id,
+                decision, decision_rule, suppression_rule, occurred_at, received_at, payload
+            FROM evidence
+            """;
 
     private static List<EvidenceView> views(Connection c, String sql, String param, int limit) throws SQLException {
         List<EvidenceView> out = new ArrayList<>();
@@ -240,20 +274,14 @@ final class EvidenceSql {
             ps.setString(1, param);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next() && out.size() < limit) {
-                    long occ = rs.getLong(22);
-                    Optional<Instant> occurred = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(occ));
                     out.add(new EvidenceView(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getString(6), nz(rs.getString(7)), nz(rs.getString(8)), rs.getString(9), rs.getString(10), rs.getString(11),
-                            rs.getString(12), rs.getInt(13), rs.getString(14), rs.getString(15), nz(rs.getString(16)), nz(rs.getString(17)),
-                            rs.getString(18), nz(rs.getString(19)), nz(rs.getString(20)), nz(rs.getString(21)), occurred,
-                            Instant.ofEpochMilli(rs.getLong(23)), rs.getString(24)));
+                            rs.getString(6), Rows.text(rs, 7), Rows.text(rs, 8), rs.getString(9), rs.getString(10), rs.getString(11),
+                            rs.getString(12), rs.getInt(13), rs.getString(14), rs.getString(15), Rows.text(rs, 16), Rows.text(rs, 17),
+                            rs.getString(18), Rows.text(rs, 19), Rows.text(rs, 20), Rows.text(rs, 21), Rows.instant(rs, 22),
+                            Rows.requiredInstant(rs, 23), rs.getString(24)));
                 }
             }
         }
         return out;
-    }
-
-    private static String nz(String s) {
-        return s == null ? "" : s;
     }
 }

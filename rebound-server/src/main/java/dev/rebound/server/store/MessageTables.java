@@ -1,0 +1,433 @@
+package dev.rebound.server.store;
+
+import dev.rebound.core.smtp.MailDomain;
+import dev.rebound.core.tls.TlsDecision;
+import dev.rebound.core.tls.TlsMode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Messages and their queue ({@code messages}, {@code recipients}, {@code attempts}, V1): acceptance with the
+ * idempotency key, leases, attempt groups (with the suppression decided on the history read in their transaction),
+ * postponing, and the read side (message views, queue figures).
+ */
+final class MessageTables {
+    private final Database db;
+
+    MessageTables(Database db) {
+        this.db = db;
+    }
+
+    // ---- writes -------------------------------------------------------------------------------------------
+
+    AcceptResult accept(NewMessage m) {
+        // the id and the event payload are prepared on the caller's thread: the single writer thread only writes
+        String id = Database.newId();
+        String acceptedPayload = Outbox.json(Outbox.JSON.createObjectNode().put("message_id", id).put("stream", m.stream())
+                .put("recipients", m.recipients().size()));
+        return db.write(c -> {
+            if (m.idempotencyKey().isPresent()) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT id, request_hash FROM messages WHERE idempotency_key = ?")) {
+                    ps.setString(1, m.idempotencyKey().get());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            String existing = rs.getString(1);
+                            if (!m.requestHash().equals(rs.getString(2))) return new AcceptResult.Conflict(existing);
+                            return new AcceptResult.Replayed(receipt(c, existing));
+                        }
+                    }
+                }
+            }
+            long now = db.clock().millis();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO messages (id, stream, mail_from, header_message_id, raw, size_bytes, source, idempotency_key,
+                        request_hash, created_at)
+                    VALUES (?,?,?,?,?,?,?,?,?,?)
+                    """)) {
+                ps.setString(1, id);
+                ps.setString(2, m.stream());
+                ps.setString(3, m.mailFrom());
+                ps.setString(4, m.headerMessageId());
+                ps.setBytes(5, m.raw());
+                ps.setLong(6, m.raw().length);
+                ps.setString(7, m.source());
+                ps.setString(8, m.idempotencyKey().orElse(null));
+                ps.setString(9, m.requestHash());
+                ps.setLong(10, now);
+                ps.executeUpdate();
+            }
+            List<AcceptResult.RecipientReceipt> receipts = new ArrayList<>();
+            List<String[]> suppressedAtIntake = new ArrayList<>(0);
+            List<Suppression> suppressedEntries = new ArrayList<>(0);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO recipients (id, message_id, position, address, domain, state, initial_state, next_attempt_at,
+                        attempt_count, last_outcome, last_reason, last_rule, updated_at)
+                    VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?)
+                    """)) {
+                int pos = 0;
+                for (String address : m.recipients()) {
+                    Optional<Suppression> sup = SuppressionTables.blocking(c, address, m.stream(), now);
+                    RecipientState state = sup.isPresent() ? RecipientState.SUPPRESSED : RecipientState.QUEUED;
+                    String rid = Database.newId();
+                    ps.setString(1, rid);
+                    ps.setString(2, id);
+                    ps.setInt(3, pos++);
+                    ps.setString(4, address);
+                    ps.setString(5, MailDomain.of(address));
+                    ps.setString(6, state.name());
+                    ps.setString(7, state.name());
+                    Rows.setInstant(ps, 8, sup.isPresent() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(now)));
+                    ps.setString(9, sup.map(s -> "SUPPRESSED").orElse(null));
+                    ps.setString(10, sup.map(Suppression::reason).orElse(null));
+                    ps.setString(11, sup.map(s -> "suppression." + s.ruleId()).orElse(null));
+                    ps.setLong(12, now);
+                    ps.addBatch();
+                    receipts.add(new AcceptResult.RecipientReceipt(rid, address, state));
+                    if (sup.isPresent()) suppressedAtIntake.add(new String[] {rid, address});
+                    if (sup.isPresent()) suppressedEntries.add(sup.get());
+                }
+                ps.executeBatch();
+            }
+            Outbox.event(c, now, "message.accepted", id, null, acceptedPayload);
+            for (int k = 0; k < suppressedAtIntake.size(); k++) {
+                String[] r = suppressedAtIntake.get(k);
+                Suppression sup = suppressedEntries.get(k);
+                ObjectNode p = Outbox.JSON.createObjectNode().put("message_id", id).put("recipient_id", r[0]).put("source", "intake")
+                        .put("state", RecipientState.SUPPRESSED.name()).put("outcome", RecipientState.SUPPRESSED.name())
+                        .put("reason", sup.reason()).put("rule_id", "suppression." + sup.ruleId()).put("recipient_domain", MailDomain.of(r[1]))
+                        .put("decision", RecipientState.SUPPRESSED.name()).put("decision_rule", "suppression." + sup.ruleId())
+                        .put("occurred_at", Instant.ofEpochMilli(now).toString());
+                p.set("suppression", Outbox.suppressionJson(sup));
+                Outbox.event(c, now, "recipient.suppressed", id, r[0], p);
+            }
+            return new AcceptResult.Created(new AcceptResult.Receipt(id, List.copyOf(receipts)));
+        });
+    }
+
+    private static AcceptResult.Receipt receipt(Connection c, String messageId) throws SQLException {
+        List<AcceptResult.RecipientReceipt> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, address, initial_state FROM recipients WHERE message_id = ? ORDER BY position")) {
+            ps.setString(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(new AcceptResult.RecipientReceipt(rs.getString(1), rs.getString(2), RecipientState.valueOf(rs.getString(3))));
+            }
+        }
+        return new AcceptResult.Receipt(messageId, List.copyOf(out));
+    }
+
+    List<Claim> claimDue(String owner, int limit, Duration lease) {
+        return db.write(c -> {
+            long now = db.clock().millis();
+            List<Claim> claims = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT r.id, r.message_id, r.address, r.domain, r.attempt_count, m.created_at
+                    FROM recipients r JOIN messages m ON m.id = r.message_id
+                    WHERE r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ? AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
+                    ORDER BY r.next_attempt_at LIMIT ?
+                    """)) {
+                ps.setLong(1, now);
+                ps.setLong(2, now);
+                ps.setInt(3, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) claims.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                            Rows.requiredInstant(rs, 6)));
+                }
+            }
+            if (claims.isEmpty()) return claims;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET lease_owner = ?, lease_expires_at = ? WHERE id = ?")) {
+                for (Claim cl : claims) {
+                    ps.setString(1, owner);
+                    ps.setLong(2, now + lease.toMillis());
+                    ps.setString(3, cl.recipientId());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return claims;
+        });
+    }
+
+    void recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions) {
+        if (attempts.isEmpty()) return;
+        // ids and event payloads are prepared on the caller's thread: the single writer thread only writes
+        String[] attemptIds = new String[attempts.size()];
+        String[] payloads = new String[attempts.size()];
+        ObjectNode[] payloadNodes = new ObjectNode[attempts.size()];
+        for (int k = 0; k < attempts.size(); k++) {
+            AttemptRecord a = attempts.get(k);
+            attemptIds[k] = Database.newId();
+            ObjectNode p = Outbox.JSON.createObjectNode().put("message_id", a.messageId()).put("recipient_id", a.recipientId())
+                    .put("state", a.newState().name()).put("smtp_code", a.reply().code()).put("enhanced_code", a.enhancedCode())
+                    .put("reason", a.classification().reason().id()).put("rule_id", a.classification().ruleId()).put("attempt_id", attemptIds[k])
+                    // the evidence the outbound webhooks carry (V13): everything of the attempt and its decision
+                    .put("source", "attempt").put("outcome", a.classification().outcome().name()).put("raw_reason", a.reply().wire())
+                    .put("recipient_domain", a.domain()).put("attempt", a.attemptNo()).put("phase", a.phase().name())
+                    .put("mx_host", a.mxHost()).put("mx_ip", a.mxIp()).put("decision", a.newState().name())
+                    .put("decision_reason", a.decisionReason()).put("decision_rule", a.decision().ruleId())
+                    .put("occurred_at", a.startedAt().toString());
+            a.nextAttemptAt().ifPresent(t -> p.put("next_attempt_at", t.toString()));
+            payloadNodes[k] = p;
+            payloads[k] = Outbox.json(p);
+        }
+        db.write(c -> {
+            long now = db.clock().millis();
+            for (int k = 0; k < attempts.size(); k++) {
+                AttemptRecord a = attempts.get(k);
+                String attemptId = attemptIds[k];
+                // The suppression decision reads the history it is written against in this transaction (before this
+                // attempt's own rows, which it is given as the latest final outcome).
+                Optional<Suppression> suppression = Optional.empty();
+                if (a.finalFailure()) {
+                    List<FinalOutcome> finals = new ArrayList<>(EvidenceTables.finalOutcomes(c, a.address(), a.stream()));
+                    finals.add(a.asFinal());
+                    suppression = suppressions.decide(a.address(), a.stream(), finals,
+                            SuppressionTables.domainOutcomes(c, a.domain(), a.decidedAt().minus(suppressions.breakerWindow())), a.decidedAt());
+                }
+                try (PreparedStatement ps = c.prepareStatement("""
+                        INSERT INTO attempts (id, recipient_id, message_id, attempt_no, started_at, duration_ms, recipient_domain,
+                            mx_host, mx_ip, phase, smtp_code, enhanced_code, reply_lines, local_reply, outcome, reason, rule_id,
+                            decision, decision_reason, decision_rule, next_attempt_at, provider_event, raw_reason,
+                            tls_rule, tls_verdict, tls_mode, tls_policy_id, tls, tls_detail)
+                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?,?,?)
+                        """)) {
+                    int i = 1;
+                    ps.setString(i++, attemptId);
+                    ps.setString(i++, a.recipientId());
+                    ps.setString(i++, a.messageId());
+                    ps.setInt(i++, a.attemptNo());
+                    ps.setLong(i++, a.startedAt().toEpochMilli());
+                    ps.setLong(i++, a.duration().toMillis());
+                    ps.setString(i++, a.domain());
+                    ps.setString(i++, a.mxHost());
+                    ps.setString(i++, a.mxIp());
+                    ps.setString(i++, a.phase().name());
+                    ps.setInt(i++, a.reply().code());
+                    ps.setString(i++, a.enhancedCode());
+                    ps.setString(i++, String.join("\n", a.reply().lines()));
+                    ps.setInt(i++, a.local() ? 1 : 0);
+                    ps.setString(i++, a.classification().outcome().name());
+                    ps.setString(i++, a.classification().reason().id());
+                    ps.setString(i++, a.classification().ruleId());
+                    ps.setString(i++, a.newState().name());
+                    ps.setString(i++, a.decisionReason());
+                    ps.setString(i++, a.decision().ruleId());
+                    Rows.setInstant(ps, i++, a.nextAttemptAt());
+                    ps.setString(i++, a.reply().wire());
+                    TlsDecision tls = a.tls().orElse(null);
+                    ps.setString(i++, tls == null ? "" : tls.rule());
+                    ps.setString(i++, tls == null ? "" : tls.verdict().name());
+                    ps.setString(i++, tls == null ? "" : tls.mode().id());
+                    ps.setString(i++, tls == null ? "" : tls.policyId());
+                    ps.setString(i++, tls == null ? "" : tls.tls());
+                    ps.setString(i, tls == null ? "" : tls.detail());
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("""
+                        UPDATE recipients SET state = ?, next_attempt_at = ?, attempt_count = ?, last_outcome = ?, last_reason = ?,
+                            last_rule = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+                        WHERE id = ?
+                        """)) {
+                    ps.setString(1, a.newState().name());
+                    Rows.setInstant(ps, 2, a.nextAttemptAt());
+                    ps.setInt(3, a.attemptNo());
+                    ps.setString(4, a.classification().outcome().name());
+                    ps.setString(5, a.decisionReason());
+                    ps.setString(6, a.decision().ruleId());
+                    ps.setLong(7, now);
+                    ps.setString(8, a.recipientId());
+                    ps.executeUpdate();
+                }
+                String payload = payloads[k];
+                if (suppression.isPresent()) { // decided here, so the event gets the entry here
+                    payloadNodes[k].set("suppression", Outbox.suppressionJson(suppression.get().withEvidenceRef(attemptId)));
+                    payload = Outbox.json(payloadNodes[k]);
+                }
+                Outbox.event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payload);
+                if (suppression.isPresent()) SuppressionTables.upsert(c, suppression.get().withEvidenceRef(attemptId));
+            }
+            SuppressionTables.countFinals(c, attempts);
+            return null;
+        });
+    }
+
+    void postpone(List<String> recipientIds, Instant at) {
+        if (recipientIds.isEmpty()) return;
+        db.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE recipients SET next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?
+                    """)) {
+                for (String id : recipientIds) {
+                    ps.setLong(1, at.toEpochMilli());
+                    ps.setLong(2, db.clock().millis());
+                    ps.setString(3, id);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    int releaseLeases(String owner) {
+        return db.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?")) {
+                ps.setString(1, owner);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    // ---- reads --------------------------------------------------------------------------------------------
+
+    Optional<MessageContent> content(String messageId) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT stream, mail_from, raw, created_at FROM messages WHERE id = ?")) {
+                ps.setString(1, messageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return Optional.empty();
+                    return Optional.of(new MessageContent(messageId, rs.getString(1), rs.getString(2), rs.getBytes(3), Rows.requiredInstant(rs, 4)));
+                }
+            }
+        });
+    }
+
+    /** The message, its recipients and all their attempts: three statements whatever the number of recipients. */
+    Optional<MessageView> message(String id) {
+        return db.read(c -> {
+            MessageView base;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT stream, mail_from, header_message_id, size_bytes, source, created_at FROM messages WHERE id = ?
+                    """)) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return Optional.empty();
+                    base = new MessageView(id, rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5),
+                            Rows.requiredInstant(rs, 6), List.of());
+                }
+            }
+            Map<String, List<MessageView.AttemptView>> attempts = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT a.recipient_id, """ + ATTEMPT_COLUMNS + """
+                    FROM attempts a JOIN recipients r ON r.id = a.recipient_id
+                    WHERE r.message_id = ? ORDER BY r.position, a.attempt_no, a.started_at
+                    """)) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) attempts.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(attempt(rs, 2));
+                }
+            }
+            List<MessageView.RecipientView> recipients = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT id, address, domain, state, next_attempt_at, attempt_count, last_outcome, last_reason, last_rule
+                    FROM recipients WHERE message_id = ? ORDER BY position
+                    """)) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        recipients.add(new MessageView.RecipientView(rs.getString(1), rs.getString(2), rs.getString(3),
+                                RecipientState.valueOf(rs.getString(4)), Rows.instant(rs, 5), rs.getInt(6), Rows.text(rs, 7),
+                                Rows.text(rs, 8), Rows.text(rs, 9), List.copyOf(attempts.getOrDefault(rs.getString(1), List.of()))));
+                    }
+                }
+            }
+            return Optional.of(new MessageView(base.id(), base.stream(), base.mailFrom(), base.headerMessageId(), base.sizeBytes(),
+                    base.source(), base.createdAt(), List.copyOf(recipients)));
+        });
+    }
+
+    private static final String ATTEMPT_COLUMNS = """
+            a.id, a.attempt_no, a.started_at, a.duration_ms, a.mx_host, a.mx_ip, a.phase, a.smtp_code, a.enhanced_code,
+                a.reply_lines, a.local_reply, a.outcome, a.reason, a.rule_id, a.decision, a.decision_reason, a.decision_rule,
+                a.next_attempt_at, a.raw_reason, a.tls_rule, a.tls_verdict, a.tls_mode, a.tls_policy_id, a.tls, a.tls_detail
+            """;
+
+    /** One attempt row whose {@link #ATTEMPT_COLUMNS} start at column {@code from}. */
+    private static MessageView.AttemptView attempt(ResultSet rs, int from) throws SQLException {
+        int i = from;
+        return new MessageView.AttemptView(rs.getString(i), rs.getInt(i + 1), Rows.requiredInstant(rs, i + 2), rs.getLong(i + 3),
+                rs.getString(i + 4), rs.getString(i + 5), rs.getString(i + 6), rs.getInt(i + 7), rs.getString(i + 8),
+                List.of(rs.getString(i + 9).split("\n", -1)), rs.getInt(i + 10) != 0, rs.getString(i + 11), rs.getString(i + 12),
+                rs.getString(i + 13), rs.getString(i + 14), rs.getString(i + 15), rs.getString(i + 16), Rows.instant(rs, i + 17),
+                rs.getString(i + 18), tlsDecision(rs, i + 19));
+    }
+
+    /** The stored TLS decision in columns {@code from..from+5}, empty when none was recorded (rule ''). */
+    private static Optional<TlsDecision> tlsDecision(ResultSet rs, int from) throws SQLException {
+        String rule = rs.getString(from);
+        if (rule == null || rule.isEmpty()) return Optional.empty();
+        return Optional.of(new TlsDecision(TlsDecision.Verdict.valueOf(rs.getString(from + 1)), rule, rs.getString(from + 5),
+                TlsMode.parse(rs.getString(from + 2)), rs.getString(from + 3), rs.getString(from + 4)));
+    }
+
+    List<MessageView.AttemptView> attempts(String recipientId) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + ATTEMPT_COLUMNS
+                    + " FROM attempts a WHERE a.recipient_id = ? ORDER BY a.attempt_no, a.started_at")) {
+                ps.setString(1, recipientId);
+                List<MessageView.AttemptView> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(attempt(rs, 1));
+                }
+                return out;
+            }
+        });
+    }
+
+    QueueStats queueStats() {
+        return db.read(c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
+                    SELECT COUNT(*), MIN(next_attempt_at), SUM(CASE WHEN lease_owner IS NOT NULL THEN 1 ELSE 0 END)
+                    FROM recipients WHERE next_attempt_at IS NOT NULL
+                    """)) {
+                rs.next();
+                long depth = rs.getLong(1);
+                Optional<Instant> oldest = Rows.instant(rs, 2);
+                return new QueueStats(depth, oldest, rs.getLong(3));
+            }
+        });
+    }
+
+    QueueBreakdown queueBreakdown() {
+        return db.read(c -> {
+            Map<RecipientState, Long> byState = new EnumMap<>(RecipientState.class);
+            for (RecipientState st : RecipientState.values()) byState.put(st, 0L);
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT state, COUNT(*) FROM recipients GROUP BY state")) {
+                while (rs.next()) byState.put(RecipientState.valueOf(rs.getString(1)), rs.getLong(2));
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
+                    SELECT MIN(m.created_at) FROM recipients r JOIN messages m ON m.id = r.message_id WHERE r.next_attempt_at IS NOT NULL
+                    """)) {
+                rs.next();
+                return new QueueBreakdown(byState, Rows.instant(rs, 1));
+            }
+        });
+    }
+
+    Optional<Instant> nextDueAt() {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT MIN(next_attempt_at) FROM recipients
+                    WHERE next_attempt_at IS NOT NULL AND (lease_owner IS NULL OR lease_expires_at <= ?)
+                    """)) {
+                ps.setLong(1, db.clock().millis());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return Rows.instant(rs, 1);
+                }
+            }
+        });
+    }
+}

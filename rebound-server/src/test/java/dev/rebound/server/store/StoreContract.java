@@ -1,0 +1,254 @@
+package dev.rebound.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rebound.core.classify.Classification;
+import dev.rebound.core.classify.Evidence;
+import dev.rebound.core.classify.Outcome;
+import dev.rebound.core.classify.Reason;
+import dev.rebound.core.classify.SmtpPhase;
+import dev.rebound.core.policy.GiveUp;
+import dev.rebound.core.policy.RetryAt;
+import dev.rebound.core.policy.RetryDecision;
+import dev.rebound.core.smtp.SmtpReply;
+import dev.rebound.server.testing.MutableClock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every {@link Store} implementation must do, through the interface only: the SQLite store runs it now
+ * ({@link SqliteStoreContractTest}); a PostgreSQL store is a second subclass. Each test states one promise of the
+ * interface's documentation: committed before return, idempotent acceptance, single leases, one transaction per
+ * attempt group with the suppression decided on the history read inside it, evidence dedup, audited suppressions,
+ * single-use tokens.
+ */
+abstract class StoreContract {
+    @TempDir Path dir;
+    final MutableClock clock = new MutableClock(Instant.parse("2026-05-01T12:00:00Z"));
+
+    /** Opens the store kept under {@code dir} (a second call with the same arguments reopens the same data). */
+    protected abstract Store open(Path dir, Clock clock);
+
+    static NewMessage message(String stream, Optional<String> key, String hash, String... to) {
+        return new NewMessage(stream, "app@sender.test", List.of(to), "Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII),
+                "<m@sender.test>", "http", key, hash);
+    }
+
+    private AttemptRecord attempt(Claim c, String stream, SmtpReply reply, Outcome outcome, Reason reason, RetryDecision decision) {
+        Classification cl = new Classification(outcome, reason, "test.rule", new Evidence(reply.code(),
+                reply.enhanced().map(Object::toString).orElse(""), reply.text(), SmtpPhase.RCPT, c.domain(), ""));
+        return new AttemptRecord(c.recipientId(), c.messageId(), stream, c.address(), c.attemptCount() + 1, clock.instant(),
+                Duration.ofMillis(40), c.domain(), "mx." + c.domain(), "192.0.2.1", SmtpPhase.RCPT, reply, false, cl, decision,
+                clock.instant(), Optional.empty());
+    }
+
+    /** A decider that records what it was given and suppresses every final failure. */
+    static final class RecordingDecider implements SuppressionDecider {
+        final List<List<FinalOutcome>> finals = new ArrayList<>();
+        final List<DomainOutcomes> domains = new ArrayList<>();
+
+        @Override
+        public Duration breakerWindow() {
+            return Duration.ofHours(1);
+        }
+
+        @Override
+        public Optional<Suppression> decide(String address, String stream, List<FinalOutcome> f, DomainOutcomes d, Instant now) {
+            finals.add(List.copyOf(f));
+            domains.add(d);
+            return Optional.of(new Suppression(address, stream, "userunknown", "suppress.hard.userunknown", now,
+                    Optional.of(now.plus(Duration.ofDays(365))), ""));
+        }
+    }
+
+    @Test
+    void accept_isDurable_andReadBackAfterReopen() {
+        String id;
+        try (Store store = open(dir, clock)) {
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "a@one.test", "b@two.test"));
+            id = r.receipt().messageId();
+            assertThat(r.receipt().recipients()).extracting(AcceptResult.RecipientReceipt::state).containsOnly(RecipientState.QUEUED);
+        }
+        try (Store store = open(dir, clock)) {
+            MessageView v = store.message(id).orElseThrow();
+            assertThat(v.recipients()).extracting(MessageView.RecipientView::address).containsExactly("a@one.test", "b@two.test");
+            assertThat(v.recipients()).extracting(MessageView.RecipientView::domain).containsExactly("one.test", "two.test");
+            assertThat(store.content(id).orElseThrow().raw()).isEqualTo("Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(store.queueStats().depth()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void accept_idempotencyKey_replaysTheSameRequest_conflictsOnAnother() {
+        try (Store store = open(dir, clock)) {
+            var first = (AcceptResult.Created) store.accept(message("transactional", Optional.of("k1"), "h1", "a@one.test"));
+            assertThat(store.accept(message("transactional", Optional.of("k1"), "h1", "a@one.test")))
+                    .isEqualTo(new AcceptResult.Replayed(first.receipt()));
+            assertThat(store.accept(message("transactional", Optional.of("k1"), "h2", "b@one.test")))
+                    .isEqualTo(new AcceptResult.Conflict(first.receipt().messageId()));
+        }
+    }
+
+    @Test
+    void claimDue_leasesOnce_postponeAndReleaseFreeTheLease() {
+        try (Store store = open(dir, clock)) {
+            store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
+            List<Claim> claims = store.claimDue("n1", 10, Duration.ofMinutes(5));
+            assertThat(claims).singleElement().satisfies(c -> {
+                assertThat(c.address()).isEqualTo("a@one.test");
+                assertThat(c.attemptCount()).isZero();
+            });
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(5))).isEmpty();
+            store.postpone(List.of(claims.getFirst().recipientId()), clock.instant().plusSeconds(60));
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(5))).as("due later").isEmpty();
+            assertThat(store.nextDueAt()).contains(clock.instant().plusSeconds(60));
+            clock.advance(Duration.ofSeconds(60));
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(5))).hasSize(1);
+            assertThat(store.releaseLeases("n2")).isEqualTo(1);
+            assertThat(store.claimDue("n3", 10, Duration.ofMinutes(5))).hasSize(1);
+        }
+    }
+
+    @Test
+    void recordAttempts_deferredThenDelivered_keepsTheHistoryAndFreesTheLease() {
+        try (Store store = open(dir, clock)) {
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
+            Claim c = store.claimDue("n1", 10, Duration.ofMinutes(5)).getFirst();
+            RecordingDecider decider = new RecordingDecider();
+            store.recordAttempts(List.of(attempt(c, "transactional", SmtpReply.of(451, "4.7.1 later"), Outcome.DEFERRED,
+                    Reason.UNDEFINED, new RetryAt(clock.instant().plusSeconds(300), "retry.transient"))), decider);
+            assertThat(store.message(r.receipt().messageId()).orElseThrow().recipients().getFirst().state()).isEqualTo(RecipientState.DEFERRED);
+            assertThat(store.claimDue("n1", 10, Duration.ofMinutes(5))).as("not due yet, lease freed").isEmpty();
+            clock.advance(Duration.ofSeconds(300));
+            Claim again = store.claimDue("n1", 10, Duration.ofMinutes(5)).getFirst();
+            assertThat(again.attemptCount()).isEqualTo(1);
+            store.recordAttempts(List.of(attempt(again, "transactional", SmtpReply.of(250, "2.0.0 ok"), Outcome.DELIVERED,
+                    Reason.DELIVERED, new GiveUp(Outcome.DELIVERED, Reason.DELIVERED, "retry.done"))), decider);
+            var view = store.message(r.receipt().messageId()).orElseThrow().recipients().getFirst();
+            assertThat(view.state()).isEqualTo(RecipientState.DELIVERED);
+            assertThat(view.attempts()).extracting(MessageView.AttemptView::decision).containsExactly("DEFERRED", "DELIVERED");
+            assertThat(store.attempts(c.recipientId())).hasSize(2);
+            assertThat(decider.finals).as("no suppression decision for a delivery").isEmpty();
+            assertThat(store.queueStats().depth()).isZero();
+            assertThat(store.domainOutcomes("one.test", clock.instant().minusSeconds(3600)).finals()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void recordAttempts_finalFailure_decidesSuppressionOnTheHistoryReadInItsTransaction() {
+        try (Store store = open(dir, clock)) {
+            // an earlier final failure of the same address, and one at the same domain
+            store.accept(message("transactional", Optional.empty(), "", "gone@one.test", "other@one.test"));
+            List<Claim> first = store.claimDue("n1", 10, Duration.ofMinutes(5));
+            RecordingDecider decider = new RecordingDecider();
+            List<AttemptRecord> firstRound = new ArrayList<>();
+            for (Claim c : first) firstRound.add(attempt(c, "transactional", SmtpReply.of(550, "5.1.1 no such user"), Outcome.BOUNCED_HARD,
+                    Reason.USERUNKNOWN, new GiveUp(Outcome.BOUNCED_HARD, Reason.USERUNKNOWN, "retry.no-repeat-5xx")));
+            store.recordAttempts(firstRound, decider);
+            assertThat(decider.finals).hasSize(2);
+            store.removeSuppression("gone@one.test", "transactional", "test", "lifted for the test");
+
+            clock.advance(Duration.ofMinutes(2));
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "gone@one.test"));
+            Claim c = store.claimDue("n1", 10, Duration.ofMinutes(5)).getFirst();
+            store.recordAttempts(List.of(attempt(c, "transactional", SmtpReply.of(550, "5.1.1 no such user"), Outcome.BOUNCED_HARD,
+                    Reason.USERUNKNOWN, new GiveUp(Outcome.BOUNCED_HARD, Reason.USERUNKNOWN, "retry.no-repeat-5xx"))), decider);
+            // the decider saw the committed history of the address (the earlier failure) plus this attempt, last
+            assertThat(decider.finals.getLast()).hasSize(2);
+            assertThat(decider.finals.getLast().getLast().messageId()).isEqualTo(r.receipt().messageId());
+            // and the domain's counts committed before this transaction
+            assertThat(decider.domains.getLast().finals()).isEqualTo(2);
+            assertThat(decider.domains.getLast().failures()).isEqualTo(2);
+            String attemptId = store.attempts(c.recipientId()).getFirst().id();
+            assertThat(store.suppression("Gone@One.test", "transactional")).hasValueSatisfying(s -> {
+                assertThat(s.evidenceRef()).isEqualTo(attemptId);
+                assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown");
+            });
+            assertThat(store.suppressionsOfMessage(r.receipt().messageId())).extracting(Suppression::evidenceRef).containsExactly(attemptId);
+            assertThat(store.suppressionAudit("gone@one.test", "transactional")).extracting(SuppressionAudit::action)
+                    .containsExactly("created", "removed", "created");
+            assertThat(store.finalOutcomes("gone@one.test", "transactional")).hasSize(2);
+        }
+    }
+
+    @Test
+    void suppressions_reviewNeverReplacesAnActiveSuppression_removalIsAudited_intakeSkipsSuppressed() {
+        try (Store store = open(dir, clock)) {
+            store.suppress(new Suppression("Gone@Example.com", "transactional", "userunknown", "suppress.hard.userunknown",
+                    clock.instant(), Optional.empty(), ""));
+            store.suppress(new Suppression("gone@example.com", "transactional", "blocked", "suppress.breaker.hard", clock.instant(),
+                    Optional.empty(), "", SuppressionState.REVIEW));
+            assertThat(store.suppression("gone@example.com", "transactional")).hasValueSatisfying(s ->
+                    assertThat(s.state()).isEqualTo(SuppressionState.SUPPRESSED));
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "gone@example.com"));
+            assertThat(r.receipt().recipients().getFirst().state()).isEqualTo(RecipientState.SUPPRESSED);
+            assertThat(store.accept(message("marketing", Optional.empty(), "", "gone@example.com")))
+                    .isInstanceOfSatisfying(AcceptResult.Created.class, c ->
+                            assertThat(c.receipt().recipients().getFirst().state()).as("another stream").isEqualTo(RecipientState.QUEUED));
+            assertThat(store.suppressions(Optional.of("transactional"), Optional.empty(), Optional.of(SuppressionState.SUPPRESSED), 10)).hasSize(1);
+            assertThat(store.removeSuppression("gone@example.com", "transactional", "ops", "confirmed alive")).isPresent();
+            assertThat(store.removeSuppression("gone@example.com", "transactional", "ops", "again")).isEmpty();
+            assertThat(store.suppressionAudit("gone@example.com", "transactional")).last().satisfies(a -> {
+                assertThat(a.action()).isEqualTo("removed");
+                assertThat(a.actor()).isEqualTo("ops");
+                assertThat(a.note()).isEqualTo("confirmed alive");
+            });
+        }
+    }
+
+    @Test
+    void recordEvidence_dedupByKey_decidesInsideItsTransaction_matchesByRecipientId() {
+        try (Store store = open(dir, clock)) {
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "jane@late.test"));
+            String recipientId = r.receipt().recipients().getFirst().id();
+            NewEvidence bounce = new NewEvidence("dsn:abc:jane@late.test", "dsn", "postfix", "failed/5.1.1", "", "",
+                    Optional.of(recipientId), Optional.empty(), "jane@late.test", Optional.empty(), 550, "5.1.1", "user unknown",
+                    Optional.of(Outcome.BOUNCED_HARD), "userunknown", "dsn.status", Optional.empty(), "{}");
+            List<EvidenceMatch> seen = new ArrayList<>();
+            EvidenceDecision.Decider decider = new EvidenceDecision.Decider() {
+                @Override
+                public Duration breakerWindow() {
+                    return Duration.ofHours(1);
+                }
+
+                @Override
+                public EvidenceDecision decide(NewEvidence e, EvidenceMatch m, List<FinalOutcome> finals, DomainOutcomes d, Instant now) {
+                    seen.add(m);
+                    return new EvidenceDecision(Optional.of(RecipientState.BOUNCED_HARD), "userunknown", "evidence.final", Optional.empty(), "");
+                }
+            };
+            StoredEvidence first = store.recordEvidence(List.of(bounce), "transactional", decider).getFirst();
+            assertThat(first.duplicate()).isFalse();
+            assertThat(first.match().matchedBy()).isEqualTo("rebound-recipient-id");
+            assertThat(seen).singleElement().satisfies(m -> assertThat(m.currentState()).contains(RecipientState.QUEUED));
+            StoredEvidence again = store.recordEvidence(List.of(bounce), "transactional", decider).getFirst();
+            assertThat(again.duplicate()).isTrue();
+            assertThat(again.evidenceId()).isEqualTo(first.evidenceId());
+            assertThat(seen).as("a duplicate is not decided again").hasSize(1);
+            assertThat(store.message(r.receipt().messageId()).orElseThrow().recipients().getFirst().state()).isEqualTo(RecipientState.BOUNCED_HARD);
+            assertThat(store.evidenceOfMessage(r.receipt().messageId())).hasSize(1);
+            assertThat(store.evidenceOfAddress("Jane@late.test", 10)).hasSize(1);
+        }
+    }
+
+    @Test
+    void firstTokenUse_onceAcrossReopen_perProvider() {
+        Instant keep = clock.instant().plusSeconds(600);
+        try (Store store = open(dir, clock)) {
+            assertThat(store.firstTokenUse("mailgun", "tok-1", keep)).isTrue();
+            assertThat(store.firstTokenUse("mailgun", "tok-1", keep)).isFalse();
+            assertThat(store.firstTokenUse("sendgrid", "tok-1", keep)).isTrue();
+        }
+        try (Store store = open(dir, clock)) {
+            assertThat(store.firstTokenUse("mailgun", "tok-1", keep)).isFalse();
+        }
+    }
+}
