@@ -164,7 +164,11 @@ public final class ReplyRules {
                 "over quota", "overquota", "over the quota", "quota exceeded", "quotaexceeded", "exceeded storage",
                 "exceeds quota", "exceeded its quota", "out of storage", "inbox is full", "account is full",
                 "full mailbox", "disk quota", "mailfolder is full", "boite pleine", "postfach voll",
-                "insufficient storage for the mailbox", "storage allocation", "not enough storage");
+                "insufficient storage for the mailbox", "storage allocation", "not enough storage",
+                // more over-quota wordings (mailbox size or quota reached; Italian, Spanish, Portuguese, German forms)
+                "mailbox size exceeded", "quota reached", "reached its quota", "over its quota", "exceeded the quota",
+                "mailbox capacity", "mailbox has reached", "casella piena", "buzon lleno", "caixa postal cheia",
+                "postfach ist voll");
         addText(t, "text.systemfull", Reason.SYSTEMFULL, "RFC 5321 452 insufficient system storage; disk space errors",
                 "insufficient disk space", "insufficient system storage", "disk full", "out of disk", "no space left");
         addText(t, "text.exceedlimit", Reason.EXCEEDLIMIT, "RFC 3463 X.2.3 wording 'exceeds limit set by recipient'",

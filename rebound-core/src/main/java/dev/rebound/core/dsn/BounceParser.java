@@ -518,6 +518,10 @@ public final class BounceParser {
                 "permanent fatal errors?|this is a permanent error|giving up|gave up|will not be retried|no further (?:delivery )?attempts"
                 + "|not going to try again|has been returned|could not be delivered for|have been failing for|\\bexpired\\b"
                 + "|message (?:could not|cannot) be delivered to (?:one or more|the following)");
+        // Guarded by literal prefilters (a String.indexOf per alternative before any regex runs): every email pays this.
+        private static final Prefilter.Split DELAY_SUBJECT_F = new Prefilter.Split(DELAY_SUBJECT);
+        private static final Prefilter.Split DELAY_TEXT_F = new Prefilter.Split(DELAY_TEXT);
+        private static final Prefilter.Split FINAL_TEXT_F = new Prefilter.Split(FINAL_TEXT);
         private Boolean delay;
 
         /**
@@ -530,8 +534,8 @@ public final class BounceParser {
         boolean delayNotice() {
             if (delay == null) {
                 String head = lowerBounce.length() > 2000 ? lowerBounce.substring(0, 2000) : lowerBounce;
-                boolean says = DELAY_SUBJECT.matcher(subject.toLowerCase(Locale.ROOT)).find() || DELAY_TEXT.matcher(head).find();
-                delay = says && !FINAL_TEXT.matcher(head).find();
+                boolean says = DELAY_SUBJECT_F.find(subject.toLowerCase(Locale.ROOT)) != null || DELAY_TEXT_F.find(head) != null;
+                delay = says && FINAL_TEXT_F.find(head) == null;
             }
             return delay;
         }
@@ -543,6 +547,8 @@ public final class BounceParser {
                 + "|(?:add|put) yourself (?:to|on) my (?:whitelist|approved|guest)|spamarrest|spam arrest"
                 + "|is awaiting (?:your )?(?:verification|confirmation)|please confirm (?:that )?you (?:are|sent)");
 
+        private static final Prefilter.Split CHALLENGE_F = new Prefilter.Split(CHALLENGE);
+
         /**
          * A challenge-response system (Boxbe, Bluebottle, TMDA, Spam Arrest, a receiver asking to "confirm this mail
          * server") asks the sender to prove itself before the mail is let through: a request to the sender, not a
@@ -550,22 +556,20 @@ public final class BounceParser {
          * notice and in the delivery-status fields, where a C/R receiver's reply ends up when a relay bounces it.
          */
         Optional<BounceResult> challengeResponse() {
-            String ds = "";
-            for (MimeWalk.Part p : w.parts()) {
-                if (p.depth() == 0 && p.mimeType().endsWith("delivery-status")) {
-                    ds = p.text().toLowerCase(Locale.ROOT);
-                    break;
+            String marker = top.get("X-Delivery-Agent").startsWith("TMDA") ? "X-Delivery-Agent: TMDA" : null;
+            if (marker == null) {
+                marker = CHALLENGE_F.find(lowerBounce.length() > 3000 ? lowerBounce.substring(0, 3000) : lowerBounce);
+            }
+            if (marker == null) {
+                for (MimeWalk.Part p : w.parts()) {
+                    if (p.depth() == 0 && p.mimeType().endsWith("delivery-status")) {
+                        String ds = p.text();
+                        marker = CHALLENGE_F.find((ds.length() > 3000 ? ds.substring(0, 3000) : ds).toLowerCase(Locale.ROOT));
+                        break;
+                    }
                 }
             }
-            String head = lowerBounce.length() > 3000 ? lowerBounce.substring(0, 3000) : lowerBounce;
-            boolean tmda = top.get("X-Delivery-Agent").startsWith("TMDA");
-            var m = CHALLENGE.matcher(head);
-            String marker = tmda ? "X-Delivery-Agent: TMDA" : m.find() ? m.group() : "";
-            if (marker.isEmpty()) {
-                var d = CHALLENGE.matcher(ds.length() > 3000 ? ds.substring(0, 3000) : ds);
-                if (d.find()) marker = d.group();
-            }
-            if (marker.isEmpty()) return Optional.empty();
+            if (marker == null) return Optional.empty();
             return Optional.of(new BounceResult.AutoReply(Codes.address(topFrom), subject, marker,
                     "dsn.autoreply.challenge-response"));
         }

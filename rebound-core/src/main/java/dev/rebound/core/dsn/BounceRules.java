@@ -339,8 +339,8 @@ final class BounceRules {
         Matcher gone = MAILBOX_GONE.matcher(lower);
         if (gone.find()) return Optional.of(new Hit(Reason.USERUNKNOWN, WORDS_RULE, gone.group()));
         if (status.length() > 2 && status.startsWith("2.", 2)) return Optional.empty();
-        Matcher m = MAILBOX_MISSING.matcher(lower);
-        return m.find() ? Optional.of(new Hit(Reason.USERUNKNOWN, WORDS_RULE, m.group())) : Optional.empty();
+        String m = MAILBOX_MISSING_F.find(lower);
+        return m != null ? Optional.of(new Hit(Reason.USERUNKNOWN, WORDS_RULE, m)) : Optional.empty();
     }
 
     /**
@@ -358,6 +358,7 @@ final class BounceRules {
             + "|not listed in (?:the |domino |public |our )?(?:name|directory|domino|address)|addressee unknown"
             + "|<addr>>? (?:does not|doesn't) exist|recipient (?:unknown|invalid)|mail ?box (?:unavailable|not available)"
             + "|no valid recipients|ディレクトリのリストにありません|存在しない|宛先不明");
+    private static final Prefilter.Split MAILBOX_MISSING_F = new Prefilter.Split(MAILBOX_MISSING);
 
     /**
      * A bare "Access denied" (no IP, PTR, relay or authentication wording decided first) in reply to MAIL FROM, or

@@ -201,7 +201,8 @@ final class TextBounce {
             String l = lines.get(j);
             if (l.isBlank()) break;
             if (n > 0 && looksLikeRecipientLine(l) || startsWithOtherAddress(l, anchor)) break;
-            if (TRANSCRIPT_ENTRY.matcher(l).find() || l.startsWith(">>> ") || l.regionMatches(true, 0, "while talking to", 0, 16)) break;
+            if (l.length() > 8 && l.charAt(3) == ' ' && l.contains("...") && TRANSCRIPT_ENTRY.matcher(l).find()
+                    || l.startsWith(">>> ") || l.regionMatches(true, 0, "while talking to", 0, 16)) break;
             if (sb.length() > 0) sb.append('\n');
             sb.append(l.trim());
         }
