@@ -21,16 +21,25 @@ import org.subethamail.smtp.server.Session;
  * transaction are gone, so a client that goes on without a new MAIL cannot send a later message to them.
  */
 final class BulkDataCommand implements Command {
-    @Override
-    public void execute(String commandString, Session session) throws IOException, DropConnectionException {
+
+    /**
+     * DATA and BDAT need a mail transaction with at least one recipient (RFC 5321 §3.3, RFC 3030 §2): answers
+     * {@code 503} from the reply table and returns true when there is none.
+     */
+    static boolean refusedOutsideATransaction(Session session) throws IOException {
         if (!session.isMailTransactionInProgress()) {
             session.sendResponse(ListenerReply.NEED_MAIL.line());
-            return;
+            return true;
         }
         if (session.getRecipientCount() == 0) {
             session.sendResponse(ListenerReply.NEED_RCPT.line());
-            return;
+            return true;
         }
+        return false;
+    }
+    @Override
+    public void execute(String commandString, Session session) throws IOException, DropConnectionException {
+        if (refusedOutsideATransaction(session)) return;
         session.sendResponse(ListenerReply.DATA_GO_AHEAD.line());
         InputStream data = new DotTerminatedData(session.getRawInput());
         try {

@@ -31,14 +31,7 @@ final class ChunkedDataCommand implements Command {
 
     @Override
     public void execute(String commandString, Session session) throws IOException, DropConnectionException {
-        if (!session.isMailTransactionInProgress()) {
-            session.sendResponse(ListenerReply.NEED_MAIL.line());
-            return;
-        }
-        if (session.getRecipientCount() == 0) {
-            session.sendResponse(ListenerReply.NEED_RCPT.line());
-            return;
-        }
+        if (BulkDataCommand.refusedOutsideATransaction(session)) return;
         Matcher m = BDAT.matcher(commandString.strip());
         if (!m.matches()) {
             session.sendResponse(ListenerReply.BDAT_SYNTAX.line(commandString.strip()));
