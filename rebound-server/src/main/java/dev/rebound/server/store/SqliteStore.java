@@ -208,6 +208,11 @@ public final class SqliteStore implements Store, Database {
     }
 
     @Override
+    public List<MessageSearch.Hit> messages(MessageSearch.Query query) {
+        return messages.search(query);
+    }
+
+    @Override
     public Optional<MessageContent> content(String messageId) {
         return messages.content(messageId);
     }
