@@ -51,15 +51,15 @@ function recipient(r, k) {
       facts([
         ['Server', a.mx_host ? `${a.mx_host} (${a.mx_ip})` : '—'],
         ['Phase', a.phase],
-        ['Reply code', `${a.smtp_code}${a.enhanced_code ? ` ${a.enhanced_code}` : ''}${a.local ? ' (synthesised by Rebound)' : ''}`],
+        ['Reply code', `${a.smtp_code}${a.enhanced_code ? ` ${a.enhanced_code}` : ''}`],
         ['Reason', a.reason],
         ['Classified by', h('code', {}, a.rule)],
         ['Decision', h('span', {}, a.decision, ' ', h('code', {}, a.decision_rule))],
         ['Took', `${a.duration_ms} ms`],
         ['TLS', a.tls ? `${a.tls.tls || 'none'} (${a.tls.verdict.toLowerCase()}, ${a.tls.rule})` : undefined],
       ]),
-      h('figure', {class: 'reply'}, h('figcaption', {}, 'Reply lines'),
-        h('pre', {}, a.reply_lines.length && a.reply_lines.some((l) => l) ? a.reply_lines.join('\n') : a.raw_reason || '(no reply)'))));
+      h('figure', {class: 'reply'}, h('figcaption', {}, a.local ? 'Reply lines (written by Rebound, not by a server)' : 'Reply lines'),
+        h('pre', {}, wire(a)))));
   }
 
   if (r.evidence.length) {
@@ -71,4 +71,11 @@ function recipient(r, k) {
         h('span', {class: 'small'}, e.raw_reason)])));
   }
   return section;
+}
+
+/** The reply as the server sent it: "550-first line", "550 last line" (RFC 5321 §4.2.1), else the raw reason. */
+function wire(a) {
+  const lines = a.reply_lines.filter((l, i, all) => l || i < all.length - 1);
+  if (!lines.length || !a.smtp_code) return a.raw_reason || '(no reply)';
+  return lines.map((l, i) => `${a.smtp_code}${i < lines.length - 1 ? '-' : ' '}${l}`).join('\n');
 }

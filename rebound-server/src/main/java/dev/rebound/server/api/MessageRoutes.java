@@ -6,7 +6,8 @@ import dev.rebound.server.decide.AttemptDecider;
 import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.intake.Sha256;
 import dev.rebound.server.store.AcceptResult;
-import dev.rebound.server.store.MessageSearch;
+import dev.rebound.server.store.MessageHit;
+import dev.rebound.server.store.MessageQuery;
 import dev.rebound.server.store.MessageView;
 import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.NewMessage;
@@ -97,15 +98,15 @@ final class MessageRoutes {
             }
             throw ApiError.invalid("limit", l, "expected a whole number from 1 to " + MAX_SEARCH);
         }).orElse(DEFAULT_SEARCH);
-        List<MessageSearch.Hit> hits = store.messages(new MessageSearch.Query(header, address, state, since, until, limit));
+        List<MessageHit> hits = store.messages(new MessageQuery(header, address, state, since, until, limit));
         ObjectNode n = Json.object();
         ArrayNode items = n.putArray("messages");
-        for (MessageSearch.Hit h : hits) {
+        for (MessageHit h : hits) {
             ObjectNode m = items.addObject().put("id", h.id()).put("stream", h.stream()).put("mail_from", h.mailFrom())
                     .put("message_id_header", Json.emptyToNull(h.headerMessageId())).put("source", h.source())
                     .put("created_at", h.createdAt().toString());
             ArrayNode rs = m.putArray("recipients");
-            for (MessageSearch.Recipient r : h.recipients())
+            for (MessageHit.Recipient r : h.recipients())
                 rs.addObject().put("address", r.address()).put("state", r.state().name()).put("attempt_count", r.attemptCount());
         }
         n.put("count", hits.size()).put("limit", limit);

@@ -353,7 +353,7 @@ final class MessageTables {
      * recipients of the page). An address or state condition is an {@code EXISTS} over the message's recipients, so a
      * message with several matching recipients is listed once.
      */
-    List<MessageSearch.Hit> search(MessageSearch.Query q) {
+    List<MessageHit> search(MessageQuery q) {
         return db.read(c -> {
             StringBuilder sql = new StringBuilder("""
                     SELECT m.id, m.stream, m.mail_from, m.header_message_id, m.source, m.created_at FROM messages m WHERE 1 = 1
@@ -382,20 +382,20 @@ final class MessageTables {
                 }
             }
             if (rows.isEmpty()) return List.of();
-            Map<String, List<MessageSearch.Recipient>> recipients = new LinkedHashMap<>();
+            Map<String, List<MessageHit.Recipient>> recipients = new LinkedHashMap<>();
             String marks = String.join(",", java.util.Collections.nCopies(rows.size(), "?"));
             try (PreparedStatement ps = c.prepareStatement("SELECT message_id, address, state, attempt_count FROM recipients WHERE message_id IN ("
                     + marks + ") ORDER BY message_id, position")) {
                 for (int i = 0; i < rows.size(); i++) ps.setString(i + 1, rows.get(i)[0]);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) recipients.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
-                            .add(new MessageSearch.Recipient(rs.getString(2), RecipientState.valueOf(rs.getString(3)), rs.getInt(4)));
+                            .add(new MessageHit.Recipient(rs.getString(2), RecipientState.valueOf(rs.getString(3)), rs.getInt(4)));
                 }
             }
-            List<MessageSearch.Hit> out = new ArrayList<>(rows.size());
+            List<MessageHit> out = new ArrayList<>(rows.size());
             for (int i = 0; i < rows.size(); i++) {
                 String[] r = rows.get(i);
-                out.add(new MessageSearch.Hit(r[0], r[1], r[2], r[3] == null ? "" : r[3], r[4], created.get(i),
+                out.add(new MessageHit(r[0], r[1], r[2], r[3] == null ? "" : r[3], r[4], created.get(i),
                         List.copyOf(recipients.getOrDefault(r[0], List.of()))));
             }
             return out;

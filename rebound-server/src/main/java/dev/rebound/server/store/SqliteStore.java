@@ -208,7 +208,7 @@ public final class SqliteStore implements Store, Database {
     }
 
     @Override
-    public List<MessageSearch.Hit> messages(MessageSearch.Query query) {
+    public List<MessageHit> messages(MessageQuery query) {
         return messages.search(query);
     }
 

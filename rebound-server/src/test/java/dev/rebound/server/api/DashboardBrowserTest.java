@@ -216,11 +216,11 @@ class DashboardBrowserTest {
         Locator bob = page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName(BOUNCED + " bounced hard"));
         assertThat(bob).containsText("userunknown");
         assertThat(bob.getByRole(AriaRole.ARTICLE, new Locator.GetByRoleOptions().setName("Attempt 1 to " + BOUNCED)))
-                .containsText("Recipient address rejected: User unknown in virtual mailbox table");
+                .containsText("550 5.1.1 <" + BOUNCED + ">: Recipient address rejected: User unknown in virtual mailbox table");
         assertThat(bob).containsText("RCPT");
 
         Locator carol = page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName(DEFERRED + " deferred"));
-        assertThat(carol.getByRole(AriaRole.ARTICLE)).containsText("4.2.1 Mailbox busy, try again later");
+        assertThat(carol.getByRole(AriaRole.ARTICLE)).containsText("451 4.2.1 Mailbox busy, try again later");
         Locator plan = carol.getByRole(AriaRole.TABLE, new Locator.GetByRoleOptions().setName("Planned retries for " + DEFERRED));
         assertThat(plan.getByRole(AriaRole.ROW).nth(1)).containsText("2"); // attempt 2 is the first planned one
         assertThat(plan.getByRole(AriaRole.ROW)).hasCount(1 + planned(DEFERRED));

@@ -131,30 +131,30 @@ abstract class StoreContract {
             store.recordAttempts(List.of(attempt(c, "transactional", SmtpReply.of(250, "2.0.0 ok"), Outcome.DELIVERED, Reason.DELIVERED,
                     new GiveUp(Outcome.DELIVERED, Reason.DELIVERED, "retry.done"))), new RecordingDecider());
 
-            java.util.function.Function<MessageSearch.Query, List<String>> ids = q -> store.messages(q).stream().map(MessageSearch.Hit::id).toList();
+            java.util.function.Function<MessageQuery, List<String>> ids = q -> store.messages(q).stream().map(MessageHit::id).toList();
             Optional<String> none = Optional.empty();
-            assertThat(ids.apply(new MessageSearch.Query(none, none, Optional.empty(), Optional.empty(), Optional.empty(), 10)))
+            assertThat(ids.apply(new MessageQuery(none, none, Optional.empty(), Optional.empty(), Optional.empty(), 10)))
                     .containsExactly(second, first);
-            assertThat(ids.apply(new MessageSearch.Query(Optional.of("<one@sender.test>"), none, Optional.empty(), Optional.empty(), Optional.empty(), 10)))
+            assertThat(ids.apply(new MessageQuery(Optional.of("<one@sender.test>"), none, Optional.empty(), Optional.empty(), Optional.empty(), 10)))
                     .containsExactly(first);
-            assertThat(ids.apply(new MessageSearch.Query(none, Optional.of("ann@one.TEST"), Optional.empty(), Optional.empty(), Optional.empty(), 10)))
+            assertThat(ids.apply(new MessageQuery(none, Optional.of("ann@one.TEST"), Optional.empty(), Optional.empty(), Optional.empty(), 10)))
                     .as("the address whatever its case").containsExactly(first);
-            assertThat(ids.apply(new MessageSearch.Query(none, none, Optional.of(RecipientState.DELIVERED), Optional.empty(), Optional.empty(), 10)))
+            assertThat(ids.apply(new MessageQuery(none, none, Optional.of(RecipientState.DELIVERED), Optional.empty(), Optional.empty(), 10)))
                     .containsExactly(second);
-            assertThat(ids.apply(new MessageSearch.Query(none, Optional.of("c@two.test"), Optional.of(RecipientState.QUEUED), Optional.empty(),
+            assertThat(ids.apply(new MessageQuery(none, Optional.of("c@two.test"), Optional.of(RecipientState.QUEUED), Optional.empty(),
                     Optional.empty(), 10))).as("address and state hold for the same recipient").isEmpty();
-            assertThat(ids.apply(new MessageSearch.Query(none, none, Optional.empty(), Optional.of(t0.plusSeconds(30)), Optional.empty(), 10)))
+            assertThat(ids.apply(new MessageQuery(none, none, Optional.empty(), Optional.of(t0.plusSeconds(30)), Optional.empty(), 10)))
                     .containsExactly(second);
-            assertThat(ids.apply(new MessageSearch.Query(none, none, Optional.empty(), Optional.empty(), Optional.of(t0.plusSeconds(30)), 10)))
+            assertThat(ids.apply(new MessageQuery(none, none, Optional.empty(), Optional.empty(), Optional.of(t0.plusSeconds(30)), 10)))
                     .containsExactly(first);
-            assertThat(ids.apply(new MessageSearch.Query(none, none, Optional.empty(), Optional.empty(), Optional.empty(), 1))).containsExactly(second);
+            assertThat(ids.apply(new MessageQuery(none, none, Optional.empty(), Optional.empty(), Optional.empty(), 1))).containsExactly(second);
 
-            MessageSearch.Hit hit = store.messages(new MessageSearch.Query(none, Optional.of("b@two.test"), Optional.empty(), Optional.empty(),
+            MessageHit hit = store.messages(new MessageQuery(none, Optional.of("b@two.test"), Optional.empty(), Optional.empty(),
                     Optional.empty(), 10)).getFirst();
-            assertThat(hit).extracting(MessageSearch.Hit::headerMessageId, MessageSearch.Hit::source, MessageSearch.Hit::createdAt)
+            assertThat(hit).extracting(MessageHit::headerMessageId, MessageHit::source, MessageHit::createdAt)
                     .containsExactly("<one@sender.test>", "http", t0);
-            assertThat(hit.recipients()).containsExactly(new MessageSearch.Recipient("Ann@One.test", RecipientState.QUEUED, 0),
-                    new MessageSearch.Recipient("b@two.test", RecipientState.QUEUED, 0));
+            assertThat(hit.recipients()).containsExactly(new MessageHit.Recipient("Ann@One.test", RecipientState.QUEUED, 0),
+                    new MessageHit.Recipient("b@two.test", RecipientState.QUEUED, 0));
         }
     }
 
