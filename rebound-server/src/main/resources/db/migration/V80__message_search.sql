@@ -1,5 +1,3 @@
--- The message search (GET /v1/messages, the dashboard's Messages page): newest first, and by a recipient's address
--- whatever its case (the Message-ID header has its index since V10). Portable: SQLite (3.9+) and PostgreSQL both
--- index the expression LOWER(address).
+-- The message search (GET /v1/messages, the dashboard's Messages page) lists messages newest first. Its other filters
+-- have their indexes already: the Message-ID header since V10, a recipient's address whatever its case since V30.
 CREATE INDEX messages_created ON messages (created_at);
-CREATE INDEX recipients_address_lower ON recipients (LOWER(address));
