@@ -18,6 +18,9 @@ export class ApiError extends Error {
   }
 }
 
+/** The API paths this service has (filled from /openapi.json at login); pages ask it before linking to a section. */
+export const available = new Set();
+
 let onUnauthorized = () => {};
 /** What to do when the API answers 401 (the key was revoked, or there is none): the app shows the login. */
 export function whenUnauthorized(fn) {

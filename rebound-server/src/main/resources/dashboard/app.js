@@ -1,26 +1,53 @@
 // The dashboard's shell: the login, the section links and a hash router (#/messages?address=…), so the browser's
 // back button and bookmarks work without the server knowing any page but "/". Filters may be in the URL; the key never.
-import {api, ApiError, session, whenUnauthorized} from './api.js';
+import {api, ApiError, available, session, whenUnauthorized} from './api.js';
 import {h, fill, field, problem} from './dom.js';
 import * as overview from './overview.js';
 import * as messages from './messages.js';
 import * as message from './message.js';
 import * as suppressions from './suppressions.js';
 import * as webhooks from './webhooks.js';
+import * as timeline from './timeline.js';
+import * as review from './review.js';
+import * as alerts from './alerts.js';
+import * as domains from './domains.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('sections');
 const logout = document.getElementById('logout');
 
-/** Route table: a hash path pattern and the page that renders it. */
-const pages = [
-  [/^\/?$/, overview],
-  [/^\/messages$/, messages],
-  [/^\/messages\/([^/]+)$/, message],
-  [/^\/suppressions$/, suppressions],
-  [/^\/webhooks$/, webhooks],
-  [/^\/webhooks\/([^/]+)$/, webhooks],
+/**
+ * The sections in nav order: link, label, the hash paths and pages they route, and the API path the section reads.
+ * A section is offered only when the service's /openapi.json lists that path, so a page never shows for an API this
+ * service does not have.
+ */
+const SECTIONS = [
+  {href: '#/', label: 'Overview', routes: [[/^\/?$/, overview]], needs: '/v1/queue'},
+  {href: '#/domains', label: 'Domains', routes: [[/^\/domains$/, domains]], needs: '/v1/stats'},
+  {href: '#/alerts', label: 'Alerts', routes: [[/^\/alerts$/, alerts]], needs: '/v1/alerts'},
+  {href: '#/messages', label: 'Messages', routes: [[/^\/messages$/, messages], [/^\/messages\/([^/]+)$/, message]], needs: '/v1/messages'},
+  {href: '#/timeline', label: 'Timeline', routes: [[/^\/timeline$/, timeline]], needs: '/v1/recipients/{address}/timeline'},
+  {href: '#/suppressions', label: 'Suppressions', routes: [[/^\/suppressions$/, suppressions]], needs: '/v1/suppressions'},
+  {href: '#/review', label: 'Review queue', routes: [[/^\/review$/, review]], needs: '/v1/suppressions/review'},
+  {href: '#/webhooks', label: 'Webhooks', routes: [[/^\/webhooks$/, webhooks], [/^\/webhooks\/([^/]+)$/, webhooks]], needs: '/v1/webhooks'},
 ];
+
+/** Route table: a hash path pattern and the page that renders it (filled from the sections the API has). */
+const pages = [];
+
+async function sections() {
+  if (pages.length) return;
+  const res = await fetch('/openapi.json', {cache: 'no-store', credentials: 'omit'});
+  const doc = await res.json();
+  for (const p of Object.keys(doc.paths)) available.add(p);
+  const list = nav.querySelector('ul');
+  list.replaceChildren();
+  for (const s of SECTIONS) {
+    if (!available.has(s.needs)) continue;
+    list.appendChild(h('li', {}, h('a', {href: s.href}, s.label)));
+    pages.push(...s.routes);
+  }
+}
 
 function parseHash() {
   const raw = location.hash.replace(/^#/, '') || '/';
@@ -91,7 +118,13 @@ function showLogin(message) {
   input.focus();
 }
 
-function enter() {
+async function enter() {
+  try {
+    await sections();
+  } catch (e) {
+    fill(main, problem(e));
+    return;
+  }
   nav.hidden = false;
   logout.hidden = !session.key();
   route({focus: false});

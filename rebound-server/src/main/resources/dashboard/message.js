@@ -1,7 +1,7 @@
 // One message (GET /v1/messages/{id}): every recipient with its state, the rule that decided, the planned retry
 // schedule, the suppression entry it led to, every attempt with the receiving server's reply lines, and the
 // asynchronous evidence (DSNs, provider events) matched to it.
-import {api} from './api.js';
+import {api, available} from './api.js';
 import {h, when, badge, table, facts} from './dom.js';
 
 export async function render(main, {args, stale}) {
@@ -36,6 +36,8 @@ function recipient(r, k) {
       ['Suppression', r.suppression ? h('span', {}, badge(r.suppression.state), ' ', r.suppression.reason, ' ',
         h('code', {}, r.suppression.rule), r.suppression.expires_at ? [' until ', when(r.suppression.expires_at)] : '') : undefined],
       ['Suppression list', h('a', {href: `#/suppressions?address=${encodeURIComponent(r.address)}`}, 'entries and audit of this address')],
+      ['Timeline', available.has('/v1/recipients/{address}/timeline')
+        ? h('a', {href: `#/timeline?address=${encodeURIComponent(r.address)}`}, `everything that happened to ${r.address}`) : undefined],
     ]));
 
   if (r.planned_attempts.length) {

@@ -45,7 +45,7 @@ async function showAudit(detail, stream, address) {
   }
 }
 
-function renderAudit(detail, address, stream, audit) {
+export function renderAudit(detail, address, stream, audit) {
   const title = `Audit trail of ${address} (${stream})`;
   detail.replaceChildren(h('section', {'aria-label': title}, h('h2', {}, title),
     table(title, ['At', 'Action', 'State', 'Reason', 'Rule', 'Who', 'Note'], audit.map((a) => [
@@ -55,37 +55,52 @@ function renderAudit(detail, address, stream, audit) {
 
 /** The removal dialog: the reason is required (the API refuses a removal without one) and kept in the audit trail. */
 function removeDialog(main, s, status, detail, opener) {
+  reasonDialog(main, opener, {
+    title: `Remove ${s.address} from the ${s.stream} suppression list`,
+    text: s.state === 'REVIEW' ? 'This closes the review: the address was never blocked.'
+      : 'Mail to this address will be sent again. Say why; the reason is kept in the audit trail.',
+    button: 'Remove',
+    missing: 'Say why the suppression is lifted.',
+  }, async (reason) => {
+    const r = await api(`/v1/suppressions/${encodeURIComponent(s.stream)}/${encodeURIComponent(s.address)}`,
+      {method: 'DELETE', body: {reason}});
+    status.textContent = `Removed ${s.address} from the ${s.stream} suppression list.`;
+    const row = opener.closest('tr');
+    if (row) row.remove();
+    renderAudit(detail, s.address, s.stream, r.audit);
+  });
+}
+
+/**
+ * A modal dialog asking for a required reason; {@code act(reason)} runs the change and throws an ApiError to keep the
+ * dialog open with the API's message. Escape or Cancel closes it; focus returns to the button that opened it.
+ */
+export function reasonDialog(main, opener, {title, text, button, missing}, act) {
   const reason = h('textarea', {name: 'reason', rows: 3, required: true, maxlength: 1000});
   const error = h('p', {role: 'alert', class: 'alert', hidden: true});
-  const dialog = h('dialog', {'aria-labelledby': 'remove-title'});
+  const dialog = h('dialog', {'aria-labelledby': 'dialog-title'});
   const close = () => {
     dialog.close();
     dialog.remove();
     if (opener.isConnected) opener.focus();
   };
   const form = h('form', {method: 'dialog'},
-    h('h2', {id: 'remove-title'}, `Remove ${s.address} from the ${s.stream} suppression list`),
-    h('p', {}, s.state === 'REVIEW' ? 'This closes the review: the address was never blocked.'
-      : 'Mail to this address will be sent again. Say why; the reason is kept in the audit trail.'),
-    field('Reason', reason, 'required, up to 1000 characters'),
+    h('h2', {id: 'dialog-title'}, title),
+    h('p', {}, text),
+    field('Reason', reason, 'required, up to 1000 characters; kept in the audit trail'),
     error,
-    h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Remove'), h('button', {type: 'button', class: 'quiet', onclick: close}, 'Cancel')));
+    h('div', {class: 'actions'}, h('button', {type: 'submit'}, button), h('button', {type: 'button', class: 'quiet', onclick: close}, 'Cancel')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!reason.value.trim()) {
       error.hidden = false;
-      error.textContent = 'Say why the suppression is lifted.';
+      error.textContent = missing;
       reason.focus();
       return;
     }
     try {
-      const r = await api(`/v1/suppressions/${encodeURIComponent(s.stream)}/${encodeURIComponent(s.address)}`,
-        {method: 'DELETE', body: {reason: reason.value.trim()}});
+      await act(reason.value.trim());
       close();
-      status.textContent = `Removed ${s.address} from the ${s.stream} suppression list.`;
-      const row = opener.closest('tr');
-      if (row) row.remove();
-      renderAudit(detail, s.address, s.stream, r.audit);
     } catch (e) {
       error.hidden = false;
       error.textContent = `${e.message}${e.status ? ` (HTTP ${e.status})` : ''}`;

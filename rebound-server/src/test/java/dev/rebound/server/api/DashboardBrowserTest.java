@@ -234,6 +234,21 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void timeline_ofAnAddress_fromTheMessagePage_showsItsAttemptDecisionAndSuppression() {
+        login("#/messages/" + messageId);
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("everything that happened to " + SUPPRESSED_TOO)).click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Timeline").setLevel(1))).isVisible();
+        assertThat(page.getByLabel("Recipient address")).hasValue(SUPPRESSED_TOO);
+        Locator entries = page.getByRole(AriaRole.LIST, new Page.GetByRoleOptions().setName("Timeline of " + SUPPRESSED_TOO)).getByRole(AriaRole.LISTITEM);
+        assertThat(entries.first()).containsText("accepted");
+        assertThat(entries.filter(new Locator.FilterOptions().setHasText("Attempt 1")))
+                .containsText("550 5.1.1 The email account that you tried to reach does not exist");
+        assertThat(entries.filter(new Locator.FilterOptions().setHasText("suppress.hard.userunknown")).first()).isVisible();
+        entries.first().getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName(messageId)).click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Message " + messageId))).isVisible();
+    }
+
+    @Test
     void suppressions_removeNeedsAReason_andShowsTheAuditRow() {
         login("#/suppressions");
         assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Suppressions").setLevel(1))).isVisible();
@@ -295,7 +310,7 @@ class DashboardBrowserTest {
     void everyPage_hasItsHeading_landmarks_labelledControls_andASkipLink() {
         login("");
         for (String[] p : new String[][] {{"#/", "Overview"}, {"#/messages", "Messages"}, {"#/suppressions", "Suppressions"},
-                {"#/webhooks", "Webhooks"}, {"#/messages/" + messageId, "Message " + messageId}}) {
+                {"#/webhooks", "Webhooks"}, {"#/messages/" + messageId, "Message " + messageId}, {"#/timeline?address=" + DEFERRED, "Timeline"}}) {
             page.navigate(url(p[0]));
             Locator heading = page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(p[1]).setLevel(1));
             assertThat(heading).isVisible();
