@@ -46,8 +46,6 @@ class DashboardBrowserTest {
     static final String DELIVERED = "alice@example.test", BOUNCED = "bob@example.test", DEFERRED = "carol@example.test";
     static final String SUPPRESSED_TOO = "dave@example.test";
     static final String BOUNCES = "bounces.rebound.test";
-    /** A domain whose MX refuses connections: five messages make it dead on this node's throttle. */
-    static final String DOWN = "down.test";
 
     @TempDir static Path dir;
     static FakeMx mx;
@@ -69,11 +67,7 @@ class DashboardBrowserTest {
         receiver = WebhookReceiver.start();
         Map<String, String> env = new HashMap<>();
         env.put("REBOUND_API_KEYS", KEY);
-        int closed;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort(); // nothing listens there once closed: connection refused
-        }
-        env.put("REBOUND_DELIVERY_ROUTES", "example.test=127.0.0.1:" + mx.port() + "," + DOWN + "=127.0.0.1:" + closed);
+        env.put("REBOUND_DELIVERY_ROUTES", "example.test=127.0.0.1:" + mx.port());
         env.put("REBOUND_DELIVERY_TLS", "none");
         env.put("REBOUND_RETRY_SCHEDULE", "0s,1h,4h");
         env.put("REBOUND_WEBHOOKS_POLL_INTERVAL", "200ms");
@@ -93,11 +87,6 @@ class DashboardBrowserTest {
             var other = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"user" + i + "@example.test\"],\"subject\":\"Code\",\"text\":\"" + i + "\"}", auth());
             assertThat(other.status()).isEqualTo(202);
         }
-        for (int i = 0; i < 5; i++) {
-            var down = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"user" + i + "@" + DOWN + "\"],\"subject\":\"Hi\",\"text\":\"x\"}", auth());
-            assertThat(down.status()).isEqualTo(202);
-        }
-        await().atMost(Duration.ofSeconds(20)).until(() -> h.get("/v1/messages?state=DEFERRED", auth()).json().get("count").asInt() == 6);
         await().atMost(Duration.ofSeconds(20)).until(() -> {
             JsonNode v = h.get("/v1/messages/" + messageId, auth()).json();
             return state(v, DELIVERED).equals("DELIVERED") && state(v, BOUNCED).equals("BOUNCED_HARD")
@@ -206,7 +195,7 @@ class DashboardBrowserTest {
         assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview").setLevel(1))).isVisible();
         assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Overview"))).hasAttribute("aria-current", "page");
         // the deferred recipient is the one waiting; every state is counted
-        assertThat(page.getByLabel("Waiting recipients")).containsText("6");
+        assertThat(page.getByLabel("Waiting recipients")).containsText("1");
         page.getByText("As a table").click();
         Locator byState = page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Recipients by state"));
         assertThat(byState.getByRole(AriaRole.ROW, new Locator.GetByRoleOptions().setName("bounced hard 2"))).hasCount(1);
@@ -231,20 +220,17 @@ class DashboardBrowserTest {
     void messages_searchByAddressStateAndMessageId_thenOpen_showsAttemptsRepliesAndPlan() throws Exception {
         login("#/messages");
         assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Messages").setLevel(1))).isVisible();
-        assertThat(page.getByRole(AriaRole.STATUS)).hasText("9 messages, newest first");
+        assertThat(page.getByRole(AriaRole.STATUS)).hasText("4 messages, newest first");
 
         page.getByLabel("Recipient address").fill("BOB@example.test");
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
         assertThat(page.getByRole(AriaRole.STATUS)).hasText("1 message found, newest first");
         assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName(messageId))).isVisible();
 
-        page.getByLabel("Recipient address").fill(DEFERRED);
+        page.getByLabel("Recipient address").fill("");
         page.getByLabel("Recipient state").selectOption("DEFERRED");
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
         assertThat(page.getByRole(AriaRole.STATUS)).hasText("1 message found, newest first");
-        page.getByLabel("Recipient address").fill("");
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
-        assertThat(page.getByRole(AriaRole.STATUS)).hasText("6 messages found, newest first");
 
         page.getByLabel("Recipient state").selectOption("");
         page.getByLabel("Message-ID header").fill(headerMessageId.substring(1, headerMessageId.length() - 1));
@@ -290,17 +276,6 @@ class DashboardBrowserTest {
         assertThat(entries.filter(new Locator.FilterOptions().setHasText("suppress.hard.userunknown")).first()).isVisible();
         entries.first().getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName(messageId)).click();
         assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Message " + messageId))).isVisible();
-    }
-
-    @Test
-    void domains_showADeadDomainFirst_withItsProbeTime() {
-        login("#/domains");
-        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Domains").setLevel(1))).isVisible();
-        Locator rows = page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Throttle per domain, slowed first")).getByRole(AriaRole.ROW);
-        assertThat(rows.nth(1)).containsText(DOWN);
-        assertThat(rows.nth(1)).containsText("dead: no connection before the probe");
-        assertThat(rows.nth(1)).containsText("UTC");
-        assertThat(rows.filter(new Locator.FilterOptions().setHasText("example.test"))).containsText("open");
     }
 
     @Test
@@ -365,7 +340,7 @@ class DashboardBrowserTest {
     void everyPage_hasItsHeading_landmarks_labelledControls_andASkipLink() {
         login("");
         for (String[] p : new String[][] {{"#/", "Overview"}, {"#/messages", "Messages"}, {"#/suppressions", "Suppressions"},
-                {"#/webhooks", "Webhooks"}, {"#/messages/" + messageId, "Message " + messageId}, {"#/timeline?address=" + DEFERRED, "Timeline"}, {"#/domains", "Domains"}}) {
+                {"#/webhooks", "Webhooks"}, {"#/messages/" + messageId, "Message " + messageId}, {"#/timeline?address=" + DEFERRED, "Timeline"}}) {
             page.navigate(url(p[0]));
             Locator heading = page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(p[1]).setLevel(1));
             assertThat(heading).isVisible();
