@@ -33,7 +33,7 @@ export async function render(main, {params, stale}) {
     || a.domain.localeCompare(b.domain));
 
   const chooser = select('window', WINDOWS, window);
-  const form = h('form', {class: 'filters', 'aria-label': 'Window'}, field('Window', chooser),
+  const form = h('form', {class: 'filters', 'aria-label': 'Choose the window'}, field('Window', chooser),
     h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Show')));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
