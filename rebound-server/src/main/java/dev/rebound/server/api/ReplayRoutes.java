@@ -82,7 +82,8 @@ final class ReplayRoutes {
             }
             label = "candidate";
         }
-        Replay replay = new Replay(new AttemptDecider(ReplyClassifier.standard(), cfg.retry()), new Suppressions(cfg.suppressionPolicy()));
+        ReplyClassifier classifier = ReplyClassifier.standard();
+        Replay replay = new Replay(classifier, new AttemptDecider(classifier, cfg.retry()), new Suppressions(cfg.suppressionPolicy()));
         ReplayRun.Options o = new ReplayRun.Options(since, until, untilIsNow, apply != null && apply.asBoolean(false), label);
 
         ctx.status(200).contentType("application/x-ndjson");

@@ -27,7 +27,7 @@ import tools.jackson.databind.node.ObjectNode;
         description = {
                 "Re-run classification and the retry, evidence and suppression policies of the running service (or the thresholds of "
                         + "a candidate config) over the evidence stored between --since and --until: attempts' reply lines are classified "
-                        + "again, DSN records and provider events keep their recorded classification and are decided again.",
+                        + "again, provider events are normalized again, DSN records keep their recorded classification; all are decided again.",
                 "Prints the recipients whose outcome, reason or rule differs and the suppressions that would be added, removed or "
                         + "moved to review, with counts per rule. Changes nothing unless --apply: then the suppression changes are "
                         + "written (each audited with actor 'replay', with its webhook event); recipients' recorded outcomes are not rewritten.",

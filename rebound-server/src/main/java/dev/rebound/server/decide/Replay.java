@@ -2,6 +2,11 @@ package dev.rebound.server.decide;
 
 import dev.rebound.core.classify.Classification;
 import dev.rebound.core.classify.Outcome;
+import dev.rebound.core.classify.ReplyClassifier;
+import dev.rebound.core.events.EventResult;
+import dev.rebound.core.events.Provider;
+import dev.rebound.core.events.ProviderEvent;
+import dev.rebound.core.events.ProviderWebhooks;
 import dev.rebound.core.classify.SmtpPhase;
 import dev.rebound.core.policy.Attempt;
 import dev.rebound.core.policy.GiveUp;
@@ -54,9 +59,11 @@ import java.util.TreeMap;
  *       recipient's replayed earlier attempts with the clock at the attempt's end (start + duration); a final failure
  *       asks the suppression policy over the replayed final outcomes of the address in the stream and the domain's
  *       circuit-breaker counts of the hour before (from the stored per-minute counts).</li>
- *   <li>A DSN record or provider event in [since, until): its recorded classification stands (the DSN's email is not
- *       stored, only the parsed record; a provider event's classification is its normaliser's), and the evidence policy
- *       and the suppression policy decide again over the replayed state and history, with the clock at its receipt.</li>
+ *   <li>A provider event in [since, until): its stored JSON is normalized again by the core normalizer of its provider
+ *       ({@link ProviderWebhooks#renormalize}; when it no longer reads, its recorded classification stands). A DSN
+ *       record keeps its recorded classification (the bounce email is not stored, only the parsed record, and the DSN
+ *       rules read the whole email). Then the evidence policy and the suppression policy decide again over the
+ *       replayed state and history, with the clock at its receipt.</li>
  *   <li>Suppression changes made by people (audit actor other than {@code policy} and {@code replay}) in the range
  *       happen again as recorded; policy changes are what replay recomputes. A REVIEW never replaces an active
  *       SUPPRESSED entry, as in the store.</li>
@@ -65,11 +72,14 @@ import java.util.TreeMap;
  * anyway: replay re-decides what was observed, it does not invent or drop attempts.
  */
 public final class Replay {
+    private final ReplyClassifier classifier;
     private final AttemptDecider attempts;
     private final Suppressions suppressions;
     private final EvidenceDecider evidence;
 
-    public Replay(AttemptDecider attempts, Suppressions suppressions) {
+    /** @param classifier the classifier provider events are normalized with (the one {@code attempts} classifies with) */
+    public Replay(ReplyClassifier classifier, AttemptDecider attempts, Suppressions suppressions) {
+        this.classifier = classifier;
         this.attempts = attempts;
         this.suppressions = suppressions;
         this.evidence = new EvidenceDecider(suppressions);
@@ -237,19 +247,19 @@ public final class Replay {
 
         private void evidence(EvidenceView e, boolean inRange) {
             Optional<String> rid = Optional.of(e.recipientId()).filter(x -> !x.isEmpty());
-            Optional<Outcome> outcome = Optional.of(e.outcome()).filter(x -> !x.isEmpty()).map(Outcome::valueOf);
-            FinalOutcome fo = outcome.filter(o -> o != Outcome.DEFERRED).map(o -> new FinalOutcome(e.receivedAt(), e.messageId(),
-                    RecipientState.of(o), e.reason(), e.ruleId(), e.smtpCode(), e.enhancedCode(), e.rawReason(), "NONE", e.domain())).orElse(null);
             if (!inRange) {
+                Optional<Outcome> outcome = Optional.of(e.outcome()).filter(x -> !x.isEmpty()).map(Outcome::valueOf);
                 if (rid.isPresent() && !e.decision().isEmpty()) state.put(rid.get(), RecipientState.valueOf(e.decision()));
-                if (fo != null) finals.add(fo);
+                finalOf(e.receivedAt(), e.messageId(), outcome, e.reason(), e.ruleId(), e.smtpCode(), e.enhancedCode(), e.rawReason(), e.domain())
+                        .ifPresent(finals::add);
                 return;
             }
             evidenceCount++;
+            Classified c = classified(e);
             Optional<RecipientState> currentState = rid.map(id -> state.getOrDefault(id, RecipientState.QUEUED));
             NewEvidence ne = new NewEvidence(e.id(), e.source(), e.provider(), e.providerEvent(), e.providerMessageId(), e.headerMessageId(),
-                    rid, Optional.of(e.messageId()), e.address(), Optional.of(e.stream()), e.smtpCode(), e.enhancedCode(), e.rawReason(),
-                    outcome, e.reason(), e.ruleId(), e.occurredAt(), e.payload());
+                    rid, Optional.of(e.messageId()), e.address(), Optional.of(e.stream()), c.smtpCode(), c.enhancedCode(), c.rawReason(),
+                    c.outcome(), c.reason(), c.ruleId(), e.occurredAt(), e.payload());
             EvidenceMatch match = new EvidenceMatch(e.matchedBy(), Optional.of(e.messageId()).filter(x -> !x.isEmpty()), rid, currentState,
                     e.address(), e.stream());
             List<FinalOutcome> seen = e.address().isEmpty() ? List.of() : List.copyOf(finals);
@@ -257,12 +267,20 @@ public final class Replay {
             if (rid.isPresent()) {
                 verdicts(rid.get(), new Verdict(e.outcome(), e.reason(), e.ruleId(), e.decision(), e.decision().isEmpty() ? "" : e.reason(),
                                 e.decisionRule() + suffix(e.suppressionRule())),
-                        new Verdict(e.outcome(), e.reason(), e.ruleId(), d.newState().map(Enum::name).orElse(""),
+                        new Verdict(c.outcome().map(Enum::name).orElse(""), c.reason(), c.ruleId(), d.newState().map(Enum::name).orElse(""),
                                 d.newState().isPresent() ? d.decisionReason() : "", d.decisionRule() + suffix(d.suppressionRule())));
                 d.newState().ifPresent(s -> state.put(rid.get(), s));
             }
             d.suppression().ifPresent(s -> upsert(s.withEvidenceRef(e.id())));
-            if (fo != null) finals.add(fo);
+            finalOf(e.receivedAt(), e.messageId(), c.outcome(), c.reason(), c.ruleId(), c.smtpCode(), c.enhancedCode(), c.rawReason(), e.domain())
+                    .ifPresent(finals::add);
+        }
+
+        /** A final outcome of evidence as the store's final-outcome read gives it (DEFERRED and no outcome are not final). */
+        private static Optional<FinalOutcome> finalOf(Instant at, String messageId, Optional<Outcome> outcome, String reason, String rule,
+                                                      int code, String enhanced, String raw, String domain) {
+            return outcome.filter(o -> o != Outcome.DEFERRED).map(o -> new FinalOutcome(at, messageId, RecipientState.of(o), reason, rule,
+                    code, enhanced, raw, "NONE", domain));
         }
 
         private static String suffix(String suppressionRule) {
@@ -296,6 +314,27 @@ public final class Replay {
             }
             return new DomainOutcomes(d, from, finalsCount, failures);
         }
+    }
+
+    /** A piece of evidence's classification: as recorded, or for a provider event as its normalizer gives it now. */
+    private record Classified(Optional<Outcome> outcome, String reason, String ruleId, int smtpCode, String enhancedCode, String rawReason) {}
+
+    private Classified classified(EvidenceView e) {
+        Classified recorded = new Classified(Optional.of(e.outcome()).filter(x -> !x.isEmpty()).map(Outcome::valueOf), e.reason(), e.ruleId(),
+                e.smtpCode(), e.enhancedCode(), e.rawReason());
+        if (!"provider".equals(e.source())) return recorded;
+        Optional<Provider> p = Provider.fromId(e.provider());
+        if (p.isEmpty()) return recorded;
+        Optional<EventResult> again = ProviderWebhooks.renormalize(classifier, p.get(), e.payload(), e.address());
+        if (again.isEmpty()) return recorded;
+        ProviderEvent ev = again.get().event();
+        return switch (again.get()) {
+            case EventResult.Classified c -> new Classified(Optional.of(c.classification().outcome()), c.classification().reason().id(),
+                    c.ruleId(), ev.smtpCode(), ev.enhancedCode(), ev.diagnostic());
+            case EventResult.Ignored i -> new Classified(Optional.empty(), i.reason().map(r -> r.id()).orElse(""), i.ruleId(),
+                    ev.smtpCode(), ev.enhancedCode(), ev.diagnostic());
+            case EventResult.SubscriptionConfirmation s -> recorded;
+        };
     }
 
     private static SmtpPhase phase(String p) {

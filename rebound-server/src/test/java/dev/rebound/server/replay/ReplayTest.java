@@ -49,7 +49,8 @@ class ReplayTest {
     void start() {
         mx = FakeMx.start();
         h = ServiceHarness.withRealDelivery(dir, clock, false, Map.of("REBOUND_DELIVERY_ROUTES", "soft.test=127.0.0.1:" + mx.port(),
-                "REBOUND_DELIVERY_TLS", "none"));
+                "REBOUND_DELIVERY_TLS", "none", "REBOUND_PROVIDERS_POSTMARK_USER", "rebound",
+                "REBOUND_PROVIDERS_POSTMARK_PASSWORD", "postmark-test-password"));
         url = "http://127.0.0.1:" + h.service.httpPort();
     }
 
@@ -86,6 +87,14 @@ class ReplayTest {
         send(29, "f@soft.test", "e@soft.test");
         mx.script().reply("RCPT TO:<e@soft.test>", DISABLED);
         send(30, "a@soft.test", "f@soft.test", "b@soft.test", "d@soft.test", "e@soft.test");
+        // p: a provider's hard bounce (Postmark's documented example, on this address): replay normalizes it again
+        String event = Files.readString(Path.of(System.getProperty("rebound.shared.dir"), "fixtures", "provider-events", "postmark",
+                "bounce-hardbounce.json")).replaceAll("\"Email\":\\s*\"[^\"]*\"", "\"Email\": \"p@soft.test\"");
+        var r = h.postBytes("/v1/providers/postmark/events", event.getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of(
+                "Content-Type", "application/json", "Authorization", "Basic " + java.util.Base64.getEncoder()
+                        .encodeToString("rebound:postmark-test-password".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
+        assertThat(r.json().get("results").get(0).get("outcome").asString()).isEqualTo("BOUNCED_HARD");
         clock.advance(Duration.ofHours(1));
     }
 
@@ -110,7 +119,7 @@ class ReplayTest {
     /** Every entry and its audit trail, as stored. */
     private Map<String, String> snapshot() {
         Map<String, String> out = new TreeMap<>();
-        for (String a : List.of("a", "b", "d", "e", "f")) {
+        for (String a : List.of("a", "b", "d", "e", "f", "p")) {
             String address = a + "@soft.test";
             Optional<Suppression> s = h.service.store().suppressions(Optional.of("transactional"), Optional.of(address), Optional.empty(), 1)
                     .stream().findFirst();
@@ -135,11 +144,13 @@ class ReplayTest {
         assertThat(stored.get("f@soft.test")).startsWith("none");
         assertThat(stored.get("b@soft.test")).startsWith("none");
         assertThat(stored.get("e@soft.test")).startsWith("none");
+        assertThat(stored.get("p@soft.test")).startsWith("SUPPRESSED/");
 
         // The running build's own rules over its own history: nothing differs (replay is deterministic).
         JsonNode same = replayJson();
-        assertThat(same.get("addresses").asInt()).isEqualTo(5);
+        assertThat(same.get("addresses").asInt()).isEqualTo(6);
         assertThat(same.get("attempts").asInt()).isEqualTo(13);
+        assertThat(same.get("evidence").asInt()).isEqualTo(1);
         assertThat(same.get("recipients_changed").asInt()).isZero();
         assertThat(same.get("suppressions")).isEmpty();
 
@@ -173,10 +184,10 @@ class ReplayTest {
         // The human report, with its progress bar.
         Run text = run("replay", "--since", T0.minus(Duration.ofHours(1)).toString(), "--url", url, "--config", candidate.toString());
         assertThat(text.code()).as(text.err()).isZero();
-        assertThat(text.err()).contains("replay [####################] 100%  5/5 addresses");
+        assertThat(text.err()).contains("replay [####################] 100%  6/6 addresses");
         assertThat(text.out()).contains("to_suppressed 1", "added 1", "a@soft.test", "f@soft.test",
                 "suppress.soft.sustained: added 1 to_suppressed 1", "nothing was changed");
-        assertThat(text.out()).doesNotContain("b@soft.test", "d@soft.test", "e@soft.test");
+        assertThat(text.out()).doesNotContain("b@soft.test", "d@soft.test", "e@soft.test", "p@soft.test");
         assertThat(snapshot()).isEqualTo(stored);
 
         // --apply: the store then matches the report; each change audited as actor replay, with its outbox event.
@@ -201,7 +212,7 @@ class ReplayTest {
             assertThat(last.action()).isEqualTo(address.startsWith("a") ? "updated" : "created");
             assertThat(last.note()).contains("candidate config", x.get("change").asString(), "suppress.soft.sustained");
         }
-        for (String untouched : List.of("b@soft.test", "d@soft.test", "e@soft.test"))
+        for (String untouched : List.of("b@soft.test", "d@soft.test", "e@soft.test", "p@soft.test"))
             assertThat(after.get(untouched)).as(untouched).isEqualTo(stored.get(untouched));
         List<WebhookStore.OutboxEvent> events = outbox.outboxAfter("replay-test", 10);
         assertThat(events).extracting(WebhookStore.OutboxEvent::type).containsExactly("suppression.created", "suppression.created");
