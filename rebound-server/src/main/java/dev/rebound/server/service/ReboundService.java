@@ -9,7 +9,6 @@ import dev.rebound.server.evidence.EvidenceRecorder;
 import dev.rebound.server.decide.AttemptDecider;
 import dev.rebound.server.decide.EvidenceDecider;
 import dev.rebound.server.decide.Suppressions;
-import dev.rebound.core.policy.SuppressionConfig;
 import dev.rebound.server.evidence.HttpsCertificateSource;
 import dev.rebound.server.evidence.SubscriptionConfirmer;
 import dev.rebound.server.evidence.StoredReplayTokens;
@@ -80,7 +79,7 @@ public final class ReboundService implements AutoCloseable {
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             AttemptDecider retry = new AttemptDecider(ReplyClassifier.standard(), config.retry());
-            Suppressions suppressions = new Suppressions(SuppressionConfig.defaults());
+            Suppressions suppressions = new Suppressions(config.suppressionPolicy());
             scheduler = new Scheduler(store, agent, retry, suppressions, clock, config.scheduler(), throttleConfig(config.throttle()),
                     messageRate(config.throttle()), config.bounces().domain(), config.node().id(), metrics);
             Gauge.builder("rebound_queue_depth", store, s -> s.queueStats().depth())

@@ -184,6 +184,27 @@ public final class SqliteStore implements Store, Database {
     private final EvidenceTables evidence = new EvidenceTables(this);
     private final TokenTables tokens = new TokenTables(this);
     private final TimelineTables timelines = new TimelineTables(this);
+    private final ReplayTables replays = new ReplayTables(this);
+
+    @Override
+    public long replayPairCount(Instant since, Instant until) {
+        return replays.pairCount(since, until);
+    }
+
+    @Override
+    public List<ReplayPair> replayPairs(Instant since, Instant until, Optional<ReplayPair> after, int limit) {
+        return replays.pairs(since, until, after, limit);
+    }
+
+    @Override
+    public ReplayInput replayInput(List<ReplayPair> pairs, Instant until, Instant countsFrom) {
+        return replays.input(pairs, until, countsFrom);
+    }
+
+    @Override
+    public List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note) {
+        return replays.apply(changes, actor, note);
+    }
 
     @Override
     public Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit) {

@@ -98,6 +98,25 @@ public interface Store extends AutoCloseable {
      */
     Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit);
 
+    /** How many (address, stream) pairs have an attempt (by start) or evidence (by receipt) in [since, until). */
+    long replayPairCount(Instant since, Instant until);
+
+    /** Those pairs in (address, stream) order, at most {@code limit} after {@code after}. */
+    List<ReplayPair> replayPairs(Instant since, Instant until, Optional<ReplayPair> after, int limit);
+
+    /**
+     * Everything stored before {@code until} about the pairs' addresses (recipients, attempts, evidence, suppression
+     * audit, current entries) and their domains' circuit-breaker counts from {@code countsFrom}: one read per source.
+     */
+    ReplayInput replayInput(List<ReplayPair> pairs, Instant until, Instant countsFrom);
+
+    /**
+     * Applies replay's suppression changes in one transaction, each only if its address's entry is still the one it was
+     * computed from; each applied change is audited as {@code actor} with {@code note} and sent to the outbox.
+     * Returns per change whether it was applied.
+     */
+    List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note);
+
     /** Final outcomes of {@code domain} recorded by attempts since {@code since} (the circuit breaker's counts). */
     DomainOutcomes domainOutcomes(String domain, Instant since);
 

@@ -89,7 +89,7 @@ final class SuppressionTables {
                 action, "policy", s.ruleId());
     }
 
-    private static void audit(Connection c, long at, Suppression s, String action, String actor, String note) throws SQLException {
+    static void audit(Connection c, long at, Suppression s, String action, String actor, String note) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO suppression_audit (id, at, address, stream, action, state, reason, rule_id, expires_at, evidence_ref, actor, note)
                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?)

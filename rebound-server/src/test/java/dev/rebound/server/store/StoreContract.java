@@ -292,4 +292,108 @@ abstract class StoreContract {
             assertThat(store.firstTokenUse("mailgun", "tok-1", keep)).isFalse();
         }
     }
+
+    /** Bob's history on the store: accepted, deferred, hard bounce with a suppression, the entry removed, a DSN. */
+    private String bobHistory(Store store) {
+        var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "Bob@One.test"));
+        store.accept(message("transactional", Optional.empty(), "", "alice@one.test"));
+        RecordingDecider decider = new RecordingDecider();
+        for (Claim c : store.claimDue("n1", 10, Duration.ofMinutes(5)))
+            store.recordAttempts(List.of(attempt(c, "transactional", SmtpReply.of(451, "4.3.0 later"), Outcome.DEFERRED, Reason.UNDEFINED,
+                    new RetryAt(clock.instant().plusSeconds(300), "retry.transient"))), decider);
+        clock.advance(Duration.ofSeconds(300));
+        Claim bob = store.claimDue("n1", 10, Duration.ofMinutes(5)).stream().filter(c -> c.address().equals("Bob@One.test")).findFirst().orElseThrow();
+        store.recordAttempts(List.of(attempt(bob, "transactional", SmtpReply.of(550, "5.1.1 no such user"), Outcome.BOUNCED_HARD,
+                Reason.USERUNKNOWN, new GiveUp(Outcome.BOUNCED_HARD, Reason.USERUNKNOWN, "retry.no-repeat-5xx"))), decider);
+        clock.advance(Duration.ofSeconds(60));
+        store.removeSuppression("bob@one.test", "transactional", "test", "mailbox restored");
+        clock.advance(Duration.ofSeconds(60));
+        store.recordEvidence(List.of(new NewEvidence("dsn:x:bob@one.test", "dsn", "postfix", "failed/5.1.1", "", "",
+                Optional.of(bob.recipientId()), Optional.empty(), "bob@one.test", Optional.empty(), 550, "5.1.1", "user unknown",
+                Optional.of(Outcome.BOUNCED_HARD), "userunknown", "dsn.status", Optional.empty(), "{\"status\":\"5.1.1\"}")), "transactional",
+                new EvidenceDecision.Decider() {
+                    @Override
+                    public Duration breakerWindow() {
+                        return Duration.ofHours(1);
+                    }
+
+                    @Override
+                    public EvidenceDecision decide(NewEvidence e, EvidenceMatch m, List<FinalOutcome> f, DomainOutcomes d, Instant now) {
+                        return new EvidenceDecision(Optional.empty(), "", "evidence.none.not-stronger", Optional.empty(), "suppress.none.test");
+                    }
+                });
+        return r.receipt().messageId();
+    }
+
+    private static List<String> kinds(List<Timeline.Entry> entries) {
+        List<String> out = new ArrayList<>();
+        for (Timeline.Entry e : entries) out.add(switch (e) {
+            case Timeline.Accepted a -> "accepted";
+            case Timeline.AttemptEntry a -> "attempt";
+            case Timeline.EvidenceEntry x -> "evidence";
+            case Timeline.Decision d -> "decision:" + d.ruleId();
+            case Timeline.SuppressionChange c -> "suppression:" + c.audit().action();
+        });
+        return out;
+    }
+
+    @Test
+    void timeline_everySourceInTimeOrder_caseInsensitive_pagedWithoutRepeatsOrGaps() {
+        try (Store store = open(dir, clock)) {
+            bobHistory(store);
+            Timeline all = store.timeline("BOB@one.TEST", Optional.empty(), Optional.empty(), 100);
+            assertThat(all.nextCursor()).isEmpty();
+            assertThat(kinds(all.entries())).containsExactly("accepted", "attempt", "decision:retry.transient", "attempt",
+                    "decision:retry.no-repeat-5xx", "suppression:created", "suppression:removed", "evidence", "decision:evidence.none.not-stronger");
+            assertThat(store.timeline("bob@one.test", Optional.of("other"), Optional.empty(), 100).entries()).isEmpty();
+            for (int limit = 1; limit <= 4; limit++) {
+                List<Timeline.Entry> paged = new ArrayList<>();
+                Optional<Timeline.Cursor> cursor = Optional.empty();
+                do {
+                    Timeline page = store.timeline("bob@one.test", Optional.of("transactional"), cursor, limit);
+                    assertThat(page.entries().size()).isLessThanOrEqualTo(limit);
+                    paged.addAll(page.entries());
+                    cursor = page.nextCursor();
+                    assertThat(cursor.map(Timeline.Cursor::text).flatMap(Timeline.Cursor::parse)).isEqualTo(cursor);
+                } while (cursor.isPresent());
+                assertThat(paged).as("limit " + limit).isEqualTo(all.entries());
+            }
+        }
+    }
+
+    @Test
+    void replay_pairsInRange_inputPerSource_andApplyOnlyOverTheEntryItWasComputedFrom() {
+        try (Store store = open(dir, clock)) {
+            Instant since = clock.instant().minusSeconds(1);
+            bobHistory(store);
+            Instant until = clock.instant().plusSeconds(1);
+            assertThat(store.replayPairCount(since, until)).isEqualTo(2);
+            assertThat(store.replayPairs(since, until, Optional.empty(), 1)).containsExactly(new ReplayPair("alice@one.test", "transactional"));
+            assertThat(store.replayPairs(since, until, Optional.of(new ReplayPair("alice@one.test", "transactional")), 10))
+                    .containsExactly(new ReplayPair("bob@one.test", "transactional"));
+            assertThat(store.replayPairCount(until, until.plusSeconds(60))).isZero();
+
+            ReplayInput in = store.replayInput(List.of(new ReplayPair("bob@one.test", "transactional")), until, since);
+            assertThat(in.recipients()).extracting(ReplayInput.RecipientRow::address).containsExactly("Bob@One.test");
+            assertThat(in.attempts()).extracting(a -> a.attempt().decision()).containsExactly("DEFERRED", "BOUNCED_HARD");
+            assertThat(in.attempts().getLast().attempt().replyLines()).containsExactly("5.1.1 no such user");
+            assertThat(in.evidence()).singleElement().satisfies(e -> assertThat(e.payload()).contains("5.1.1"));
+            assertThat(in.audit()).extracting(SuppressionAudit::action).containsExactly("created", "removed");
+            assertThat(in.current()).isEmpty();
+            assertThat(in.domainMinutes()).extracting(ReplayInput.DomainMinute::domain).containsOnly("one.test");
+
+            Suppression entry = new Suppression("bob@one.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(),
+                    Optional.of(clock.instant().plus(Duration.ofDays(365))), "ref", SuppressionState.SUPPRESSED);
+            ReplayChange add = ReplayChange.between("bob@one.test", "transactional", Optional.empty(), Optional.of(entry)).orElseThrow();
+            assertThat(add.kind()).isEqualTo(ReplayChange.Kind.ADDED);
+            assertThat(store.applyReplay(List.of(add), "replay", "test")).containsExactly(true);
+            assertThat(store.applyReplay(List.of(add), "replay", "test")).as("the entry is no longer the one it was computed from").containsExactly(false);
+            assertThat(store.suppression("bob@one.test", "transactional")).hasValueSatisfying(s -> assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown"));
+            ReplayChange remove = ReplayChange.between("bob@one.test", "transactional", Optional.of(entry), Optional.empty()).orElseThrow();
+            assertThat(store.applyReplay(List.of(remove), "replay", "test")).containsExactly(true);
+            assertThat(store.suppression("bob@one.test", "transactional")).isEmpty();
+            assertThat(store.suppressionAudit("bob@one.test", "transactional")).extracting(a -> a.action() + " by " + a.actor())
+                    .containsExactly("created by policy", "removed by test", "created by replay", "removed by replay");
+        }
+    }
 }
