@@ -262,7 +262,8 @@ public final class ConfigLoader {
         List<String> keys = stringList(t, "api.keys");
         for (String k : keys) if (k.length() < 16) throw ConfigException.bad("api.keys", k.substring(0, Math.min(4, k.length())) + "...", "API keys must be at least 16 characters");
         return new ReboundConfig(new ReboundConfig.Node(nodeId), http, smtp, store, dns, delivery, retry, throttle, scheduler,
-                new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t), webhooks(t));
+                new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t), webhooks(t),
+                new ReboundConfig.Suppression(duration(t, "suppression.release-window")));
     }
 
     private static final Pattern DOMAIN_NAME = Pattern.compile("(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
