@@ -374,7 +374,8 @@ final class SuppressionTables {
 
     /**
      * Releases the mail held for {@code address} on {@code stream} that was accepted within {@code window} before
-     * {@code now}: those recipients go back to QUEUED (due now, {@code released_at} set), and every held row of the
+     * {@code now}: those recipients go back to QUEUED (due now, {@code released_at} set; their last outcome, reason and
+     * rule still say why they were held until an attempt replaces them), and every held row of the
      * address is deleted (older ones stay SUPPRESSED for good). Runs in the removal's transaction, so the release is
      * committed with the removal or not at all, and nothing is left to release twice.
      */
@@ -391,8 +392,7 @@ final class SuppressionTables {
         int released = 0;
         if (!ids.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE recipients SET state = 'QUEUED', next_attempt_at = ?, released_at = ?, last_outcome = NULL,
-                        last_rule = 'suppression.released', updated_at = ?
+                    UPDATE recipients SET state = 'QUEUED', next_attempt_at = ?, released_at = ?, updated_at = ?
                     WHERE id = ? AND state = 'SUPPRESSED' AND released_at IS NULL
                     """)) {
                 for (String id : ids) {
