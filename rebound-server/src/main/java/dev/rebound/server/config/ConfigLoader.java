@@ -262,7 +262,8 @@ public final class ConfigLoader {
         List<String> keys = stringList(t, "api.keys");
         for (String k : keys) if (k.length() < 16) throw ConfigException.bad("api.keys", k.substring(0, Math.min(4, k.length())) + "...", "API keys must be at least 16 characters");
         return new ReboundConfig(new ReboundConfig.Node(nodeId), http, smtp, store, dns, delivery, retry, throttle, scheduler,
-                new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t), webhooks(t), suppressionPolicy(t));
+                new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t), webhooks(t), suppressionPolicy(t),
+                new ReboundConfig.Suppression(duration(t, "suppression.release-window")));
     }
 
     /** {@code suppression.policy.*}: the core suppression policy's thresholds and expiries (its own checks apply too). */

@@ -297,8 +297,35 @@ public final class SqliteStore implements Store, Database {
     }
 
     @Override
-    public Optional<Suppression> removeSuppression(String address, String stream, String actor, String note) {
-        return suppressions.remove(address, stream, actor, note);
+    public SuppressionQuery.Page suppressionPage(SuppressionQuery query) {
+        return suppressions.page(query);
+    }
+
+    @Override
+    public List<SuppressionCause> suppressionCauses(List<String> refs) {
+        return suppressions.causes(refs);
+    }
+
+    @Override
+    public SuppressionChange addSuppression(Suppression entry, String actor) {
+        return suppressions.add(entry, actor);
+    }
+
+    @Override
+    public SuppressionChange removeSuppression(String address, String stream, String actor, String note, boolean force, Duration releaseWindow) {
+        return suppressions.remove(address, stream, actor, note, force, false, releaseWindow);
+    }
+
+    @Override
+    public SuppressionChange reviewSuppression(String address, String stream, boolean approve, String actor, String note,
+                                               Optional<Instant> expiresAt, Duration releaseWindow) {
+        return approve ? suppressions.approve(address, stream, actor, note, expiresAt)
+                : suppressions.remove(address, stream, actor, note, true, true, releaseWindow);
+    }
+
+    @Override
+    public boolean[] importSuppressions(List<Suppression> chunk, String actor) {
+        return suppressions.importChunk(chunk, actor);
     }
 
     @Override
