@@ -402,7 +402,7 @@ abstract class StoreContract {
         store.recordAttempts(List.of(attempt(bob, "transactional", SmtpReply.of(550, "5.1.1 no such user"), Outcome.BOUNCED_HARD,
                 Reason.USERUNKNOWN, new GiveUp(Outcome.BOUNCED_HARD, Reason.USERUNKNOWN, "retry.no-repeat-5xx"))), decider);
         clock.advance(Duration.ofSeconds(60));
-        store.removeSuppression("bob@one.test", "transactional", "test", "mailbox restored");
+        store.removeSuppression("bob@one.test", "transactional", "test", "mailbox restored", false, Duration.ofHours(72));
         clock.advance(Duration.ofSeconds(60));
         store.recordEvidence(List.of(new NewEvidence("dsn:x:bob@one.test", "dsn", "postfix", "failed/5.1.1", "", "",
                 Optional.of(bob.recipientId()), Optional.empty(), "bob@one.test", Optional.empty(), 550, "5.1.1", "user unknown",
