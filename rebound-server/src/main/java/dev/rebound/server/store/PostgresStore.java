@@ -32,7 +32,7 @@ import org.flywaydb.core.Flyway;
  * lock ({@link Dialect}), so nodes never lease one recipient twice at once and a cursor over {@code events.seq} never
  * skips a row.
  */
-public final class PostgresStore extends SqlStore {
+final class PostgresStore extends SqlStore {
     /** How often the writer probes while the store is not writable (see {@link GroupCommitWriter}). */
     static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
 
@@ -54,7 +54,7 @@ public final class PostgresStore extends SqlStore {
      * @param password        its password, empty when none or when the URL carries it
      * @param readConnections the read pool's size (one more connection is the writer's)
      */
-    public static PostgresStore open(String url, String user, String password, int readConnections, Clock clock) {
+    static PostgresStore connect(String url, String user, String password, int readConnections, Clock clock) {
         if (!url.startsWith("jdbc:postgresql:")) throw new IllegalArgumentException("not a jdbc:postgresql: URL: " + redact(url));
         HikariConfig cfg = new HikariConfig();
         cfg.setPoolName("rebound-store");
@@ -66,7 +66,7 @@ public final class PostgresStore extends SqlStore {
         cfg.setAutoCommit(true); // the writer issues BEGIN/COMMIT itself; reads run in autocommit
         cfg.setConnectionInitSql("SET synchronous_commit = on"); // durability before acknowledgement
         cfg.setConnectionTimeout(Duration.ofSeconds(10).toMillis());
-        cfg.setInitializationFailTimeout(Duration.ofSeconds(10).toMillis());
+        cfg.setInitializationFailTimeout(Duration.ofSeconds(2).toMillis()); // fail the start with a clear message, not a hang
         cfg.addDataSourceProperty("ApplicationName", "rebound");
         cfg.addDataSourceProperty("tcpKeepAlive", "true");
         HikariDataSource pool;

@@ -38,7 +38,7 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
      */
     public static SqlStore open(String url, String user, String password, int readConnections, Clock clock) {
         if (url.startsWith("jdbc:sqlite:")) return SqliteStore.open(url, readConnections, clock);
-        if (url.startsWith("jdbc:postgresql:")) return PostgresStore.open(url, user, password, readConnections, clock);
+        if (url.startsWith("jdbc:postgresql:")) return PostgresStore.connect(url, user, password, readConnections, clock);
         throw new IllegalArgumentException("store.url must start with jdbc:sqlite: or jdbc:postgresql:, got "
                 + url.substring(0, Math.min(url.length(), 20)));
     }

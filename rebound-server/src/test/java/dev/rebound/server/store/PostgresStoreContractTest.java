@@ -15,7 +15,7 @@ class PostgresStoreContractTest extends StoreContract {
 
     @Override
     protected Store open(Path dir, Clock clock) {
-        return PostgresStore.open(pg.url(), pg.user(), pg.password(), 2, clock);
+        return PostgresStore.connect(pg.url(), pg.user(), pg.password(), 2, clock);
     }
 
     @AfterEach
