@@ -1,4 +1,4 @@
--- PostgreSQL version of db/migration/V10__evidence.sql (same version; the store's Flyway location for jdbc:postgresql: URLs).
+-- PostgreSQL version of db/migration/V10__evidence.sql (same version; the Flyway location of jdbc:postgresql: stores).
 -- Asynchronous evidence (provider webhooks, DSN mail): one row per event and recipient, deduplicated by
 -- dedup_key (a provider's retry of the same event, or the same DSN received twice, is stored once).
 -- Portable SQL (SQLite and PostgreSQL); times are epoch milliseconds. Versions V10+ belong to the evidence package.

@@ -1,4 +1,4 @@
--- PostgreSQL version of db/migration/V11__webhook_tokens.sql (same version; the store's Flyway location for jdbc:postgresql: URLs).
+-- PostgreSQL version of db/migration/V11__webhook_tokens.sql (same version; the Flyway location of jdbc:postgresql: stores).
 -- Single-use webhook tokens (Mailgun signature.token) already accepted, so a captured request cannot be replayed,
 -- not even after a restart or on another node. A row may be deleted once expires_at (epoch ms) has passed: the
 -- signed timestamp is then outside the replay window and the verifier refuses the request anyway.

@@ -1,4 +1,4 @@
--- PostgreSQL version of db/migration/V12_1__api_keys.sql (same version; the store's Flyway location for jdbc:postgresql: URLs).
+-- PostgreSQL version of db/migration/V12_1__api_keys.sql (same version; the Flyway location of jdbc:postgresql: stores).
 -- API keys with scopes (dev.rebound.server.access, `rebound keys create|list|revoke`). The secret itself is never
 -- stored: only the SHA-256 of its random part (256 bits, so a fast hash suffices; compared in constant time).
 -- Rows are kept after revocation (revoked_at) so that once any key was created, the API keeps requiring keys.

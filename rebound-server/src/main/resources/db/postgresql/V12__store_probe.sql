@@ -1,4 +1,4 @@
--- PostgreSQL version of db/migration/V12__store_probe.sql (same version; the store's Flyway location for jdbc:postgresql: URLs).
+-- PostgreSQL version of db/migration/V12__store_probe.sql (same version; the Flyway location of jdbc:postgresql: stores).
 -- The store writer's probe (GroupCommitWriter, SqliteStore.probe; PostgresStore.probe writes and deletes one row the
 -- same way, without the file growth): while the store cannot commit, a transaction
 -- every few seconds inserts one row whose zero-filled blob needs the file to grow, and deletes it again before

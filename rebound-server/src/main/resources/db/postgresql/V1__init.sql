@@ -1,4 +1,4 @@
--- PostgreSQL version of db/migration/V1__init.sql (same version; the store's Flyway location for jdbc:postgresql: URLs).
+-- PostgreSQL version of db/migration/V1__init.sql (same version; the Flyway location of jdbc:postgresql: stores).
 -- Rebound schema, version 1. Portable SQL (SQLite and PostgreSQL): times are epoch milliseconds (BIGINT),
 -- ids are text, binary columns are BYTEA.
 

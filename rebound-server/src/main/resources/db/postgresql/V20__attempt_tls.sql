@@ -1,4 +1,4 @@
--- PostgreSQL version of db/migration/V20__attempt_tls.sql (same version; the store's Flyway location for jdbc:postgresql: URLs).
+-- PostgreSQL version of db/migration/V20__attempt_tls.sql (same version; the Flyway location of jdbc:postgresql: stores).
 -- The outbound TLS decision of each delivery attempt (dev.rebound.core.tls.TlsDecision): the rule that decided,
 -- its verdict, the configured mode, the MTA-STS policy id ('' when none), what TLS did on the connection and the
 -- detail. '' everywhere for attempts where no MX host was considered (DNS failures, locally refused addresses) and

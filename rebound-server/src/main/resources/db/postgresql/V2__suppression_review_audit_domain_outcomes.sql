@@ -1,4 +1,4 @@
--- PostgreSQL version of db/migration/V2__suppression_review_audit_domain_outcomes.sql (same version; the store's Flyway location for jdbc:postgresql: URLs).
+-- PostgreSQL version of db/migration/V2__suppression_review_audit_domain_outcomes.sql (same version; the Flyway location of jdbc:postgresql: stores).
 -- Suppression management and the domain circuit breaker's input. Portable SQL (SQLite and PostgreSQL); times
 -- are epoch milliseconds.
 

@@ -64,6 +64,12 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     private final SuppressionTables suppressions = new SuppressionTables(this);
     private final EvidenceTables evidence = new EvidenceTables(this);
     private final TokenTables tokens = new TokenTables(this);
+    private final TimelineTables timelines = new TimelineTables(this);
+
+    @Override
+    public final Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit) {
+        return timelines.timeline(address, stream, after, limit);
+    }
 
     @Override
     public final AcceptResult accept(NewMessage m) {
