@@ -36,6 +36,15 @@ final class PostgresStore extends SqlStore {
     /** How often the writer probes while the store is not writable (see {@link GroupCommitWriter}). */
     static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
 
+    /**
+     * Units per group transaction. Each unit runs in a savepoint inside the group's savepoint, and a savepoint that
+     * writes is a subtransaction with its own xid; past 64 of them (PGPROC_MAX_CACHED_SUBXIDS) a transaction's subxid
+     * cache overflows and the other sessions' visibility checks consult pg_subtrans while it runs
+     * (https://www.postgresql.org/docs/16/subxacts.html). 63 units and the group's savepoint stay within the cache
+     * and still share one WAL flush.
+     */
+    static final int MAX_GROUP = 63;
+
     private final HikariDataSource pool;
     private final GroupCommitWriter writer;
     private final String location;
@@ -80,7 +89,7 @@ final class PostgresStore extends SqlStore {
         try {
             // outOfOrder: migrations are added by parallel branches (see SqliteStore.open)
             Flyway.configure().dataSource(pool).locations(Dialect.POSTGRESQL.migrations()).outOfOrder(true).load().migrate();
-            GroupCommitWriter writer = new GroupCommitWriter(pool::getConnection, Dialect.POSTGRESQL, 512, "rebound-store-writer",
+            GroupCommitWriter writer = new GroupCommitWriter(pool::getConnection, Dialect.POSTGRESQL, MAX_GROUP, "rebound-store-writer",
                     c -> probe(c, clock), PROBE_INTERVAL, clock);
             return new PostgresStore(clock, pool, writer, redact(url));
         } catch (Exception e) {

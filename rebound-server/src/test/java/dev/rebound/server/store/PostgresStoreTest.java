@@ -215,6 +215,32 @@ class PostgresStoreTest {
     }
 
     @Test
+    void theWriteConnectionKilled_failsItsGroupAsUnavailable_thenTheStoreResumesByItself() throws Exception {
+        try (PostgresStore store = open(); Connection admin = pg.connect()) {
+            store.accept(msg("before@one.test"));
+            int writerPid = store.write(c -> {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            });
+            try (var ps = admin.prepareStatement("SELECT pg_terminate_backend(?)")) { // as an operator or a failover would
+                ps.setInt(1, writerPid);
+                ps.execute();
+            }
+            assertThatThrownBy(() -> store.accept(msg("lost@one.test"))).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("nothing of it was committed");
+            assertThat(store.health().writable()).isFalse();
+            assertThat(store.health().problem()).isPresent();
+            // the writer's probe opens a new connection and commits: writable again, no restart
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> store.health().writable());
+            var r = (AcceptResult.Created) store.accept(msg("after@one.test"));
+            assertThat(store.message(r.receipt().messageId())).isPresent();
+            assertThat(store.queueStats().depth()).as("before and after, not the lost one").isEqualTo(2);
+        }
+    }
+
+    @Test
     void synchronousCommit_isOnForTheStoresConnections_whateverTheUrlAsks() {
         String url = pg.url() + "&options=-c%20synchronous_commit%3Doff";
         try (PostgresStore store = PostgresStore.connect(url, pg.user(), pg.password(), 1, clock)) {
