@@ -139,7 +139,7 @@ final class MessageTables {
                     FROM recipients r JOIN messages m ON m.id = r.message_id
                     WHERE r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ? AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
                     ORDER BY r.next_attempt_at LIMIT ?
-                    """)) {
+                    """ + db.dialect().skipLocked("r"))) {
                 ps.setLong(1, now);
                 ps.setLong(2, now);
                 ps.setInt(3, limit);

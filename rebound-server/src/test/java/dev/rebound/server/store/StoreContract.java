@@ -377,6 +377,38 @@ abstract class StoreContract {
     }
 
     @Test
+    void outbox_fannedOutInCommitOrder_toEndpoints_claimedOnce_andReadFromACursor() {
+        try (Store store = open(dir, clock)) {
+            WebhookStore w = store.webhooks();
+            WebhookStore.Endpoint ep = w.save(new WebhookStore.Endpoint("wh_1", "api", "http://127.0.0.1:9/hook", "whsec_x", Optional.empty(),
+                    Optional.empty(), List.of(), List.of(), false, WebhookStore.EndpointState.ENABLED, "", Optional.empty(), "test",
+                    clock.instant(), clock.instant()));
+            assertThat(w.endpoints()).extracting(WebhookStore.Endpoint::id).containsExactly("wh_1");
+            assertThat(w.fanOut(100, (e, ev) -> true)).as("a first fan-out starts at the end of the outbox").isZero();
+            assertThat(w.outboxAfter("reader", 100)).as("so does a new cursor").isEmpty();
+            List<String> ids = new ArrayList<>();
+            for (String to : List.of("a@one.test", "b@one.test", "c@one.test"))
+                ids.add(((AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", to))).receipt().messageId());
+
+            List<WebhookStore.OutboxEvent> read = w.outboxAfter("reader", 100);
+            assertThat(read).extracting(WebhookStore.OutboxEvent::messageId).containsExactlyElementsOf(ids);
+            assertThat(read).extracting(WebhookStore.OutboxEvent::seq).isSorted().doesNotHaveDuplicates().allMatch(seq -> seq > 0);
+            w.moveCursor("reader", read.get(1).seq());
+            assertThat(w.outboxAfter("reader", 100)).extracting(WebhookStore.OutboxEvent::messageId).containsExactly(ids.get(2));
+
+            assertThat(w.fanOut(100, (e, ev) -> true)).isEqualTo(3);
+            assertThat(w.fanOut(100, (e, ev) -> true)).as("the cursor moved").isZero();
+            assertThat(w.deliveries("wh_1", Optional.of(WebhookStore.DeliveryState.PENDING), 10)).hasSize(3);
+            List<WebhookStore.Claimed> claimed = w.claim("n1", 10, Duration.ofMinutes(1));
+            assertThat(claimed).extracting(c -> c.event().messageId()).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(claimed).allSatisfy(c -> assertThat(c.endpoint()).isEqualTo(ep));
+            assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).as("leased once").isEmpty();
+            assertThat(w.releaseLeases("n1")).isEqualTo(3);
+            assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).hasSize(3);
+        }
+    }
+
+    @Test
     void firstTokenUse_onceAcrossReopen_perProvider() {
         Instant keep = clock.instant().plusSeconds(600);
         try (Store store = open(dir, clock)) {
