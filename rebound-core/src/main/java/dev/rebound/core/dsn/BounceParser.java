@@ -162,10 +162,12 @@ public final class BounceParser {
             if (text.length() == 0 && !html.isEmpty()) text.append(stripHtml(html));
             if (text.length() == 0 || w.parts().isEmpty()) text.append(w.preamble());
             text = unquote(text);
-            String[] cut = TextBounce.cut(text.toString());
-            this.bounceText = cut[0];
-            this.lowerBounce = cut[0].toLowerCase(Locale.ROOT);
-            this.returnedText = cut[1];
+            TextBounce.Cut cut = TextBounce.cut(text.toString());
+            this.bounceText = cut.bounce();
+            this.lowerBounce = cut.bounce().toLowerCase(Locale.ROOT);
+            this.returnedText = cut.returned();
+            this.bounceLines = cut.bounceLines();
+            this.returnedLines = cut.returnedLines();
             this.original = originalHeaders();
             StringBuilder hs = new StringBuilder();
             for (String[] f : top.fields()) {
@@ -182,11 +184,24 @@ public final class BounceParser {
             this.decodedBy = Formats.detect(hs.toString(), lowerBounce, hasDs);
         }
 
-        private List<String> bounceLines;
+        private final List<String> bounceLines;
+        private final List<String> returnedLines;
+        private List<String> lowerLines;
+        private final java.util.Map<String, String> blocks = new java.util.HashMap<>();
 
         List<String> bounceLines() {
-            if (bounceLines == null) bounceLines = Lines.split(bounceText);
             return bounceLines;
+        }
+
+        /** {@link TextBounce#blockFor} for {@code address} in this notice (asked once per address and reused). */
+        String blockFor(String address) {
+            String b = blocks.get(address);
+            if (b == null) {
+                if (lowerLines == null) lowerLines = TextBounce.lower(bounceLines);
+                b = TextBounce.blockFor(bounceLines, lowerLines, lowerBounce, address);
+                blocks.put(address, b);
+            }
+            return b;
         }
 
         Headers originalHeaders() {
@@ -207,7 +222,7 @@ public final class BounceParser {
             }
             if (!returnedText.isEmpty()) {
                 // Skip the marker line and blank lines, then read a header block.
-                List<String> lines = Lines.split(returnedText);
+                List<String> lines = returnedLines;
                 int i = 0;
                 while (i < lines.size() && (lines.get(i).isBlank() || lines.get(i).indexOf(':') < 0
                         || lines.get(i).startsWith("-") || lines.get(i).indexOf(' ') < lines.get(i).indexOf(':'))) {
@@ -352,7 +367,7 @@ public final class BounceParser {
                     if (diag.isEmpty()) diag = TextBounce.recipientLine(bounceLines(), rcpt);
                     diag = TextBounce.wholeReply(bounceLines(), diag);
                     if (diag.isEmpty() || diag.length() < 8 && !diag.chars().anyMatch(Character::isLetter)) {
-                        String block = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
+                        String block = blockFor(rcpt);
                         if (!block.isEmpty()) diag = (diag + " " + block).trim();
                     }
                     String action = b.get("Action").toLowerCase(Locale.ROOT).trim();
@@ -395,7 +410,7 @@ public final class BounceParser {
             addAddr(exclude, original.get("From"));
             addAddr(exclude, original.get("Return-Path"));
             addAddr(exclude, top.get("Reply-To"));
-            List<TextBounce.Found> found = new ArrayList<>(TextBounce.scan(bounceText, exclude));
+            List<TextBounce.Found> found = new ArrayList<>(TextBounce.scan(bounceLines(), exclude));
             // Exim's X-Failed-Recipients lists every failed address: one the text layout did not find is added
             // (its diagnostic is the paragraph naming it, else the notice).
             Set<String> have = new HashSet<>();
@@ -405,13 +420,13 @@ public final class BounceParser {
             if (!found.isEmpty()) {
                 for (String a : failed) {
                     if (have.add(a) && found.size() < 1000) {
-                        found.add(new TextBounce.Found(a, TextBounce.blockFor(bounceLines(), lowerBounce, a)));
+                        found.add(new TextBounce.Found(a, blockFor(a)));
                     }
                 }
             }
             if (found.isEmpty() && failed.size() > 1) {
                 for (String a : failed) {
-                    if (found.size() < 1000) found.add(new TextBounce.Found(a, TextBounce.blockFor(bounceLines(), lowerBounce, a)));
+                    if (found.size() < 1000) found.add(new TextBounce.Found(a, blockFor(a)));
                 }
             }
             if (found.isEmpty()) found.addAll(localPartList());
@@ -614,7 +629,7 @@ public final class BounceParser {
             }
             String lower = ruleText(diagType, said);
             SmtpPhase phase = Codes.phase(lower);
-            if (phase == SmtpPhase.NONE) phase = Codes.phase(TextBounce.blockFor(bounceLines(), lowerBounce, rcpt));
+            if (phase == SmtpPhase.NONE) phase = Codes.phase(blockFor(rcpt));
             String domain = MailDomain.of(rcpt);
             int code = reply.isEmpty() ? 0 : Integer.parseInt(reply);
             ReplyInput in = new ReplyInput(code, EnhancedStatus.tryParse(status), diag, phase, domain);
@@ -636,7 +651,7 @@ public final class BounceParser {
          */
         private Optional<Classification> generalPass(String rcpt, String diag, String status, String action, String reply,
                                                      SmtpPhase phase, String domain, String mtaHosts) {
-            String near = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
+            String near = blockFor(rcpt);
             String text = near.isBlank() ? trimmedBounce() : near;
             if (text.isBlank() || text.strip().equals(diag.strip())) return Optional.empty();
             if (text.length() > MAX_DIAGNOSTIC) text = text.substring(0, MAX_DIAGNOSTIC);
@@ -742,7 +757,7 @@ public final class BounceParser {
         }
 
         static void addAddr(Set<String> set, String headerValue) {
-            if (headerValue.isEmpty()) return;
+            if (headerValue.indexOf('@') < 0) return; // no address without one
             var m = Codes.ADDRESS.matcher(headerValue);
             while (m.find()) set.add(Codes.clean(m.group()));
         }
