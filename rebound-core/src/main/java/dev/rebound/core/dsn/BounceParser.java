@@ -64,7 +64,7 @@ public final class BounceParser {
             }
             return new BounceResult.Bounces(all);
         }
-        return parseOne(email);
+        return parseOne(mbox.get(0));
     }
 
     private static final int MAX_MBOX_MESSAGES = 32;
@@ -114,7 +114,7 @@ public final class BounceParser {
     private static BounceResult parseOne(byte[] email) {
         MimeWalk.Walk w;
         try {
-            w = MimeWalk.walk(bareCrToLf(email));
+            w = MimeWalk.walk(email); // lone CRs already made LF by parse()
         } catch (MimeException | IOException e) {
             return new BounceResult.Unparseable("not readable as MIME: " + e.getMessage());
         }
@@ -193,12 +193,24 @@ public final class BounceParser {
             return bounceLines;
         }
 
+        private String originalSubject;
+
+        /** The returned message's Subject, RFC 2047 words decoded (once per notice, not once per recipient). */
+        String originalSubject() {
+            if (originalSubject == null) originalSubject = original.decoded("Subject");
+            return originalSubject;
+        }
+
         /** {@link TextBounce#blockFor} for {@code address} in this notice (asked once per address and reused). */
         String blockFor(String address) {
             String b = blocks.get(address);
             if (b == null) {
-                if (lowerLines == null) lowerLines = TextBounce.lower(bounceLines);
-                b = TextBounce.blockFor(bounceLines, lowerLines, lowerBounce, address);
+                if (address.isEmpty() || !lowerBounce.contains(address)) {
+                    b = "";
+                } else {
+                    if (lowerLines == null) lowerLines = TextBounce.lower(bounceLines);
+                    b = TextBounce.blockFor(bounceLines, lowerLines, lowerBounce, address);
+                }
                 blocks.put(address, b);
             }
             return b;
@@ -639,7 +651,7 @@ public final class BounceParser {
                 c = generalPass(rcpt, diag, status, action, reply, phase, domain, mtaHosts).orElse(c);
             }
             return new BounceRecord(rcpt, action, status, remoteMta, diagType, diag, reply, reportingMta, arrival,
-                    lastAttempt, original.get("Message-ID"), envid, original.decoded("Subject"),
+                    lastAttempt, original.get("Message-ID"), envid, originalSubject(),
                     original.get("From"), "", by, phase, c, hard(c));
         }
 
@@ -745,7 +757,9 @@ public final class BounceParser {
         boolean hard(Classification c) {
             Evidence e = c.evidence();
             String reply = e.replyCode() == 0 ? "" : Integer.toString(e.replyCode());
-            return isHard(c.reason(), e.enhancedCode(), reply, e.text().toLowerCase(Locale.ROOT));
+            // Only a notaccept reads the words (temporary or not): the text is lowered for it alone.
+            String lower = c.reason() == Reason.NOTACCEPT ? e.text().toLowerCase(Locale.ROOT) : "";
+            return isHard(c.reason(), e.enhancedCode(), reply, lower);
         }
 
         static boolean isHard(Reason r, String status, String reply, String lower) {
@@ -759,7 +773,8 @@ public final class BounceParser {
         static void addAddr(Set<String> set, String headerValue) {
             if (headerValue.indexOf('@') < 0) return; // no address without one
             var m = Codes.ADDRESS.matcher(headerValue);
-            while (m.find()) set.add(Codes.clean(m.group()));
+            int from = 0;
+            while ((from = Codes.findAddress(m, headerValue, from)) >= 0) set.add(Codes.clean(m.group()));
         }
     }
 

@@ -152,16 +152,37 @@ final class Codes {
         };
     }
 
+    /**
+     * {@link #ADDRESS}'s {@code m.find()} from {@code from}, tried only where a match can start: an address needs an
+     * "@", and its leftmost start is where the run of local-part characters before that "@" begins (at most 64 back).
+     * If the domain after that "@" does not match, no start before it can match either. The same leftmost match as
+     * the regex's own scan. Returns the match's end (where the next search starts), or -1.
+     */
+    static int findAddress(Matcher m, String s, int from) {
+        int n = s.length();
+        for (int at = s.indexOf('@', from); at >= 0; at = s.indexOf('@', at + 1)) {
+            int start = at;
+            while (start > from && at - start < 64 && localChar(s.charAt(start - 1))) start--;
+            if (start == at) continue;
+            m.region(start, n);
+            if (m.lookingAt()) return m.end();
+        }
+        return -1;
+    }
+
+    /** The local-part characters of {@link #ADDRESS}. */
+    private static boolean localChar(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+/=?^_`{|}~.-".indexOf(c) >= 0;
+    }
+
     /** Strips an address-type prefix ("rfc822;"), angle brackets and quotes; "" when nothing is left. */
     static String address(String fieldValue) {
         String v = fieldValue;
         int semi = v.indexOf(';');
         if (semi >= 0) v = v.substring(semi + 1);
         v = v.trim();
-        if (v.indexOf('@') >= 0) {
-            Matcher m = ADDRESS.matcher(v);
-            if (m.find()) return clean(m.group());
-        }
+        Matcher m = ADDRESS.matcher(v);
+        if (findAddress(m, v, 0) >= 0) return clean(m.group());
         v = v.replace("<", "").replace(">", "").replace("\"", "").trim();
         int sp = v.indexOf(' ');
         return sp > 0 ? v.substring(0, sp) : v;

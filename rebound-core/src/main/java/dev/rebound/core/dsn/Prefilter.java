@@ -82,14 +82,19 @@ final class Prefilter {
     static final class Split {
         private final Pattern[] alts;
         private final Prefilter[] guards;
+        private final Anchored[] anchored; // null where an alternative may begin with something other than a literal
 
         Split(Pattern p) {
             List<String> parts = splitTopLevel(p.pattern());
             alts = new Pattern[parts.size()];
             guards = new Prefilter[parts.size()];
+            anchored = new Anchored[parts.size()];
             for (int i = 0; i < parts.size(); i++) {
                 alts[i] = Pattern.compile(parts.get(i), p.flags());
                 guards[i] = Prefilter.of(alts[i]);
+                if ((p.flags() & Pattern.CASE_INSENSITIVE) == 0 && startLiterals(parts.get(i), 0) != null) {
+                    anchored[i] = new Anchored(alts[i]);
+                }
             }
         }
 
@@ -105,6 +110,11 @@ final class Prefilter {
         String find(String text, String lowerText) {
             for (int i = 0; i < alts.length; i++) {
                 if (!guards[i].mayMatch(lowerText)) continue;
+                if (anchored[i] != null) {
+                    java.util.regex.Matcher m = anchored[i].find(text);
+                    if (m != null) return m.group();
+                    continue;
+                }
                 java.util.regex.Matcher m = alts[i].matcher(text);
                 if (m.find()) return m.group();
             }
