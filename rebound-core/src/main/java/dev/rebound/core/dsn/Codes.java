@@ -15,12 +15,12 @@ final class Codes {
     private Codes() {}
 
     /** A reply code: 2xx/4xx/5xx with a plausible second digit, standing alone before a space, hyphen or end. */
-    private static final Pattern REPLY = Pattern.compile("(?:^|[\\s:(\\[<>\"'=;])([245][0-5][0-9])(?:[ -](?=\\S)|[:,](?!\\d)|$)",
+    static final Pattern REPLY = Pattern.compile("(?:^|[\\s:(\\[<>\"'=;])([245][0-5][0-9])(?:[ -](?=\\S)|[:,](?!\\d)|$)",
             Pattern.MULTILINE);
     static final Pattern ADDRESS = Pattern.compile(
             "[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?"
             + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?)*");
-    private static final Pattern PHASE = Pattern.compile(
+    static final Pattern PHASE = Pattern.compile(
             "(?:in reply to|after|while sending|response to|in response to|while talking[^\\n]{0,80}>>>|>>>"
             + "|(?:does not|doesn't|did not|didn't) like (?:our )?|most progress was|smtp:|following|sent <<<)\\s*"
             + "(?:the\\s+)?(rcpt to|rcpt|recipient|mail from|mail|sender|end of data|final data|data|helo|ehlo"
@@ -62,7 +62,7 @@ final class Codes {
      * (2, 4, 5) followed by 0-5, at a line start or right after a separator. The same leftmost match as the regex's own
      * scan, without running it at every position. Returns the match's end (where the next search starts), or -1.
      */
-    private static int findReply(Matcher m, String text, int from) {
+    static int findReply(Matcher m, String text, int from) {
         m.useTransparentBounds(true).useAnchoringBounds(false);
         int n = text.length();
         for (int i = from; i + 2 < n; i++) {
@@ -89,10 +89,10 @@ final class Codes {
         return first.get().toString();
     }
 
-    private static final Pattern FAILURE_STATUS = Pattern.compile("(?<![\\d.])[45]\\.\\d{1,3}\\.\\d{1,3}(?![\\d.]*\\d)");
+    static final Pattern FAILURE_STATUS = Pattern.compile("(?<![\\d.])[45]\\.\\d{1,3}\\.\\d{1,3}(?![\\d.]*\\d)");
 
     /** {@code FAILURE_STATUS}'s {@code m.find()} from {@code from}, tried only at a 4 or 5 right before a dot. */
-    private static int findStatus(Matcher m, String text, int from) {
+    static int findStatus(Matcher m, String text, int from) {
         m.useTransparentBounds(true).useAnchoringBounds(false);
         int n = text.length();
         for (int dot = text.indexOf('.', from + 1); dot > 0; dot = text.indexOf('.', dot + 1)) {

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * subject and detail are 0–999 without leading zeros beyond one digit (RFC 3463 §2).
  */
 public record EnhancedStatus(int statusClass, int subject, int detail) {
-    private static final Pattern CODE = Pattern.compile("(?<![\\d.])([245])\\.(\\d{1,3})\\.(\\d{1,3})(?![\\d.]*\\d)");
+    static final Pattern CODE = Pattern.compile("(?<![\\d.])([245])\\.(\\d{1,3})\\.(\\d{1,3})(?![\\d.]*\\d)");
 
     public EnhancedStatus {
         if (statusClass != 2 && statusClass != 4 && statusClass != 5) {
