@@ -176,6 +176,12 @@ public final class SqliteStore implements Store, Database {
     private final SuppressionTables suppressions = new SuppressionTables(this);
     private final EvidenceTables evidence = new EvidenceTables(this);
     private final TokenTables tokens = new TokenTables(this);
+    private final TimelineTables timelines = new TimelineTables(this);
+
+    @Override
+    public Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit) {
+        return timelines.timeline(address, stream, after, limit);
+    }
 
     @Override
     public AcceptResult accept(NewMessage m) {
