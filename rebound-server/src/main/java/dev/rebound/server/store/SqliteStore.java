@@ -189,6 +189,11 @@ public final class SqliteStore implements Store, Database {
     }
 
     @Override
+    public List<AcceptResult> acceptAll(List<NewMessage> ms) {
+        return messages.acceptAll(ms);
+    }
+
+    @Override
     public List<Claim> claimDue(String owner, int limit, Duration lease) {
         return messages.claimDue(owner, limit, lease);
     }
