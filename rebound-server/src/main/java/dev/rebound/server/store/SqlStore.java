@@ -98,6 +98,11 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     }
 
     @Override
+    public final List<AcceptResult> acceptAll(List<NewMessage> ms) {
+        return messages.acceptAll(ms);
+    }
+
+    @Override
     public final List<Claim> claimDue(String owner, int limit, Duration lease) {
         return messages.claimDue(owner, limit, lease);
     }

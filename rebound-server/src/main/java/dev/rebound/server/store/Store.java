@@ -14,6 +14,13 @@ public interface Store extends AutoCloseable {
     /** Stores a message and its recipients (suppressed ones get state SUPPRESSED), honouring the idempotency key. */
     AcceptResult accept(NewMessage message);
 
+    /**
+     * Stores messages in one transaction, committed together (a store failure stores none of them), each with its own
+     * idempotency key checked as {@link #accept} does (against earlier messages of the list too); one result per
+     * message, in order.
+     */
+    List<AcceptResult> acceptAll(List<NewMessage> messages);
+
     Optional<MessageView> message(String id);
 
     Optional<MessageContent> content(String messageId);

@@ -98,6 +98,33 @@ abstract class StoreContract {
     }
 
     @Test
+    void acceptAll_oneTransaction_resultsInOrder_keysCheckedAgainstEarlierMessagesOfTheBatch() {
+        String first;
+        try (Store store = open(dir, clock)) {
+            first = ((AcceptResult.Created) store.accept(message("transactional", Optional.of("k1"), "h1", "a@one.test")))
+                    .receipt().messageId();
+            List<AcceptResult> r = store.acceptAll(List.of(
+                    message("transactional", Optional.of("k1"), "h1", "a@one.test"),   // replay of the earlier request
+                    message("transactional", Optional.of("k1"), "h9", "a@one.test"),   // the same key, another request
+                    message("transactional", Optional.of("k2"), "h2", "b@one.test", "c@two.test"),
+                    message("transactional", Optional.of("k2"), "h2", "b@one.test", "c@two.test"), // repeated in the batch
+                    message("marketing", Optional.empty(), "", "d@one.test")));
+            assertThat(r).hasSize(5);
+            assertThat(((AcceptResult.Replayed) r.get(0)).receipt().messageId()).isEqualTo(first);
+            assertThat(r.get(1)).isEqualTo(new AcceptResult.Conflict(first));
+            var created = (AcceptResult.Created) r.get(2);
+            assertThat(created.receipt().recipients()).extracting(AcceptResult.RecipientReceipt::address)
+                    .containsExactly("b@one.test", "c@two.test");
+            assertThat(r.get(3)).isEqualTo(new AcceptResult.Replayed(created.receipt()));
+            assertThat(r.get(4)).isInstanceOf(AcceptResult.Created.class);
+            assertThat(store.queueStats().depth()).isEqualTo(4);
+        }
+        try (Store store = open(dir, clock)) {
+            assertThat(store.queueStats().depth()).as("committed before acceptAll returned").isEqualTo(4);
+        }
+    }
+
+    @Test
     void claimDue_leasesOnce_postponeAndReleaseFreeTheLease() {
         try (Store store = open(dir, clock)) {
             store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
