@@ -9,6 +9,7 @@ import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.access.ApiKeys;
 import dev.rebound.server.access.ApiKeys.Decision;
 import dev.rebound.server.access.Scope;
+import dev.rebound.server.queue.ThrottleView;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.StoreUnavailableException;
 import dev.rebound.server.webhooks.Webhooks;
@@ -24,6 +25,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The HTTP API (Javalin on virtual threads): one route class per resource ({@link MessageRoutes},
@@ -44,7 +46,8 @@ public final class ApiServer implements AutoCloseable {
     public record ProviderEvents(ProviderWebhooks webhooks, EvidenceRecorder recorder, SubscriptionConfirmer confirmer) {}
 
     public ApiServer(ReboundConfig config, MessageIntake intake, Store store, AttemptDecider retry, Clock clock,
-                     PrometheusMeterRegistry metrics, ProviderEvents providerEvents, Webhooks webhooks) {
+                     PrometheusMeterRegistry metrics, ProviderEvents providerEvents, Webhooks webhooks,
+                     Supplier<List<ThrottleView>> throttles) {
         this.config = config;
         ApiKeys keys = new ApiKeys(store, config.api().keys(), clock);
         List<Route> all = new ArrayList<>();
@@ -57,6 +60,7 @@ public final class ApiServer implements AutoCloseable {
         all.addAll(new ProviderRoutes(providerEvents, store, metrics).routes());
         all.addAll(new ServiceRoutes(store, metrics).routes());
         all.addAll(new WebhookRoutes(webhooks, clock).routes());
+        all.addAll(new ThrottleRoutes(throttles, config.node().id(), clock).routes());
         all.addAll(new DashboardRoutes().routes());
         this.routes = List.copyOf(all);
         this.app = Javalin.create(cfg -> configure(cfg, keys));

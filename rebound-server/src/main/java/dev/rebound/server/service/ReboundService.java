@@ -102,7 +102,7 @@ public final class ReboundService implements AutoCloseable {
             var providerEvents = new ApiServer.ProviderEvents(webhooks, evidence,
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF);
             outbound = Webhooks.start(config.webhooks(), store.webhooks(), clock, config.node().id(), metrics, runLoop);
-            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents, outbound).start();
+            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents, outbound, scheduler::throttles).start();
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
                     : new BounceMailbox(config.bounces().domain(), evidence, metrics), clock);
             smtp.start();
