@@ -46,6 +46,8 @@ class DashboardBrowserTest {
     static final String DELIVERED = "alice@example.test", BOUNCED = "bob@example.test", DEFERRED = "carol@example.test";
     static final String SUPPRESSED_TOO = "dave@example.test";
     static final String BOUNCES = "bounces.rebound.test";
+    /** A domain where every address bounces: past 20 recipients in the hour the circuit breaker turns suppressions into reviews. */
+    static final String BREAKER = "breaker.test";
 
     @TempDir static Path dir;
     static FakeMx mx;
@@ -65,10 +67,11 @@ class DashboardBrowserTest {
         mx.script().reply("RCPT TO:<" + BOUNCED + ">", "550 5.1.1 <" + BOUNCED + ">: Recipient address rejected: User unknown in virtual mailbox table")
                 .reply("RCPT TO:<" + SUPPRESSED_TOO + ">", "550 5.1.1 The email account that you tried to reach does not exist")
                 .reply("RCPT TO:<" + DEFERRED + ">", "451 4.2.1 Mailbox busy, try again later\n");
+        for (int i = 0; i < 24; i++) mx.script().reply("RCPT TO:<user" + i + "@" + BREAKER + ">", "550 5.1.1 No such user here");
         receiver = WebhookReceiver.start();
         Map<String, String> env = new HashMap<>();
         env.put("REBOUND_API_KEYS", KEY);
-        env.put("REBOUND_DELIVERY_ROUTES", "example.test=127.0.0.1:" + mx.port());
+        env.put("REBOUND_DELIVERY_ROUTES", "example.test=127.0.0.1:" + mx.port() + "," + BREAKER + "=127.0.0.1:" + mx.port());
         env.put("REBOUND_DELIVERY_TLS", "none");
         env.put("REBOUND_RETRY_SCHEDULE", "0s,1h,4h");
         env.put("REBOUND_WEBHOOKS_POLL_INTERVAL", "200ms");
@@ -88,6 +91,12 @@ class DashboardBrowserTest {
             var other = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"user" + i + "@example.test\"],\"subject\":\"Code\",\"text\":\"" + i + "\"}", auth());
             assertThat(other.status()).isEqualTo(202);
         }
+        for (int i = 0; i < 24; i++) {
+            var b = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"user" + i + "@" + BREAKER + "\"],\"subject\":\"Hi\",\"text\":\"x\"}", auth());
+            assertThat(b.status()).isEqualTo(202);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> h.get("/v1/messages?state=BOUNCED_HARD&limit=500", auth()).json().get("count").asInt() >= 25);
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.get("/v1/suppressions/review", auth()).json().get("count").asInt() >= 1);
         await().atMost(Duration.ofSeconds(20)).until(() -> {
             JsonNode v = h.get("/v1/messages/" + messageId, auth()).json();
             return state(v, DELIVERED).equals("DELIVERED") && state(v, BOUNCED).equals("BOUNCED_HARD")
@@ -337,6 +346,37 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void reviewQueue_approveNeedsAReason_andShowsTheAuditRow() {
+        login("#/review");
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Review queue").setLevel(1))).isVisible();
+        Locator approve = page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName(Pattern.compile("^Approve user\\d+@" + BREAKER))).first();
+        String label = approve.getAttribute("aria-label");
+        String address = label.substring("Approve ".length(), label.indexOf(' ', "Approve ".length()));
+        Locator row = page.getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText(address));
+        assertThat(row).containsText("userunknown");
+
+        approve.click();
+        Locator dialog = page.getByRole(AriaRole.DIALOG);
+        assertThat(dialog.getByRole(AriaRole.HEADING)).hasText("Approve the review of " + address + " (transactional)");
+        dialog.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve")).click();
+        assertThat(dialog.getByRole(AriaRole.ALERT)).hasText("Say why the review is approved.");
+        dialog.getByLabel("Reason").fill("the customer confirmed the mailbox is closed");
+        dialog.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve")).click();
+        assertThat(dialog).isHidden();
+        assertThat(page.getByRole(AriaRole.STATUS)).hasText("Approved: " + address + " is suppressed on transactional.");
+        assertThat(row).hasCount(0);
+        Locator audit = page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Audit trail of " + address + " (transactional)"));
+        assertThat(audit.getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText("approved")))
+                .containsText("the customer confirmed the mailbox is closed");
+
+        // on the suppression list it is now a suppression
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Suppressions")).click();
+        page.getByLabel("Address").fill(address);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Filter")).click();
+        assertThat(page.getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText(address))).containsText("suppressed");
+    }
+
+    @Test
     void webhooks_redeliverAnEvent_addsARowToTheDeliveryLog() {
         login("#/webhooks");
         assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Webhooks").setLevel(1))).isVisible();
@@ -365,7 +405,7 @@ class DashboardBrowserTest {
     void everyPage_hasItsHeading_landmarks_labelledControls_andASkipLink() {
         login("");
         for (String[] p : new String[][] {{"#/", "Overview"}, {"#/messages", "Messages"}, {"#/suppressions", "Suppressions"},
-                {"#/webhooks", "Webhooks"}, {"#/messages/" + messageId, "Message " + messageId}, {"#/timeline?address=" + DEFERRED, "Timeline"}}) {
+                {"#/webhooks", "Webhooks"}, {"#/messages/" + messageId, "Message " + messageId}, {"#/timeline?address=" + DEFERRED, "Timeline"}, {"#/review", "Review queue"}}) {
             page.navigate(url(p[0]));
             Locator heading = page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(p[1]).setLevel(1));
             assertThat(heading).isVisible();
