@@ -102,6 +102,11 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     }
 
     @Override
+    public final List<MessageHit> messages(MessageQuery query) {
+        return messages.search(query);
+    }
+
+    @Override
     public final Optional<MessageContent> content(String messageId) {
         return messages.content(messageId);
     }
