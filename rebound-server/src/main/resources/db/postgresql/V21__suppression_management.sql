@@ -1,4 +1,4 @@
--- PostgreSQL version of db/migration/V21__suppression_management.sql (same version; the Flyway location of jdbc:postgresql: stores).
+-- PostgreSQL version of db/migration/V21__suppression_management.sql (the same portable SQL).
 -- Suppression management (issue 12): where an entry came from, the free-text why of a manual or imported entry, a
 -- stable order for cursor pagination, and held mail. Portable SQL (SQLite and PostgreSQL); times are epoch
 -- milliseconds. Versions V21-V29 belong to suppression management.
