@@ -123,7 +123,8 @@ class PostgresStoreTest {
             CountDownLatch held = new CountDownLatch(1), release = new CountDownLatch(1);
             Future<?> first = pool.submit(() -> a.writer().write(hold(firstRunning, releaseFirst)));
             firstRunning.await();
-            Future<Optional<Suppression>> early = pool.submit(() -> a.removeSuppression("early@one.test", "transactional", "ops", "early"));
+            Future<SuppressionChange> early = pool.submit(() -> a.removeSuppression("early@one.test", "transactional", "ops", "early",
+                    false, Duration.ZERO));
             while (a.writer().queued() < 1) Thread.onSpinWait();
             Future<?> holder = pool.submit(() -> a.writer().write(hold(held, release)));
             while (a.writer().queued() < 2) Thread.onSpinWait();
@@ -131,14 +132,15 @@ class PostgresStoreTest {
             held.await();
 
             // ... while b's removal commits: a cursor reading now sees b's row and moves past it.
-            assertThat(b.removeSuppression("late@two.test", "transactional", "ops", "late")).isPresent();
+            assertThat(b.removeSuppression("late@two.test", "transactional", "ops", "late", false, Duration.ZERO))
+                    .isInstanceOf(SuppressionChange.Done.class);
             long cursor = maxSeq(reader);
             assertThat(seqOf(reader, "late@two.test")).isEqualTo(cursor);
 
             release.countDown();
             first.get();
             holder.get();
-            assertThat(early.get()).isPresent();
+            assertThat(early.get()).isInstanceOf(SuppressionChange.Done.class);
             assertThat(seqOf(reader, "early@one.test")).as("numbered at its commit, after the cursor").isGreaterThan(cursor);
             try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*), COUNT(DISTINCT seq), MIN(seq) FROM events")) {
                 rs.next();
