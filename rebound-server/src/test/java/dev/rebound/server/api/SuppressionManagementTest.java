@@ -2,7 +2,12 @@ package dev.rebound.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rebound.core.classify.Outcome;
+import dev.rebound.core.policy.SuppressionConfig;
 import dev.rebound.core.smtp.SmtpReply;
+import dev.rebound.server.decide.EvidenceDecider;
+import dev.rebound.server.decide.Suppressions;
+import dev.rebound.server.store.NewEvidence;
 import dev.rebound.server.access.ApiKeys;
 import dev.rebound.server.access.Scope;
 import dev.rebound.server.store.RecipientState;
@@ -143,8 +148,21 @@ class SuppressionManagementTest {
     @Test
     void complaint_removalWithoutForceIsRefusedSayingWhy_forceNeedsTheAdminScope() throws Exception {
         h = new ServiceHarness(dir, clock, agent, false, Map.of());
-        h.service.store().suppress(new Suppression("fbl@x.test", "transactional", "feedback", "suppress.complaint", clock.instant(),
-                Optional.of(clock.instant().plus(Duration.ofDays(3650))), ""));
+        // a provider's complaint event, stored and decided by the service's own deciders: the policy suppresses (suppress.complaint)
+        String evidenceId = h.service.store().recordEvidence(List.of(new NewEvidence("postmark:spam-1:fbl@x.test", "provider", "postmark",
+                "SpamComplaint", "pm-1", "", Optional.empty(), Optional.empty(), "fbl@x.test", Optional.of("transactional"), 0, "",
+                "the recipient marked the message as spam", Optional.of(Outcome.COMPLAINT), "feedback", "event.postmark.spamcomplaint",
+                Optional.of(clock.instant()), "{\"RecordType\":\"SpamComplaint\"}")), "transactional",
+                new EvidenceDecider(new Suppressions(SuppressionConfig.defaults()))).getFirst().evidenceId();
+        JsonNode complaint = ok(h.get("/v1/suppressions/transactional/fbl@x.test"));
+        assertThat(complaint.get("rule").asString()).isEqualTo("suppress.complaint");
+        assertThat(complaint.get("complaint").asBoolean()).isTrue();
+        assertThat(complaint.get("evidence")).singleElement().satisfies(e -> {
+            assertThat(e.get("kind").asString()).isEqualTo("provider");
+            assertThat(e.get("ref").asString()).isEqualTo(evidenceId);
+            assertThat(e.get("evidence").get("provider_event").asString()).isEqualTo("SpamComplaint");
+            assertThat(e.get("evidence").get("payload").get("RecordType").asString()).isEqualTo("SpamComplaint");
+        });
         ApiKeys keys = new ApiKeys(h.service.store(), List.of(), clock);
         String[] ops = {"Authorization", "Bearer " + keys.create("ops", Set.of(Scope.SUPPRESSIONS), 0, 1).key()};
         ApiKeys.Issued adminKey = keys.create("root", Set.of(Scope.ADMIN), 0, 1);
