@@ -286,6 +286,10 @@ class SuppressionManagementTest {
         assertThat(h.postBytes("/v1/suppressions/import?format=csv", "email,stream\r\nx@y.test,a\r\n".getBytes(StandardCharsets.UTF_8), Map.of())
                 .json().get("message").asString()).contains("column 'email'");
 
+        JsonNode bom = ok(h.postBytes("/v1/suppressions/import?format=csv", "\uFEFFaddress\r\nbom@imp.test\r\n".getBytes(StandardCharsets.UTF_8), Map.of()));
+        assertThat(bom.get("imported").asInt()).as("a UTF-8 byte order mark before the header is not part of it").isEqualTo(1);
+        h.deleteJson("/v1/suppressions/transactional/bom@imp.test", "{\"reason\":\"test entry\"}");
+
         String jsonl = "{\"address\":\"j1@imp.test\",\"state\":\"REVIEW\"}\n{\"address\":\"j2@imp.test\",\"bogus\":1}\n[1]\n{\"address\":\"j3@imp.test\",\"stream\":\"marketing\"}";
         JsonNode jr = ok(h.postBytes("/v1/suppressions/import?format=jsonl", jsonl.getBytes(StandardCharsets.UTF_8), Map.of()));
         assertThat(jr.get("imported").asInt()).isEqualTo(2);
