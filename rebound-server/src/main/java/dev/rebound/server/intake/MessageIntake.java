@@ -42,6 +42,14 @@ public final class MessageIntake {
         return r;
     }
 
+    /**
+     * Wakes the scheduler after recipients became due by another door than {@link #accept}: held mail released by the
+     * removal of its suppression entry (committed by the store before this is called).
+     */
+    public void wake() {
+        wake.run();
+    }
+
     /** Whether the store can commit now ({@link Store#health()}); listeners refuse early while it cannot. */
     public boolean storeWritable() {
         return store.health().writable();

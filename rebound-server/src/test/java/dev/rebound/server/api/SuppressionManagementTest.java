@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -250,6 +251,19 @@ class SuppressionManagementTest {
         assertThat(h.service.scheduler().runOnce()).isZero();
         assertThat(agent.requests).hasSize(1);
         assertThat(ok(h.get("/v1/messages/" + young)).get("recipients").get(0).get("state").asString()).isEqualTo("DELIVERED");
+    }
+
+    @Test
+    void heldMail_theReleaseWakesTheScheduler() throws Exception {
+        // the scheduler's loop runs but polls only hourly: the held message goes out only if the release wakes it
+        h = new ServiceHarness(dir, clock, agent, true, Map.of("REBOUND_SCHEDULER_POLL_INTERVAL", "1h"));
+        h.service.store().suppress(new Suppression("wake@x.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(),
+                Optional.empty(), ""));
+        String held = post("wake@x.test");
+        assertThat(ok(h.deleteJson("/v1/suppressions/transactional/wake@x.test", "{\"reason\":\"back\"}")).get("released").asInt()).isEqualTo(1);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> agent.requests.size() == 1);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                h.service.store().message(held).orElseThrow().recipients().getFirst().state() == RecipientState.DELIVERED);
     }
 
     @Test
