@@ -9,6 +9,7 @@ import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.access.ApiKeys;
 import dev.rebound.server.access.ApiKeys.Decision;
 import dev.rebound.server.access.Scope;
+import dev.rebound.server.queue.ThrottleView;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.StoreUnavailableException;
 import dev.rebound.server.webhooks.Webhooks;
@@ -24,10 +25,11 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The HTTP API (Javalin on virtual threads): one route class per resource ({@link MessageRoutes},
- * {@link QueueRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link RecipientRoutes}, {@link ProviderRoutes},
+ * {@link QueueRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link RecipientRoutes}, {@link ReplayRoutes}, {@link ProviderRoutes},
  * {@link ServiceRoutes}, {@link WebhookRoutes}, {@link DashboardRoutes} for the web dashboard) declares its {@link Route}s;
  * this class registers exactly those, checks
  * the API key and scope of every route that needs one (in one place, {@link #authorize}), and writes every
@@ -44,7 +46,8 @@ public final class ApiServer implements AutoCloseable {
     public record ProviderEvents(ProviderWebhooks webhooks, EvidenceRecorder recorder, SubscriptionConfirmer confirmer) {}
 
     public ApiServer(ReboundConfig config, MessageIntake intake, Store store, AttemptDecider retry, Clock clock,
-                     PrometheusMeterRegistry metrics, ProviderEvents providerEvents, Webhooks webhooks) {
+                     PrometheusMeterRegistry metrics, ProviderEvents providerEvents, Webhooks webhooks,
+                     Supplier<List<ThrottleView>> throttles) {
         this.config = config;
         ApiKeys keys = new ApiKeys(store, config.api().keys(), clock);
         List<Route> all = new ArrayList<>();
@@ -53,9 +56,11 @@ public final class ApiServer implements AutoCloseable {
         all.addAll(new SuppressionRoutes(store, config.suppression(), clock, intake::wake).routes());
         all.addAll(new AddressRoutes(store).routes());
         all.addAll(new RecipientRoutes(store).routes());
+        all.addAll(new ReplayRoutes(store, config, clock).routes());
         all.addAll(new ProviderRoutes(providerEvents, store, metrics).routes());
         all.addAll(new ServiceRoutes(store, metrics).routes());
         all.addAll(new WebhookRoutes(webhooks, clock).routes());
+        all.addAll(new ThrottleRoutes(throttles, config.node().id(), clock).routes());
         all.addAll(new DashboardRoutes().routes());
         this.routes = List.copyOf(all);
         this.app = Javalin.create(cfg -> configure(cfg, keys));

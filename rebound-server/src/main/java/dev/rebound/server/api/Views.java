@@ -223,4 +223,49 @@ final class Views {
         }
         return n;
     }
+
+    /** A replay's report (the last NDJSON line of {@code POST /v1/replay}). */
+    static ObjectNode replay(dev.rebound.server.replay.ReplayRun.Report r) {
+        var o = r.options();
+        ObjectNode n = Json.object().put("since", o.since().toString()).put("until", o.until().toString()).put("config", o.config())
+                .put("apply", o.apply()).put("addresses", r.pairs()).put("attempts", r.attempts()).put("evidence", r.evidence())
+                .put("recipients_changed", r.recipientsChanged());
+        ObjectNode counts = n.putObject("suppression_changes");
+        for (var k : dev.rebound.server.store.ReplayChange.Kind.values()) counts.put(k.id(), r.kinds().getOrDefault(k, 0L));
+        n.put("applied", r.applied()).put("skipped", r.skipped());
+        ObjectNode byRule = n.putObject("by_rule");
+        r.byRule().forEach((rule, kinds) -> {
+            ObjectNode kn = byRule.putObject(rule);
+            kinds.forEach((k, c) -> kn.put(k.id(), c));
+        });
+        ObjectNode recByRule = n.putObject("recipients_by_rule");
+        r.recipientsByRule().forEach(recByRule::put);
+        ArrayNode recipients = n.putArray("recipients");
+        for (var rc : r.recipients()) {
+            ObjectNode x = recipients.addObject().put("address", rc.address()).put("stream", rc.stream()).put("recipient_id", rc.recipientId())
+                    .put("message_id", rc.messageId()).put("rows_changed", rc.rowsChanged());
+            x.set("before", verdict(rc.before()));
+            x.set("after", verdict(rc.after()));
+        }
+        ArrayNode sups = n.putArray("suppressions");
+        for (var c : r.suppressions()) {
+            var ch = c.change();
+            ObjectNode x = sups.addObject().put("address", ch.address()).put("stream", ch.stream()).put("change", ch.kind().id())
+                    .put("rule", ch.ruleId());
+            if (ch.before().isPresent()) x.set("before", suppression(ch.before().get()));
+            else x.putNull("before");
+            if (ch.after().isPresent()) x.set("after", suppression(ch.after().get()));
+            else x.putNull("after");
+            if (c.applied().isPresent()) x.put("applied", c.applied().get());
+            else x.putNull("applied");
+        }
+        n.put("listed_limit", dev.rebound.server.replay.ReplayRun.LISTED);
+        return n;
+    }
+
+    private static ObjectNode verdict(dev.rebound.server.decide.Replay.Verdict v) {
+        return Json.object().put("outcome", Json.emptyToNull(v.outcome())).put("reason", Json.emptyToNull(v.reason()))
+                .put("rule", Json.emptyToNull(v.ruleId())).put("state", Json.emptyToNull(v.state()))
+                .put("decision_reason", Json.emptyToNull(v.decisionReason())).put("decision_rule", Json.emptyToNull(v.decisionRule()));
+    }
 }

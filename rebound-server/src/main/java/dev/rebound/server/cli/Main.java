@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 KeysCommand.class,
                 QueueCommand.class,
                 TimelineCommand.class,
+                ReplayCommand.class,
                 SuppressionsCommand.class,
                 ClassifyCommand.class,
                 BounceCommand.class,

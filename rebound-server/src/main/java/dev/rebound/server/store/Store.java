@@ -14,6 +14,13 @@ public interface Store extends AutoCloseable {
     /** Stores a message and its recipients (suppressed ones get state SUPPRESSED), honouring the idempotency key. */
     AcceptResult accept(NewMessage message);
 
+    /**
+     * Stores messages in one transaction, committed together (a store failure stores none of them), each with its own
+     * idempotency key checked as {@link #accept} does (against earlier messages of the list too); one result per
+     * message, in order.
+     */
+    List<AcceptResult> acceptAll(List<NewMessage> messages);
+
     Optional<MessageView> message(String id);
 
     Optional<MessageContent> content(String messageId);
@@ -128,6 +135,25 @@ public interface Store extends AutoCloseable {
      * {@code stream} only when given. At most {@code limit} entries after {@code after}; one read per source.
      */
     Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit);
+
+    /** How many (address, stream) pairs have an attempt (by start) or evidence (by receipt) in [since, until). */
+    long replayPairCount(Instant since, Instant until);
+
+    /** Those pairs in (address, stream) order, at most {@code limit} after {@code after}. */
+    List<ReplayPair> replayPairs(Instant since, Instant until, Optional<ReplayPair> after, int limit);
+
+    /**
+     * Everything stored before {@code until} about the pairs' addresses (recipients, attempts, evidence, suppression
+     * audit, current entries) and their domains' circuit-breaker counts from {@code countsFrom}: one read per source.
+     */
+    ReplayInput replayInput(List<ReplayPair> pairs, Instant until, Instant countsFrom);
+
+    /**
+     * Applies replay's suppression changes in one transaction, each only if its address's entry is still the one it was
+     * computed from; each applied change is audited as {@code actor} with {@code note} and sent to the outbox.
+     * Returns per change whether it was applied.
+     */
+    List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note);
 
     /** Final outcomes of {@code domain} recorded by attempts since {@code since} (the circuit breaker's counts). */
     DomainOutcomes domainOutcomes(String domain, Instant since);

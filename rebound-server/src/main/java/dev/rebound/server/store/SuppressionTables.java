@@ -8,7 +8,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -97,7 +97,7 @@ final class SuppressionTables {
         }
     }
 
-    private static void audit(Connection c, long at, Suppression s, String action, String actor, String note) throws SQLException {
+    static void audit(Connection c, long at, Suppression s, String action, String actor, String note) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO suppression_audit (id, at, address, stream, action, state, reason, rule_id, expires_at, evidence_ref, actor, note)
                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
@@ -426,7 +426,8 @@ final class SuppressionTables {
 
     /** Counts the final outcomes of recorded attempts per recipient domain and minute. */
     static void countFinals(Connection c, List<AttemptRecord> attempts) throws SQLException {
-        Map<String, int[]> counts = new LinkedHashMap<>();
+        // sorted: two nodes' transactions lock the same (domain, minute) rows in one order (fewer deadlocks on PostgreSQL)
+        Map<String, int[]> counts = new TreeMap<>();
         for (AttemptRecord a : attempts) {
             if (!a.newState().isFinal()) continue;
             int[] n = counts.computeIfAbsent(a.domain().toLowerCase(Locale.ROOT) + "\u0000" + minute(a.startedAt().toEpochMilli()), k -> new int[2]);
