@@ -50,7 +50,7 @@ public final class ApiServer implements AutoCloseable {
         List<Route> all = new ArrayList<>();
         all.addAll(new MessageRoutes(config, intake, store, retry, clock).routes());
         all.addAll(new QueueRoutes(store, clock).routes());
-        all.addAll(new SuppressionRoutes(store, config.suppression(), clock).routes());
+        all.addAll(new SuppressionRoutes(store, config.suppression(), clock, intake::wake).routes());
         all.addAll(new AddressRoutes(store).routes());
         all.addAll(new RecipientRoutes(store).routes());
         all.addAll(new ReplayRoutes(store, config, clock).routes());
