@@ -8,6 +8,7 @@ import dev.rebound.server.store.MessageView;
 import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.Suppression;
 import dev.rebound.server.store.SuppressionAudit;
+import dev.rebound.server.store.SuppressionCause;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,7 @@ final class Views {
             Json.putInstant(rn, "next_attempt_at", r.nextAttemptAt());
             rn.put("last_outcome", Json.emptyToNull(r.lastOutcome())).put("reason", Json.emptyToNull(r.lastReason()))
                     .put("rule", Json.emptyToNull(r.lastRule()));
+            Json.putInstant(rn, "released_at", r.releasedAt());
             ArrayNode plan = rn.putArray("planned_attempts");
             if (!r.state().isFinal()) {
                 RetryPlan p = plans.apply(r);
@@ -73,27 +75,33 @@ final class Views {
             }
             ArrayNode as = rn.putArray("attempts");
             for (MessageView.AttemptView a : r.attempts()) {
-                ObjectNode an = as.addObject().put("id", a.id()).put("attempt", a.attemptNo()).put("started_at", a.startedAt().toString())
-                        .put("duration_ms", a.durationMs()).put("mx_host", a.mxHost()).put("mx_ip", a.mxIp()).put("phase", a.phase())
-                        .put("smtp_code", a.smtpCode()).put("enhanced_code", a.enhancedCode()).put("local", a.local());
-                ArrayNode lines = an.putArray("reply_lines");
-                a.replyLines().forEach(lines::add);
-                an.put("outcome", a.outcome()).put("reason", a.reason()).put("rule", a.ruleId()).put("decision", a.decision())
-                        .put("decision_reason", a.decisionReason())
-                        .put("decision_rule", a.decisionRule()).put("raw_reason", a.rawReason()).putNull("provider_event");
-                Json.putInstant(an, "next_attempt_at", a.nextAttemptAt());
-                if (a.tls().isPresent()) {
-                    var t = a.tls().get();
-                    an.putObject("tls").put("rule", t.rule()).put("verdict", t.verdict().name()).put("mode", t.mode().id())
-                            .put("policy_id", t.policyId()).put("tls", t.tls()).put("detail", t.detail());
-                } else {
-                    an.putNull("tls");
-                }
+                as.add(attempt(a));
             }
             ArrayNode en = rn.putArray("evidence");
             for (EvidenceView e : evidenceByRecipient.getOrDefault(r.id(), List.of())) en.add(evidence(e));
         }
         return n;
+    }
+
+    /** One delivery attempt with its reply, classification, decision and TLS. */
+    static ObjectNode attempt(MessageView.AttemptView a) {
+        ObjectNode an = Json.object().put("id", a.id()).put("attempt", a.attemptNo()).put("started_at", a.startedAt().toString())
+                .put("duration_ms", a.durationMs()).put("mx_host", a.mxHost()).put("mx_ip", a.mxIp()).put("phase", a.phase())
+                .put("smtp_code", a.smtpCode()).put("enhanced_code", a.enhancedCode()).put("local", a.local());
+        ArrayNode lines = an.putArray("reply_lines");
+        a.replyLines().forEach(lines::add);
+        an.put("outcome", a.outcome()).put("reason", a.reason()).put("rule", a.ruleId()).put("decision", a.decision())
+                .put("decision_reason", a.decisionReason())
+                .put("decision_rule", a.decisionRule()).put("raw_reason", a.rawReason()).putNull("provider_event");
+        Json.putInstant(an, "next_attempt_at", a.nextAttemptAt());
+        if (a.tls().isPresent()) {
+            var t = a.tls().get();
+            an.putObject("tls").put("rule", t.rule()).put("verdict", t.verdict().name()).put("mode", t.mode().id())
+                    .put("policy_id", t.policyId()).put("tls", t.tls()).put("detail", t.detail());
+        } else {
+            an.putNull("tls");
+        }
+        return an;
     }
 
     /** One piece of asynchronous evidence (provider event, DSN record). */
@@ -123,9 +131,29 @@ final class Views {
     static ObjectNode suppression(Suppression s) {
         ObjectNode n = Json.object().put("address", s.address()).put("stream", s.stream())
                 .put("state", s.state().name()).put("reason", s.reason()).put("rule", s.ruleId())
-                .put("evidence_ref", s.evidenceRef()).put("created_at", s.createdAt().toString());
+                .put("evidence_ref", s.evidenceRef()).put("origin", s.origin()).put("note", s.note())
+                .put("complaint", s.complaint()).put("created_at", s.createdAt().toString());
         Json.putInstant(n, "expires_at", s.expiresAt());
         return n;
+    }
+
+    /** The attempts and evidence rows an entry and its audit trail name as their causes. */
+    static ArrayNode causes(List<SuppressionCause> causes) {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (SuppressionCause c : causes) {
+            switch (c) {
+                case SuppressionCause.AttemptCause at -> {
+                    ObjectNode n = a.addObject().put("ref", at.ref()).put("kind", "attempt").put("message_id", at.messageId())
+                            .put("recipient_id", at.recipientId()).put("address", at.address());
+                    n.set("attempt", attempt(at.attempt()));
+                }
+                case SuppressionCause.EvidenceCause ev -> {
+                    ObjectNode n = a.addObject().put("ref", ev.ref()).put("kind", ev.evidence().source());
+                    n.set("evidence", evidence(ev.evidence()));
+                }
+            }
+        }
+        return a;
     }
 
     static ArrayNode audit(List<SuppressionAudit> audit) {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 QueueCommand.class,
                 TimelineCommand.class,
                 ReplayCommand.class,
+                SuppressionsCommand.class,
                 ClassifyCommand.class,
                 BounceCommand.class,
                 SinkCommand.class,
