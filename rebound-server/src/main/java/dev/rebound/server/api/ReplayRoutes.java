@@ -87,7 +87,8 @@ final class ReplayRoutes {
         }
         ReplyClassifier classifier = ReplyClassifier.standard();
         Replay replay = new Replay(classifier, new AttemptDecider(classifier, cfg.retry()), new Suppressions(cfg.suppressionPolicy()));
-        ReplayRun.Options o = new ReplayRun.Options(since, until, untilIsNow, apply != null && apply.asBoolean(false), label);
+        ReplayRun.Options o = new ReplayRun.Options(since, until, untilIsNow, apply != null && apply.asBoolean(false), label,
+                running.suppression().releaseWindow());
 
         ctx.status(200).contentType("application/x-ndjson");
         OutputStream out = ctx.res().getOutputStream();
