@@ -83,8 +83,8 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     }
 
     @Override
-    public final List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note) {
-        return replays.apply(changes, actor, note);
+    public final List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note, Duration releaseWindow) {
+        return replays.apply(changes, actor, note, releaseWindow);
     }
 
     @Override

@@ -150,10 +150,11 @@ public interface Store extends AutoCloseable {
 
     /**
      * Applies replay's suppression changes in one transaction, each only if its address's entry is still the one it was
-     * computed from; each applied change is audited as {@code actor} with {@code note} and sent to the outbox.
+     * computed from; each applied change is audited as {@code actor} with {@code note} and sent to the outbox, and a
+     * removal releases held mail younger than {@code releaseWindow} as every removal does.
      * Returns per change whether it was applied.
      */
-    List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note);
+    List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note, Duration releaseWindow);
 
     /** Final outcomes of {@code domain} recorded by attempts since {@code since} (the circuit breaker's counts). */
     DomainOutcomes domainOutcomes(String domain, Instant since);

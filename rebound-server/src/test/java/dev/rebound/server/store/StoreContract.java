@@ -541,11 +541,11 @@ abstract class StoreContract {
                     Optional.of(clock.instant().plus(Duration.ofDays(365))), "ref", SuppressionState.SUPPRESSED);
             ReplayChange add = ReplayChange.between("bob@one.test", "transactional", Optional.empty(), Optional.of(entry)).orElseThrow();
             assertThat(add.kind()).isEqualTo(ReplayChange.Kind.ADDED);
-            assertThat(store.applyReplay(List.of(add), "replay", "test")).containsExactly(true);
-            assertThat(store.applyReplay(List.of(add), "replay", "test")).as("the entry is no longer the one it was computed from").containsExactly(false);
+            assertThat(store.applyReplay(List.of(add), "replay", "test", Duration.ofHours(72))).containsExactly(true);
+            assertThat(store.applyReplay(List.of(add), "replay", "test", Duration.ofHours(72))).as("the entry is no longer the one it was computed from").containsExactly(false);
             assertThat(store.suppression("bob@one.test", "transactional")).hasValueSatisfying(s -> assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown"));
             ReplayChange remove = ReplayChange.between("bob@one.test", "transactional", Optional.of(entry), Optional.empty()).orElseThrow();
-            assertThat(store.applyReplay(List.of(remove), "replay", "test")).containsExactly(true);
+            assertThat(store.applyReplay(List.of(remove), "replay", "test", Duration.ofHours(72))).containsExactly(true);
             assertThat(store.suppression("bob@one.test", "transactional")).isEmpty();
             assertThat(store.suppressionAudit("bob@one.test", "transactional")).extracting(a -> a.action() + " by " + a.actor())
                     .containsExactly("created by policy", "removed by test", "created by replay", "removed by replay");
