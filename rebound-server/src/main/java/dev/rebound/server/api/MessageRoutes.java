@@ -150,6 +150,7 @@ final class MessageRoutes {
         ObjectNode n = Json.object().put("index", index).put("status", status);
         n.setAll(body);
         return n;
+    }
 
     /**
      * The message search: {@code message_id} (the Message-ID header, with or without its angle brackets),
