@@ -23,6 +23,7 @@ import dev.rebound.server.smtp.SmtpListener;
 import dev.rebound.server.store.SqliteStore;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.notices.BounceNotices;
+import dev.rebound.server.monitor.AlertMonitor;
 import io.micrometer.core.instrument.FunctionCounter;
 import dev.rebound.server.webhooks.Webhooks;
 import io.micrometer.core.instrument.Gauge;
@@ -46,9 +47,11 @@ public final class ReboundService implements AutoCloseable {
     private final SmtpListener smtp;
     private final Webhooks webhooks;
     private final BounceNotices notices;
+    private final AlertMonitor alerts;
 
     private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp,
-                           Webhooks webhooks, BounceNotices notices) {
+                           Webhooks webhooks, BounceNotices notices, AlertMonitor alerts) {
+        this.alerts = alerts;
         this.webhooks = webhooks;
         this.notices = notices;
         this.config = config;
@@ -77,6 +80,7 @@ public final class ReboundService implements AutoCloseable {
         ApiServer http = null;
         SmtpListener smtp = null;
         Webhooks outbound = null;
+        AlertMonitor alerts = null;
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             AttemptDecider retry = new AttemptDecider(ReplyClassifier.standard(), config.retry());
@@ -111,8 +115,13 @@ public final class ReboundService implements AutoCloseable {
             BounceNotices notices = new BounceNotices(store, config.bounces().notices(), config.delivery().heloName(), clock,
                     config.scheduler().pollInterval(), scheduler::wake);
             if (runLoop) notices.start();
-            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound, notices);
+            alerts = new AlertMonitor(store, clock, config.monitor());
+            if (runLoop) alerts.start();
+            Gauge.builder("rebound_alerts_open", alerts, AlertMonitor::openCount)
+                    .description("alerts open after the last evaluation").register(metrics);
+            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound, notices, alerts);
         } catch (RuntimeException e) {
+            if (alerts != null) alerts.close();
             if (smtp != null) smtp.close();
             if (http != null) http.close();
             if (outbound != null) outbound.close();
@@ -159,6 +168,11 @@ public final class ReboundService implements AutoCloseable {
         return notices;
     }
 
+    /** The alert evaluation (tests run {@link AlertMonitor#evaluate()} on their clock). */
+    public AlertMonitor alerts() {
+        return alerts;
+    }
+
     public Webhooks webhooks() {
         return webhooks;
     }
@@ -169,6 +183,7 @@ public final class ReboundService implements AutoCloseable {
 
     @Override
     public void close() {
+        alerts.close();
         smtp.close();
         http.close();
         notices.close();

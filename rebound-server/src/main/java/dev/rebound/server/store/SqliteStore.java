@@ -176,6 +176,62 @@ public final class SqliteStore implements Store, Database {
     private final SuppressionTables suppressions = new SuppressionTables(this);
     private final EvidenceTables evidence = new EvidenceTables(this);
     private final TokenTables tokens = new TokenTables(this);
+    private final OutcomeTables outcomes = new OutcomeTables(this);
+
+    @Override
+    public List<ScopedCounts> outcomeTotals(Instant from, Instant to, ScopedCounts.By by) {
+        return outcomes.totals(from, to, by);
+    }
+
+    @Override
+    public List<MinuteCounts> outcomeMinutes(Instant from, Instant to) {
+        return outcomes.minutes(from, to);
+    }
+
+    @Override
+    public List<Alert> alerts(boolean openOnly, int limit) {
+        return outcomes.alerts(openOnly, limit);
+    }
+
+    @Override
+    public Optional<Alert> alert(String id) {
+        return outcomes.alert(id);
+    }
+
+    @Override
+    public Optional<String> openAlert(Alert alert, Optional<Pause> pause) {
+        return outcomes.open(alert, pause);
+    }
+
+    @Override
+    public boolean escalateAlert(String id, String level, String ruleId, String figures, Instant at) {
+        return outcomes.escalate(id, level, ruleId, figures, at);
+    }
+
+    @Override
+    public void touchAlert(String id, String lastFigures, Instant at) {
+        outcomes.touch(id, lastFigures, at);
+    }
+
+    @Override
+    public boolean resolveAlert(String id, String rule, String lastFigures, Instant at) {
+        return outcomes.resolve(id, rule, lastFigures, at);
+    }
+
+    @Override
+    public boolean pause(Pause pause) {
+        return outcomes.pause(pause);
+    }
+
+    @Override
+    public Optional<Pause> resume(String scopeKind, String scope) {
+        return outcomes.resume(scopeKind, scope);
+    }
+
+    @Override
+    public List<Pause> pauses() {
+        return outcomes.pauses();
+    }
 
     @Override
     public AcceptResult accept(NewMessage m) {
