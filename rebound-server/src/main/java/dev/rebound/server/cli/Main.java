@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 AlertsCommand.class,
                 PauseCommand.Pause.class,
                 PauseCommand.Resume.class,
+                TimelineCommand.class,
                 ClassifyCommand.class,
                 BounceCommand.class,
                 SinkCommand.class,
