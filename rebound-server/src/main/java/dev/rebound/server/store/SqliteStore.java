@@ -176,7 +176,6 @@ public final class SqliteStore implements Store, Database {
     private final SuppressionTables suppressions = new SuppressionTables(this);
     private final EvidenceTables evidence = new EvidenceTables(this);
     private final TokenTables tokens = new TokenTables(this);
-<<<<<<< HEAD
     private final OutcomeTables outcomes = new OutcomeTables(this);
 
     @Override
@@ -232,13 +231,13 @@ public final class SqliteStore implements Store, Database {
     @Override
     public List<Pause> pauses() {
         return outcomes.pauses();
-=======
+    }
+
     private final TimelineTables timelines = new TimelineTables(this);
 
     @Override
     public Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit) {
         return timelines.timeline(address, stream, after, limit);
->>>>>>> main
     }
 
     @Override
