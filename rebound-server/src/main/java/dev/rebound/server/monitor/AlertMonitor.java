@@ -31,6 +31,10 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -63,11 +67,45 @@ public final class AlertMonitor implements AutoCloseable {
     private ScheduledExecutorService timer;
     private volatile int openCount;
 
+    private final MultiGauge domainOutcomes;
+
+    /** Without metrics (e.g. a second evaluator in tests). */
     public AlertMonitor(Store store, Clock clock, ReboundConfig.Monitor config) {
+        this(store, clock, config, new SimpleMeterRegistry());
+    }
+
+    /**
+     * @param metrics gets {@code rebound_domain_final_outcomes{domain,outcome}}: the last 24 h's final outcomes of the
+     *                {@code monitor.top-domains} busiest domains and {@code other}, refreshed at each evaluation
+     */
+    public AlertMonitor(Store store, Clock clock, ReboundConfig.Monitor config, MeterRegistry metrics) {
         this.store = store;
         this.clock = clock;
         this.config = config;
         this.detector = new SpikeDetector(detectorConfig(config));
+        this.domainOutcomes = MultiGauge.builder("rebound_domain_final_outcomes")
+                .description("final outcomes in the last 24 h per recipient domain (the busiest monitor.top-domains, the rest as other)")
+                .register(metrics);
+    }
+
+    /** The last 24 h per domain, top N by finals plus "other" (bounded label values). */
+    private void refreshDomainGauges(Instant end) {
+        List<ScopedCounts> rows = store.outcomeTotals(end.minus(Duration.ofHours(24)), end, ScopedCounts.By.DOMAIN);
+        Map<String, OutcomeCounts> shown = new java.util.LinkedHashMap<>();
+        OutcomeCounts other = OutcomeCounts.ZERO;
+        for (ScopedCounts r : rows) {
+            if (shown.size() < config.topDomains() && !r.scope().equals("other")) shown.put(r.scope(), r.counts());
+            else other = other.plus(r.counts());
+        }
+        if (!other.isEmpty()) shown.put("other", other);
+        List<MultiGauge.Row<?>> out = new ArrayList<>();
+        for (Map.Entry<String, OutcomeCounts> e : shown.entrySet()) {
+            OutcomeCounts c = e.getValue();
+            long[] values = {c.delivered(), c.hard(), c.soft(), c.blocked(), c.complaints()};
+            String[] names = {"DELIVERED", "BOUNCED_HARD", "BOUNCED_SOFT", "BLOCKED_POLICY", "COMPLAINT"};
+            for (int i = 0; i < values.length; i++) out.add(MultiGauge.Row.of(Tags.of("domain", e.getKey(), "outcome", names[i]), values[i]));
+        }
+        domainOutcomes.register(out, true);
     }
 
     /** The core defaults with the configured ceilings. */
@@ -151,6 +189,7 @@ public final class AlertMonitor implements AutoCloseable {
             decide("overall", "", metric, overall, overallBaseline, open, now, excluded).ifPresent(changes::add);
         }
         openCount = (int) changes.stream().filter(c -> c.verdict().level() != Level.OK).count();
+        refreshDomainGauges(end);
         return changes;
     }
 

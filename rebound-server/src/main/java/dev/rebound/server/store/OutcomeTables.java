@@ -161,6 +161,20 @@ final class OutcomeTables {
         });
     }
 
+    /** Waiting recipients per state (an index range over next_attempt_at, joined to their messages). */
+    List<WaitingState> waiting() {
+        return db.read(c -> {
+            List<WaitingState> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT r.state, COUNT(*), MIN(m.created_at), MIN(r.next_attempt_at)
+                    FROM recipients r JOIN messages m ON m.id = r.message_id WHERE r.next_attempt_at IS NOT NULL GROUP BY r.state ORDER BY r.state
+                    """); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(new WaitingState(RecipientState.valueOf(rs.getString(1)), rs.getLong(2), Rows.instant(rs, 3), Rows.instant(rs, 4)));
+            }
+            return out;
+        });
+    }
+
     // ---- alerts ---------------------------------------------------------------------------------------------
 
     private static final String ALERT_COLUMNS = "id, scope_kind, scope, metric, level, rule_id, opened_at, updated_at, resolved_at, "

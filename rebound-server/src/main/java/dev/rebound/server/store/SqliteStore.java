@@ -189,6 +189,11 @@ public final class SqliteStore implements Store, Database {
     }
 
     @Override
+    public List<WaitingState> waitingByState() {
+        return outcomes.waiting();
+    }
+
+    @Override
     public List<Alert> alerts(boolean openOnly, int limit) {
         return outcomes.alerts(openOnly, limit);
     }

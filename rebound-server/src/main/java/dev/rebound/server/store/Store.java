@@ -106,6 +106,9 @@ public interface Store extends AutoCloseable {
     /** The {@code outcome_counts} rows of the minutes in [from, to), oldest first (the alert evaluation's window). */
     List<MinuteCounts> outcomeMinutes(Instant from, Instant to);
 
+    /** Recipients waiting for an attempt, per state (QUEUED, DEFERRED), with the oldest acceptance and the earliest due time. */
+    List<WaitingState> waitingByState();
+
     /** Alerts, newest first (only the open ones when {@code openOnly}), at most {@code limit}. */
     List<Alert> alerts(boolean openOnly, int limit);
 

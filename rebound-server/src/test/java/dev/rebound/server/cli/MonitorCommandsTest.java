@@ -60,6 +60,16 @@ class MonitorCommandsTest {
                 assertThat(alerts.out()).contains("open", "critical", "domain bouncy.test", "hard_bounce", "hard_bounce.ceiling.critical",
                         "rate 33.33% (100 of 300)");
 
+                Run domains = run("domains", "--url", url);
+                assertThat(domains.code()).as(domains.err()).isZero();
+                assertThat(domains.out()).containsPattern("bouncy\\.test\\s+\\d+\\s+0\\s+\\d+ms\\s+-\\s+300\\s+33\\.33%\\s+0\\.00%");
+
+                Run status = run("status", "--url", url);
+                assertThat(status.code()).as(status.err()).isZero();
+                assertThat(status.out()).contains("QUEUE", "waiting 0", "RATES", "ALERTS", "DOMAINS (throttled, dead or paused)", "WEBHOOKS", "no endpoints")
+                        .containsPattern("last 1h\\s+300\\s+300\\s+33\\.33%").containsPattern("last 24h\\s+300\\s+300\\s+33\\.33%")
+                        .contains("critical", "domain bouncy.test");
+
                 Run paused = run("pause", "domain", "Bouncy.test", "--reason", "checking the list import", "--url", url);
                 assertThat(paused.code()).as(paused.err()).isZero();
                 assertThat(paused.out()).contains("paused domain bouncy.test", "checking the list import");

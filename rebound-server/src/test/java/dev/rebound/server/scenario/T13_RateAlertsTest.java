@@ -154,11 +154,40 @@ class T13_RateAlertsTest extends ScenarioBase {
         assertThat(recipient(held, "later@spiky.test").get("state").asString()).isEqualTo("QUEUED");
         assertThat(recipient(held, "fine@healthy.test").get("state").asString()).isEqualTo("DELIVERED");
 
+        // the scrape shows exactly what the scenario produced: 700 delivered + 300 hard bounces by attempts, then the
+        // healthy.test recipient delivered; the spiky.test recipient waits (paused) in QUEUED
+        String metrics = h.get("/metrics").raw().body();
+        assertThat(metricValue(metrics, "rebound_outcomes_total{family=\"BOUNCED_HARD\",outcome=\"BOUNCED_HARD\"}")).isEqualTo(300.0);
+        assertThat(metricValue(metrics, "rebound_outcomes_total{family=\"DELIVERED\",outcome=\"DELIVERED\"}")).isEqualTo(701.0);
+        assertThat(metrics.lines().filter(l -> l.startsWith("rebound_outcomes_total{")).count()).isEqualTo(2);
+        assertThat(metricValue(metrics, "rebound_delivery_latency_seconds_count{outcome=\"DELIVERED\"}")).isEqualTo(701.0);
+        assertThat(metricValue(metrics, "rebound_delivery_latency_seconds_count{outcome=\"BOUNCED_HARD\"}")).isEqualTo(300.0);
+        assertThat(metricValue(metrics, "rebound_domain_final_outcomes{domain=\"spiky.test\",outcome=\"BOUNCED_HARD\"}")).isEqualTo(300.0);
+        assertThat(metricValue(metrics, "rebound_domain_final_outcomes{domain=\"spiky.test\",outcome=\"DELIVERED\"}")).isEqualTo(700.0);
+        assertThat(metricValue(metrics, "rebound_alerts_open")).isEqualTo(1.0);
+        assertThat(metricValue(metrics, "rebound_queue_recipients{state=\"QUEUED\"}")).isEqualTo(1.0);
+        assertThat(metricValue(metrics, "rebound_queue_recipients{state=\"DEFERRED\"}")).isEqualTo(0.0);
+
+        var domains = h.get("/v1/domains?state=paused");
+        assertThat(domains.json().get("domains")).singleElement().satisfies(d -> {
+            assertThat(d.get("domain").asString()).isEqualTo("spiky.test");
+            assertThat(d.get("throttle").get("known").asBoolean()).isTrue();
+            assertThat(d.get("pause").get("actor").asString()).isEqualTo("monitor");
+            assertThat(d.get("last_hour").get("counts").get("hard_bounces").asLong()).isEqualTo(300);
+        });
+
         var resumed = h.delete("/v1/pauses/domain/spiky.test");
         assertThat(resumed.status()).isEqualTo(200);
         assertThat(h.delete("/v1/pauses/domain/spiky.test").status()).isEqualTo(404);
         h.service.scheduler().runOnce();
         assertThat(recipient(held, "later@spiky.test").get("state").asString()).isEqualTo("DELIVERED");
         assertThat(Optional.ofNullable(h.get("/v1/pauses").json().get("pauses")).map(JsonNode::size)).contains(0);
+    }
+
+    /** The value of one sample line of a Prometheus scrape (the exact series, labels as Micrometer writes them, sorted). */
+    static double metricValue(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " ")).map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .findFirst().orElseThrow(() -> new AssertionError("no series " + series + " in the scrape:\n"
+                        + scrape.lines().filter(l -> l.startsWith(series.split("[{ ]")[0])).toList()));
     }
 }
