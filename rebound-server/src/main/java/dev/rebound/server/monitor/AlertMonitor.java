@@ -168,6 +168,7 @@ public final class AlertMonitor implements AutoCloseable {
             double overallBaseline = SpikeDetector.baseline(Rates.tally(metric, overallHistory), rules.baselineFloor(), PRIOR_TRIALS);
             // domains first: the ones alerting are left out of the streams' and the overall counts
             Map<String, Tally[]> domainSeries = series(rows, metric, start, minutes, r -> r.domain(), Set.of());
+            domainSeries.remove(""); // evidence that named no recipient domain counts for its stream and overall only
             addOpenScopes(domainSeries, open, "domain", metric, minutes);
             Set<String> alertingDomains = new HashSet<>();
             for (Map.Entry<String, Tally[]> e : domainSeries.entrySet()) {
