@@ -28,7 +28,7 @@ import java.util.Optional;
 /**
  * The HTTP API (Javalin on virtual threads): one route class per resource ({@link MessageRoutes},
  * {@link QueueRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link RecipientRoutes}, {@link ReplayRoutes}, {@link ProviderRoutes},
- * {@link ServiceRoutes}, {@link WebhookRoutes}, {@link DashboardRoutes} for the web dashboard) declares its {@link Route}s;
+ * {@link ServiceRoutes}, {@link WebhookRoutes}, {@link MonitorRoutes}, {@link DomainRoutes}, {@link DashboardRoutes} for the web dashboard) declares its {@link Route}s;
  * this class registers exactly those, checks
  * the API key and scope of every route that needs one (in one place, {@link #authorize}), and writes every
  * {@link ApiError} in the one error shape. Writes answer 2xx only after
@@ -44,7 +44,8 @@ public final class ApiServer implements AutoCloseable {
     public record ProviderEvents(ProviderWebhooks webhooks, EvidenceRecorder recorder, SubscriptionConfirmer confirmer) {}
 
     public ApiServer(ReboundConfig config, MessageIntake intake, Store store, AttemptDecider retry, Clock clock,
-                     PrometheusMeterRegistry metrics, ProviderEvents providerEvents, Webhooks webhooks) {
+                     PrometheusMeterRegistry metrics, ProviderEvents providerEvents, Webhooks webhooks,
+                     java.util.function.Supplier<List<dev.rebound.server.queue.DomainStatus>> domains) {
         this.config = config;
         ApiKeys keys = new ApiKeys(store, config.api().keys(), clock);
         List<Route> all = new ArrayList<>();
@@ -57,6 +58,8 @@ public final class ApiServer implements AutoCloseable {
         all.addAll(new ProviderRoutes(providerEvents, store, metrics).routes());
         all.addAll(new ServiceRoutes(store, metrics).routes());
         all.addAll(new WebhookRoutes(webhooks, clock).routes());
+        all.addAll(new MonitorRoutes(store, clock).routes());
+        all.addAll(new DomainRoutes(store, clock, domains, config.throttle().maxConcurrency()).routes());
         all.addAll(new DashboardRoutes().routes());
         this.routes = List.copyOf(all);
         this.app = Javalin.create(cfg -> configure(cfg, keys));

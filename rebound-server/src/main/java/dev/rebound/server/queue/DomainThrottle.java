@@ -151,6 +151,23 @@ final class DomainThrottle {
         }
     }
 
+    /** Every domain this node has a throttle for, by name. */
+    java.util.List<DomainStatus> snapshot() {
+        Instant now = clock.instant();
+        java.util.List<DomainStatus> out = new java.util.ArrayList<>();
+        for (Map.Entry<String, Gate> e : new java.util.TreeMap<>(gates).entrySet()) {
+            Gate g = e.getValue();
+            g.lock.lock();
+            try {
+                out.add(new DomainStatus(e.getKey(), g.limit, g.inFlight, g.state.connectionDelay(),
+                        g.state.deadUntil().filter(t -> t.isAfter(now)), g.state.consecutiveConnectionFailures(), g.state.updatedAt()));
+            } finally {
+                g.lock.unlock();
+            }
+        }
+        return out;
+    }
+
     int limit(String domain) {
         Gate g = gate(domain);
         g.lock.lock();
