@@ -1,4 +1,4 @@
--- PostgreSQL version of db/migration/V40__outcome_counts_alerts_pauses.sql (same version; the Flyway location of jdbc:postgresql: stores).
+-- PostgreSQL version of db/migration/V40__outcome_counts_alerts_pauses.sql (the same portable SQL).
 -- Rates and alerts (issue 13). Portable SQL (SQLite and PostgreSQL); times are epoch milliseconds.
 
 -- Outcomes per minute, recipient domain and stream, added to in the transaction that records the outcome (attempts,
