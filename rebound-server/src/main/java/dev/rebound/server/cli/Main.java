@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
                 PauseCommand.Pause.class,
                 PauseCommand.Resume.class,
                 TimelineCommand.class,
+                ReplayCommand.class,
+                SuppressionsCommand.class,
                 ClassifyCommand.class,
                 BounceCommand.class,
                 SinkCommand.class,
