@@ -151,8 +151,8 @@ final class DomainThrottle {
         }
     }
 
-    /** Every domain this node has a throttle for, by name. */
-    java.util.List<DomainStatus> snapshot() {
+    /** Every domain this node has a throttle for, by name ({@code GET /v1/domains}). */
+    java.util.List<DomainStatus> statuses() {
         Instant now = clock.instant();
         java.util.List<DomainStatus> out = new java.util.ArrayList<>();
         for (Map.Entry<String, Gate> e : new java.util.TreeMap<>(gates).entrySet()) {

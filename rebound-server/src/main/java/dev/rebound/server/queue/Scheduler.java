@@ -130,7 +130,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** The per-domain throttles of this node ({@code GET /v1/domains}). */
     public List<DomainStatus> domains() {
-        return throttle.snapshot();
+        return throttle.statuses();
     }
 
     public QueueStats stats() {
