@@ -118,6 +118,8 @@ final class MessageTables {
                 ps.addBatch();
                 receipts.add(new AcceptResult.RecipientReceipt(rid, address, state));
                 if (sup.isPresent()) suppressedAtIntake.add(new String[] {rid, address});
+                // held: released once if the entry is removed within suppression.release-window (V21)
+                if (sup.isPresent()) SuppressionTables.hold(c, rid, id, address, m.stream(), now);
                 if (sup.isPresent()) suppressedEntries.add(sup.get());
             }
             ps.executeBatch();
@@ -157,7 +159,7 @@ final class MessageTables {
                     FROM recipients r JOIN messages m ON m.id = r.message_id
                     WHERE r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ? AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
                     ORDER BY r.next_attempt_at LIMIT ?
-                    """)) {
+                    """ + db.dialect().skipLocked("r"))) {
                 ps.setLong(1, now);
                 ps.setLong(2, now);
                 ps.setInt(3, limit);
@@ -351,7 +353,7 @@ final class MessageTables {
             }
             List<MessageView.RecipientView> recipients = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT id, address, domain, state, next_attempt_at, attempt_count, last_outcome, last_reason, last_rule
+                    SELECT id, address, domain, state, next_attempt_at, attempt_count, last_outcome, last_reason, last_rule, released_at
                     FROM recipients WHERE message_id = ? ORDER BY position
                     """)) {
                 ps.setString(1, id);
@@ -359,7 +361,8 @@ final class MessageTables {
                     while (rs.next()) {
                         recipients.add(new MessageView.RecipientView(rs.getString(1), rs.getString(2), rs.getString(3),
                                 RecipientState.valueOf(rs.getString(4)), Rows.instant(rs, 5), rs.getInt(6), Rows.text(rs, 7),
-                                Rows.text(rs, 8), Rows.text(rs, 9), List.copyOf(attempts.getOrDefault(rs.getString(1), List.of()))));
+                                Rows.text(rs, 8), Rows.text(rs, 9), List.copyOf(attempts.getOrDefault(rs.getString(1), List.of())),
+                                Rows.instant(rs, 10)));
                     }
                 }
             }
@@ -444,6 +447,18 @@ final class MessageTables {
         if (rule == null || rule.isEmpty()) return Optional.empty();
         return Optional.of(new TlsDecision(TlsDecision.Verdict.valueOf(rs.getString(from + 1)), rule, rs.getString(from + 5),
                 TlsMode.parse(rs.getString(from + 2)), rs.getString(from + 3), rs.getString(from + 4)));
+    }
+
+    /** The attempt {@code id} with its message, recipient and address (a suppression's cause), read on {@code c}. */
+    static Optional<SuppressionCause> attemptCause(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.message_id, a.recipient_id, r.address, " + ATTEMPT_COLUMNS
+                + " FROM attempts a JOIN recipients r ON r.id = a.recipient_id WHERE a.id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(new SuppressionCause.AttemptCause(id, rs.getString(1), rs.getString(2), rs.getString(3), attempt(rs, 4)));
+            }
+        }
     }
 
     List<MessageView.AttemptView> attempts(String recipientId) {
