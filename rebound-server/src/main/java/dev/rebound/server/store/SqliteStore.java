@@ -221,6 +221,11 @@ public final class SqliteStore implements Store, Database {
     }
 
     @Override
+    public List<MessageHit> messages(MessageQuery query) {
+        return messages.search(query);
+    }
+
+    @Override
     public Optional<MessageContent> content(String messageId) {
         return messages.content(messageId);
     }
