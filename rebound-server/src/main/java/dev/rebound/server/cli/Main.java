@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
                 KeysCommand.class,
                 QueueCommand.class,
                 TimelineCommand.class,
+                ReplayCommand.class,
+                SuppressionsCommand.class,
                 ClassifyCommand.class,
                 BounceCommand.class,
                 SinkCommand.class,

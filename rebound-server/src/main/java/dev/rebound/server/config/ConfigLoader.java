@@ -194,12 +194,20 @@ public final class ConfigLoader {
                 intIn(t, "smtp.max-recipients", 1, 100_000), nonBlank(t, "smtp.hostname"), tls, Map.copyOf(users),
                 smtpLimits(t), authLimits(t));
         String url = nonBlank(t, "store.url");
-        if (url.startsWith("jdbc:postgresql:"))
-            throw ConfigException.bad("store.url", ReboundConfig.StoreSettings.redact(url), "this build stores in SQLite only (a PostgreSQL store is not part of it); "
-                    + "use jdbc:sqlite:<file>, e.g. jdbc:sqlite:./data/rebound.db");
-        if (!url.startsWith("jdbc:sqlite:"))
-            throw ConfigException.bad("store.url", ReboundConfig.StoreSettings.redact(url), "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db)");
-        var store = new ReboundConfig.StoreSettings(url, intIn(t, "store.read-connections", 1, 64));
+        if (url.startsWith("jdbc:postgresql:")) {
+            if (url.length() == "jdbc:postgresql:".length() || url.equals("jdbc:postgresql://"))
+                throw ConfigException.bad("store.url", url,
+                        "expected jdbc:postgresql://<host>[:<port>]/<database>[?currentSchema=<schema>] (e.g. jdbc:postgresql://127.0.0.1:5432/rebound)");
+        } else if (!url.startsWith("jdbc:sqlite:") || url.length() == "jdbc:sqlite:".length()) {
+            throw ConfigException.bad("store.url", ReboundConfig.StoreSettings.redact(url),
+                    "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db) or jdbc:postgresql://<host>[:<port>]/<database>");
+        }
+        String storeUser = string(t, "store.user").trim();
+        String storePassword = string(t, "store.password");
+        if (url.startsWith("jdbc:sqlite:") && (!storeUser.isEmpty() || !storePassword.isEmpty()))
+            throw ConfigException.bad("store.user", storeUser.isEmpty() ? "***" : storeUser,
+                    "store.user and store.password are for a jdbc:postgresql: store.url; a SQLite file has no login");
+        var store = new ReboundConfig.StoreSettings(url, storeUser, storePassword, intIn(t, "store.read-connections", 1, 64));
         List<HostPort> servers = new ArrayList<>();
         for (String s : stringList(t, "dns.servers")) {
             HostPort hp = s.contains(":") && !s.contains("::") ? HostPort.parseOrNull(s) : HostPort.parseOrNull(s + ":53");
@@ -262,7 +270,41 @@ public final class ConfigLoader {
         List<String> keys = stringList(t, "api.keys");
         for (String k : keys) if (k.length() < 16) throw ConfigException.bad("api.keys", k.substring(0, Math.min(4, k.length())) + "...", "API keys must be at least 16 characters");
         return new ReboundConfig(new ReboundConfig.Node(nodeId), http, smtp, store, dns, delivery, retry, throttle, scheduler,
-                new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t), webhooks(t));
+                new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t), webhooks(t), suppressionPolicy(t),
+                new ReboundConfig.Suppression(duration(t, "suppression.release-window")));
+    }
+
+    /** {@code suppression.policy.*}: the core suppression policy's thresholds and expiries (its own checks apply too). */
+    private static dev.rebound.core.policy.SuppressionConfig suppressionPolicy(JsonNode t) {
+        String p = "suppression.policy.";
+        String share = string(t, p + "breaker-failure-share").trim();
+        double breakerShare;
+        try {
+            breakerShare = Double.parseDouble(share);
+        } catch (NumberFormatException e) {
+            breakerShare = -1;
+        }
+        if (!(breakerShare > 0 && breakerShare <= 1))
+            throw ConfigException.bad(p + "breaker-failure-share", share, "expected a share of the domain's recipients above 0 and at most 1, e.g. 0.5");
+        return new dev.rebound.core.policy.SuppressionConfig(positive(t, p + "user-unknown-expiry"), positive(t, p + "has-moved-expiry"),
+                positive(t, p + "host-unknown-expiry"), positive(t, p + "not-accept-expiry"), positive(t, p + "complaint-expiry"),
+                softCount(t, p + "soft-review-messages"), positive(t, p + "soft-review-span"),
+                softCount(t, p + "soft-suppress-messages"), positive(t, p + "soft-suppress-span"),
+                softCount(t, p + "mailbox-full-messages"), positive(t, p + "mailbox-full-span"),
+                positive(t, p + "soft-suppress-expiry"), positive(t, p + "soft-evidence-window"),
+                breakerShare, intIn(t, p + "breaker-min-recipients", 1, 1_000_000));
+    }
+
+    /** A count of soft failures: at least 2, so that one soft bounce never suppresses. */
+    private static int softCount(JsonNode t, String key) {
+        String s = string(t, key).trim();
+        try {
+            int v = Integer.parseInt(s);
+            if (v >= 2 && v <= 1000) return v;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw ConfigException.bad(key, s, "expected a whole number of messages from 2 to 1000 (one soft bounce never suppresses)");
     }
 
     private static final Pattern DOMAIN_NAME = Pattern.compile("(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");

@@ -9,7 +9,6 @@ import dev.rebound.server.evidence.EvidenceRecorder;
 import dev.rebound.server.decide.AttemptDecider;
 import dev.rebound.server.decide.EvidenceDecider;
 import dev.rebound.server.decide.Suppressions;
-import dev.rebound.core.policy.SuppressionConfig;
 import dev.rebound.server.evidence.HttpsCertificateSource;
 import dev.rebound.server.evidence.SubscriptionConfirmer;
 import dev.rebound.server.evidence.StoredReplayTokens;
@@ -20,7 +19,7 @@ import dev.rebound.server.api.ApiServer;
 import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.queue.Scheduler;
 import dev.rebound.server.smtp.SmtpListener;
-import dev.rebound.server.store.SqliteStore;
+import dev.rebound.server.store.SqlStore;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.notices.BounceNotices;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -70,9 +69,8 @@ public final class ReboundService implements AutoCloseable {
     /** @param certificates where the SNS signing certificates come from (tests map the fixture URL to a test PEM) */
     public static ReboundService start(ReboundConfig config, Clock clock, DeliveryAgent agent, boolean runLoop,
                                        CertificateSource certificates) {
-        if (!config.store().url().startsWith("jdbc:sqlite:"))
-            throw new IllegalArgumentException("store.url " + config.store().redactedUrl() + ": only jdbc:sqlite: is implemented in this build");
-        Store store = SqliteStore.open(config.store().url(), config.store().readConnections(), clock);
+        Store store = SqlStore.open(config.store().url(), config.store().user(), config.store().password(),
+                config.store().readConnections(), clock);
         Scheduler scheduler = null;
         ApiServer http = null;
         SmtpListener smtp = null;
@@ -80,7 +78,7 @@ public final class ReboundService implements AutoCloseable {
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             AttemptDecider retry = new AttemptDecider(ReplyClassifier.standard(), config.retry());
-            Suppressions suppressions = new Suppressions(SuppressionConfig.defaults());
+            Suppressions suppressions = new Suppressions(config.suppressionPolicy());
             scheduler = new Scheduler(store, agent, retry, suppressions, clock, config.scheduler(), throttleConfig(config.throttle()),
                     messageRate(config.throttle()), config.bounces().domain(), config.node().id(), metrics);
             Gauge.builder("rebound_queue_depth", store, s -> s.queueStats().depth())
@@ -104,7 +102,7 @@ public final class ReboundService implements AutoCloseable {
             var providerEvents = new ApiServer.ProviderEvents(webhooks, evidence,
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF);
             outbound = Webhooks.start(config.webhooks(), store.webhooks(), clock, config.node().id(), metrics, runLoop);
-            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents, outbound).start();
+            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents, outbound, scheduler::throttles).start();
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
                     : new BounceMailbox(config.bounces().domain(), evidence, metrics), clock);
             smtp.start();
