@@ -46,7 +46,7 @@ final class BounceCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        private static final JsonMapper JSON = JsonMapper.builder().build();
+        private static final JsonMapper JSON = ApiClient.JSON; // the command line's one mapper
 
         @Override
         public Integer call() {

@@ -32,7 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
         },
         exitCodeOnInvalidInput = 2)
 final class ClassifyCommand implements Callable<Integer> {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = ApiClient.JSON; // the command line's one mapper
 
     @Parameters(index = "0", paramLabel = "<reply>",
             description = "the reply, e.g. \"550 5.1.1 <x@example.com>: Recipient address rejected: User unknown\"")

@@ -23,7 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
                 "Reads GET /v1/queue of the service at --url. With --depth-only prints just the depth (for scripts and the bench harness's --queue-cmd)."
         })
 final class QueueCommand implements Callable<Integer> {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = ApiClient.JSON; // the command line's one mapper
 
     @Spec CommandSpec spec;
 

@@ -28,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
  * nodes on one database.
  */
 public final class WebhookStore {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Outbox.JSON; // the store's one mapper
     private static final String CURSOR = "fanout";
 
     private final Database db;

@@ -19,7 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
  * temporary failure, from an attempt or a delay notice).
  */
 public final class EventTypes {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WebhookBody.JSON; // the package's one mapper
 
     public static final List<String> FINAL = List.of("delivered", "bounced", "blocked", "complained", "suppressed", "unsuppressed",
             "review", "alert.opened", "alert.resolved");

@@ -14,7 +14,8 @@ import tools.jackson.databind.node.ObjectNode;
  * when the event has no such field); the schema is {@code WebhookEvent} in {@code /openapi.json}.
  */
 final class WebhookBody {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** The webhooks package's one JSON mapper. */
+    static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** The documented fields of {@code data}, in order. */
     static final List<String> FIELDS = List.of("message_id", "recipient_id", "recipient", "recipient_domain", "stream",

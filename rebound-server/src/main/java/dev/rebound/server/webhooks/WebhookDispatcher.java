@@ -6,11 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -18,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * delivery per subscribed endpoint, in one transaction with the cursor's move, so an event committed with its
  * outcome is never skipped and a crash repeats at most the uncommitted fan-out; (2) claim: due deliveries are
  * leased (per-recipient order and the lease are the store's rule, see {@link WebhookStore#claim}); (3) each is
- * POSTed on a virtual thread with the JDK HttpClient (timeout {@code webhooks.timeout}, no redirects), signed per
+ * POSTed on a virtual thread with {@link HttpPost} (timeout {@code webhooks.timeout}, no redirects), signed per
  * Standard Webhooks v1 ({@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature} with one
  * {@code v1,} signature per secret during a rotation); (4) the {@link DeliveryPolicy} decides, and the log row,
  * the delivery's state and the endpoint's failure time are committed together.
@@ -54,7 +52,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final Duration timeout;
     private final Duration pollInterval;
     private final int batchSize;
-    private final HttpClient http;
+    private final HttpPost http;
     private final MeterRegistry metrics;
     private final MultiGauge pendingGauge;
     private final MultiGauge oldestGauge;
@@ -78,8 +76,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         this.pollInterval = pollInterval;
         this.batchSize = batchSize;
         this.metrics = metrics;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = new HttpPost();
         this.pendingGauge = MultiGauge.builder("rebound_webhook_pending").description("deliveries waiting per endpoint").register(metrics);
         this.oldestGauge = MultiGauge.builder("rebound_webhook_oldest_pending_age_seconds")
                 .description("age of the oldest event still waiting per endpoint").register(metrics);
@@ -245,22 +242,16 @@ public final class WebhookDispatcher implements AutoCloseable {
         String response = "";
         long t0 = System.nanoTime();
         try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create(c.endpoint().url())).timeout(timeout)
-                    .header("Content-Type", "application/json").header("User-Agent", "Rebound-Webhooks/1")
-                    .header("webhook-id", id).header("webhook-timestamp", Long.toString(ts))
-                    .header("webhook-signature", signature).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-            HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            status = resp.statusCode();
-            try (InputStream in = resp.body()) {
-                response = new String(in.readNBytes(RESPONSE_KEPT), StandardCharsets.UTF_8);
-            }
-        } catch (HttpTimeoutException e) {
+            HttpPost.Response resp = http.post(URI.create(c.endpoint().url()), List.of(
+                    Map.entry("Content-Type", "application/json"), Map.entry("User-Agent", "Rebound-Webhooks/1"),
+                    Map.entry("webhook-id", id), Map.entry("webhook-timestamp", Long.toString(ts)),
+                    Map.entry("webhook-signature", signature)), body, timeout, RESPONSE_KEPT);
+            status = resp.status();
+            response = new String(resp.body(), StandardCharsets.UTF_8);
+        } catch (HttpTimeoutException | SocketTimeoutException e) {
             error = "no response within webhooks.timeout " + timeout;
         } catch (IOException | IllegalArgumentException e) {
             error = e.getClass().getSimpleName() + ": " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            error = "interrupted (service stopping)";
         }
         long latency = (System.nanoTime() - t0) / 1_000_000;
         int attemptNo = c.attempts() + 1;
