@@ -14,6 +14,7 @@ import dev.rebound.server.delivery.DeliveryRequest;
 import dev.rebound.server.delivery.RecipientResult;
 import dev.rebound.server.store.AttemptRecord;
 import dev.rebound.server.store.Claim;
+import dev.rebound.server.store.Fenced;
 import dev.rebound.server.store.MessageContent;
 import dev.rebound.server.store.MessageView;
 import dev.rebound.server.store.QueueStats;
@@ -65,6 +66,9 @@ public final class Scheduler implements AutoCloseable {
     private final MeterRegistry metrics;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Claims whose result is not written yet (in delivery, or held as {@link Unrecorded}): the leases to renew. */
+    private final java.util.Set<Claim> leased = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile long renewedAt = System.nanoTime();
     private volatile boolean woken;
     private volatile boolean running;
     private volatile Thread loop;
@@ -139,6 +143,8 @@ public final class Scheduler implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
+                // Leases of long deliveries are renewed well before they expire (a third of the lease).
+                if (System.nanoTime() - renewedAt >= config.lease().toNanos() / 3) renewLeases();
                 // Results the store did not take yet go first; nothing new is claimed while any is held.
                 boolean clear = recordHeld();
                 int room = config.batchSize() - inFlight.get();
@@ -166,13 +172,15 @@ public final class Scheduler implements AutoCloseable {
         List<Future<?>> futures = new ArrayList<>(groups.size());
         for (List<Claim> group : groups.values()) {
             inFlight.addAndGet(group.size());
+            leased.addAll(group);
             futures.add(workers.submit(() -> {
                 String domain = group.getFirst().domain();
                 try {
                     Optional<Instant> dead = throttle.deadUntil(domain);
                     if (dead.isPresent()) {
                         // The throttle declared the domain dead: no connection until then, the attempt is not spent.
-                        store.postpone(group.stream().map(Claim::recipientId).toList(), dead.get());
+                        fenced(store.postpone(group, dead.get()), "postponement");
+                        leased.removeAll(group);
                         return;
                     }
                     throttle.acquire(domain);
@@ -180,7 +188,8 @@ public final class Scheduler implements AutoCloseable {
                         Optional<Instant> later = throttle.pace(domain);
                         if (later.isPresent()) {
                             // Over the domain's connection delay or message rate: due later, the attempt is not spent.
-                            store.postpone(group.stream().map(Claim::recipientId).toList(), later.get());
+                            fenced(store.postpone(group, later.get()), "postponement");
+                            leased.removeAll(group);
                             return;
                         }
                         deliver(group);
@@ -188,8 +197,10 @@ public final class Scheduler implements AutoCloseable {
                         throttle.release(domain);
                     }
                 } catch (InterruptedException e) {
+                    leased.removeAll(group);
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
+                    leased.removeAll(group);
                     log.error("delivery of message {} to {} failed; its leases expire after {}", group.getFirst().messageId(),
                             group.getFirst().domain(), config.lease(), e);
                 } finally {
@@ -224,13 +235,45 @@ public final class Scheduler implements AutoCloseable {
         }
         Instant now = clock.instant();
         for (AttemptRecord a : records) throttle.record(first.domain(), now, a.classification());
+        Fenced fenced;
         try {
-            store.recordAttempts(records, suppressions);
+            fenced = store.recordAttempts(records, suppressions);
         } catch (RuntimeException e) {
             hold(delivered, e);
             return;
         }
-        counted(records);
+        leased.removeAll(group);
+        counted(records, fenced(fenced, "delivery result"));
+    }
+
+    /**
+     * Counts and logs what fencing refused: results of work whose lease expired and was claimed by another node
+     * meanwhile (this node was paused or cut off past its lease). The new owner's result stands. Returns the refused ids.
+     */
+    private List<String> fenced(Fenced f, String what) {
+        if (!f.anyRefused()) return List.of();
+        metrics.counter("rebound_stale_results", "kind", what.equals("delivery result") ? "attempt" : "postpone").increment(f.refused().size());
+        log.warn("{} stale {}(s) refused by fencing: the lease of recipient(s) {} expired and another node claimed them; "
+                + "node {} wrote nothing for them (check for pauses longer than scheduler.lease {})", f.refused().size(), what,
+                f.refused(), owner, config.lease());
+        return f.refused();
+    }
+
+    /**
+     * Extends the leases of everything this node is delivering or holding (the heartbeat calls it, so a long
+     * delivery keeps its recipients). A lease another node took over meanwhile is reported and left alone: that
+     * delivery's result will be refused by fencing.
+     */
+    public void renewLeases() {
+        renewedAt = System.nanoTime();
+        List<Claim> held = List.copyOf(leased);
+        if (held.isEmpty()) return;
+        Fenced f = store.renewLeases(held, config.lease());
+        if (f.anyRefused()) {
+            metrics.counter("rebound_leases_lost").increment(f.refused().size());
+            log.warn("node {} lost the lease of {} recipient(s) in flight {} (expired and claimed by another node); their "
+                    + "results will be refused", owner, f.refused().size(), f.refused());
+        }
     }
 
     /**
@@ -253,14 +296,16 @@ public final class Scheduler implements AutoCloseable {
         Unrecorded u;
         while ((u = unrecorded.peek()) != null) {
             List<AttemptRecord> records;
+            Fenced fenced;
             try {
                 records = records(u);
-                store.recordAttempts(records, suppressions);
+                fenced = store.recordAttempts(records, suppressions);
             } catch (RuntimeException e) {
                 return false;
             }
             unrecorded.remove(u);
-            counted(records);
+            leased.removeAll(u.group());
+            counted(records, fenced(fenced, "delivery result"));
             log.info("recorded the held delivery results of message {} to {}", u.message().id(), u.group().getFirst().domain());
         }
         return true;
@@ -271,8 +316,9 @@ public final class Scheduler implements AutoCloseable {
         return unrecorded.size();
     }
 
-    private void counted(List<AttemptRecord> records) {
+    private void counted(List<AttemptRecord> records, List<String> refused) {
         for (AttemptRecord a : records) {
+            if (refused.contains(a.recipientId())) continue;
             metrics.counter("rebound_attempts", "outcome", a.classification().outcome().name(), "decision", a.newState().name()).increment();
             // outbound TLS decisions by rule (a bounded set of ids): MTA-STS testing failures show up here, as TLSRPT would count them
             a.tls().ifPresent(t -> metrics.counter("rebound_tls_decisions", "rule", t.rule(), "verdict", t.verdict().name()).increment());

@@ -131,9 +131,9 @@ final class MessageTables {
     List<Claim> claimDue(String owner, int limit, Duration lease) {
         return db.write(c -> {
             long now = db.clock().millis();
-            List<Claim> claims = new ArrayList<>();
+            List<Claim> found = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT r.id, r.message_id, r.address, r.domain, r.attempt_count, m.created_at
+                    SELECT r.id, r.message_id, r.address, r.domain, r.attempt_count, m.created_at, r.lease_version
                     FROM recipients r JOIN messages m ON m.id = r.message_id
                     WHERE r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ? AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
                     ORDER BY r.next_attempt_at LIMIT ?
@@ -142,26 +142,63 @@ final class MessageTables {
                 ps.setLong(2, now);
                 ps.setInt(3, limit);
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) claims.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                            Rows.requiredInstant(rs, 6)));
+                    while (rs.next()) found.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                            Rows.requiredInstant(rs, 6), new Lease(owner, rs.getLong(7) + 1)));
                 }
             }
-            if (claims.isEmpty()) return claims;
-            try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET lease_owner = ?, lease_expires_at = ? WHERE id = ?")) {
-                for (Claim cl : claims) {
-                    ps.setString(1, owner);
-                    ps.setLong(2, now + lease.toMillis());
-                    ps.setString(3, cl.recipientId());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-            return claims;
+            return lease(c, found, now + lease.toMillis());
         });
     }
 
-    void recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions) {
-        if (attempts.isEmpty()) return;
+    /**
+     * Takes the leases of {@code found} (read in this transaction with their current version): each row gets the
+     * owner, the expiry and its version + 1, only if its version is still the one read (so two claimers can never
+     * both hold a row). Returns the claims that got their lease.
+     */
+    static List<Claim> lease(Connection c, List<Claim> found, long expiresAt) throws SQLException {
+        if (found.isEmpty()) return found;
+        List<Claim> claims = new ArrayList<>(found.size());
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE recipients SET lease_owner = ?, lease_expires_at = ?, lease_version = ? WHERE id = ? AND lease_version = ?
+                """)) {
+            for (Claim cl : found) {
+                ps.setString(1, cl.lease().owner());
+                ps.setLong(2, expiresAt);
+                ps.setLong(3, cl.lease().version());
+                ps.setString(4, cl.recipientId());
+                ps.setLong(5, cl.lease().version() - 1);
+                if (ps.executeUpdate() == 1) claims.add(cl);
+            }
+        }
+        return claims;
+    }
+
+    /**
+     * Extends the leases of work in flight to now + {@code lease}, each only while the recipient still carries the
+     * claim's lease (owner and version). Returns the recipients whose lease was lost (taken over by another node).
+     */
+    Fenced renewLeases(List<Claim> claims, Duration lease) {
+        if (claims.isEmpty()) return Fenced.NONE;
+        return db.write(c -> {
+            long until = db.clock().millis() + lease.toMillis();
+            List<String> refused = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE recipients SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND lease_version = ?
+                    """)) {
+                for (Claim cl : claims) {
+                    ps.setLong(1, until);
+                    ps.setString(2, cl.recipientId());
+                    ps.setString(3, cl.lease().owner());
+                    ps.setLong(4, cl.lease().version());
+                    if (ps.executeUpdate() != 1) refused.add(cl.recipientId());
+                }
+            }
+            return new Fenced(refused);
+        });
+    }
+
+    Fenced recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions) {
+        if (attempts.isEmpty()) return Fenced.NONE;
         // ids and event payloads are prepared on the caller's thread: the single writer thread only writes
         String[] attemptIds = new String[attempts.size()];
         String[] payloads = new String[attempts.size()];
@@ -182,11 +219,36 @@ final class MessageTables {
             payloadNodes[k] = p;
             payloads[k] = Outbox.json(p);
         }
-        db.write(c -> {
+        return db.write(c -> {
             long now = db.clock().millis();
+            List<String> refused = new ArrayList<>(0);
+            List<AttemptRecord> written = new ArrayList<>(attempts.size());
             for (int k = 0; k < attempts.size(); k++) {
                 AttemptRecord a = attempts.get(k);
                 String attemptId = attemptIds[k];
+                // Fencing first: the recipient is updated only while it carries this attempt's lease; a stale writer
+                // (its lease expired and another node claimed the recipient) writes nothing at all for it.
+                try (PreparedStatement ps = c.prepareStatement("""
+                        UPDATE recipients SET state = ?, next_attempt_at = ?, attempt_count = ?, last_outcome = ?, last_reason = ?,
+                            last_rule = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+                        WHERE id = ? AND lease_owner = ? AND lease_version = ?
+                        """)) {
+                    ps.setString(1, a.newState().name());
+                    Rows.setInstant(ps, 2, a.nextAttemptAt());
+                    ps.setInt(3, a.attemptNo());
+                    ps.setString(4, a.classification().outcome().name());
+                    ps.setString(5, a.decisionReason());
+                    ps.setString(6, a.decision().ruleId());
+                    ps.setLong(7, now);
+                    ps.setString(8, a.recipientId());
+                    ps.setString(9, a.lease().owner());
+                    ps.setLong(10, a.lease().version());
+                    if (ps.executeUpdate() != 1) {
+                        refused.add(a.recipientId());
+                        continue;
+                    }
+                }
+                written.add(a);
                 // The suppression decision reads the history it is written against in this transaction (before this
                 // attempt's own rows, which it is given as the latest final outcome).
                 Optional<Suppression> suppression = Optional.empty();
@@ -235,21 +297,6 @@ final class MessageTables {
                     ps.setString(i, tls == null ? "" : tls.detail());
                     ps.executeUpdate();
                 }
-                try (PreparedStatement ps = c.prepareStatement("""
-                        UPDATE recipients SET state = ?, next_attempt_at = ?, attempt_count = ?, last_outcome = ?, last_reason = ?,
-                            last_rule = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
-                        WHERE id = ?
-                        """)) {
-                    ps.setString(1, a.newState().name());
-                    Rows.setInstant(ps, 2, a.nextAttemptAt());
-                    ps.setInt(3, a.attemptNo());
-                    ps.setString(4, a.classification().outcome().name());
-                    ps.setString(5, a.decisionReason());
-                    ps.setString(6, a.decision().ruleId());
-                    ps.setLong(7, now);
-                    ps.setString(8, a.recipientId());
-                    ps.executeUpdate();
-                }
                 String payload = payloads[k];
                 if (suppression.isPresent()) { // decided here, so the event gets the entry here
                     payloadNodes[k].set("suppression", Outbox.suppressionJson(suppression.get().withEvidenceRef(attemptId)));
@@ -258,26 +305,29 @@ final class MessageTables {
                 Outbox.event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payload);
                 if (suppression.isPresent()) SuppressionTables.upsert(c, suppression.get().withEvidenceRef(attemptId));
             }
-            SuppressionTables.countFinals(c, attempts);
-            return null;
+            SuppressionTables.countFinals(c, written);
+            return new Fenced(refused);
         });
     }
 
-    void postpone(List<String> recipientIds, Instant at) {
-        if (recipientIds.isEmpty()) return;
-        db.write(c -> {
+    Fenced postpone(List<Claim> claims, Instant at) {
+        if (claims.isEmpty()) return Fenced.NONE;
+        return db.write(c -> {
+            List<String> refused = new ArrayList<>(0);
             try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE recipients SET next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?
+                    UPDATE recipients SET next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+                    WHERE id = ? AND lease_owner = ? AND lease_version = ?
                     """)) {
-                for (String id : recipientIds) {
+                for (Claim cl : claims) {
                     ps.setLong(1, at.toEpochMilli());
                     ps.setLong(2, db.clock().millis());
-                    ps.setString(3, id);
-                    ps.addBatch();
+                    ps.setString(3, cl.recipientId());
+                    ps.setString(4, cl.lease().owner());
+                    ps.setLong(5, cl.lease().version());
+                    if (ps.executeUpdate() != 1) refused.add(cl.recipientId());
                 }
-                ps.executeBatch();
             }
-            return null;
+            return new Fenced(refused);
         });
     }
 

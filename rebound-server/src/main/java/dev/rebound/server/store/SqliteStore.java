@@ -188,13 +188,18 @@ public final class SqliteStore implements Store, Database {
     }
 
     @Override
-    public void recordAttempts(List<AttemptRecord> attempts, SuppressionDecider decider) {
-        messages.recordAttempts(attempts, decider);
+    public Fenced recordAttempts(List<AttemptRecord> attempts, SuppressionDecider decider) {
+        return messages.recordAttempts(attempts, decider);
     }
 
     @Override
-    public void postpone(List<String> recipientIds, Instant at) {
-        messages.postpone(recipientIds, at);
+    public Fenced postpone(List<Claim> claims, Instant at) {
+        return messages.postpone(claims, at);
+    }
+
+    @Override
+    public Fenced renewLeases(List<Claim> claims, Duration lease) {
+        return messages.renewLeases(claims, lease);
     }
 
     @Override

@@ -18,17 +18,33 @@ public interface Store extends AutoCloseable {
 
     Optional<MessageContent> content(String messageId);
 
-    /** Leases up to {@code limit} recipients due now (free or with an expired lease) to {@code owner}. */
+    /**
+     * Leases up to {@code limit} recipients due now (free or with an expired lease, whoever held it) to {@code owner}.
+     * Each claim increments the recipient's lease version and carries it ({@link Claim#lease()}): the fencing token
+     * every later write for that attempt must present.
+     */
     List<Claim> claimDue(String owner, int limit, Duration lease);
 
     /**
      * Writes attempts, recipient updates and events in one transaction and releases their leases; for each final
      * failure, {@code suppressions} decides in that transaction (over the history read there) and its entry is written.
+     * Fenced: an attempt whose recipient no longer carries the attempt's {@link AttemptRecord#lease()} (it expired and
+     * another node claimed the recipient) writes nothing (no attempt row, event, suppression or count) and is
+     * returned in {@link Fenced#refused()}; the others are written.
      */
-    void recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions);
+    Fenced recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions);
 
-    /** Moves recipients' next attempt to {@code at} and frees their leases, without counting an attempt. */
-    void postpone(List<String> recipientIds, Instant at);
+    /**
+     * Moves the claimed recipients' next attempt to {@code at} and frees their leases, without counting an attempt;
+     * fenced like {@link #recordAttempts}.
+     */
+    Fenced postpone(List<Claim> claims, Instant at);
+
+    /**
+     * Extends the leases of work in flight to now + {@code lease} (a node's heartbeat renews what it is delivering),
+     * each only while the recipient still carries the claim's lease; the lost ones are returned as refused.
+     */
+    Fenced renewLeases(List<Claim> claims, Duration lease);
 
     /** Frees every lease held by {@code owner} (called at start-up after a crash). */
     int releaseLeases(String owner);

@@ -162,7 +162,13 @@ public final class WebhookDispatcher implements AutoCloseable {
     /** One attempt of a claimed delivery, its result committed. */
     private void deliver(WebhookStore.Claimed c) {
         WebhookStore.Result r = attempt(c);
-        store.record(owner, List.of(r));
+        if (store.record(List.of(r)).anyRefused()) {
+            // this node was paused past the lease and another node took the delivery over: its result stands
+            metrics.counter("rebound_stale_results", "kind", "webhook").increment();
+            log.warn("stale webhook result refused by fencing: the lease of event {} to endpoint {} expired and another node "
+                    + "claimed it; only the log row was written", c.event().id(), c.endpoint().id());
+            return;
+        }
         metrics.counter("rebound_webhook_deliveries", "result", switch (r.state()) {
             case DELIVERED -> "delivered";
             case PENDING -> "retrying";
