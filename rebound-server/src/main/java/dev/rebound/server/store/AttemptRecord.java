@@ -30,7 +30,7 @@ import java.util.Optional;
 public record AttemptRecord(String recipientId, String messageId, String stream, String address, int attemptNo,
                             Instant startedAt, Duration duration, String domain, String mxHost, String mxIp, SmtpPhase phase,
                             SmtpReply reply, boolean local, Classification classification, RetryDecision decision,
-                            Instant decidedAt, Optional<TlsDecision> tls, Lease lease) {
+                            Instant decidedAt, Optional<TlsDecision> tls, Claim.Lease lease) {
     public AttemptRecord {
         tls = tls == null ? Optional.empty() : tls;
     }

@@ -143,7 +143,7 @@ final class MessageTables {
                 ps.setInt(3, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) found.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                            Rows.requiredInstant(rs, 6), new Lease(owner, rs.getLong(7) + 1)));
+                            Rows.requiredInstant(rs, 6), new Claim.Lease(owner, rs.getLong(7) + 1)));
                 }
             }
             return lease(c, found, now + lease.toMillis());

@@ -86,7 +86,7 @@ public final class WebhookStore {
      * A delivery leased to this node for one attempt. {@code attempts} counts the attempts made before this one;
      * {@code lease} is the fencing token its result must present ({@link #record}).
      */
-    public record Claimed(Endpoint endpoint, OutboxEvent event, int attempts, Lease lease) {}
+    public record Claimed(Endpoint endpoint, OutboxEvent event, int attempts, Claim.Lease lease) {}
 
     /** One delivery's state for the API. */
     public record Delivery(String endpointId, String eventId, String eventType, long eventSeq, DeliveryState state,
@@ -412,7 +412,7 @@ public final class WebhookStore {
                     ps.setString(1, keys.get(i)[1]);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (rs.next()) out.add(new Claimed(endpoints.get(keys.get(i)[0]), outboxEvent(rs), attempts.get(i),
-                                new Lease(owner, versions.get(i))));
+                                new Claim.Lease(owner, versions.get(i))));
                     }
                 }
             }

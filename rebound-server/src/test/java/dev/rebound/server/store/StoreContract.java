@@ -274,7 +274,7 @@ abstract class StoreContract {
             clock.advance(Duration.ofSeconds(61));
             Claim second = store.claimDue("n2", 10, Duration.ofMinutes(1)).getFirst();
             assertThat(second.recipientId()).isEqualTo(first.recipientId());
-            assertThat(second.lease()).isEqualTo(new Lease("n2", first.lease().version() + 1));
+            assertThat(second.lease()).isEqualTo(new Claim.Lease("n2", first.lease().version() + 1));
 
             // the new owner delivers; then the paused first owner comes back with a hard bounce: refused, nothing written
             assertThat(store.recordAttempts(List.of(delivered(second)), new RecordingDecider()).refused()).isEmpty();
