@@ -27,7 +27,7 @@ import java.util.Optional;
 
 /**
  * The HTTP API (Javalin on virtual threads): one route class per resource ({@link MessageRoutes},
- * {@link QueueRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link ProviderRoutes},
+ * {@link QueueRoutes}, {@link NodeRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link ProviderRoutes},
  * {@link ServiceRoutes}, {@link WebhookRoutes}) declares its {@link Route}s; this class registers exactly those, checks
  * the API key and scope of every route that needs one (in one place, {@link #authorize}), and writes every
  * {@link ApiError} in the one error shape. Writes answer 2xx only after
@@ -49,6 +49,7 @@ public final class ApiServer implements AutoCloseable {
         List<Route> all = new ArrayList<>();
         all.addAll(new MessageRoutes(config, intake, store, retry, clock).routes());
         all.addAll(new QueueRoutes(store, clock).routes());
+        all.addAll(new NodeRoutes(store, clock).routes());
         all.addAll(new SuppressionRoutes(store).routes());
         all.addAll(new AddressRoutes(store).routes());
         all.addAll(new ProviderRoutes(providerEvents, store, metrics).routes());

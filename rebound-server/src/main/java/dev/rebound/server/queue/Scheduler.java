@@ -68,7 +68,6 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Claims whose result is not written yet (in delivery, or held as {@link Unrecorded}): the leases to renew. */
     private final java.util.Set<Claim> leased = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private volatile long renewedAt = System.nanoTime();
     private volatile boolean woken;
     private volatile boolean running;
     private volatile Thread loop;
@@ -143,8 +142,6 @@ public final class Scheduler implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
-                // Leases of long deliveries are renewed well before they expire (a third of the lease).
-                if (System.nanoTime() - renewedAt >= config.lease().toNanos() / 3) renewLeases();
                 // Results the store did not take yet go first; nothing new is claimed while any is held.
                 boolean clear = recordHeld();
                 int room = config.batchSize() - inFlight.get();
@@ -265,7 +262,6 @@ public final class Scheduler implements AutoCloseable {
      * delivery's result will be refused by fencing.
      */
     public void renewLeases() {
-        renewedAt = System.nanoTime();
         List<Claim> held = List.copyOf(leased);
         if (held.isEmpty()) return;
         Fenced f = store.renewLeases(held, config.lease());

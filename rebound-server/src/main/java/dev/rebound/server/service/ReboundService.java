@@ -23,6 +23,7 @@ import dev.rebound.server.smtp.SmtpListener;
 import dev.rebound.server.store.SqliteStore;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.notices.BounceNotices;
+import dev.rebound.server.nodes.Heartbeat;
 import io.micrometer.core.instrument.FunctionCounter;
 import dev.rebound.server.webhooks.Webhooks;
 import io.micrometer.core.instrument.Gauge;
@@ -46,9 +47,11 @@ public final class ReboundService implements AutoCloseable {
     private final SmtpListener smtp;
     private final Webhooks webhooks;
     private final BounceNotices notices;
+    private final Heartbeat heartbeat;
 
     private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp,
-                           Webhooks webhooks, BounceNotices notices) {
+                           Webhooks webhooks, BounceNotices notices, Heartbeat heartbeat) {
+        this.heartbeat = heartbeat;
         this.webhooks = webhooks;
         this.notices = notices;
         this.config = config;
@@ -77,6 +80,7 @@ public final class ReboundService implements AutoCloseable {
         ApiServer http = null;
         SmtpListener smtp = null;
         Webhooks outbound = null;
+        Heartbeat heartbeat = null;
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             AttemptDecider retry = new AttemptDecider(ReplyClassifier.standard(), config.retry());
@@ -97,6 +101,7 @@ public final class ReboundService implements AutoCloseable {
                     .description("1 while the store can commit writes, 0 after a store fault until its probe commits").register(metrics);
             if (runLoop) scheduler.start();
             else scheduler.releaseLeases();
+            heartbeat = Heartbeat.start(store, config.node(), clock, scheduler::renewLeases, runLoop);
             MessageIntake intake = new MessageIntake(store, scheduler::wake, config.delivery().heloName());
             ProviderWebhooks webhooks = new ProviderWebhooks(config.providers().webhooks(), certificates,
                     new StoredReplayTokens(store), clock, ReplyClassifier.standard());
@@ -111,12 +116,13 @@ public final class ReboundService implements AutoCloseable {
             BounceNotices notices = new BounceNotices(store, config.bounces().notices(), config.delivery().heloName(), clock,
                     config.scheduler().pollInterval(), scheduler::wake);
             if (runLoop) notices.start();
-            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound, notices);
+            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound, notices, heartbeat);
         } catch (RuntimeException e) {
             if (smtp != null) smtp.close();
             if (http != null) http.close();
             if (outbound != null) outbound.close();
             if (scheduler != null) scheduler.close();
+            if (heartbeat != null) heartbeat.close();
             store.close();
             throw e;
         }
@@ -159,6 +165,10 @@ public final class ReboundService implements AutoCloseable {
         return notices;
     }
 
+    public Heartbeat heartbeat() {
+        return heartbeat;
+    }
+
     public Webhooks webhooks() {
         return webhooks;
     }
@@ -174,6 +184,7 @@ public final class ReboundService implements AutoCloseable {
         notices.close();
         webhooks.close();
         scheduler.close();
+        heartbeat.close();
         agent.close();
         store.close();
     }

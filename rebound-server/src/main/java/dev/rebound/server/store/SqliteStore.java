@@ -176,6 +176,22 @@ public final class SqliteStore implements Store, Database {
     private final SuppressionTables suppressions = new SuppressionTables(this);
     private final EvidenceTables evidence = new EvidenceTables(this);
     private final TokenTables tokens = new TokenTables(this);
+    private final NodeTables nodes = new NodeTables(this);
+
+    @Override
+    public Optional<NodeInfo> heartbeat(NodeInfo node) {
+        return nodes.heartbeat(node);
+    }
+
+    @Override
+    public void nodeStopped(String id, String instance, Instant at) {
+        nodes.stopped(id, instance, at);
+    }
+
+    @Override
+    public List<NodeInfo> nodes() {
+        return nodes.nodes();
+    }
 
     @Override
     public AcceptResult accept(NewMessage m) {

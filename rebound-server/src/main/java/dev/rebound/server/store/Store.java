@@ -49,6 +49,18 @@ public interface Store extends AutoCloseable {
     /** Frees every lease held by {@code owner} (called at start-up after a crash). */
     int releaseLeases(String owner);
 
+    /**
+     * Writes a node's heartbeat to the registry (its row replaced: id, host, version, instance, start, last seen,
+     * interval, dead-after, not stopped). Returns the row as it was before (another instance of the same id shows there).
+     */
+    Optional<NodeInfo> heartbeat(NodeInfo node);
+
+    /** Marks a node stopped after a clean stop (only while its row is still this {@code instance}'s). */
+    void nodeStopped(String id, String instance, Instant at);
+
+    /** The node registry, by id, each with the live leases it holds. */
+    List<NodeInfo> nodes();
+
     /** Every attempt of one recipient, oldest first (the retry policy's history). */
     List<MessageView.AttemptView> attempts(String recipientId);
 
