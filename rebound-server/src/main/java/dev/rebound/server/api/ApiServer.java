@@ -27,7 +27,7 @@ import java.util.Optional;
 
 /**
  * The HTTP API (Javalin on virtual threads): one route class per resource ({@link MessageRoutes},
- * {@link QueueRoutes}, {@link NodeRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link ProviderRoutes},
+ * {@link QueueRoutes}, {@link NodeRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link RecipientRoutes}, {@link ProviderRoutes},
  * {@link ServiceRoutes}, {@link WebhookRoutes}) declares its {@link Route}s; this class registers exactly those, checks
  * the API key and scope of every route that needs one (in one place, {@link #authorize}), and writes every
  * {@link ApiError} in the one error shape. Writes answer 2xx only after
@@ -52,6 +52,7 @@ public final class ApiServer implements AutoCloseable {
         all.addAll(new NodeRoutes(store, clock).routes());
         all.addAll(new SuppressionRoutes(store).routes());
         all.addAll(new AddressRoutes(store).routes());
+        all.addAll(new RecipientRoutes(store).routes());
         all.addAll(new ProviderRoutes(providerEvents, store, metrics).routes());
         all.addAll(new ServiceRoutes(store, metrics).routes());
         all.addAll(new WebhookRoutes(webhooks, clock).routes());

@@ -138,4 +138,61 @@ final class Views {
         }
         return a;
     }
+
+    /** One page of an address's timeline; every entry has {@code at}, {@code kind}, {@code stream} and {@code rule}. */
+    static ObjectNode timeline(dev.rebound.server.store.Timeline t, int limit) {
+        ObjectNode n = Json.object().put("address", t.address()).put("stream", t.stream().orElse(null)).put("limit", limit);
+        ArrayNode entries = n.putArray("entries");
+        for (dev.rebound.server.store.Timeline.Entry e : t.entries()) entries.add(timelineEntry(e));
+        n.put("count", t.entries().size());
+        n.put("next_cursor", t.nextCursor().map(dev.rebound.server.store.Timeline.Cursor::text).orElse(null));
+        return n;
+    }
+
+    private static ObjectNode timelineEntry(dev.rebound.server.store.Timeline.Entry e) {
+        ObjectNode n = Json.object().put("at", e.at().toString());
+        switch (e) {
+            case dev.rebound.server.store.Timeline.Accepted a -> {
+                n.put("kind", "accepted").put("stream", a.stream()).put("message_id", a.messageId()).put("recipient_id", a.recipientId())
+                        .put("address", a.address()).put("state", a.initialState().name()).put("mail_from", a.mailFrom())
+                        .put("message_id_header", Json.emptyToNull(a.headerMessageId())).put("source", a.source()).putNull("rule");
+            }
+            case dev.rebound.server.store.Timeline.AttemptEntry a -> {
+                MessageView.AttemptView v = a.attempt();
+                n.put("kind", "attempt").put("stream", a.stream()).put("message_id", a.messageId()).put("recipient_id", a.recipientId())
+                        .put("id", v.id()).put("attempt", v.attemptNo()).put("duration_ms", v.durationMs()).put("mx_host", v.mxHost())
+                        .put("mx_ip", v.mxIp()).put("phase", v.phase()).put("smtp_code", v.smtpCode()).put("enhanced_code", v.enhancedCode())
+                        .put("local", v.local());
+                ArrayNode lines = n.putArray("reply_lines");
+                v.replyLines().forEach(lines::add);
+                n.put("raw_reason", v.rawReason()).put("outcome", v.outcome()).put("reason", v.reason()).put("rule", v.ruleId());
+                if (v.tls().isPresent()) {
+                    var tls = v.tls().get();
+                    n.putObject("tls").put("rule", tls.rule()).put("verdict", tls.verdict().name()).put("mode", tls.mode().id())
+                            .put("policy_id", tls.policyId()).put("tls", tls.tls()).put("detail", tls.detail());
+                } else {
+                    n.putNull("tls");
+                }
+            }
+            case dev.rebound.server.store.Timeline.EvidenceEntry x -> {
+                n.put("kind", "dsn".equals(x.evidence().source()) ? "dsn" : "provider_event").put("stream", x.stream());
+                n.setAll(evidence(x.evidence()));
+            }
+            case dev.rebound.server.store.Timeline.Decision d -> {
+                n.put("kind", "decision").put("stream", d.stream()).put("source", d.source()).put("ref", d.ref())
+                        .put("message_id", Json.emptyToNull(d.messageId())).put("recipient_id", Json.emptyToNull(d.recipientId()))
+                        .put("state", Json.emptyToNull(d.state())).put("reason", Json.emptyToNull(d.reason())).put("rule", d.ruleId())
+                        .put("suppression_rule", Json.emptyToNull(d.suppressionRule()));
+                Json.putInstant(n, "next_attempt_at", d.nextAttemptAt());
+            }
+            case dev.rebound.server.store.Timeline.SuppressionChange s -> {
+                var x = s.audit();
+                n.put("kind", "suppression").put("stream", x.stream()).put("id", x.id()).put("action", x.action())
+                        .put("state", x.state().name()).put("reason", x.reason()).put("rule", x.ruleId())
+                        .put("evidence_ref", Json.emptyToNull(x.evidenceRef())).put("actor", x.actor()).put("note", x.note());
+                Json.putInstant(n, "expires_at", x.expiresAt());
+            }
+        }
+        return n;
+    }
 }

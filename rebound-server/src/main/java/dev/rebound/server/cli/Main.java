@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 KeysCommand.class,
                 QueueCommand.class,
                 NodesCommand.class,
+                TimelineCommand.class,
                 ClassifyCommand.class,
                 BounceCommand.class,
                 SinkCommand.class,

@@ -261,7 +261,7 @@ final class EvidenceTables {
         return out;
     }
 
-    private static final String VIEW = """
+    static final String VIEW = """
             SELECT id, source, provider, provider_event, provider_message_id, header_message_id, message_id, recipient_id,
                 matched_by, address, stream, recipient_domain, smtp_code, enhanced_code, raw_reason, outcome, reason, rule_id,
                 decision, decision_rule, suppression_rule, occurred_at, received_at, payload
@@ -273,15 +273,18 @@ final class EvidenceTables {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, param);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next() && out.size() < limit) {
-                    out.add(new EvidenceView(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getString(6), Rows.text(rs, 7), Rows.text(rs, 8), rs.getString(9), rs.getString(10), rs.getString(11),
-                            rs.getString(12), rs.getInt(13), rs.getString(14), rs.getString(15), Rows.text(rs, 16), Rows.text(rs, 17),
-                            rs.getString(18), Rows.text(rs, 19), Rows.text(rs, 20), Rows.text(rs, 21), Rows.instant(rs, 22),
-                            Rows.requiredInstant(rs, 23), rs.getString(24)));
-                }
+                while (rs.next() && out.size() < limit) out.add(view(rs));
             }
         }
         return out;
+    }
+
+    /** One row of {@link #VIEW}'s columns. */
+    static EvidenceView view(ResultSet rs) throws SQLException {
+        return new EvidenceView(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), Rows.text(rs, 7), Rows.text(rs, 8), rs.getString(9), rs.getString(10), rs.getString(11),
+                rs.getString(12), rs.getInt(13), rs.getString(14), rs.getString(15), Rows.text(rs, 16), Rows.text(rs, 17),
+                rs.getString(18), Rows.text(rs, 19), Rows.text(rs, 20), Rows.text(rs, 21), Rows.instant(rs, 22),
+                Rows.requiredInstant(rs, 23), rs.getString(24));
     }
 }

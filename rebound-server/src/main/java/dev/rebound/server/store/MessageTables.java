@@ -398,14 +398,14 @@ final class MessageTables {
         });
     }
 
-    private static final String ATTEMPT_COLUMNS = """
+    static final String ATTEMPT_COLUMNS = """
             a.id, a.attempt_no, a.started_at, a.duration_ms, a.mx_host, a.mx_ip, a.phase, a.smtp_code, a.enhanced_code,
                 a.reply_lines, a.local_reply, a.outcome, a.reason, a.rule_id, a.decision, a.decision_reason, a.decision_rule,
                 a.next_attempt_at, a.raw_reason, a.tls_rule, a.tls_verdict, a.tls_mode, a.tls_policy_id, a.tls, a.tls_detail
             """;
 
     /** One attempt row whose {@link #ATTEMPT_COLUMNS} start at column {@code from}. */
-    private static MessageView.AttemptView attempt(ResultSet rs, int from) throws SQLException {
+    static MessageView.AttemptView attempt(ResultSet rs, int from) throws SQLException {
         int i = from;
         return new MessageView.AttemptView(rs.getString(i), rs.getInt(i + 1), Rows.requiredInstant(rs, i + 2), rs.getLong(i + 3),
                 rs.getString(i + 4), rs.getString(i + 5), rs.getString(i + 6), rs.getInt(i + 7), rs.getString(i + 8),

@@ -193,6 +193,13 @@ public final class SqliteStore implements Store, Database {
         return nodes.nodes();
     }
 
+    private final TimelineTables timelines = new TimelineTables(this);
+
+    @Override
+    public Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit) {
+        return timelines.timeline(address, stream, after, limit);
+    }
+
     @Override
     public AcceptResult accept(NewMessage m) {
         return messages.accept(m);

@@ -116,6 +116,13 @@ public interface Store extends AutoCloseable {
      */
     Optional<Suppression> removeSuppression(String address, String stream, String actor, String note);
 
+    /**
+     * One page of an address's timeline (case-insensitive), oldest first: the messages accepted for it, every attempt,
+     * DSN record and provider event, the decision taken on each, and every change of its suppression entries; in
+     * {@code stream} only when given. At most {@code limit} entries after {@code after}; one read per source.
+     */
+    Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit);
+
     /** Final outcomes of {@code domain} recorded by attempts since {@code since} (the circuit breaker's counts). */
     DomainOutcomes domainOutcomes(String domain, Instant since);
 
