@@ -62,6 +62,8 @@ public final class Scheduler implements AutoCloseable {
     private final Clock clock;
     private final ReboundConfig.Scheduler config;
     private final DomainThrottle throttle;
+    /** Recipients of one domain leased at once over every node on the store ({@code throttle.max-concurrency}). */
+    private final int perDomain;
     private final String owner;
     private final MeterRegistry metrics;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
@@ -88,6 +90,7 @@ public final class Scheduler implements AutoCloseable {
         this.clock = clock;
         this.config = config;
         this.throttle = new DomainThrottle(throttleConfig, messageRate, clock);
+        this.perDomain = throttleConfig.maxConcurrency();
         this.bounceDomain = bounceDomain == null ? "" : bounceDomain.toLowerCase(Locale.ROOT);
         this.owner = owner;
     }
@@ -118,7 +121,7 @@ public final class Scheduler implements AutoCloseable {
     /** One round, synchronously: claims what is due now, delivers it, records the results. Returns recipients tried. */
     public int runOnce() {
         if (!recordHeld()) return 0;
-        List<Claim> claims = store.claimDue(owner, config.batchSize(), config.lease());
+        List<Claim> claims = store.claimDue(owner, config.batchSize(), config.lease(), perDomain);
         List<Future<?>> running = dispatch(claims);
         for (Future<?> f : running) {
             try {
@@ -148,7 +151,7 @@ public final class Scheduler implements AutoCloseable {
                 // A read first, so an idle queue costs no write transaction per poll.
                 boolean due = store.nextDueAt().map(t -> !t.isAfter(clock.instant())).orElse(false);
                 if (clear && room > 0 && due) {
-                    List<Claim> claims = store.claimDue(owner, room, config.lease());
+                    List<Claim> claims = store.claimDue(owner, room, config.lease(), perDomain);
                     dispatch(claims);
                     if (claims.size() == room) continue; // more may be due
                 }
@@ -202,6 +205,7 @@ public final class Scheduler implements AutoCloseable {
                             group.getFirst().domain(), config.lease(), e);
                 } finally {
                     inFlight.addAndGet(-group.size());
+                    wake(); // a slot of the domain is free again (on this node and in the store's per-domain count)
                 }
             }));
         }

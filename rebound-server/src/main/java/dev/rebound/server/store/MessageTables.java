@@ -74,8 +74,8 @@ final class MessageTables {
             List<Suppression> suppressedEntries = new ArrayList<>(0);
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO recipients (id, message_id, position, address, domain, state, initial_state, next_attempt_at,
-                        attempt_count, last_outcome, last_reason, last_rule, updated_at)
-                    VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?)
+                        attempt_count, last_outcome, last_reason, last_rule, updated_at, queued_at)
+                    VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?,?)
                     """)) {
                 int pos = 0;
                 for (String address : m.recipients()) {
@@ -94,6 +94,7 @@ final class MessageTables {
                     ps.setString(10, sup.map(Suppression::reason).orElse(null));
                     ps.setString(11, sup.map(s -> "suppression." + s.ruleId()).orElse(null));
                     ps.setLong(12, now);
+                    ps.setLong(13, now);
                     ps.addBatch();
                     receipts.add(new AcceptResult.RecipientReceipt(rid, address, state));
                     if (sup.isPresent()) suppressedAtIntake.add(new String[] {rid, address});
@@ -128,26 +129,126 @@ final class MessageTables {
         return new AcceptResult.Receipt(messageId, List.copyOf(out));
     }
 
-    List<Claim> claimDue(String owner, int limit, Duration lease) {
+    /** How many due domains one claim looks at (in due order); the rest wait for the next claim. */
+    static final int DOMAINS_PER_CLAIM = 64;
+
+    /**
+     * The claim without a table scan: the due domains from {@code queue_domains} (a lower bound of when each can next
+     * be claimed, in its index), then per domain, its live leases (partial index on leased rows) against
+     * {@code perDomain} and its oldest due free recipients (index {@code (domain, next_attempt_at)}); the leases are
+     * taken and each examined domain's bound is raised to the true value (the next free recipient's due time, or the
+     * earliest lease expiry when the domain is full or has only leased work). Every node's claims count the same
+     * leases, so together they never hold more than {@code perDomain} recipients of one domain.
+     */
+    List<Claim> claimDue(String owner, int limit, Duration lease, int perDomain) {
         return db.write(c -> {
             long now = db.clock().millis();
-            List<Claim> found = new ArrayList<>();
+            List<String> domains = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT r.id, r.message_id, r.address, r.domain, r.attempt_count, m.created_at, r.lease_version
-                    FROM recipients r JOIN messages m ON m.id = r.message_id
-                    WHERE r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ? AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
-                    ORDER BY r.next_attempt_at LIMIT ?
+                    SELECT domain FROM queue_domains WHERE next_due_at IS NOT NULL AND next_due_at <= ? ORDER BY next_due_at LIMIT ?
                     """)) {
                 ps.setLong(1, now);
-                ps.setLong(2, now);
-                ps.setInt(3, limit);
+                ps.setInt(2, DOMAINS_PER_CLAIM);
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) found.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                            Rows.requiredInstant(rs, 6), new Claim.Lease(owner, rs.getLong(7) + 1)));
+                    while (rs.next()) domains.add(rs.getString(1));
                 }
             }
-            return lease(c, found, now + lease.toMillis());
+            if (domains.isEmpty()) return List.<Claim>of();
+            // Serialise claimers per domain (a row lock until commit on a server database; SQLite has one writer),
+            // in name order so that two claimers never wait on each other in a cycle.
+            try (PreparedStatement ps = c.prepareStatement("UPDATE queue_domains SET next_due_at = next_due_at WHERE domain = ?")) {
+                for (String d : domains.stream().sorted().toList()) {
+                    ps.setString(1, d);
+                    ps.executeUpdate();
+                }
+            }
+            List<Claim> found = new ArrayList<>();
+            Map<String, Integer> used = new LinkedHashMap<>();
+            for (String d : domains) {
+                int live = liveLeases(c, d, now);
+                int take = Math.min(perDomain - live, limit - found.size());
+                int got = 0;
+                if (take > 0) {
+                    try (PreparedStatement ps = c.prepareStatement("""
+                            SELECT r.id, r.message_id, r.address, r.domain, r.attempt_count, m.created_at, r.lease_version
+                            FROM recipients r JOIN messages m ON m.id = r.message_id
+                            WHERE r.domain = ? AND r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ?
+                              AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
+                            ORDER BY r.next_attempt_at LIMIT ?
+                            """)) {
+                        ps.setString(1, d);
+                        ps.setLong(2, now);
+                        ps.setLong(3, now);
+                        ps.setInt(4, take);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                found.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                                        Rows.requiredInstant(rs, 6), new Claim.Lease(owner, rs.getLong(7) + 1)));
+                                got++;
+                            }
+                        }
+                    }
+                }
+                used.put(d, live + got);
+                if (found.size() >= limit) break;
+            }
+            List<Claim> claims = lease(c, found, now + lease.toMillis());
+            for (var e : used.entrySet()) raiseDueBound(c, e.getKey(), now, e.getValue() >= perDomain);
+            return claims;
         });
+    }
+
+    /** Recipients of {@code domain} under an unexpired lease, whoever holds it (partial index on leased rows). */
+    private static int liveLeases(Connection c, String domain, long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT COUNT(*) FROM recipients WHERE domain = ? AND lease_owner IS NOT NULL AND lease_expires_at > ?
+                """)) {
+            ps.setString(1, domain);
+            ps.setLong(2, now);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /**
+     * Sets the domain's bound to when a claim for it can next succeed: the earliest due time of a free recipient
+     * (unless the domain is full) or the earliest expiry of a live lease, NULL when it has no waiting recipient. The
+     * triggers of V52 lower it again when a recipient becomes due or a lease is freed.
+     */
+    private static void raiseDueBound(Connection c, String domain, long now, boolean full) throws SQLException {
+        Long next = null;
+        if (!full) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT next_attempt_at FROM recipients WHERE domain = ? AND next_attempt_at IS NOT NULL
+                      AND (lease_owner IS NULL OR lease_expires_at <= ?) ORDER BY next_attempt_at LIMIT 1
+                    """)) {
+                ps.setString(1, domain);
+                ps.setLong(2, now);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) next = rs.getLong(1);
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT MIN(lease_expires_at) FROM recipients WHERE domain = ? AND lease_owner IS NOT NULL AND lease_expires_at > ?
+                """)) {
+            ps.setString(1, domain);
+            ps.setLong(2, now);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    long expiry = rs.getLong(1);
+                    if (!rs.wasNull() && (next == null || expiry < next)) next = expiry;
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE queue_domains SET next_due_at = ? WHERE domain = ?")) {
+            if (next == null) ps.setNull(1, java.sql.Types.BIGINT);
+            else ps.setLong(1, next);
+            ps.setString(2, domain);
+            ps.executeUpdate();
+        }
     }
 
     /**
@@ -436,47 +537,52 @@ final class MessageTables {
         });
     }
 
+    /** Recipients per state from the counters the V52 triggers keep (no scan). */
+    private static Map<RecipientState, Long> counts(Connection c) throws SQLException {
+        Map<RecipientState, Long> byState = new EnumMap<>(RecipientState.class);
+        for (RecipientState st : RecipientState.values()) byState.put(st, 0L);
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT state, SUM(n) FROM queue_counts GROUP BY state")) {
+            while (rs.next()) byState.put(RecipientState.valueOf(rs.getString(1)), rs.getLong(2));
+        }
+        return byState;
+    }
+
+    /** Depth from the counters, the earliest due time from the due index, leases from the leased rows' index. */
     QueueStats queueStats() {
         return db.read(c -> {
+            Map<RecipientState, Long> byState = counts(c);
+            long depth = byState.get(RecipientState.QUEUED) + byState.get(RecipientState.DEFERRED);
+            Optional<Instant> oldest;
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
-                    SELECT COUNT(*), MIN(next_attempt_at), SUM(CASE WHEN lease_owner IS NOT NULL THEN 1 ELSE 0 END)
-                    FROM recipients WHERE next_attempt_at IS NOT NULL
+                    SELECT next_attempt_at FROM recipients WHERE next_attempt_at IS NOT NULL ORDER BY next_attempt_at LIMIT 1
                     """)) {
+                oldest = rs.next() ? Optional.of(Rows.requiredInstant(rs, 1)) : Optional.empty();
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM recipients WHERE lease_owner IS NOT NULL")) {
                 rs.next();
-                long depth = rs.getLong(1);
-                Optional<Instant> oldest = Rows.instant(rs, 2);
-                return new QueueStats(depth, oldest, rs.getLong(3));
+                return new QueueStats(depth, oldest, rs.getLong(1));
             }
         });
     }
 
     QueueBreakdown queueBreakdown() {
         return db.read(c -> {
-            Map<RecipientState, Long> byState = new EnumMap<>(RecipientState.class);
-            for (RecipientState st : RecipientState.values()) byState.put(st, 0L);
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT state, COUNT(*) FROM recipients GROUP BY state")) {
-                while (rs.next()) byState.put(RecipientState.valueOf(rs.getString(1)), rs.getLong(2));
-            }
+            Map<RecipientState, Long> byState = counts(c);
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
-                    SELECT MIN(m.created_at) FROM recipients r JOIN messages m ON m.id = r.message_id WHERE r.next_attempt_at IS NOT NULL
+                    SELECT queued_at FROM recipients WHERE next_attempt_at IS NOT NULL AND queued_at IS NOT NULL ORDER BY queued_at LIMIT 1
                     """)) {
-                rs.next();
-                return new QueueBreakdown(byState, Rows.instant(rs, 1));
+                return new QueueBreakdown(byState, rs.next() ? Optional.of(Rows.requiredInstant(rs, 1)) : Optional.empty());
             }
         });
     }
 
+    /** The earliest bound of {@code queue_domains}: when a claim may next find work (its index, no scan). */
     Optional<Instant> nextDueAt() {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT MIN(next_attempt_at) FROM recipients
-                    WHERE next_attempt_at IS NOT NULL AND (lease_owner IS NULL OR lease_expires_at <= ?)
-                    """)) {
-                ps.setLong(1, db.clock().millis());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return Rows.instant(rs, 1);
-                }
+                    SELECT next_due_at FROM queue_domains WHERE next_due_at IS NOT NULL ORDER BY next_due_at LIMIT 1
+                    """); ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(Rows.requiredInstant(rs, 1)) : Optional.<Instant>empty();
             }
         });
     }

@@ -206,8 +206,8 @@ public final class SqliteStore implements Store, Database {
     }
 
     @Override
-    public List<Claim> claimDue(String owner, int limit, Duration lease) {
-        return messages.claimDue(owner, limit, lease);
+    public List<Claim> claimDue(String owner, int limit, Duration lease, int perDomain) {
+        return messages.claimDue(owner, limit, lease, perDomain);
     }
 
     @Override

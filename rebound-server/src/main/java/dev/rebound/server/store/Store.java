@@ -23,7 +23,16 @@ public interface Store extends AutoCloseable {
      * Each claim increments the recipient's lease version and carries it ({@link Claim#lease()}): the fencing token
      * every later write for that attempt must present.
      */
-    List<Claim> claimDue(String owner, int limit, Duration lease);
+    default List<Claim> claimDue(String owner, int limit, Duration lease) {
+        return claimDue(owner, limit, lease, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #claimDue(String, int, Duration)}, taking a recipient only while its domain has fewer than
+     * {@code perDomain} recipients under an unexpired lease, counted over every node sharing the store: N nodes
+     * together respect one domain's limit. Claims do not scan the queue (see V52: due domains, then their due rows).
+     */
+    List<Claim> claimDue(String owner, int limit, Duration lease, int perDomain);
 
     /**
      * Writes attempts, recipient updates and events in one transaction and releases their leases; for each final
@@ -89,7 +98,10 @@ public interface Store extends AutoCloseable {
     /** Evidence with this provider event label (e.g. SNS subscription confirmations), newest first. */
     List<EvidenceView> evidenceOfEvent(String providerEvent, int limit);
 
-    /** The earliest next_attempt_at of a recipient that is not leased, if any. */
+    /**
+     * When a claim may next find work: a lower bound (never later than the earliest due time of a free recipient or
+     * the earliest expiry of a lease), empty when nothing waits. Read from an index, cheap enough to poll.
+     */
     Optional<Instant> nextDueAt();
 
     /** Adds or replaces a suppression list entry (a REVIEW never replaces an active SUPPRESSED); audited as {@code actor}. */
@@ -158,7 +170,7 @@ public interface Store extends AutoCloseable {
      */
     StoreHealth health();
 
-    /** Recipients per state and the acceptance time of the oldest message still waiting (full scans: operator use). */
+    /** Recipients per state (counters kept in the writing transactions) and the acceptance time of the oldest message still waiting (index). */
     QueueBreakdown queueBreakdown();
 
     /** The outbound webhooks' tables (V13): endpoints, the outbox cursor, deliveries and their log. */

@@ -343,6 +343,9 @@ abstract class StoreContract {
             assertThat(store.renewLeases(List.of(c), Duration.ofMinutes(1)).refused()).containsExactly(c.recipientId());
             assertThat(store.postpone(List.of(c), clock.instant().plusSeconds(600)).refused()).containsExactly(c.recipientId());
             assertThat(store.postpone(List.of(taken), clock.instant().plusSeconds(600)).refused()).isEmpty();
+            // a freed lease lowers the bound (the domain may have room); a claim that finds nothing raises it exactly
+            assertThat(store.nextDueAt()).hasValueSatisfying(t -> assertThat(t).isBeforeOrEqualTo(clock.instant().plusSeconds(600)));
+            assertThat(store.claimDue("n3", 10, Duration.ofMinutes(1))).isEmpty();
             assertThat(store.nextDueAt()).contains(clock.instant().plusSeconds(600));
         }
     }
@@ -378,5 +381,81 @@ abstract class StoreContract {
                 clock.instant(), status, 5, "", "");
         return new WebhookStore.Result(c, a, state, state == WebhookStore.DeliveryState.PENDING
                 ? Optional.of(clock.instant().plusSeconds(5)) : Optional.empty(), Optional.empty());
+    }
+
+    // ---- the per-domain limit shared by every node, and the queue without scans (issue 15) -------------------
+
+    @Test
+    void claimDue_perDomainLimit_countsEveryNodesLeases_andAFullDomainDoesNotHoldOthersBack() {
+        try (Store store = open(dir, clock)) {
+            store.accept(message("transactional", Optional.empty(), "", "a1@full.test", "a2@full.test", "a3@full.test", "a4@full.test"));
+            clock.advance(Duration.ofSeconds(1));
+            store.accept(message("transactional", Optional.empty(), "", "b@other.test"));
+            List<Claim> n1 = store.claimDue("n1", 10, Duration.ofMinutes(1), 2);
+            assertThat(n1).extracting(Claim::domain).containsExactlyInAnyOrder("full.test", "full.test", "other.test");
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(1), 2)).as("full.test has 2 leased by n1").isEmpty();
+            assertThat(store.nextDueAt()).as("nothing claimable before a lease ends").hasValueSatisfying(t -> assertThat(t).isAfter(clock.instant()));
+
+            // n1 finishes one: a slot frees, n2 gets exactly one
+            Claim done = n1.stream().filter(c -> c.domain().equals("full.test")).findFirst().orElseThrow();
+            store.recordAttempts(List.of(delivered(done)), new RecordingDecider());
+            assertThat(store.nextDueAt()).hasValueSatisfying(t -> assertThat(t).isBeforeOrEqualTo(clock.instant()));
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(1), 2)).singleElement()
+                    .satisfies(c -> assertThat(c.domain()).isEqualTo("full.test"));
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(1), 2)).isEmpty();
+
+            // n1 dies: its leases expire and stop counting; n2 takes the domain up to the limit again
+            clock.advance(Duration.ofSeconds(61));
+            List<Claim> after = store.claimDue("n2", 10, Duration.ofMinutes(1), 2);
+            assertThat(after).extracting(Claim::domain).containsOnly("full.test", "other.test");
+            assertThat(after).filteredOn(c -> c.domain().equals("full.test")).hasSize(2);
+        }
+    }
+
+    @Test
+    void queueFigures_followEveryStateChange_withoutScanning() {
+        try (Store store = open(dir, clock)) {
+            store.suppress(new Suppression("gone@one.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(),
+                    Optional.empty(), ""));
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "a@one.test", "b@one.test", "gone@one.test"));
+            Instant acceptedAt = clock.instant();
+            clock.advance(Duration.ofSeconds(30));
+            QueueBreakdown b = store.queueBreakdown();
+            assertThat(b.byState()).containsEntry(RecipientState.QUEUED, 2L).containsEntry(RecipientState.SUPPRESSED, 1L)
+                    .containsEntry(RecipientState.DELIVERED, 0L);
+            assertThat(b.oldestWaitingQueuedAt()).contains(acceptedAt);
+            assertThat(store.queueStats()).isEqualTo(new QueueStats(2, Optional.of(acceptedAt), 0));
+
+            List<Claim> claims = store.claimDue("n1", 10, Duration.ofMinutes(5));
+            assertThat(store.queueStats().leased()).isEqualTo(2);
+            store.recordAttempts(List.of(delivered(claims.get(0)), attempt(claims.get(1), "transactional", SmtpReply.of(451, "4.7.1 later"),
+                    Outcome.DEFERRED, Reason.UNDEFINED, new RetryAt(clock.instant().plusSeconds(300), "retry.transient"))), new RecordingDecider());
+            assertThat(store.queueBreakdown().byState()).containsEntry(RecipientState.QUEUED, 0L).containsEntry(RecipientState.DEFERRED, 1L)
+                    .containsEntry(RecipientState.DELIVERED, 1L);
+            assertThat(store.queueStats()).isEqualTo(new QueueStats(1, Optional.of(clock.instant().plusSeconds(300)), 0));
+            assertThat(store.claimDue("n1", 10, Duration.ofMinutes(5))).isEmpty();
+            assertThat(store.nextDueAt()).contains(clock.instant().plusSeconds(300));
+
+            // late evidence makes the deferred recipient final: counted out of the queue in the same transaction
+            String deferredId = claims.get(1).recipientId();
+            NewEvidence bounce = new NewEvidence("dsn:q:" + deferredId, "dsn", "postfix", "failed/5.1.1", "", "", Optional.of(deferredId),
+                    Optional.empty(), claims.get(1).address(), Optional.empty(), 550, "5.1.1", "user unknown", Optional.of(Outcome.BOUNCED_HARD),
+                    "userunknown", "dsn.status", Optional.empty(), "{}");
+            store.recordEvidence(List.of(bounce), "transactional", new EvidenceDecision.Decider() {
+                @Override
+                public Duration breakerWindow() {
+                    return Duration.ofHours(1);
+                }
+
+                @Override
+                public EvidenceDecision decide(NewEvidence e, EvidenceMatch m, List<FinalOutcome> f, DomainOutcomes d, Instant now) {
+                    return new EvidenceDecision(Optional.of(RecipientState.BOUNCED_HARD), "userunknown", "evidence.final", Optional.empty(), "");
+                }
+            });
+            assertThat(store.queueBreakdown().byState()).containsEntry(RecipientState.DEFERRED, 0L).containsEntry(RecipientState.BOUNCED_HARD, 1L);
+            assertThat(store.queueStats().depth()).isZero();
+            assertThat(store.queueBreakdown().oldestWaitingQueuedAt()).isEmpty();
+            assertThat(store.message(r.receipt().messageId()).orElseThrow().recipients()).hasSize(3);
+        }
     }
 }
