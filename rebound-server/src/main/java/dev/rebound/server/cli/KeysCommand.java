@@ -6,7 +6,7 @@ import dev.rebound.server.config.ConfigException;
 import dev.rebound.server.config.ConfigLoader;
 import dev.rebound.server.config.ReboundConfig;
 import dev.rebound.server.store.ApiKeyRecord;
-import dev.rebound.server.store.SqliteStore;
+import dev.rebound.server.store.SqlStore;
 import dev.rebound.server.store.StoreException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -60,11 +60,7 @@ final class KeysCommand implements Runnable {
             err.println("rebound: " + e.getMessage());
             return 2;
         }
-        if (!cfg.store().url().startsWith("jdbc:sqlite:")) {
-            err.println("rebound: store.url: only jdbc:sqlite: is implemented in this build");
-            return 2;
-        }
-        try (SqliteStore store = SqliteStore.open(cfg.store().url(), 1, Clock.systemUTC())) {
+        try (SqlStore store = SqlStore.open(cfg.store().url(), cfg.store().user(), cfg.store().password(), 1, Clock.systemUTC())) {
             return action.run(new ApiKeys(store, cfg.api().keys(), Clock.systemUTC()), out, err);
         } catch (StoreException e) {
             err.println("rebound: " + e.getMessage());

@@ -194,12 +194,20 @@ public final class ConfigLoader {
                 intIn(t, "smtp.max-recipients", 1, 100_000), nonBlank(t, "smtp.hostname"), tls, Map.copyOf(users),
                 smtpLimits(t), authLimits(t));
         String url = nonBlank(t, "store.url");
-        if (url.startsWith("jdbc:postgresql:"))
-            throw ConfigException.bad("store.url", ReboundConfig.StoreSettings.redact(url), "this build stores in SQLite only (a PostgreSQL store is not part of it); "
-                    + "use jdbc:sqlite:<file>, e.g. jdbc:sqlite:./data/rebound.db");
-        if (!url.startsWith("jdbc:sqlite:"))
-            throw ConfigException.bad("store.url", ReboundConfig.StoreSettings.redact(url), "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db)");
-        var store = new ReboundConfig.StoreSettings(url, intIn(t, "store.read-connections", 1, 64));
+        if (url.startsWith("jdbc:postgresql:")) {
+            if (url.length() == "jdbc:postgresql:".length() || url.equals("jdbc:postgresql://"))
+                throw ConfigException.bad("store.url", url,
+                        "expected jdbc:postgresql://<host>[:<port>]/<database>[?currentSchema=<schema>] (e.g. jdbc:postgresql://127.0.0.1:5432/rebound)");
+        } else if (!url.startsWith("jdbc:sqlite:") || url.length() == "jdbc:sqlite:".length()) {
+            throw ConfigException.bad("store.url", ReboundConfig.StoreSettings.redact(url),
+                    "expected jdbc:sqlite:<file> (e.g. jdbc:sqlite:./data/rebound.db) or jdbc:postgresql://<host>[:<port>]/<database>");
+        }
+        String storeUser = string(t, "store.user").trim();
+        String storePassword = string(t, "store.password");
+        if (url.startsWith("jdbc:sqlite:") && (!storeUser.isEmpty() || !storePassword.isEmpty()))
+            throw ConfigException.bad("store.user", storeUser.isEmpty() ? "***" : storeUser,
+                    "store.user and store.password are for a jdbc:postgresql: store.url; a SQLite file has no login");
+        var store = new ReboundConfig.StoreSettings(url, storeUser, storePassword, intIn(t, "store.read-connections", 1, 64));
         List<HostPort> servers = new ArrayList<>();
         for (String s : stringList(t, "dns.servers")) {
             HostPort hp = s.contains(":") && !s.contains("::") ? HostPort.parseOrNull(s) : HostPort.parseOrNull(s + ":53");

@@ -75,7 +75,24 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
     /** PEM files: the certificate chain (leaf first) and its PKCS#8 private key ({@code BEGIN PRIVATE KEY}). */
     public record Tls(java.nio.file.Path cert, java.nio.file.Path key) {}
 
-    public record StoreSettings(String url, int readConnections) {
+    /**
+     * @param url             {@code jdbc:sqlite:<file>} or {@code jdbc:postgresql://host[:port]/database}
+     * @param user            the PostgreSQL role ("" when none or named in the URL)
+     * @param password        its password ("" when none); never printed ({@link #toString()} masks it)
+     * @param readConnections the read pool's size beside the one write connection
+     */
+    public record StoreSettings(String url, String user, String password, int readConnections) {
+        @Override
+        public String toString() {
+            return "StoreSettings[url=" + redactedUrl() + ", user=" + user + ", password=" + (password.isEmpty() ? "" : "***")
+                    + ", readConnections=" + readConnections + "]";
+        }
+
+        /** Whether this is the shared PostgreSQL store (else a SQLite file). */
+        public boolean postgres() {
+            return url.startsWith("jdbc:postgresql:");
+        }
+
         private static final java.util.regex.Pattern USERINFO = java.util.regex.Pattern.compile("(//[^/@?#]*?):[^/@?#]*@");
         private static final java.util.regex.Pattern SECRET_PARAM = java.util.regex.Pattern.compile(
                 "(?i)([?&;](?:password|passwd|pwd|sslpassword|secret|token|key)=)[^&;#]*");

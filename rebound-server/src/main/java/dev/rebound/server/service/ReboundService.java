@@ -20,7 +20,7 @@ import dev.rebound.server.api.ApiServer;
 import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.queue.Scheduler;
 import dev.rebound.server.smtp.SmtpListener;
-import dev.rebound.server.store.SqliteStore;
+import dev.rebound.server.store.SqlStore;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.notices.BounceNotices;
 import dev.rebound.server.nodes.Heartbeat;
@@ -73,9 +73,8 @@ public final class ReboundService implements AutoCloseable {
     /** @param certificates where the SNS signing certificates come from (tests map the fixture URL to a test PEM) */
     public static ReboundService start(ReboundConfig config, Clock clock, DeliveryAgent agent, boolean runLoop,
                                        CertificateSource certificates) {
-        if (!config.store().url().startsWith("jdbc:sqlite:"))
-            throw new IllegalArgumentException("store.url " + config.store().redactedUrl() + ": only jdbc:sqlite: is implemented in this build");
-        Store store = SqliteStore.open(config.store().url(), config.store().readConnections(), clock);
+        Store store = SqlStore.open(config.store().url(), config.store().user(), config.store().password(),
+                config.store().readConnections(), clock);
         Scheduler scheduler = null;
         ApiServer http = null;
         SmtpListener smtp = null;

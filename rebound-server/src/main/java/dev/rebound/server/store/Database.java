@@ -9,12 +9,13 @@ import java.util.HexFormat;
 
 /**
  * What the table groups ({@link MessageTables}, {@link SuppressionTables}, {@link EvidenceTables},
- * {@link TokenTables}, {@link Outbox}) run on: writes through one committer that acknowledges only after the commit,
- * reads on a read connection, the clock, and the one row-id generator. {@link SqliteStore} is the SQLite database
- * (WAL, {@code synchronous=FULL}, the {@link GroupCommitWriter}, {@link StatementCache}); a PostgreSQL store is a
- * second implementation of this interface over the same table groups (their SQL is the common subset both accept:
- * {@code ON CONFLICT}, {@code COALESCE}, epoch-millisecond {@code BIGINT} times), run by the same
- * {@code StoreContract} tests.
+ * {@link TokenTables}, {@link WebhookStore}, {@link Outbox}) run on: writes through one committer that acknowledges
+ * only after the commit, reads on a read connection, the clock, the {@link Dialect} and the one row-id generator.
+ * {@link SqliteStore} is the SQLite database (WAL, {@code synchronous=FULL}, the {@link GroupCommitWriter},
+ * {@link StatementCache}); {@link PostgresStore} the PostgreSQL one (HikariCP, {@code synchronous_commit = on}, the
+ * same writer). The table groups' SQL is the common subset both accept ({@code ON CONFLICT}, {@code COALESCE},
+ * epoch-millisecond {@code BIGINT} times) but for what {@link Dialect} isolates; the same {@code StoreContract}
+ * tests run on both.
  */
 interface Database {
     @FunctionalInterface
@@ -29,6 +30,9 @@ interface Database {
     <T> T read(Tx<T> tx);
 
     Clock clock();
+
+    /** Where the SQL of the two databases differs. */
+    Dialect dialect();
 
     /**
      * The one row-id generator: 32 hex digits, 48 bits of wall-clock milliseconds, then 80 random bits

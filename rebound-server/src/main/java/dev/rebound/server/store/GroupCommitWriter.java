@@ -2,14 +2,12 @@ package dev.rebound.server.store;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -29,6 +27,12 @@ import org.slf4j.LoggerFactory;
  * <p>Why a platform thread: sqlite-jdbc calls are JNI, which pins a virtual thread's carrier on every JDK, and
  * SQLite admits one writer at a time anyway. The batch grows by itself under load (callers arriving during a
  * commit are queued for the next one), so there is no timer and no added latency when idle.
+ *
+ * <p>The same writer serves the PostgreSQL store (one per node): each round is one transaction, one WAL flush
+ * with {@code synchronous_commit = on}, before any caller of the round is acknowledged. What differs is in
+ * {@link Dialect}: the {@code BEGIN} statement, the work done just before {@code COMMIT} (numbering the outbox rows),
+ * which errors are store faults, and that a unit failing on a deadlock or serialization conflict with another node
+ * is rolled back to its savepoint and run again (up to {@link #CONFLICT_RETRIES} times) instead of failing.
  *
  * <p><b>Faults.</b> SQLite may roll a whole transaction back by itself after {@code SQLITE_FULL},
  * {@code SQLITE_IOERR}, {@code SQLITE_NOMEM} or {@code SQLITE_BUSY} ("Response To Errors Within A Transaction",
@@ -65,12 +69,8 @@ final class GroupCommitWriter implements AutoCloseable {
         Connection open() throws SQLException;
     }
 
-    /**
-     * SQLite primary result codes that mean "the store cannot take writes now" rather than "this unit is wrong"
-     * (https://sqlite.org/rescode.html): BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL,
-     * NOTADB. Constraint violations and SQL errors are the unit's own.
-     */
-    private static final Set<Integer> FAULT_CODES = Set.of(5, 6, 7, 8, 10, 11, 13, 14, 15, 26);
+    /** How often a unit that lost a deadlock or serialization conflict to another node is run again. */
+    static final int CONFLICT_RETRIES = 3;
 
     private record Fault(String problem, java.time.Instant since) {}
 
@@ -84,6 +84,7 @@ final class GroupCommitWriter implements AutoCloseable {
     private final Request<Void> stopRequest = new Request<>(c -> null, new CompletableFuture<>());
 
     private final Connector connector;
+    private final Dialect dialect;
     private final int maxBatch;
     private final Work<?> probe;
     private final long probeIntervalNanos;
@@ -105,9 +106,10 @@ final class GroupCommitWriter implements AutoCloseable {
      * @param probe         a unit that commits only when the store can grow (run while not writable)
      * @param probeInterval how often the probe runs while the store is not writable
      */
-    GroupCommitWriter(Connector connector, int maxBatch, String name, Work<?> probe, Duration probeInterval, Clock clock)
-            throws SQLException {
+    GroupCommitWriter(Connector connector, Dialect dialect, int maxBatch, String name, Work<?> probe, Duration probeInterval,
+                      Clock clock) throws SQLException {
         this.connector = connector;
+        this.dialect = dialect;
         this.maxBatch = maxBatch;
         this.probe = probe;
         this.probeIntervalNanos = probeInterval.toNanos();
@@ -211,7 +213,7 @@ final class GroupCommitWriter implements AutoCloseable {
         String faultReason = null;
         try {
             if (connection == null) connection = reopen();
-            execute("BEGIN IMMEDIATE");
+            execute(dialect.beginWrite());
         } catch (SQLException e) {
             lost = e;
         }
@@ -230,7 +232,7 @@ final class GroupCommitWriter implements AutoCloseable {
                 break;
             }
             try {
-                results[i] = batch.get(i).work().run(connection);
+                results[i] = runUnit(batch.get(i).work());
             } catch (Exception | Error e) {
                 // Any failure of one unit (even an Error) is that caller's alone, if the transaction survived it.
                 failures[i] = e;
@@ -259,6 +261,7 @@ final class GroupCommitWriter implements AutoCloseable {
         if (lost == null) {
             try {
                 execute("RELEASE grp"); // fails when SQLite dropped the transaction along the way
+                dialect.beforeCommit(connection);
                 execute("COMMIT");
                 committed = true;
             } catch (SQLException e) {
@@ -301,6 +304,22 @@ final class GroupCommitWriter implements AutoCloseable {
     }
 
     /**
+     * Runs one unit inside its savepoint {@code unit}; a unit that lost a conflict with a concurrent transaction
+     * (PostgreSQL: deadlock, serialization failure) is rolled back to the savepoint and run again.
+     */
+    private Object runUnit(Work<?> work) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return work.run(connection);
+            } catch (SQLException e) {
+                if (attempt >= CONFLICT_RETRIES || !dialect.retryable(e)) throw e;
+                execute("ROLLBACK TO unit"); // throws (and so fails the group) if the transaction is gone
+                log.debug("store write lost a conflict with a concurrent transaction ({}); running it again", e.getMessage());
+            }
+        }
+    }
+
+    /**
      * Brings the connection back to a known state after a group that did not commit: roll back (an error is the
      * expected answer when SQLite already rolled back), then check; a connection that fails the check is
      * replaced.
@@ -312,7 +331,7 @@ final class GroupCommitWriter implements AutoCloseable {
         } catch (SQLException expected) {
             // "cannot rollback - no transaction is active" after an automatic rollback
         }
-        if (usable()) return;
+        if (dialect.usable(connection)) return;
         log.warn("store write connection unusable after \"{}\"; opening a new one", cause.getMessage());
         try {
             connection.close();
@@ -327,37 +346,15 @@ final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    /** Out of a transaction (BEGIN succeeds only there) and answering. */
-    private boolean usable() {
-        try {
-            execute("BEGIN");
-            try (PreparedStatement ps = connection.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || rs.getInt(1) != 1) return false;
-            }
-            execute("ROLLBACK");
-            return true;
-        } catch (SQLException e) {
-            return false;
-        }
-    }
-
     private Connection reopen() throws SQLException {
         Connection c = connector.open();
         c.setAutoCommit(true);
         return c;
     }
 
-    /** The SQLite error in {@code e}'s causes that means the store cannot take writes, if any. */
-    static Optional<SQLException> storeFault(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException se) {
-                int primary = se.getErrorCode() & 0xff;
-                // 0: sqlite-jdbc's own state errors (a closed connection or statement)
-                if (primary == 0 || FAULT_CODES.contains(primary)) return Optional.of(se);
-            }
-            if (t.getCause() == t) break;
-        }
-        return Optional.empty();
+    /** The error in {@code e}'s causes that means the store cannot take writes, if any. */
+    Optional<SQLException> storeFault(Throwable e) {
+        return dialect.storeFault(e);
     }
 
     private void execute(String sql) throws SQLException {

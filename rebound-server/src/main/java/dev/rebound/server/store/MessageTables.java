@@ -144,9 +144,12 @@ final class MessageTables {
         return db.write(c -> {
             long now = db.clock().millis();
             List<String> domains = new ArrayList<>();
+            // The due domains, each locked for the rest of this transaction: claimers of one domain are serialised, so
+            // two nodes never both count the same free slots. On PostgreSQL a domain another node is claiming (or
+            // recording for) right now is skipped, not waited for (SKIP LOCKED); SQLite has one writer.
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT domain FROM queue_domains WHERE next_due_at IS NOT NULL AND next_due_at <= ? ORDER BY next_due_at LIMIT ?
-                    """)) {
+                    SELECT domain FROM queue_domains WHERE next_due_at IS NOT NULL AND next_due_at <= ?
+                    ORDER BY next_due_at, domain LIMIT ?""" + db.dialect().skipLocked("queue_domains"))) {
                 ps.setLong(1, now);
                 ps.setInt(2, DOMAINS_PER_CLAIM);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -154,14 +157,6 @@ final class MessageTables {
                 }
             }
             if (domains.isEmpty()) return List.<Claim>of();
-            // Serialise claimers per domain (a row lock until commit on a server database; SQLite has one writer),
-            // in name order so that two claimers never wait on each other in a cycle.
-            try (PreparedStatement ps = c.prepareStatement("UPDATE queue_domains SET next_due_at = next_due_at WHERE domain = ?")) {
-                for (String d : domains.stream().sorted().toList()) {
-                    ps.setString(1, d);
-                    ps.executeUpdate();
-                }
-            }
             List<Claim> found = new ArrayList<>();
             Map<String, Integer> used = new LinkedHashMap<>();
             for (String d : domains) {
@@ -175,7 +170,7 @@ final class MessageTables {
                             WHERE r.domain = ? AND r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ?
                               AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
                             ORDER BY r.next_attempt_at LIMIT ?
-                            """)) {
+                            """ + db.dialect().skipLocked("r"))) {
                         ps.setString(1, d);
                         ps.setLong(2, now);
                         ps.setLong(3, now);

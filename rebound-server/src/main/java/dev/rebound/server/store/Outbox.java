@@ -36,11 +36,11 @@ final class Outbox {
     }
 
     static void event(Connection c, long now, String type, String messageId, String recipientId, String payloadJson) throws SQLException {
-        // seq: commit order for the webhook fan-out's cursor (V13); the single writer makes MAX + 1 unique
+        // seq: commit order for the webhook fan-out's cursor (V13); SQLite's single writer makes MAX + 1 unique, on
+        // PostgreSQL a placeholder numbered at commit (Dialect)
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO events (id, created_at, type, message_id, recipient_id, payload, seq)
-                VALUES (?,?,?,?,?,?,(SELECT COALESCE(MAX(seq), 0) + 1 FROM events))
-                """)) {
+                VALUES (?,?,?,?,?,?,""" + Dialect.of(c).eventSeqAtInsert() + ")")) {
             ps.setString(1, Database.newId());
             ps.setLong(2, now);
             ps.setString(3, type);

@@ -24,16 +24,13 @@ import org.flywaydb.core.Flyway;
  * The embedded store: one SQLite file in WAL mode with {@code synchronous=FULL}, so a commit is on disk (WAL
  * fsynced) before any caller is acknowledged. This class is the SQLite {@link Database}: all writes go through one
  * {@link GroupCommitWriter}, reads use a small pool of read-only connections (WAL lets them run beside the writer),
- * every connection caches its statements ({@link StatementCache}). The SQL lives in the table groups it composes:
- * {@link MessageTables}, {@link SuppressionTables}, {@link EvidenceTables}, {@link TokenTables} (and {@link Outbox},
- * written inside their transactions).
+ * every connection caches its statements ({@link StatementCache}). The SQL lives in the table groups that
+ * {@link SqlStore} composes, the same for the PostgreSQL store.
  */
-public final class SqliteStore implements Store, Database {
-    private final Clock clock;
+public final class SqliteStore extends SqlStore {
     private final Path file;
     private final GroupCommitWriter writer;
     private final BlockingQueue<Connection> readers;
-    private final WebhookStore webhooks;
 
     /** How often the writer probes while the store is not writable (see {@link GroupCommitWriter}). */
     static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
@@ -50,13 +47,12 @@ public final class SqliteStore implements Store, Database {
     }
 
     private SqliteStore(Clock clock, Path file, String jdbc, WriteSettings settings, GroupCommitWriter writer, BlockingQueue<Connection> readers) {
-        this.clock = clock;
+        super(clock, Dialect.SQLITE);
         this.file = file;
         this.jdbc = jdbc;
         this.settings = settings;
         this.writer = writer;
         this.readers = readers;
-        this.webhooks = new WebhookStore(this, writer, clock);
     }
 
     /** Opens (creating and migrating as needed) the SQLite database named by a {@code jdbc:sqlite:} URL. */
@@ -69,9 +65,9 @@ public final class SqliteStore implements Store, Database {
             // outOfOrder: migrations are added by parallel branches, so a store may already have a higher version
             // than one merged later (e.g. V20 before V12_1); that one is applied instead of refusing to start.
             Flyway.configure().dataSource(jdbc, null, null).placeholders(Map.of("binary", "BLOB"))
-                    .locations("classpath:db/migration").outOfOrder(true).load().migrate();
+                    .locations(Dialect.SQLITE.migrations()).outOfOrder(true).load().migrate();
             WriteSettings settings = new WriteSettings();
-            GroupCommitWriter writer = new GroupCommitWriter(() -> StatementCache.wrap(connectWriter(jdbc, settings)), 512,
+            GroupCommitWriter writer = new GroupCommitWriter(() -> StatementCache.wrap(connectWriter(jdbc, settings)), Dialect.SQLITE, 512,
                     "rebound-store-writer", c -> probe(c, clock), PROBE_INTERVAL, clock);
             BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(readConnections);
             for (int i = 0; i < readConnections; i++) readers.add(StatementCache.wrap(connect(jdbc)));
@@ -151,11 +147,6 @@ public final class SqliteStore implements Store, Database {
     }
 
     @Override
-    public WebhookStore webhooks() {
-        return webhooks;
-    }
-
-    @Override
     public String location() {
         return file.toString();
     }
@@ -170,161 +161,6 @@ public final class SqliteStore implements Store, Database {
         return writer.stats();
     }
 
-    // ---- the table groups ---------------------------------------------------------------------------------
-
-    private final MessageTables messages = new MessageTables(this);
-    private final SuppressionTables suppressions = new SuppressionTables(this);
-    private final EvidenceTables evidence = new EvidenceTables(this);
-    private final TokenTables tokens = new TokenTables(this);
-    private final NodeTables nodes = new NodeTables(this);
-
-    @Override
-    public Optional<NodeInfo> heartbeat(NodeInfo node) {
-        return nodes.heartbeat(node);
-    }
-
-    @Override
-    public void nodeStopped(String id, String instance, Instant at) {
-        nodes.stopped(id, instance, at);
-    }
-
-    @Override
-    public List<NodeInfo> nodes() {
-        return nodes.nodes();
-    }
-
-    private final TimelineTables timelines = new TimelineTables(this);
-
-    @Override
-    public Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit) {
-        return timelines.timeline(address, stream, after, limit);
-    }
-
-    @Override
-    public AcceptResult accept(NewMessage m) {
-        return messages.accept(m);
-    }
-
-    @Override
-    public List<Claim> claimDue(String owner, int limit, Duration lease, int perDomain) {
-        return messages.claimDue(owner, limit, lease, perDomain);
-    }
-
-    @Override
-    public Fenced recordAttempts(List<AttemptRecord> attempts, SuppressionDecider decider) {
-        return messages.recordAttempts(attempts, decider);
-    }
-
-    @Override
-    public Fenced postpone(List<Claim> claims, Instant at) {
-        return messages.postpone(claims, at);
-    }
-
-    @Override
-    public Fenced renewLeases(List<Claim> claims, Duration lease) {
-        return messages.renewLeases(claims, lease);
-    }
-
-    @Override
-    public int releaseLeases(String owner) {
-        return messages.releaseLeases(owner);
-    }
-
-    @Override
-    public Optional<MessageView> message(String id) {
-        return messages.message(id);
-    }
-
-    @Override
-    public Optional<MessageContent> content(String messageId) {
-        return messages.content(messageId);
-    }
-
-    @Override
-    public List<MessageView.AttemptView> attempts(String recipientId) {
-        return messages.attempts(recipientId);
-    }
-
-    @Override
-    public QueueStats queueStats() {
-        return messages.queueStats();
-    }
-
-    @Override
-    public QueueBreakdown queueBreakdown() {
-        return messages.queueBreakdown();
-    }
-
-    @Override
-    public Optional<Instant> nextDueAt() {
-        return messages.nextDueAt();
-    }
-
-    @Override
-    public void suppress(Suppression s) {
-        suppressions.suppress(s);
-    }
-
-    @Override
-    public Optional<Suppression> suppression(String address, String stream) {
-        return suppressions.suppression(address, stream);
-    }
-
-    @Override
-    public List<Suppression> suppressions(Optional<String> stream, Optional<String> address, Optional<SuppressionState> state, int limit) {
-        return suppressions.suppressions(stream, address, state, limit);
-    }
-
-    @Override
-    public List<Suppression> suppressionsOfMessage(String messageId) {
-        return suppressions.ofMessage(messageId);
-    }
-
-    @Override
-    public List<SuppressionAudit> suppressionAudit(String address, String stream) {
-        return suppressions.audit(address, stream);
-    }
-
-    @Override
-    public Optional<Suppression> removeSuppression(String address, String stream, String actor, String note) {
-        return suppressions.remove(address, stream, actor, note);
-    }
-
-    @Override
-    public DomainOutcomes domainOutcomes(String domain, Instant since) {
-        return suppressions.domainOutcomes(domain, since);
-    }
-
-    @Override
-    public List<FinalOutcome> finalOutcomes(String address, String stream) {
-        return evidence.finalOutcomes(address, stream);
-    }
-
-    @Override
-    public List<StoredEvidence> recordEvidence(List<NewEvidence> items, String defaultStream, EvidenceDecision.Decider decider) {
-        return evidence.record(items, defaultStream, decider);
-    }
-
-    @Override
-    public List<EvidenceView> evidenceOfMessage(String messageId) {
-        return evidence.ofMessage(messageId);
-    }
-
-    @Override
-    public List<EvidenceView> evidenceOfAddress(String address, int limit) {
-        return evidence.ofAddress(address, limit);
-    }
-
-    @Override
-    public List<EvidenceView> evidenceOfEvent(String providerEvent, int limit) {
-        return evidence.ofEvent(providerEvent, limit);
-    }
-
-    @Override
-    public boolean firstTokenUse(String provider, String token, Instant keepUntil) {
-        return tokens.firstUse(provider, token, keepUntil);
-    }
-
     // ---- Database: the group-commit writer and the read pool ---------------------------------------------
 
     @Override
@@ -332,87 +168,6 @@ public final class SqliteStore implements Store, Database {
         return writer.write(tx::run);
     }
 
-    @Override
-    public Clock clock() {
-        return clock;
-    }
-
-    // ---- API keys (V12_1__api_keys.sql) -------------------------------------------------------------------
-
-    private static final String API_KEY_COLUMNS = "id, name, secret_sha256, scopes, rate_per_second, burst, created_at, revoked_at";
-
-    @Override
-    public void createApiKey(ApiKeyRecord k) {
-        writer.write(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO api_keys (" + API_KEY_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?)")) {
-                ps.setString(1, k.id());
-                ps.setString(2, k.name());
-                ps.setString(3, k.secretSha256());
-                ps.setString(4, k.scopes());
-                ps.setDouble(5, k.ratePerSecond());
-                ps.setInt(6, k.burst());
-                ps.setLong(7, k.createdAt().toEpochMilli());
-                if (k.revokedAt().isPresent()) ps.setLong(8, k.revokedAt().get().toEpochMilli());
-                else ps.setNull(8, Types.BIGINT);
-                ps.executeUpdate();
-            }
-            return null;
-        });
-    }
-
-    @Override
-    public Optional<ApiKeyRecord> apiKey(String id) {
-        return read(c -> apiKey(c, id));
-    }
-
-    private static Optional<ApiKeyRecord> apiKey(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + API_KEY_COLUMNS + " FROM api_keys WHERE id = ?")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(apiKeyRow(rs)) : Optional.empty();
-            }
-        }
-    }
-
-    private static ApiKeyRecord apiKeyRow(ResultSet rs) throws SQLException {
-        long revoked = rs.getLong(8);
-        Optional<Instant> revokedAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(revoked));
-        return new ApiKeyRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getDouble(5), rs.getInt(6),
-                Instant.ofEpochMilli(rs.getLong(7)), revokedAt);
-    }
-
-    @Override
-    public List<ApiKeyRecord> apiKeys() {
-        return read(c -> {
-            List<ApiKeyRecord> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + API_KEY_COLUMNS + " FROM api_keys ORDER BY created_at, id");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(apiKeyRow(rs));
-            }
-            return out;
-        });
-    }
-
-    @Override
-    public Optional<ApiKeyRecord> revokeApiKey(String id, Instant at) {
-        return writer.write(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {
-                ps.setLong(1, at.toEpochMilli());
-                ps.setString(2, id);
-                ps.executeUpdate();
-            }
-            return apiKey(c, id);
-        });
-    }
-
-    @Override
-    public boolean apiKeysExist() {
-        return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM api_keys LIMIT 1"); ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        });
-    }
 
     // ---- reads --------------------------------------------------------------------------------------------
 
@@ -428,7 +183,7 @@ public final class SqliteStore implements Store, Database {
         try {
             return r.run(c);
         } catch (SQLException e) {
-            if (GroupCommitWriter.storeFault(e).isEmpty()) throw new StoreException("store read failed: " + e.getMessage(), e);
+            if (Dialect.SQLITE.storeFault(e).isEmpty()) throw new StoreException("store read failed: " + e.getMessage(), e);
             c = checkedReader(c, e);
             throw new StoreUnavailableException("store read failed: " + e.getMessage(), e);
         } finally {

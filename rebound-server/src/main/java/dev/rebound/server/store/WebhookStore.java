@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,14 +31,10 @@ public final class WebhookStore {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String CURSOR = "fanout";
 
-    private final SqliteStore reads;
-    private final GroupCommitWriter writer;
-    private final Clock clock;
+    private final Database db;
 
-    WebhookStore(SqliteStore reads, GroupCommitWriter writer, Clock clock) {
-        this.reads = reads;
-        this.writer = writer;
-        this.clock = clock;
+    WebhookStore(Database db) {
+        this.db = db;
     }
 
     /** An endpoint's state: enabled endpoints get deliveries attempted; disabled ones keep theirs pending. */
@@ -136,7 +131,7 @@ public final class WebhookStore {
     }
 
     public List<Endpoint> endpoints() {
-        return reads.read(WebhookStore::endpoints);
+        return db.read(WebhookStore::endpoints);
     }
 
     private static List<Endpoint> endpoints(Connection c) throws SQLException {
@@ -150,7 +145,7 @@ public final class WebhookStore {
     }
 
     public Optional<Endpoint> endpoint(String id) {
-        return reads.read(c -> endpoint(c, id));
+        return db.read(c -> endpoint(c, id));
     }
 
     private static Optional<Endpoint> endpoint(Connection c, String id) throws SQLException {
@@ -164,7 +159,7 @@ public final class WebhookStore {
 
     /** Inserts or replaces an endpoint (all its settings; delivery state and failure time are kept on replace). */
     public Endpoint save(Endpoint e) {
-        return writer.write(c -> {
+        return db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO webhook_endpoints (id, source, url, secret, old_secret, old_secret_until, event_types, streams,
                         final_only, state, state_reason, failing_since, description, created_at, updated_at)
@@ -202,7 +197,7 @@ public final class WebhookStore {
 
     /** Deletes an endpoint with its deliveries and log. */
     public boolean delete(String id) {
-        return writer.write(c -> {
+        return db.write(c -> {
             for (String sql : List.of("DELETE FROM webhook_log WHERE endpoint_id = ?", "DELETE FROM webhook_deliveries WHERE endpoint_id = ?")) {
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
                     ps.setString(1, id);
@@ -253,8 +248,8 @@ public final class WebhookStore {
      * @return the number of outbox rows read (0 when the fan-out has caught up)
      */
     public int fanOut(int limit, Subscription subscription) {
-        return writer.write(c -> {
-            long now = clock.millis();
+        return db.write(c -> {
+            long now = db.clock().millis();
             long cursor;
             try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM webhook_cursor WHERE name = ?")) {
                 ps.setString(1, CURSOR);
@@ -263,7 +258,7 @@ public final class WebhookStore {
                 }
             }
             if (cursor < 0) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_cursor (name, last_seq) VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events))")) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_cursor (name, last_seq) VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > 0))")) {
                     ps.setString(1, CURSOR);
                     ps.executeUpdate();
                 }
@@ -317,21 +312,21 @@ public final class WebhookStore {
      * bounce notices); a cursor seen for the first time starts at the end of the outbox.
      */
     public List<OutboxEvent> outboxAfter(String cursor, int limit) {
-        long after = writer.write(c -> {
+        long after = db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM webhook_cursor WHERE name = ?")) {
                 ps.setString(1, cursor);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) return rs.getLong(1);
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_cursor (name, last_seq) VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events))")) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_cursor (name, last_seq) VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > 0))")) {
                 ps.setString(1, cursor);
                 ps.executeUpdate();
             }
             return Long.MAX_VALUE;
         });
         if (after == Long.MAX_VALUE) return List.of();
-        return reads.read(c -> {
+        return db.read(c -> {
             List<OutboxEvent> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.seq > ? ORDER BY e.seq LIMIT ?")) {
                 ps.setLong(1, after);
@@ -346,7 +341,7 @@ public final class WebhookStore {
 
     /** Moves the named cursor forward to {@code seq} (never back). */
     public void moveCursor(String cursor, long seq) {
-        writer.write(c -> {
+        db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_cursor SET last_seq = ? WHERE name = ? AND last_seq < ?")) {
                 ps.setLong(1, seq);
                 ps.setString(2, cursor);
@@ -363,8 +358,8 @@ public final class WebhookStore {
      * lease), due by the clock, and with no earlier pending delivery of the same order key for the same endpoint.
      */
     public List<Claimed> claim(String owner, int limit, Duration lease) {
-        return writer.write(c -> {
-            long now = clock.millis();
+        return db.write(c -> {
+            long now = db.clock().millis();
             List<String[]> keys = new ArrayList<>();
             List<Integer> attempts = new ArrayList<>();
             List<Long> versions = new ArrayList<>();
@@ -375,7 +370,7 @@ public final class WebhookStore {
                       AND w.state = 'ENABLED'
                       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
                                       AND p.order_key = d.order_key AND p.state = 'PENDING' AND p.event_seq < d.event_seq)
-                    ORDER BY d.next_attempt_at, d.event_seq LIMIT ?""")) {
+                    ORDER BY d.next_attempt_at, d.event_seq LIMIT ?""" + db.dialect().skipLocked("d"))) {
                 ps.setLong(1, now);
                 ps.setLong(2, now);
                 ps.setInt(3, limit);
@@ -428,8 +423,8 @@ public final class WebhookStore {
      */
     public Fenced record(List<Result> results) {
         if (results.isEmpty()) return Fenced.NONE;
-        return writer.write(c -> {
-            long now = clock.millis();
+        return db.write(c -> {
+            long now = db.clock().millis();
             List<String> refused = new ArrayList<>(0);
             for (Result r : results) {
                 Attempt a = r.attempt();
@@ -493,7 +488,7 @@ public final class WebhookStore {
 
     /** Frees every delivery lease held by {@code owner} (at start-up after a crash). */
     public int releaseLeases(String owner) {
-        return writer.write(c -> {
+        return db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?")) {
                 ps.setString(1, owner);
                 return ps.executeUpdate();
@@ -509,7 +504,7 @@ public final class WebhookStore {
      * event never went to this endpoint). A delivery in flight (leased) is left alone and counted in {@code inFlight}.
      */
     public Optional<Requeued> redeliver(String endpointId, String eventId) {
-        return writer.write(c -> {
+        return db.write(c -> {
             List<OutboxEvent> events = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.id = ?")) {
                 ps.setString(1, eventId);
@@ -527,11 +522,11 @@ public final class WebhookStore {
      * made due now with a fresh retry schedule (created where missing), in outbox order.
      */
     public Requeued replay(String endpointId, Instant from, Instant to, Subscription subscription) {
-        return writer.write(c -> {
+        return db.write(c -> {
             Optional<Endpoint> ep = endpoint(c, endpointId);
             if (ep.isEmpty()) return new Requeued(0, 0, 0);
             List<OutboxEvent> events = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.created_at >= ? AND e.created_at < ? AND e.seq IS NOT NULL ORDER BY e.seq")) {
+            try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.created_at >= ? AND e.created_at < ? AND e.seq > 0 ORDER BY e.seq")) {
                 ps.setLong(1, from.toEpochMilli());
                 ps.setLong(2, to.toEpochMilli());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -546,7 +541,7 @@ public final class WebhookStore {
     }
 
     private Requeued requeue(Connection c, String endpointId, List<OutboxEvent> events) throws SQLException {
-        long now = clock.millis();
+        long now = db.clock().millis();
         int requeued = 0, added = 0, inFlight = 0;
         for (OutboxEvent ev : events) {
             try (PreparedStatement ps = c.prepareStatement("""
@@ -575,7 +570,7 @@ public final class WebhookStore {
 
     /** The attempt log of an endpoint, newest first, optionally of one event. */
     public List<Attempt> log(String endpointId, Optional<String> eventId, int limit) {
-        return reads.read(c -> {
+        return db.read(c -> {
             String sql = "SELECT id, endpoint_id, event_id, attempt, attempted_at, status_code, latency_ms, error, response FROM webhook_log WHERE endpoint_id = ?"
                     + (eventId.isPresent() ? " AND event_id = ?" : "") + " ORDER BY attempted_at DESC, id DESC LIMIT ?";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -595,7 +590,7 @@ public final class WebhookStore {
 
     /** Deliveries of an endpoint in outbox order, optionally in one state. */
     public List<Delivery> deliveries(String endpointId, Optional<DeliveryState> state, int limit) {
-        return reads.read(c -> {
+        return db.read(c -> {
             String sql = """
                     SELECT d.endpoint_id, d.event_id, e.type, d.event_seq, d.state, d.attempts, d.next_attempt_at, d.last_status,
                         d.last_error, d.created_at, d.updated_at
@@ -624,7 +619,7 @@ public final class WebhookStore {
 
     /** One outbox event by id. */
     public Optional<OutboxEvent> event(String eventId) {
-        return reads.read(c -> {
+        return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.id = ?")) {
                 ps.setString(1, eventId);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -636,7 +631,7 @@ public final class WebhookStore {
 
     /** Pending deliveries per endpoint (every endpoint listed, with 0 when none). */
     public List<Pending> pending() {
-        return reads.read(c -> {
+        return db.read(c -> {
             Map<String, Pending> out = new LinkedHashMap<>();
             for (Endpoint e : endpoints(c)) out.put(e.id(), new Pending(e.id(), 0, Optional.empty()));
             try (PreparedStatement ps = c.prepareStatement("SELECT endpoint_id, COUNT(*), MIN(created_at) FROM webhook_deliveries WHERE state = 'PENDING' GROUP BY endpoint_id");
@@ -652,7 +647,7 @@ public final class WebhookStore {
      * endpoint, and not waiting behind an earlier event of its recipient.
      */
     public Optional<Instant> nextDueAt() {
-        return reads.read(c -> {
+        return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d " + CLAIMABLE);
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();

@@ -75,11 +75,23 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void load_postgresqlUrl_refusedAtConfigTime_sayingWhatThisBuildStoresIn() {
-        assertThatThrownBy(() -> new ConfigLoader(Map.of("REBOUND_STORE_URL", "jdbc:postgresql://db.example/rebound")).load())
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("'store.url'").hasMessageContaining("jdbc:postgresql://db.example/rebound")
-                .hasMessageContaining("SQLite only").hasMessageContaining("jdbc:sqlite:");
+    void load_postgresqlUrl_withUserAndPasswordFromTheEnvironment_passwordNeverPrinted() {
+        ReboundConfig c = new ConfigLoader(Map.of("REBOUND_STORE_URL", "jdbc:postgresql://db.example:5432/rebound",
+                "REBOUND_STORE_USER", "rebound", "REBOUND_STORE_PASSWORD", "s3cret")).load();
+        assertThat(c.store().postgres()).isTrue();
+        assertThat(c.store().url()).isEqualTo("jdbc:postgresql://db.example:5432/rebound");
+        assertThat(c.store().user()).isEqualTo("rebound");
+        assertThat(c.store().password()).isEqualTo("s3cret");
+        assertThat(c.store().toString()).contains("user=rebound").doesNotContain("s3cret");
+        assertThat(new ConfigLoader(Map.of()).load().store().postgres()).as("the default is a SQLite file").isFalse();
+    }
+
+    @Test
+    void load_storeLoginWithASqliteUrl_isRefused() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("REBOUND_STORE_USER", "rebound")).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'store.user'").hasMessageContaining("jdbc:postgresql:");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("REBOUND_STORE_URL", "jdbc:postgresql:")).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'store.url'").hasMessageContaining("jdbc:postgresql://<host>");
     }
 
     @Test

@@ -23,7 +23,7 @@ class StoreUrlRedactionTest {
     void aRefusedUrlIsReportedWithoutItsPassword() {
         assertThatThrownBy(() -> new ConfigLoader(Map.of("REBOUND_STORE_URL", "mysql://root:hunter2@db/rebound")).load())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("root:***@db").hasMessageNotContaining("hunter2");
-        assertThatThrownBy(() -> new ConfigLoader(Map.of("REBOUND_STORE_URL", "jdbc:postgresql://rebound:hunter2@127.0.0.1/rebound?password=hunter3")).load())
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("REBOUND_STORE_URL", "jdbc:mysql://rebound:hunter2@127.0.0.1/rebound?password=hunter3")).load())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("rebound:***@127.0.0.1").hasMessageContaining("password=***")
                 .hasMessageNotContaining("hunter2").hasMessageNotContaining("hunter3");
     }

@@ -1,0 +1,292 @@
+package dev.rebound.server.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@link Store} over the table groups ({@link MessageTables}, {@link SuppressionTables}, {@link EvidenceTables},
+ * {@link TokenTables}, {@link WebhookStore}, with {@link Outbox} written inside their transactions): one set of SQL
+ * for both databases, the few differences in {@link Dialect}. A subclass is the {@link Database} they run on:
+ * {@link SqliteStore} (one file, WAL) or {@link PostgresStore} (a shared server, several nodes). Both acknowledge a
+ * write only after its commit ({@link GroupCommitWriter}). {@link #open} picks one by the URL.
+ */
+public abstract sealed class SqlStore implements Store, Database permits SqliteStore, PostgresStore {
+    private final Clock clock;
+    private final Dialect dialect;
+    private final WebhookStore webhooks;
+
+    SqlStore(Clock clock, Dialect dialect) {
+        this.clock = clock;
+        this.dialect = dialect;
+        this.webhooks = new WebhookStore(this);
+    }
+
+    /**
+     * Opens the store named by {@code url}: {@code jdbc:sqlite:<file>} or {@code jdbc:postgresql://host[:port]/db}
+     * (with {@code user} and {@code password}, empty for none or when the URL carries them).
+     *
+     * @param readConnections the read pool's size (beside the one write connection)
+     */
+    public static SqlStore open(String url, String user, String password, int readConnections, Clock clock) {
+        if (url.startsWith("jdbc:sqlite:")) return SqliteStore.open(url, readConnections, clock);
+        if (url.startsWith("jdbc:postgresql:")) return PostgresStore.connect(url, user, password, readConnections, clock);
+        throw new IllegalArgumentException("store.url must start with jdbc:sqlite: or jdbc:postgresql:, got "
+                + url.substring(0, Math.min(url.length(), 20)));
+    }
+
+    @Override
+    public final Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public final Dialect dialect() {
+        return dialect;
+    }
+
+    @Override
+    public final WebhookStore webhooks() {
+        return webhooks;
+    }
+
+    // ---- the table groups ---------------------------------------------------------------------------------
+
+    private final MessageTables messages = new MessageTables(this);
+    private final SuppressionTables suppressions = new SuppressionTables(this);
+    private final EvidenceTables evidence = new EvidenceTables(this);
+    private final TokenTables tokens = new TokenTables(this);
+    private final TimelineTables timelines = new TimelineTables(this);
+    private final NodeTables nodes = new NodeTables(this);
+
+    @Override
+    public final Optional<NodeInfo> heartbeat(NodeInfo node) {
+        return nodes.heartbeat(node);
+    }
+
+    @Override
+    public final void nodeStopped(String id, String instance, Instant at) {
+        nodes.stopped(id, instance, at);
+    }
+
+    @Override
+    public final List<NodeInfo> nodes() {
+        return nodes.nodes();
+    }
+
+    @Override
+    public final Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit) {
+        return timelines.timeline(address, stream, after, limit);
+    }
+
+    @Override
+    public final AcceptResult accept(NewMessage m) {
+        return messages.accept(m);
+    }
+
+    @Override
+    public final List<Claim> claimDue(String owner, int limit, Duration lease, int perDomain) {
+        return messages.claimDue(owner, limit, lease, perDomain);
+    }
+
+    @Override
+    public final Fenced recordAttempts(List<AttemptRecord> attempts, SuppressionDecider decider) {
+        return messages.recordAttempts(attempts, decider);
+    }
+
+    @Override
+    public final Fenced postpone(List<Claim> claims, Instant at) {
+        return messages.postpone(claims, at);
+    }
+
+    @Override
+    public final Fenced renewLeases(List<Claim> claims, Duration lease) {
+        return messages.renewLeases(claims, lease);
+    }
+
+    @Override
+    public final int releaseLeases(String owner) {
+        return messages.releaseLeases(owner);
+    }
+
+    @Override
+    public final Optional<MessageView> message(String id) {
+        return messages.message(id);
+    }
+
+    @Override
+    public final Optional<MessageContent> content(String messageId) {
+        return messages.content(messageId);
+    }
+
+    @Override
+    public final List<MessageView.AttemptView> attempts(String recipientId) {
+        return messages.attempts(recipientId);
+    }
+
+    @Override
+    public final QueueStats queueStats() {
+        return messages.queueStats();
+    }
+
+    @Override
+    public final QueueBreakdown queueBreakdown() {
+        return messages.queueBreakdown();
+    }
+
+    @Override
+    public final Optional<Instant> nextDueAt() {
+        return messages.nextDueAt();
+    }
+
+    @Override
+    public final void suppress(Suppression s) {
+        suppressions.suppress(s);
+    }
+
+    @Override
+    public final Optional<Suppression> suppression(String address, String stream) {
+        return suppressions.suppression(address, stream);
+    }
+
+    @Override
+    public final List<Suppression> suppressions(Optional<String> stream, Optional<String> address, Optional<SuppressionState> state, int limit) {
+        return suppressions.suppressions(stream, address, state, limit);
+    }
+
+    @Override
+    public final List<Suppression> suppressionsOfMessage(String messageId) {
+        return suppressions.ofMessage(messageId);
+    }
+
+    @Override
+    public final List<SuppressionAudit> suppressionAudit(String address, String stream) {
+        return suppressions.audit(address, stream);
+    }
+
+    @Override
+    public final Optional<Suppression> removeSuppression(String address, String stream, String actor, String note) {
+        return suppressions.remove(address, stream, actor, note);
+    }
+
+    @Override
+    public final DomainOutcomes domainOutcomes(String domain, Instant since) {
+        return suppressions.domainOutcomes(domain, since);
+    }
+
+    @Override
+    public final List<FinalOutcome> finalOutcomes(String address, String stream) {
+        return evidence.finalOutcomes(address, stream);
+    }
+
+    @Override
+    public final List<StoredEvidence> recordEvidence(List<NewEvidence> items, String defaultStream, EvidenceDecision.Decider decider) {
+        return evidence.record(items, defaultStream, decider);
+    }
+
+    @Override
+    public final List<EvidenceView> evidenceOfMessage(String messageId) {
+        return evidence.ofMessage(messageId);
+    }
+
+    @Override
+    public final List<EvidenceView> evidenceOfAddress(String address, int limit) {
+        return evidence.ofAddress(address, limit);
+    }
+
+    @Override
+    public final List<EvidenceView> evidenceOfEvent(String providerEvent, int limit) {
+        return evidence.ofEvent(providerEvent, limit);
+    }
+
+    @Override
+    public final boolean firstTokenUse(String provider, String token, Instant keepUntil) {
+        return tokens.firstUse(provider, token, keepUntil);
+    }
+
+    // ---- API keys (V12_1__api_keys.sql) -------------------------------------------------------------------
+
+    private static final String API_KEY_COLUMNS = "id, name, secret_sha256, scopes, rate_per_second, burst, created_at, revoked_at";
+
+    @Override
+    public void createApiKey(ApiKeyRecord k) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO api_keys (" + API_KEY_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?)")) {
+                ps.setString(1, k.id());
+                ps.setString(2, k.name());
+                ps.setString(3, k.secretSha256());
+                ps.setString(4, k.scopes());
+                ps.setDouble(5, k.ratePerSecond());
+                ps.setInt(6, k.burst());
+                ps.setLong(7, k.createdAt().toEpochMilli());
+                if (k.revokedAt().isPresent()) ps.setLong(8, k.revokedAt().get().toEpochMilli());
+                else ps.setNull(8, Types.BIGINT);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<ApiKeyRecord> apiKey(String id) {
+        return read(c -> apiKey(c, id));
+    }
+
+    private static Optional<ApiKeyRecord> apiKey(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + API_KEY_COLUMNS + " FROM api_keys WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(apiKeyRow(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static ApiKeyRecord apiKeyRow(ResultSet rs) throws SQLException {
+        long revoked = rs.getLong(8);
+        Optional<Instant> revokedAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(revoked));
+        return new ApiKeyRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getDouble(5), rs.getInt(6),
+                Instant.ofEpochMilli(rs.getLong(7)), revokedAt);
+    }
+
+    @Override
+    public List<ApiKeyRecord> apiKeys() {
+        return read(c -> {
+            List<ApiKeyRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + API_KEY_COLUMNS + " FROM api_keys ORDER BY created_at, id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(apiKeyRow(rs));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Optional<ApiKeyRecord> revokeApiKey(String id, Instant at) {
+        return write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {
+                ps.setLong(1, at.toEpochMilli());
+                ps.setString(2, id);
+                ps.executeUpdate();
+            }
+            return apiKey(c, id);
+        });
+    }
+
+    @Override
+    public boolean apiKeysExist() {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM api_keys LIMIT 1"); ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        });
+    }
+
+}

@@ -1,0 +1,275 @@
+package dev.rebound.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rebound.server.testing.MutableClock;
+import dev.rebound.server.testing.TestPostgres;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What only the PostgreSQL store has to show: several nodes (here: two stores on one schema, as two processes would
+ * be) claiming at once, the outbox numbered in commit order across them, a group that fails at {@code COMMIT}
+ * failing every caller of it, and {@code synchronous_commit} on whatever the server or URL says.
+ */
+class PostgresStoreTest {
+    private final TestPostgres pg = TestPostgres.freshSchema();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-05-01T12:00:00Z"));
+
+    @AfterEach
+    void dropSchema() {
+        pg.close();
+    }
+
+    private PostgresStore open() {
+        return PostgresStore.connect(pg.url(), pg.user(), pg.password(), 2, clock);
+    }
+
+    private static NewMessage msg(String... to) {
+        return new NewMessage("transactional", "app@sender.test", List.of(to), "Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII),
+                "<m@sender.test>", "http", Optional.empty(), "");
+    }
+
+    /** A unit for {@link GroupCommitWriter#write} that signals it runs and waits until released. */
+    private static GroupCommitWriter.Work<Object> hold(CountDownLatch running, CountDownLatch release) {
+        return c -> {
+            running.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return null;
+        };
+    }
+
+    @Test
+    void claims_twoNodesAtOnce_skipTheRowsTheOtherIsClaiming_neverTheSameRecipient() throws Exception {
+        try (PostgresStore a = open(); PostgresStore b = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            // two domains: a claim locks the domains it takes from (the per-domain limit counts every node's leases, so
+            // claimers of one domain are serialised); a's claim of 20 fills itself from one.test, due first
+            List<String> addresses = new ArrayList<>();
+            for (int i = 0; i < 20; i++) addresses.add("r" + i + "@one.test");
+            a.accept(msg(addresses.toArray(String[]::new)));
+            addresses.clear();
+            for (int i = 20; i < 30; i++) addresses.add("r" + i + "@two.test");
+            a.accept(msg(addresses.toArray(String[]::new)));
+
+            // Node a: its claim of 20 runs in a group that stays open (row locks held, nothing committed) ...
+            CountDownLatch firstRunning = new CountDownLatch(1), releaseFirst = new CountDownLatch(1);
+            CountDownLatch claimHeld = new CountDownLatch(1), releaseClaim = new CountDownLatch(1);
+            Future<?> first = pool.submit(() -> a.writer().write(hold(firstRunning, releaseFirst)));
+            firstRunning.await();
+            Future<List<Claim>> claimA = pool.submit(() -> a.claimDue("node-a", 20, Duration.ofMinutes(5)));
+            while (a.writer().queued() < 1) Thread.onSpinWait();
+            Future<?> holder = pool.submit(() -> a.writer().write(hold(claimHeld, releaseClaim)));
+            while (a.writer().queued() < 2) Thread.onSpinWait();
+            releaseFirst.countDown();
+            claimHeld.await(); // a's claim ran in this group; the group has not committed
+
+            // ... meanwhile node b claims: it neither waits for a's rows nor takes them.
+            Future<List<Claim>> claimB = pool.submit(() -> b.claimDue("node-b", 20, Duration.ofMinutes(5)));
+            List<Claim> fromB = claimB.get(60, TimeUnit.SECONDS); // a hang guard only: b must not wait for a's commit
+            releaseClaim.countDown();
+            first.get();
+            holder.get();
+            List<Claim> fromA = claimA.get();
+
+            assertThat(fromA).hasSize(20);
+            assertThat(fromB).as("the 10 rows of the domain a was not claiming").hasSize(10)
+                    .allSatisfy(c -> assertThat(c.domain()).isEqualTo("two.test"));
+            Set<String> ids = new HashSet<>();
+            for (Claim c : fromA) ids.add(c.recipientId());
+            for (Claim c : fromB) assertThat(ids.add(c.recipientId())).as("leased twice: %s", c.address()).isTrue();
+            assertThat(ids).hasSize(30);
+            assertThat(a.claimDue("node-a", 50, Duration.ofMinutes(5))).as("every lease committed").isEmpty();
+            assertThat(b.queueStats().leased()).isEqualTo(30);
+        }
+    }
+
+    @Test
+    void outbox_isNumberedInCommitOrder_acrossNodes_soACursorNeverSkipsARow() throws Exception {
+        try (PostgresStore a = open(); PostgresStore b = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+             Connection reader = pg.connect()) {
+            // a's acceptance (an outbox row) is written first but its group stays open ...
+            CountDownLatch firstRunning = new CountDownLatch(1), releaseFirst = new CountDownLatch(1);
+            CountDownLatch held = new CountDownLatch(1), release = new CountDownLatch(1);
+            Future<?> first = pool.submit(() -> a.writer().write(hold(firstRunning, releaseFirst)));
+            firstRunning.await();
+            Future<AcceptResult> early = pool.submit(() -> a.accept(msg("early@one.test")));
+            while (a.writer().queued() < 1) Thread.onSpinWait();
+            Future<?> holder = pool.submit(() -> a.writer().write(hold(held, release)));
+            while (a.writer().queued() < 2) Thread.onSpinWait();
+            releaseFirst.countDown();
+            held.await();
+
+            // ... while b's acceptance commits: a cursor reading now sees b's row and moves past it. (Another domain: an
+            // acceptance lowers its domain's due bound in queue_domains (V52), so b's would wait for a's row lock.)
+            String late = ((AcceptResult.Created) b.accept(msg("late@two.test"))).receipt().messageId();
+            long cursor = maxSeq(reader);
+            assertThat(seqOf(reader, late)).isEqualTo(cursor);
+
+            release.countDown();
+            first.get();
+            holder.get();
+            String earlyId = ((AcceptResult.Created) early.get()).receipt().messageId();
+            assertThat(seqOf(reader, earlyId)).as("numbered at its commit, after the cursor").isGreaterThan(cursor);
+            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*), COUNT(DISTINCT seq), MIN(seq) FROM events")) {
+                rs.next();
+                assertThat(rs.getLong(2)).as("one seq per row").isEqualTo(rs.getLong(1));
+                assertThat(rs.getLong(3)).as("no placeholder left").isPositive();
+            }
+        }
+    }
+
+    private static long maxSeq(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT MAX(seq) FROM events")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static long seqOf(Connection c, String messageId) throws SQLException {
+        try (var ps = c.prepareStatement("SELECT seq FROM events WHERE message_id = ? AND type = 'message.accepted'")) {
+            ps.setString(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).as("outbox row of %s", messageId).isTrue();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    @Test
+    void aGroupWhoseCommitFails_failsEveryCallerOfIt_andNothingOfItIsStored() throws Exception {
+        try (PostgresStore store = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            // A constraint checked only at COMMIT: the group's units all succeed, its COMMIT does not.
+            try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE commit_check (k INTEGER UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+            }
+            CountDownLatch running = new CountDownLatch(1), release = new CountDownLatch(1);
+            Future<?> blocker = pool.submit(() -> store.writer().write(hold(running, release)));
+            running.await();
+            GroupCommitWriter.Work<String> duplicate = c -> {
+                try (Statement s = c.createStatement()) {
+                    s.executeUpdate("INSERT INTO commit_check (k) VALUES (1)");
+                }
+                return "inserted";
+            };
+            Future<String> one = pool.submit(() -> store.writer().write(duplicate));
+            while (store.writer().queued() < 1) Thread.onSpinWait();
+            Future<AcceptResult> accepted = pool.submit(() -> store.accept(msg("victim@one.test")));
+            while (store.writer().queued() < 2) Thread.onSpinWait();
+            Future<String> two = pool.submit(() -> store.writer().write(duplicate));
+            while (store.writer().queued() < 3) Thread.onSpinWait();
+            release.countDown();
+            blocker.get();
+
+            for (Future<?> f : List.of(one, accepted, two)) {
+                assertThatThrownBy(f::get).hasCauseInstanceOf(StoreUnavailableException.class)
+                        .hasMessageContaining("nothing of it was committed");
+            }
+            assertThat(store.queueStats().depth()).as("the acceptance of the failed group is not stored").isZero();
+            assertThat(store.health().writable()).isFalse();
+            // the next write commits (the group's transaction was rolled back, the connection is usable)
+            var r = (AcceptResult.Created) store.accept(msg("after@one.test"));
+            assertThat(store.message(r.receipt().messageId())).isPresent();
+        }
+    }
+
+    @Test
+    void aFailingUnit_isRolledBackToItsSavepoint_theRestOfItsGroupCommits() throws Exception {
+        try (PostgresStore store = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            CountDownLatch running = new CountDownLatch(1), release = new CountDownLatch(1);
+            Future<?> blocker = pool.submit(() -> store.writer().write(hold(running, release)));
+            running.await();
+            Future<AcceptResult> before = pool.submit(() -> store.accept(msg("before@one.test")));
+            while (store.writer().queued() < 1) Thread.onSpinWait();
+            Future<Object> failing = pool.submit(() -> store.writer().write(c -> {
+                try (Statement s = c.createStatement()) { // a unit's own SQL error aborts PostgreSQL's transaction ...
+                    s.executeUpdate("INSERT INTO suppressions (address, stream, reason, rule_id, created_at) VALUES (NULL, 's', 'r', 'x', 1)");
+                }
+                return null;
+            }));
+            while (store.writer().queued() < 2) Thread.onSpinWait();
+            Future<AcceptResult> after = pool.submit(() -> store.accept(msg("after@one.test")));
+            while (store.writer().queued() < 3) Thread.onSpinWait();
+            release.countDown();
+            blocker.get();
+            assertThatThrownBy(failing::get).hasRootCauseInstanceOf(org.postgresql.util.PSQLException.class);
+            // ... until ROLLBACK TO its savepoint: the units before and after it commit in the same group
+            for (Future<AcceptResult> f : List.of(before, after))
+                assertThat(store.message(((AcceptResult.Created) f.get()).receipt().messageId())).isPresent();
+            assertThat(store.health().writable()).as("a unit's own error is no store fault").isTrue();
+        }
+    }
+
+    @Test
+    void theWriteConnectionKilled_failsItsGroupAsUnavailable_thenTheStoreResumesByItself() throws Exception {
+        try (PostgresStore store = open(); Connection admin = pg.connect()) {
+            store.accept(msg("before@one.test"));
+            int writerPid = store.write(c -> {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            });
+            try (var ps = admin.prepareStatement("SELECT pg_terminate_backend(?)")) { // as an operator or a failover would
+                ps.setInt(1, writerPid);
+                ps.execute();
+            }
+            assertThatThrownBy(() -> store.accept(msg("lost@one.test"))).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("nothing of it was committed");
+            assertThat(store.health().writable()).isFalse();
+            assertThat(store.health().problem()).isPresent();
+            // the writer's probe opens a new connection and commits: writable again, no restart
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> store.health().writable());
+            var r = (AcceptResult.Created) store.accept(msg("after@one.test"));
+            assertThat(store.message(r.receipt().messageId())).isPresent();
+            assertThat(store.queueStats().depth()).as("before and after, not the lost one").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void synchronousCommit_isOnForTheStoresConnections_whateverTheUrlAsks() {
+        String url = pg.url() + "&options=-c%20synchronous_commit%3Doff";
+        try (PostgresStore store = PostgresStore.connect(url, pg.user(), pg.password(), 1, clock)) {
+            String read = store.read(c -> show(c));
+            String written = store.write(PostgresStoreTest::show);
+            assertThat(read).isEqualTo("on");
+            assertThat(written).isEqualTo("on");
+        }
+    }
+
+    private static String show(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW synchronous_commit")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    void anUnreachableServer_failsTheOpen_sayingWhatToCheck() {
+        assertThatThrownBy(() -> PostgresStore.connect("jdbc:postgresql://127.0.0.1:1/rebound?connectTimeout=2", "rebound", "s3cret", 1, clock))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("cannot connect to the PostgreSQL store jdbc:postgresql://127.0.0.1:1/rebound")
+                .hasMessageContaining("REBOUND_STORE_USER").hasMessageNotContaining("s3cret");
+    }
+}
