@@ -28,7 +28,8 @@ import java.util.Optional;
 /**
  * The HTTP API (Javalin on virtual threads): one route class per resource ({@link MessageRoutes},
  * {@link QueueRoutes}, {@link NodeRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link RecipientRoutes}, {@link ProviderRoutes},
- * {@link ServiceRoutes}, {@link WebhookRoutes}) declares its {@link Route}s; this class registers exactly those, checks
+ * {@link ServiceRoutes}, {@link WebhookRoutes}, {@link DashboardRoutes} for the web dashboard) declares its {@link Route}s;
+ * this class registers exactly those, checks
  * the API key and scope of every route that needs one (in one place, {@link #authorize}), and writes every
  * {@link ApiError} in the one error shape. Writes answer 2xx only after
  * the store committed. The routes are described in {@code openapi.json} (served at {@code /openapi.json}); a test
@@ -56,6 +57,7 @@ public final class ApiServer implements AutoCloseable {
         all.addAll(new ProviderRoutes(providerEvents, store, metrics).routes());
         all.addAll(new ServiceRoutes(store, metrics).routes());
         all.addAll(new WebhookRoutes(webhooks, clock).routes());
+        all.addAll(new DashboardRoutes().routes());
         this.routes = List.copyOf(all);
         this.app = Javalin.create(cfg -> configure(cfg, keys));
     }

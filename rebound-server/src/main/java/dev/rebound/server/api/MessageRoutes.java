@@ -6,13 +6,23 @@ import dev.rebound.server.decide.AttemptDecider;
 import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.intake.Sha256;
 import dev.rebound.server.store.AcceptResult;
+import dev.rebound.server.store.MessageHit;
+import dev.rebound.server.store.MessageQuery;
 import dev.rebound.server.store.MessageView;
+import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.NewMessage;
 import dev.rebound.server.store.Store;
 import io.javalin.http.Context;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code POST /v1/messages} (answers 202 only after the store committed the message; a replayed idempotency key
@@ -22,6 +32,7 @@ import tools.jackson.databind.JsonNode;
  */
 final class MessageRoutes {
     static final String REPLAY_HEADER = "Idempotent-Replayed";
+    private static final int DEFAULT_SEARCH = 50, MAX_SEARCH = 500;
 
     private final MessageIntake intake;
     private final Store store;
@@ -38,7 +49,8 @@ final class MessageRoutes {
     }
 
     List<Route> routes() {
-        return List.of(Route.post("/v1/messages", Scope.SEND, this::post), Route.get("/v1/messages/{id}", Scope.READ, this::get));
+        return List.of(Route.post("/v1/messages", Scope.SEND, this::post), Route.get("/v1/messages", Scope.READ, this::search),
+                Route.get("/v1/messages/{id}", Scope.READ, this::get));
     }
 
     private void post(Context ctx) {
@@ -55,6 +67,61 @@ final class MessageRoutes {
             case AcceptResult.Conflict c -> throw new ApiError(409, "idempotency_conflict", "Idempotency-Key", key,
                     "this key was used for a different request (message " + c.existingMessageId() + "); use a new key for a new message")
                     .with("message_id", c.existingMessageId());
+        }
+    }
+
+    /**
+     * The message search: {@code message_id} (the Message-ID header, with or without its angle brackets),
+     * {@code address} (a recipient, any case), {@code state} (a recipient's), {@code since}/{@code until} (accepted in
+     * [since, until), RFC 3339), {@code limit}; newest first. The message's own id is {@code GET /v1/messages/{id}}.
+     */
+    private void search(Context ctx) {
+        Optional<String> header = param(ctx, "message_id").map(h -> h.startsWith("<") ? h : "<" + h + ">");
+        Optional<String> address = param(ctx, "address");
+        Optional<RecipientState> state = param(ctx, "state").map(s -> {
+            try {
+                return RecipientState.valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid("state", s, "expected one of " + Arrays.toString(RecipientState.values()));
+            }
+        });
+        Optional<Instant> since = param(ctx, "since").map(t -> instant("since", t));
+        Optional<Instant> until = param(ctx, "until").map(t -> instant("until", t));
+        if (since.isPresent() && until.isPresent() && !since.get().isBefore(until.get()))
+            throw ApiError.invalid("until", until.get().toString(), "until must be after since (" + since.get() + ")");
+        int limit = param(ctx, "limit").map(l -> {
+            try {
+                int v = Integer.parseInt(l);
+                if (v >= 1 && v <= MAX_SEARCH) return v;
+            } catch (NumberFormatException ignored) {
+                // answered below
+            }
+            throw ApiError.invalid("limit", l, "expected a whole number from 1 to " + MAX_SEARCH);
+        }).orElse(DEFAULT_SEARCH);
+        List<MessageHit> hits = store.messages(new MessageQuery(header, address, state, since, until, limit));
+        ObjectNode n = Json.object();
+        ArrayNode items = n.putArray("messages");
+        for (MessageHit h : hits) {
+            ObjectNode m = items.addObject().put("id", h.id()).put("stream", h.stream()).put("mail_from", h.mailFrom())
+                    .put("message_id_header", Json.emptyToNull(h.headerMessageId())).put("source", h.source())
+                    .put("created_at", h.createdAt().toString());
+            ArrayNode rs = m.putArray("recipients");
+            for (MessageHit.Recipient r : h.recipients())
+                rs.addObject().put("address", r.address()).put("state", r.state().name()).put("attempt_count", r.attemptCount());
+        }
+        n.put("count", hits.size()).put("limit", limit);
+        ctx.json(n);
+    }
+
+    private static Optional<String> param(Context ctx, String name) {
+        return Optional.ofNullable(ctx.queryParam(name)).map(String::strip).filter(s -> !s.isEmpty());
+    }
+
+    private static Instant instant(String field, String text) {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw ApiError.invalid(field, text, "expected an RFC 3339 UTC time, e.g. 2026-12-04T18:00:00Z");
         }
     }
 

@@ -494,6 +494,60 @@ final class MessageTables {
         });
     }
 
+    /**
+     * The messages matching {@code q}, newest first, with their recipients: two statements (the messages, then the
+     * recipients of the page). An address or state condition is an {@code EXISTS} over the message's recipients, so a
+     * message with several matching recipients is listed once.
+     */
+    List<MessageHit> search(MessageQuery q) {
+        return db.read(c -> {
+            StringBuilder sql = new StringBuilder("""
+                    SELECT m.id, m.stream, m.mail_from, m.header_message_id, m.source, m.created_at FROM messages m WHERE 1 = 1
+                    """);
+            List<Object> args = new ArrayList<>();
+            q.headerMessageId().ifPresent(h -> { sql.append(" AND m.header_message_id = ?"); args.add(h); });
+            q.since().ifPresent(t -> { sql.append(" AND m.created_at >= ?"); args.add(t.toEpochMilli()); });
+            q.until().ifPresent(t -> { sql.append(" AND m.created_at < ?"); args.add(t.toEpochMilli()); });
+            if (q.address().isPresent() || q.state().isPresent()) {
+                sql.append(" AND EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id");
+                q.address().ifPresent(a -> { sql.append(" AND LOWER(r.address) = ?"); args.add(a.toLowerCase(Locale.ROOT)); });
+                q.state().ifPresent(st -> { sql.append(" AND r.state = ?"); args.add(st.name()); });
+                sql.append(")");
+            }
+            sql.append(" ORDER BY m.created_at DESC, m.id DESC LIMIT ?");
+            args.add(q.limit());
+            List<String[]> rows = new ArrayList<>();
+            List<Instant> created = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < args.size(); i++) ps.setObject(i + 1, args.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)});
+                        created.add(Rows.requiredInstant(rs, 6));
+                    }
+                }
+            }
+            if (rows.isEmpty()) return List.of();
+            Map<String, List<MessageHit.Recipient>> recipients = new LinkedHashMap<>();
+            String marks = String.join(",", java.util.Collections.nCopies(rows.size(), "?"));
+            try (PreparedStatement ps = c.prepareStatement("SELECT message_id, address, state, attempt_count FROM recipients WHERE message_id IN ("
+                    + marks + ") ORDER BY message_id, position")) {
+                for (int i = 0; i < rows.size(); i++) ps.setString(i + 1, rows.get(i)[0]);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) recipients.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                            .add(new MessageHit.Recipient(rs.getString(2), RecipientState.valueOf(rs.getString(3)), rs.getInt(4)));
+                }
+            }
+            List<MessageHit> out = new ArrayList<>(rows.size());
+            for (int i = 0; i < rows.size(); i++) {
+                String[] r = rows.get(i);
+                out.add(new MessageHit(r[0], r[1], r[2], r[3] == null ? "" : r[3], r[4], created.get(i),
+                        List.copyOf(recipients.getOrDefault(r[0], List.of()))));
+            }
+            return out;
+        });
+    }
+
     static final String ATTEMPT_COLUMNS = """
             a.id, a.attempt_no, a.started_at, a.duration_ms, a.mx_host, a.mx_ip, a.phase, a.smtp_code, a.enhanced_code,
                 a.reply_lines, a.local_reply, a.outcome, a.reason, a.rule_id, a.decision, a.decision_reason, a.decision_rule,

@@ -118,6 +118,11 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     }
 
     @Override
+    public final List<MessageHit> messages(MessageQuery query) {
+        return messages.search(query);
+    }
+
+    @Override
     public final Optional<MessageView> message(String id) {
         return messages.message(id);
     }

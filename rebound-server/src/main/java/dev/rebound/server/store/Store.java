@@ -18,6 +18,9 @@ public interface Store extends AutoCloseable {
 
     Optional<MessageContent> content(String messageId);
 
+    /** The messages matching the query, newest first, each with its recipients' addresses and states. */
+    List<MessageHit> messages(MessageQuery query);
+
     /**
      * Leases up to {@code limit} recipients due now (free or with an expired lease, whoever held it) to {@code owner}.
      * Each claim increments the recipient's lease version and carries it ({@link Claim#lease()}): the fencing token

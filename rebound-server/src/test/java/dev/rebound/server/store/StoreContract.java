@@ -118,6 +118,47 @@ abstract class StoreContract {
     }
 
     @Test
+    void messages_search_byMessageIdAddressStateAndTime_newestFirst() {
+        try (Store store = open(dir, clock)) {
+            Instant t0 = clock.instant();
+            byte[] raw = "Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+            String first = ((AcceptResult.Created) store.accept(new NewMessage("transactional", "app@sender.test",
+                    List.of("Ann@One.test", "b@two.test"), raw, "<one@sender.test>", "http", Optional.empty(), ""))).receipt().messageId();
+            clock.advance(Duration.ofMinutes(1));
+            String second = ((AcceptResult.Created) store.accept(new NewMessage("transactional", "app@sender.test",
+                    List.of("c@two.test"), raw, "<two@sender.test>", "smtp", Optional.empty(), ""))).receipt().messageId();
+            Claim c = store.claimDue("n1", 10, Duration.ofMinutes(5)).stream().filter(x -> x.address().equals("c@two.test")).findFirst().orElseThrow();
+            store.recordAttempts(List.of(attempt(c, "transactional", SmtpReply.of(250, "2.0.0 ok"), Outcome.DELIVERED, Reason.DELIVERED,
+                    new GiveUp(Outcome.DELIVERED, Reason.DELIVERED, "retry.done"))), new RecordingDecider());
+
+            java.util.function.Function<MessageQuery, List<String>> ids = q -> store.messages(q).stream().map(MessageHit::id).toList();
+            Optional<String> none = Optional.empty();
+            assertThat(ids.apply(new MessageQuery(none, none, Optional.empty(), Optional.empty(), Optional.empty(), 10)))
+                    .containsExactly(second, first);
+            assertThat(ids.apply(new MessageQuery(Optional.of("<one@sender.test>"), none, Optional.empty(), Optional.empty(), Optional.empty(), 10)))
+                    .containsExactly(first);
+            assertThat(ids.apply(new MessageQuery(none, Optional.of("ann@one.TEST"), Optional.empty(), Optional.empty(), Optional.empty(), 10)))
+                    .as("the address whatever its case").containsExactly(first);
+            assertThat(ids.apply(new MessageQuery(none, none, Optional.of(RecipientState.DELIVERED), Optional.empty(), Optional.empty(), 10)))
+                    .containsExactly(second);
+            assertThat(ids.apply(new MessageQuery(none, Optional.of("c@two.test"), Optional.of(RecipientState.QUEUED), Optional.empty(),
+                    Optional.empty(), 10))).as("address and state hold for the same recipient").isEmpty();
+            assertThat(ids.apply(new MessageQuery(none, none, Optional.empty(), Optional.of(t0.plusSeconds(30)), Optional.empty(), 10)))
+                    .containsExactly(second);
+            assertThat(ids.apply(new MessageQuery(none, none, Optional.empty(), Optional.empty(), Optional.of(t0.plusSeconds(30)), 10)))
+                    .containsExactly(first);
+            assertThat(ids.apply(new MessageQuery(none, none, Optional.empty(), Optional.empty(), Optional.empty(), 1))).containsExactly(second);
+
+            MessageHit hit = store.messages(new MessageQuery(none, Optional.of("b@two.test"), Optional.empty(), Optional.empty(),
+                    Optional.empty(), 10)).getFirst();
+            assertThat(hit).extracting(MessageHit::headerMessageId, MessageHit::source, MessageHit::createdAt)
+                    .containsExactly("<one@sender.test>", "http", t0);
+            assertThat(hit.recipients()).containsExactly(new MessageHit.Recipient("Ann@One.test", RecipientState.QUEUED, 0),
+                    new MessageHit.Recipient("b@two.test", RecipientState.QUEUED, 0));
+        }
+    }
+
+    @Test
     void recordAttempts_deferredThenDelivered_keepsTheHistoryAndFreesTheLease() {
         try (Store store = open(dir, clock)) {
             var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "a@one.test"));

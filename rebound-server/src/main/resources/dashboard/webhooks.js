@@ -1,0 +1,131 @@
+// Webhooks: the endpoints (GET /v1/webhooks), and for one endpoint its deliveries, its attempt log, redelivery of
+// one event and replay of a time range (POST …/events/{id}/redeliver, POST …/replay). After a redelivery or replay
+// the page reads the log again until the dispatcher's new attempt shows (or 15 s pass).
+import {api, query} from './api.js';
+import {h, when, badge, table, facts, field, problem} from './dom.js';
+
+export async function render(main, {args, params, stale}) {
+  if (args.length && args[0]) return endpoint(main, args[0], stale);
+  const data = await api('/v1/webhooks');
+  if (stale()) return;
+  main.append(h('h1', {}, 'Webhooks'),
+    table(`${data.endpoints.length} endpoint(s)`, ['Endpoint', 'URL', 'State', 'Events', 'Streams', 'Failing since', 'Source'],
+      data.endpoints.map((e) => [
+        h('a', {href: `#/webhooks/${encodeURIComponent(e.id)}`, class: 'mono'}, e.id), h('span', {class: 'mono small'}, e.url),
+        h('span', {}, badge(e.enabled ? 'ENABLED' : 'DISABLED'), e.state_reason ? ` ${e.state_reason}` : ''),
+        e.event_types.length ? e.event_types.join(', ') : 'all', e.streams.length ? e.streams.join(', ') : 'all',
+        e.failing_since ? when(e.failing_since) : '—', e.source,
+      ]), {empty: 'No webhook endpoint. Create one with POST /v1/webhooks or webhooks.endpoints in the config.'}));
+}
+
+async function endpoint(main, id, stale) {
+  const path = `/v1/webhooks/${encodeURIComponent(id)}`;
+  const [e, deliveries, log] = await Promise.all([api(path), api(`${path}/deliveries${query({limit: 100})}`), api(`${path}/log${query({limit: 100})}`)]);
+  if (stale()) return;
+  const status = h('div', {role: 'status', class: 'status'});
+  const logBox = h('div');
+  const deliveriesBox = h('div');
+  main.append(h('p', {class: 'crumbs'}, h('a', {href: '#/webhooks'}, 'Webhooks'), ' / ', h('span', {class: 'mono'}, e.id)),
+    h('h1', {}, 'Endpoint ', h('span', {class: 'mono'}, e.id)),
+    facts([
+      ['URL', h('span', {class: 'mono'}, e.url)],
+      ['State', h('span', {}, badge(e.enabled ? 'ENABLED' : 'DISABLED'), e.state_reason ? ` ${e.state_reason}` : '')],
+      ['Events', e.event_types.length ? e.event_types.join(', ') : 'all'],
+      ['Final outcomes only', e.final_only ? 'yes' : 'no'],
+      ['Streams', e.streams.length ? e.streams.join(', ') : 'all'],
+      ['Waiting', String(e.pending)],
+      ['Oldest waiting event', e.oldest_pending_event_at ? when(e.oldest_pending_event_at) : '—'],
+      ['Failing since', e.failing_since ? when(e.failing_since) : '—'],
+      ['Description', e.description],
+    ]),
+    status,
+    h('section', {'aria-labelledby': 'deliveries'}, h('h2', {id: 'deliveries'}, 'Deliveries'), deliveriesBox),
+    h('section', {'aria-labelledby': 'log'}, h('h2', {id: 'log'}, 'Delivery log'), logBox),
+    replayForm(path, status, (before) => refreshUntil(path, logBox, deliveriesBox, status, async () => (await newest(path)) !== before)));
+  renderDeliveries(deliveriesBox, path, deliveries.deliveries, status, logBox);
+  renderLog(logBox, log.attempts);
+}
+
+function renderDeliveries(box, path, deliveries, status, logBox) {
+  box.replaceChildren(table(`${deliveries.length} deliveries, in event order`, ['Event', 'Type', 'State', 'Attempts', 'Last status', 'Next attempt', 'Actions'],
+    deliveries.map((d) => [
+      h('span', {class: 'mono small'}, d.webhook_id), d.event_type, badge(d.state), String(d.attempts),
+      d.last_status === null ? (d.last_error || '—') : String(d.last_status), d.next_attempt_at ? when(d.next_attempt_at) : '—',
+      h('button', {type: 'button', 'aria-label': `Redeliver ${d.webhook_id}`, onclick: async (ev) => {
+        const button = ev.currentTarget;
+        button.disabled = true;
+        try {
+          const before = await logged(path, d.event_id);
+          await api(`${path}/events/${encodeURIComponent(d.event_id)}/redeliver`, {method: 'POST'});
+          status.textContent = `Redelivery of ${d.webhook_id} queued.`;
+          await refreshUntil(path, logBox, box, status, async () => (await logged(path, d.event_id)) > before);
+        } catch (e) {
+          status.replaceChildren(problem(e));
+        } finally {
+          if (button.isConnected) button.disabled = false;
+        }
+      }}, 'Redeliver'),
+    ]), {empty: 'No delivery yet.'}));
+}
+
+function renderLog(box, attempts) {
+  box.replaceChildren(table(`Delivery log: ${attempts.length} attempt(s), newest first`, ['At', 'Event', 'Attempt', 'Status', 'Latency', 'Error', 'Response'],
+    attempts.map((a) => [when(a.attempted_at), h('span', {class: 'mono small'}, `evt_${a.event_id}`), String(a.attempt),
+      a.status_code ? String(a.status_code) : '—', `${a.latency_ms} ms`, a.error || '—', h('span', {class: 'mono small'}, a.response || '—')]),
+    {empty: 'No attempt logged yet.'}));
+}
+
+/** The number of attempts logged for one event. */
+async function logged(path, eventId) {
+  return (await api(`${path}/log${query({limit: 1000, event_id: eventId})}`)).attempts.length;
+}
+
+/** The newest row of the log, as text (it changes when anything new is logged). */
+async function newest(path) {
+  return JSON.stringify((await api(`${path}/log${query({limit: 1})}`)).attempts[0] || null);
+}
+
+/**
+ * Asks again, once a second, until {@code arrived()} holds or 15 s have passed, then shows the log and the
+ * deliveries as they are.
+ */
+async function refreshUntil(path, logBox, deliveriesBox, status, arrived) {
+  for (let i = 0; i < 15; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (!logBox.isConnected) return;
+    const done = await arrived();
+    if (done || i === 14) {
+      const log = await api(`${path}/log${query({limit: 100})}`);
+      renderLog(logBox, log.attempts);
+      const d = await api(`${path}/deliveries${query({limit: 100})}`);
+      renderDeliveries(deliveriesBox, path, d.deliveries, status, logBox);
+      status.textContent = done ? 'The delivery log has a new attempt.' : 'No new attempt yet; the dispatcher will retry by its schedule.';
+      return;
+    }
+  }
+}
+
+function replayForm(path, status, after) {
+  const from = h('input', {name: 'from', type: 'datetime-local', step: '1', required: true});
+  const to = h('input', {name: 'to', type: 'datetime-local', step: '1'});
+  const form = h('form', {class: 'filters', 'aria-labelledby': 'replay'},
+    h('h2', {id: 'replay'}, 'Replay'),
+    h('p', {class: 'note'}, 'Sends again every event of the outbox in the range that this endpoint subscribes to.'),
+    field('From (UTC)', from), field('To (UTC)', to, 'empty: now'),
+    h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Replay')));
+  const utc = (v) => (v ? (v.length === 16 ? `${v}:00Z` : `${v}Z`) : undefined);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const body = {from: utc(from.value)};
+      if (to.value) body.to = utc(to.value);
+      const before = await newest(path);
+      const r = await api(`${path}/replay`, {method: 'POST', body});
+      status.textContent = `Replay queued: ${r.requeued} delivery(ies) again, ${r.added} new, ${r.in_flight} in flight.`;
+      if (r.requeued + r.added > 0) await after(before);
+    } catch (e) {
+      status.replaceChildren(problem(e));
+    }
+  });
+  return form;
+}

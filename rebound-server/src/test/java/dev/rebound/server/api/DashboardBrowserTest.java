@@ -1,0 +1,357 @@
+package dev.rebound.server.api;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.LocatorAssertions;
+import com.microsoft.playwright.options.AriaRole;
+import dev.rebound.server.testing.FakeMx;
+import dev.rebound.server.testing.ServiceHarness;
+import dev.rebound.server.testing.WebhookReceiver;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The web dashboard in a real browser (Debian's chromium driven by Playwright) against the running service: real
+ * SQLite store, HTTP on a real socket, SMTP delivery to a {@link FakeMx} that delivers, bounces and defers, and a
+ * {@link WebhookReceiver} taking the outbound webhooks. Each test opens a fresh browser context (an empty
+ * sessionStorage, so a fresh login) and asserts what a person sees: headings, table rows, reply lines, messages.
+ *
+ * <p>With {@code -Drebound.screenshots=DIR} the overview and message tests also write {@code overview.png} and
+ * {@code message.png} there (how the README's screenshots under {@code docs/screenshots} are made).
+ */
+class DashboardBrowserTest {
+    static final String KEY = "dashboard-test-key-0123456789abcdef";
+    static final String DELIVERED = "alice@example.test", BOUNCED = "bob@example.test", DEFERRED = "carol@example.test";
+    static final String SUPPRESSED_TOO = "dave@example.test";
+
+    @TempDir static Path dir;
+    static FakeMx mx;
+    static WebhookReceiver receiver;
+    static ServiceHarness h;
+    static Playwright playwright;
+    static Browser browser;
+    static String messageId, headerMessageId, endpointId;
+
+    BrowserContext context;
+    Page page;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mx = FakeMx.start();
+        mx.script().reply("RCPT TO:<" + BOUNCED + ">", "550 5.1.1 <" + BOUNCED + ">: Recipient address rejected: User unknown in virtual mailbox table")
+                .reply("RCPT TO:<" + SUPPRESSED_TOO + ">", "550 5.1.1 The email account that you tried to reach does not exist")
+                .reply("RCPT TO:<" + DEFERRED + ">", "451 4.2.1 Mailbox busy, try again later\n");
+        receiver = WebhookReceiver.start();
+        Map<String, String> env = new HashMap<>();
+        env.put("REBOUND_API_KEYS", KEY);
+        env.put("REBOUND_DELIVERY_ROUTES", "example.test=127.0.0.1:" + mx.port());
+        env.put("REBOUND_DELIVERY_TLS", "none");
+        env.put("REBOUND_RETRY_SCHEDULE", "0s,1h,4h");
+        env.put("REBOUND_WEBHOOKS_POLL_INTERVAL", "200ms");
+        h = ServiceHarness.withRealDelivery(dir, Clock.systemUTC(), true, env);
+
+        var ep = h.post("/v1/webhooks", "{\"url\":\"" + receiver.url() + "\",\"final_only\":false,\"description\":\"billing app\"}", auth());
+        assertThat(ep.status()).as(ep.raw().body()).isEqualTo(201);
+        endpointId = ep.json().get("id").asString();
+        receiver.secrets(ep.json().get("secret").asString());
+
+        var m = h.post("/v1/messages", "{\"from\":\"App <app@sender.test>\",\"to\":[\"" + DELIVERED + "\",\"" + BOUNCED + "\",\"" + DEFERRED
+                + "\",\"" + SUPPRESSED_TOO + "\"],\"subject\":\"Your receipt\",\"text\":\"Thanks\"}", auth());
+        assertThat(m.status()).as(m.raw().body()).isEqualTo(202);
+        messageId = m.json().get("id").asString();
+        for (int i = 0; i < 3; i++) {
+            var other = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"user" + i + "@example.test\"],\"subject\":\"Code\",\"text\":\"" + i + "\"}", auth());
+            assertThat(other.status()).isEqualTo(202);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            JsonNode v = h.get("/v1/messages/" + messageId, auth()).json();
+            return state(v, DELIVERED).equals("DELIVERED") && state(v, BOUNCED).equals("BOUNCED_HARD")
+                    && state(v, DEFERRED).equals("DEFERRED") && state(v, SUPPRESSED_TOO).equals("BOUNCED_HARD");
+        });
+        headerMessageId = h.get("/v1/messages/" + messageId, auth()).json().get("message_id_header").asString();
+        // every event of the seeding has reached the application once
+        await().atMost(Duration.ofSeconds(20)).until(() -> receiver.accepted().size() >= 8
+                && h.get("/v1/webhooks/" + endpointId, auth()).json().get("pending").asInt() == 0);
+
+        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
+                .setExecutablePath(Paths.get(System.getProperty("rebound.chromium", "/usr/bin/chromium"))).setHeadless(true)
+                .setArgs(List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync")));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) browser.close();
+        if (playwright != null) playwright.close();
+        if (h != null) h.close();
+        if (receiver != null) receiver.close();
+        if (mx != null) mx.close();
+    }
+
+    @BeforeEach
+    void open() {
+        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1366, 900));
+        context.setDefaultTimeout(10_000);
+        page = context.newPage();
+    }
+
+    @AfterEach
+    void close() {
+        context.close();
+    }
+
+    static String[] auth() {
+        return new String[] {"Authorization", "Bearer " + KEY};
+    }
+
+    static String state(JsonNode message, String address) {
+        for (JsonNode r : message.get("recipients")) if (r.get("address").asString().equals(address)) return r.get("state").asString();
+        throw new AssertionError("no recipient " + address + " in " + message);
+    }
+
+    /** The number of planned attempts the API reports for a recipient of the seeded message. */
+    static int planned(String address) throws Exception {
+        for (JsonNode r : h.get("/v1/messages/" + messageId, auth()).json().get("recipients"))
+            if (r.get("address").asString().equals(address)) return r.get("planned_attempts").size();
+        throw new AssertionError(address);
+    }
+
+    String url(String hash) {
+        return "http://127.0.0.1:" + h.service.httpPort() + "/" + hash;
+    }
+
+    void login(String hash) {
+        page.navigate(url(hash));
+        page.getByLabel("API key").fill(KEY);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Log in")).click();
+        assertThat(page.getByRole(AriaRole.NAVIGATION, new Page.GetByRoleOptions().setName("Sections"))).isVisible();
+    }
+
+    void screenshot(String name) {
+        String target = System.getProperty("rebound.screenshots", "");
+        if (target.isBlank()) return;
+        page.screenshot(new Page.ScreenshotOptions().setPath(Paths.get(target).resolve(name)).setFullPage(true));
+    }
+
+    @Test
+    void login_refusesAWrongKey_keepsTheKeyOutOfTheUrl_andOpensTheOverview() {
+        page.navigate(url(""));
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Log in"))).isVisible();
+        assertThat(page.getByRole(AriaRole.NAVIGATION)).isHidden();
+
+        page.getByLabel("API key").fill("not-a-key");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Log in")).click();
+        assertThat(page.getByRole(AriaRole.ALERT)).hasText("This key is not accepted (unknown or revoked).");
+
+        page.getByLabel("API key").fill(KEY);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Log in")).click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview").setLevel(1))).isVisible();
+        assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Overview"))).hasAttribute("aria-current", "page");
+        // the deferred recipient is the one waiting; every state is counted
+        assertThat(page.getByLabel("Waiting recipients")).containsText("1");
+        page.getByText("As a table").click();
+        Locator byState = page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Recipients by state"));
+        assertThat(byState.getByRole(AriaRole.ROW, new Locator.GetByRoleOptions().setName("bounced hard 2"))).hasCount(1);
+        assertThat(byState.getByRole(AriaRole.ROW, new Locator.GetByRoleOptions().setName("delivered 4"))).hasCount(1);
+        assertThat(page.getByRole(AriaRole.IMG, new Page.GetByRoleOptions().setName("Recipients by state"))).isVisible();
+        assertThat(page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Attempt outcomes since this node started")))
+                .containsText("bounced hard");
+        assertThat(page).not().hasURL(Pattern.compile(".*" + KEY + ".*"));
+        screenshot("overview.png");
+
+        // a reload keeps the session (the tab's sessionStorage); logging out forgets it
+        page.reload();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview").setLevel(1))).isVisible();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Log out")).click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Log in"))).isVisible();
+        page.reload();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Log in"))).isVisible();
+    }
+
+    @Test
+    void messages_searchByAddressStateAndMessageId_thenOpen_showsAttemptsRepliesAndPlan() throws Exception {
+        login("#/messages");
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Messages").setLevel(1))).isVisible();
+        assertThat(page.getByRole(AriaRole.STATUS)).hasText("4 messages, newest first");
+
+        page.getByLabel("Recipient address").fill("BOB@example.test");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
+        assertThat(page.getByRole(AriaRole.STATUS)).hasText("1 message found, newest first");
+        assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName(messageId))).isVisible();
+
+        page.getByLabel("Recipient address").fill("");
+        page.getByLabel("Recipient state").selectOption("DEFERRED");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
+        assertThat(page.getByRole(AriaRole.STATUS)).hasText("1 message found, newest first");
+
+        page.getByLabel("Recipient state").selectOption("");
+        page.getByLabel("Message-ID header").fill(headerMessageId.substring(1, headerMessageId.length() - 1));
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
+        assertThat(page.getByRole(AriaRole.STATUS)).hasText("1 message found, newest first");
+
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName(messageId)).click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Message " + messageId))).isVisible();
+        Locator bob = page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName(BOUNCED + " bounced hard"));
+        assertThat(bob).containsText("userunknown");
+        assertThat(bob.getByRole(AriaRole.ARTICLE, new Locator.GetByRoleOptions().setName("Attempt 1 to " + BOUNCED)))
+                .containsText("550 5.1.1 <" + BOUNCED + ">: Recipient address rejected: User unknown in virtual mailbox table");
+        assertThat(bob).containsText("RCPT");
+
+        Locator carol = page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName(DEFERRED + " deferred"));
+        assertThat(carol.getByRole(AriaRole.ARTICLE)).containsText("451 4.2.1 Mailbox busy, try again later");
+        Locator plan = carol.getByRole(AriaRole.TABLE, new Locator.GetByRoleOptions().setName("Planned retries for " + DEFERRED));
+        assertThat(plan.getByRole(AriaRole.ROW).nth(1)).containsText("2"); // attempt 2 is the first planned one
+        assertThat(plan.getByRole(AriaRole.ROW)).hasCount(1 + planned(DEFERRED));
+
+        assertThat(page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName(DELIVERED + " delivered"))).containsText("code.2xx");
+        screenshot("message.png");
+
+        // an unknown id: the API's own message, not a blank page
+        page.navigate(url("#/messages/no-such-id"));
+        assertThat(page.getByRole(AriaRole.ALERT)).containsText("no message with this id");
+    }
+
+    @Test
+    void timeline_ofAnAddress_fromTheMessagePage_showsItsAttemptDecisionAndSuppression() {
+        login("#/messages/" + messageId);
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("everything that happened to " + SUPPRESSED_TOO)).click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Timeline").setLevel(1))).isVisible();
+        assertThat(page.getByLabel("Recipient address")).hasValue(SUPPRESSED_TOO);
+        Locator entries = page.getByRole(AriaRole.LIST, new Page.GetByRoleOptions().setName("Timeline of " + SUPPRESSED_TOO)).getByRole(AriaRole.LISTITEM);
+        assertThat(entries.first()).containsText("accepted");
+        assertThat(entries.filter(new Locator.FilterOptions().setHasText("Attempt 1")))
+                .containsText("550 5.1.1 The email account that you tried to reach does not exist");
+        assertThat(entries.filter(new Locator.FilterOptions().setHasText("suppress.hard.userunknown")).first()).isVisible();
+        entries.first().getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName(messageId)).click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Message " + messageId))).isVisible();
+    }
+
+    @Test
+    void suppressions_removeNeedsAReason_andShowsTheAuditRow() {
+        login("#/suppressions");
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Suppressions").setLevel(1))).isVisible();
+        page.getByLabel("Address").fill(BOUNCED);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Filter")).click();
+        Locator row = page.getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText(BOUNCED));
+        assertThat(row).hasCount(1);
+        assertThat(row).containsText("userunknown");
+
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Remove " + BOUNCED + " (transactional)")).click();
+        Locator dialog = page.getByRole(AriaRole.DIALOG);
+        assertThat(dialog).isVisible();
+        assertThat(dialog.getByLabel("Reason")).isFocused();
+        dialog.getByLabel("Reason").fill("   ");
+        dialog.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Remove")).click();
+        assertThat(dialog.getByRole(AriaRole.ALERT)).hasText("Say why the suppression is lifted.");
+
+        dialog.getByLabel("Reason").fill("customer fixed the mailbox, ticket 4711");
+        dialog.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Remove")).click();
+        assertThat(dialog).isHidden();
+        assertThat(page.getByRole(AriaRole.STATUS)).hasText("Removed " + BOUNCED + " from the transactional suppression list.");
+        Locator audit = page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Audit trail of " + BOUNCED + " (transactional)"));
+        assertThat(audit.getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText("removed")))
+                .containsText("customer fixed the mailbox, ticket 4711");
+        assertThat(audit.getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText("created"))).containsText("policy");
+
+        // the list no longer has it, the other hard bounce is still there
+        page.getByLabel("Address").fill("");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Filter")).click();
+        assertThat(page.getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText(SUPPRESSED_TOO))).hasCount(1);
+        assertThat(page.getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText(BOUNCED))).hasCount(0);
+    }
+
+    @Test
+    void webhooks_redeliverAnEvent_addsARowToTheDeliveryLog() {
+        login("#/webhooks");
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Webhooks").setLevel(1))).isVisible();
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName(endpointId)).click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Endpoint " + endpointId))).isVisible();
+        assertThat(page.getByText("billing app")).isVisible();
+        Locator deliveries = page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName("Deliveries"));
+        assertThat(deliveries.getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText("delivered"))).not().hasCount(0);
+        Locator first = page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName(Pattern.compile("^Redeliver evt_"))).first();
+        String event = first.getAttribute("aria-label").substring("Redeliver ".length());
+        Locator logRows = page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName("Delivery log"))
+                .getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText(event));
+        assertThat(logRows).hasCount(1);
+        long sentBefore = receiver.requests().stream().filter(r -> r.webhookId().equals(event)).count();
+
+        first.click();
+        assertThat(page.getByRole(AriaRole.STATUS)).hasText("The delivery log has a new attempt.",
+                new LocatorAssertions.HasTextOptions().setTimeout(20_000));
+        assertThat(logRows).hasCount(2);
+        assertThat(logRows.first()).containsText("200");
+        assertThat(receiver.requests().stream().filter(r -> r.webhookId().equals(event)).count()).isEqualTo(sentBefore + 1);
+    }
+
+    @Test
+    void everyPage_hasItsHeading_landmarks_labelledControls_andASkipLink() {
+        login("");
+        for (String[] p : new String[][] {{"#/", "Overview"}, {"#/messages", "Messages"}, {"#/suppressions", "Suppressions"},
+                {"#/webhooks", "Webhooks"}, {"#/messages/" + messageId, "Message " + messageId}, {"#/timeline?address=" + DEFERRED, "Timeline"}}) {
+            page.navigate(url(p[0]));
+            Locator heading = page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(p[1]).setLevel(1));
+            assertThat(heading).isVisible();
+            assertThat(heading).isFocused();
+            assertThat(page.getByRole(AriaRole.MAIN)).hasCount(1);
+            assertThat(page.getByRole(AriaRole.BANNER)).hasCount(1);
+            Object unlabelled = page.evaluate("() => [...document.querySelectorAll('input, select, textarea, button')]"
+                    + ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())"
+                    + ".map(e => e.outerHTML)");
+            assertThat((List<?>) unlabelled).as("controls without a name on %s", p[0]).isEmpty();
+        }
+        page.navigate(url("#/messages"));
+        page.reload(); // a fresh load: focus starts at the top of the document
+        assertThat(page.getByLabel("Message id")).isVisible();
+        page.keyboard().press("Tab");
+        Locator skip = page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Skip to content"));
+        assertThat(skip).isFocused();
+        assertThat(skip).isInViewport();
+        page.keyboard().press("Enter");
+        page.keyboard().press("Tab");
+        assertThat(page.getByLabel("Message id")).isFocused();
+    }
+
+    @Test
+    void assets_comeFromTheServiceWithAContentSecurityPolicy_andDataNeedsTheKey() throws Exception {
+        var index = h.get("/");
+        assertThat(index.status()).isEqualTo(200);
+        assertThat(index.raw().headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+        assertThat(index.raw().headers().firstValue("Content-Security-Policy")).contains(DashboardRoutes.CSP);
+        assertThat(index.raw().body()).doesNotContain("http://", "https://");
+        var js = h.get("/ui/app.js");
+        assertThat(js.status()).isEqualTo(200);
+        assertThat(js.raw().headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/javascript"));
+        assertThat(h.get("/ui/..%2Fopenapi.json").status()).isIn(400, 404);
+        assertThat(h.get("/ui/nothing.js").status()).isEqualTo(404);
+        assertThat(h.get("/v1/messages").status()).isEqualTo(401);
+        // every request the page makes goes to this origin
+        List<String> hosts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        page.onRequest(r -> hosts.add(java.net.URI.create(r.url()).getAuthority()));
+        login("#/messages/" + messageId);
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Message " + messageId))).isVisible();
+        assertThat(hosts).isNotEmpty().allSatisfy(a -> assertThat(a).isEqualTo("127.0.0.1:" + h.service.httpPort()));
+    }
+}
