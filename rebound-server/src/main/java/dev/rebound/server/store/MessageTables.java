@@ -144,12 +144,9 @@ final class MessageTables {
         return db.write(c -> {
             long now = db.clock().millis();
             List<String> domains = new ArrayList<>();
-            // The due domains, each locked for the rest of this transaction: claimers of one domain are serialised, so
-            // two nodes never both count the same free slots. On PostgreSQL a domain another node is claiming (or
-            // recording for) right now is skipped, not waited for (SKIP LOCKED); SQLite has one writer.
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT domain FROM queue_domains WHERE next_due_at IS NOT NULL AND next_due_at <= ?
-                    ORDER BY next_due_at, domain LIMIT ?""" + db.dialect().skipLocked("queue_domains"))) {
+                    ORDER BY next_due_at, domain LIMIT ?""")) {
                 ps.setLong(1, now);
                 ps.setInt(2, DOMAINS_PER_CLAIM);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -160,6 +157,10 @@ final class MessageTables {
             List<Claim> found = new ArrayList<>();
             Map<String, Integer> used = new LinkedHashMap<>();
             for (String d : domains) {
+                // Each domain taken from is locked for the rest of this transaction, so claimers of one domain are
+                // serialised and two nodes never both count the same free slots. On PostgreSQL a domain another node
+                // is claiming (or recording for) right now is skipped, not waited for (SKIP LOCKED); SQLite has one writer.
+                if (!lockDomain(c, d)) continue;
                 int live = liveLeases(c, d, now);
                 int take = Math.min(perDomain - live, limit - found.size());
                 int got = 0;
@@ -191,6 +192,17 @@ final class MessageTables {
             for (var e : used.entrySet()) raiseDueBound(c, e.getKey(), now, e.getValue() >= perDomain);
             return claims;
         });
+    }
+
+    /** Locks the domain's {@code queue_domains} row until commit; false when another transaction holds it (PostgreSQL). */
+    private boolean lockDomain(Connection c, String domain) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT domain FROM queue_domains WHERE domain = ?"
+                + db.dialect().skipLocked("queue_domains"))) {
+            ps.setString(1, domain);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     /** Recipients of {@code domain} under an unexpired lease, whoever holds it (partial index on leased rows). */
