@@ -1,19 +1,40 @@
 // Overview: the queue (depth, oldest waiting age, recipients per state), the webhook backlog, and the attempt
 // outcomes this node has counted, from GET /v1/queue and GET /metrics (both need the read scope).
-import {api, metrics} from './api.js';
+import {api, available, metrics, query} from './api.js';
 import {h, age, when, table, problem} from './dom.js';
-import {bars} from './plot.js';
+import {bars, series} from './plot.js';
 
 const TONES = {DELIVERED: 'good', QUEUED: 'wait', DEFERRED: 'wait', BOUNCED_SOFT: 'warn', BLOCKED_POLICY: 'warn',
   BOUNCED_HARD: 'bad', COMPLAINT: 'bad', SUPPRESSED: 'bad'};
 const words = (state) => state.replace(/_/g, ' ').toLowerCase();
 
+const RATES = [
+  ['hard_bounce', 'Hard bounce rate', 'final hard bounces / final outcomes'],
+  ['complaint', 'Complaint rate', 'complaints / delivered'],
+  ['soft_bounce', 'Soft bounce rate', 'final soft bounces / final outcomes'],
+  ['block', 'Block rate', 'blocked / final outcomes'],
+  ['defer', 'Defer rate', 'deferred attempts / attempts'],
+];
+
 export async function render(main, {stale}) {
-  const [queue, prom] = await Promise.allSettled([api('/v1/queue'), metrics()]);
+  const none = Promise.resolve(null);
+  const [queue, prom, rates, alerts] = await Promise.allSettled([api('/v1/queue'), metrics(),
+    available.has('/v1/stats/series') ? api(`/v1/stats/series${query({window: '24h'})}`) : none,
+    available.has('/v1/alerts') ? api(`/v1/alerts${query({state: 'open'})}`) : none]);
   if (stale()) return;
   main.append(h('h1', {}, 'Overview'));
   const grid = h('div', {class: 'cards'});
   main.append(grid);
+  if (alerts.status === 'fulfilled' && alerts.value) {
+    const open = alerts.value.alerts.filter((a) => a.state === 'open');
+    const critical = open.filter((a) => a.level === 'critical').length;
+    grid.append(card('Open alerts', h('a', {href: '#/alerts'}, String(open.length)),
+      open.length ? `${critical} critical, ${open.length - critical} warning` : 'no rate over its line'));
+  } else if (alerts.status === 'rejected') {
+    main.append(problem(alerts.reason));
+  }
+  if (rates.status === 'fulfilled' && rates.value) main.append(ratePlots(rates.value));
+  else if (rates.status === 'rejected') main.append(problem(rates.reason));
 
   if (queue.status === 'fulfilled') {
     const q = queue.value;
@@ -57,6 +78,27 @@ export async function render(main, {stale}) {
   } else {
     main.append(problem(prom.reason));
   }
+}
+
+/** One small plot per rate over the window, with the alert ceilings in force drawn as lines (SES's for hard bounces and complaints). */
+function ratePlots(data) {
+  const pct = (v) => `${(100 * v).toFixed(v > 0 && v < 0.01 ? 2 : 1)} %`;
+  const section = h('section', {'aria-labelledby': 'rates'}, h('h2', {id: 'rates'}, `Rates over the last ${data.window}, one point per ${data.step}`));
+  const plots = h('div', {class: 'plots'});
+  for (const [id, title, how] of RATES) {
+    const points = data.points.filter((p) => typeof p.rates[id] === 'number').map((p) => ({t: new Date(p.to), v: p.rates[id]}));
+    const limits = data.thresholds[id] || {};
+    const thresholds = [];
+    if (typeof limits.warn === 'number') thresholds.push({value: limits.warn, label: 'warn', tone: ''});
+    if (typeof limits.critical === 'number') thresholds.push({value: limits.critical, label: 'critical', tone: 'bad'});
+    plots.append(h('figure', {class: 'rate'}, h('figcaption', {}, h('strong', {}, title), h('span', {class: 'note'}, ` ${how}`)),
+      series(title, points, {thresholds, width: 420, height: 150, format: pct})));
+  }
+  section.append(plots, h('details', {}, h('summary', {}, 'As a table'),
+    table('Rates per step', ['Until', 'Final outcomes', ...RATES.map(([, t]) => t)], data.points.map((p) => [
+      p.to.replace('T', ' ').replace(/:00Z$/, ' UTC'), String(p.counts.finals),
+      ...RATES.map(([id]) => (typeof p.rates[id] === 'number' ? pct(p.rates[id]) : '—'))]))));
+  return section;
 }
 
 function card(title, value, note) {

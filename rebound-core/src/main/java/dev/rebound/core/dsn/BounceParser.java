@@ -64,7 +64,7 @@ public final class BounceParser {
             }
             return new BounceResult.Bounces(all);
         }
-        return parseOne(email);
+        return parseOne(mbox.get(0));
     }
 
     private static final int MAX_MBOX_MESSAGES = 32;
@@ -114,7 +114,7 @@ public final class BounceParser {
     private static BounceResult parseOne(byte[] email) {
         MimeWalk.Walk w;
         try {
-            w = MimeWalk.walk(bareCrToLf(email));
+            w = MimeWalk.walk(email); // lone CRs already made LF by parse()
         } catch (MimeException | IOException e) {
             return new BounceResult.Unparseable("not readable as MIME: " + e.getMessage());
         }
@@ -162,10 +162,12 @@ public final class BounceParser {
             if (text.length() == 0 && !html.isEmpty()) text.append(stripHtml(html));
             if (text.length() == 0 || w.parts().isEmpty()) text.append(w.preamble());
             text = unquote(text);
-            String[] cut = TextBounce.cut(text.toString());
-            this.bounceText = cut[0];
-            this.lowerBounce = cut[0].toLowerCase(Locale.ROOT);
-            this.returnedText = cut[1];
+            TextBounce.Cut cut = TextBounce.cut(text.toString());
+            this.bounceText = cut.bounce();
+            this.lowerBounce = cut.bounce().toLowerCase(Locale.ROOT);
+            this.returnedText = cut.returned();
+            this.bounceLines = cut.bounceLines();
+            this.returnedLines = cut.returnedLines();
             this.original = originalHeaders();
             StringBuilder hs = new StringBuilder();
             for (String[] f : top.fields()) {
@@ -182,11 +184,36 @@ public final class BounceParser {
             this.decodedBy = Formats.detect(hs.toString(), lowerBounce, hasDs);
         }
 
-        private List<String> bounceLines;
+        private final List<String> bounceLines;
+        private final List<String> returnedLines;
+        private List<String> lowerLines;
+        private final java.util.Map<String, String> blocks = new java.util.HashMap<>();
 
         List<String> bounceLines() {
-            if (bounceLines == null) bounceLines = Lines.split(bounceText);
             return bounceLines;
+        }
+
+        private String originalSubject;
+
+        /** The returned message's Subject, RFC 2047 words decoded (once per notice, not once per recipient). */
+        String originalSubject() {
+            if (originalSubject == null) originalSubject = original.decoded("Subject");
+            return originalSubject;
+        }
+
+        /** {@link TextBounce#blockFor} for {@code address} in this notice (asked once per address and reused). */
+        String blockFor(String address) {
+            String b = blocks.get(address);
+            if (b == null) {
+                if (address.isEmpty() || !lowerBounce.contains(address)) {
+                    b = "";
+                } else {
+                    if (lowerLines == null) lowerLines = TextBounce.lower(bounceLines);
+                    b = TextBounce.blockFor(bounceLines, lowerLines, lowerBounce, address);
+                }
+                blocks.put(address, b);
+            }
+            return b;
         }
 
         Headers originalHeaders() {
@@ -207,7 +234,7 @@ public final class BounceParser {
             }
             if (!returnedText.isEmpty()) {
                 // Skip the marker line and blank lines, then read a header block.
-                List<String> lines = Lines.split(returnedText);
+                List<String> lines = returnedLines;
                 int i = 0;
                 while (i < lines.size() && (lines.get(i).isBlank() || lines.get(i).indexOf(':') < 0
                         || lines.get(i).startsWith("-") || lines.get(i).indexOf(' ') < lines.get(i).indexOf(':'))) {
@@ -352,7 +379,7 @@ public final class BounceParser {
                     if (diag.isEmpty()) diag = TextBounce.recipientLine(bounceLines(), rcpt);
                     diag = TextBounce.wholeReply(bounceLines(), diag);
                     if (diag.isEmpty() || diag.length() < 8 && !diag.chars().anyMatch(Character::isLetter)) {
-                        String block = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
+                        String block = blockFor(rcpt);
                         if (!block.isEmpty()) diag = (diag + " " + block).trim();
                     }
                     String action = b.get("Action").toLowerCase(Locale.ROOT).trim();
@@ -395,7 +422,7 @@ public final class BounceParser {
             addAddr(exclude, original.get("From"));
             addAddr(exclude, original.get("Return-Path"));
             addAddr(exclude, top.get("Reply-To"));
-            List<TextBounce.Found> found = new ArrayList<>(TextBounce.scan(bounceText, exclude));
+            List<TextBounce.Found> found = new ArrayList<>(TextBounce.scan(bounceLines(), exclude));
             // Exim's X-Failed-Recipients lists every failed address: one the text layout did not find is added
             // (its diagnostic is the paragraph naming it, else the notice).
             Set<String> have = new HashSet<>();
@@ -405,13 +432,13 @@ public final class BounceParser {
             if (!found.isEmpty()) {
                 for (String a : failed) {
                     if (have.add(a) && found.size() < 1000) {
-                        found.add(new TextBounce.Found(a, TextBounce.blockFor(bounceLines(), lowerBounce, a)));
+                        found.add(new TextBounce.Found(a, blockFor(a)));
                     }
                 }
             }
             if (found.isEmpty() && failed.size() > 1) {
                 for (String a : failed) {
-                    if (found.size() < 1000) found.add(new TextBounce.Found(a, TextBounce.blockFor(bounceLines(), lowerBounce, a)));
+                    if (found.size() < 1000) found.add(new TextBounce.Found(a, blockFor(a)));
                 }
             }
             if (found.isEmpty()) found.addAll(localPartList());
@@ -614,7 +641,7 @@ public final class BounceParser {
             }
             String lower = ruleText(diagType, said);
             SmtpPhase phase = Codes.phase(lower);
-            if (phase == SmtpPhase.NONE) phase = Codes.phase(TextBounce.blockFor(bounceLines(), lowerBounce, rcpt));
+            if (phase == SmtpPhase.NONE) phase = Codes.phase(blockFor(rcpt));
             String domain = MailDomain.of(rcpt);
             int code = reply.isEmpty() ? 0 : Integer.parseInt(reply);
             ReplyInput in = new ReplyInput(code, EnhancedStatus.tryParse(status), diag, phase, domain);
@@ -624,7 +651,7 @@ public final class BounceParser {
                 c = generalPass(rcpt, diag, status, action, reply, phase, domain, mtaHosts).orElse(c);
             }
             return new BounceRecord(rcpt, action, status, remoteMta, diagType, diag, reply, reportingMta, arrival,
-                    lastAttempt, original.get("Message-ID"), envid, original.decoded("Subject"),
+                    lastAttempt, original.get("Message-ID"), envid, originalSubject(),
                     original.get("From"), "", by, phase, c, hard(c));
         }
 
@@ -636,7 +663,7 @@ public final class BounceParser {
          */
         private Optional<Classification> generalPass(String rcpt, String diag, String status, String action, String reply,
                                                      SmtpPhase phase, String domain, String mtaHosts) {
-            String near = TextBounce.blockFor(bounceLines(), lowerBounce, rcpt);
+            String near = blockFor(rcpt);
             String text = near.isBlank() ? trimmedBounce() : near;
             if (text.isBlank() || text.strip().equals(diag.strip())) return Optional.empty();
             if (text.length() > MAX_DIAGNOSTIC) text = text.substring(0, MAX_DIAGNOSTIC);
@@ -730,7 +757,9 @@ public final class BounceParser {
         boolean hard(Classification c) {
             Evidence e = c.evidence();
             String reply = e.replyCode() == 0 ? "" : Integer.toString(e.replyCode());
-            return isHard(c.reason(), e.enhancedCode(), reply, e.text().toLowerCase(Locale.ROOT));
+            // Only a notaccept reads the words (temporary or not): the text is lowered for it alone.
+            String lower = c.reason() == Reason.NOTACCEPT ? e.text().toLowerCase(Locale.ROOT) : "";
+            return isHard(c.reason(), e.enhancedCode(), reply, lower);
         }
 
         static boolean isHard(Reason r, String status, String reply, String lower) {
@@ -742,9 +771,10 @@ public final class BounceParser {
         }
 
         static void addAddr(Set<String> set, String headerValue) {
-            if (headerValue.isEmpty()) return;
+            if (headerValue.indexOf('@') < 0) return; // no address without one
             var m = Codes.ADDRESS.matcher(headerValue);
-            while (m.find()) set.add(Codes.clean(m.group()));
+            int from = 0;
+            while ((from = Codes.findAddress(m, headerValue, from)) >= 0) set.add(Codes.clean(m.group()));
         }
     }
 

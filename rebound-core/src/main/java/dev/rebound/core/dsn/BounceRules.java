@@ -336,8 +336,8 @@ final class BounceRules {
      * state (X.2.x: disabled, full, mailbox status), which the code then decides.
      */
     static Optional<Hit> wordsSayMailboxMissing(String status, String lower) {
-        Matcher gone = MAILBOX_GONE.matcher(lower);
-        if (gone.find()) return Optional.of(new Hit(Reason.USERUNKNOWN, WORDS_RULE, gone.group()));
+        Matcher gone = MAILBOX_GONE_F.mayMatch(lower) ? MAILBOX_GONE.matcher(lower) : null;
+        if (gone != null && gone.find()) return Optional.of(new Hit(Reason.USERUNKNOWN, WORDS_RULE, gone.group()));
         if (status.length() > 2 && status.startsWith("2.", 2)) return Optional.empty();
         String m = MAILBOX_MISSING_F.find(lower);
         return m != null ? Optional.of(new Hit(Reason.USERUNKNOWN, WORDS_RULE, m)) : Optional.empty();
@@ -381,9 +381,11 @@ final class BounceRules {
             // "<rcpt>: User unknown": the reply names the recipient address itself, the form of a recipient check
             // answering RCPT TO (Postfix local/virtual maps, Yahoo's and qmail's relayed replies)
             + "|<addr>>?: (?:user unknown|unknown user)");
+    private static final Prefilter MAILBOX_GONE_F = Prefilter.of(MAILBOX_GONE);
 
     private static final Pattern MX_LOOKUP_ERROR = Pattern.compile(
             "name service error for name=[^\\s]+ type=mx|(?:dns )?type '?mx'? lookup (?:of [^\\s]+ )?(?:failed|error)");
+    private static final Prefilter MX_LOOKUP_ERROR_F = Prefilter.of(MX_LOOKUP_ERROR);
 
     /**
      * The reporting MTA gave up for good (a 5.x status) because the domain's MX lookup fails: the domain does not
@@ -396,6 +398,7 @@ final class BounceRules {
                 || lowerText.contains("nxdomain")) {
             return Optional.empty();
         }
+        if (!MX_LOOKUP_ERROR_F.mayMatch(lowerText)) return Optional.empty();
         Matcher m = MX_LOOKUP_ERROR.matcher(lowerText);
         return m.find() ? Optional.of(new Hit(Reason.NOTACCEPT, "dsn.notaccept.mx-lookup-permanent", m.group()))
                 : Optional.empty();
@@ -433,6 +436,7 @@ final class BounceRules {
     private static final Pattern NOTICE_DISABLED = Pattern.compile(
             "(?:user|recipient|mailbox)(?:\\(s\\)|s)?'?s? (?:e-?mail )?accounts? (?:is|are|has been|have been|was|were) "
             + "(?:disabled|suspended|deactivated)");
+    private static final Prefilter NOTICE_DISABLED_F = Prefilter.of(NOTICE_DISABLED);
 
     /**
      * The bounce notice's own words (the text part, not the relayed reply) say the account is disabled, while the
@@ -443,6 +447,7 @@ final class BounceRules {
         if (hit.reason() != Reason.USERUNKNOWN || status.startsWith("5.1.") || status.startsWith("4.1.")) {
             return Optional.empty();
         }
+        if (!NOTICE_DISABLED_F.mayMatch(lowerNotice)) return Optional.empty();
         String head = lowerNotice.length() > 4000 ? lowerNotice.substring(0, 4000) : lowerNotice;
         Matcher m = NOTICE_DISABLED.matcher(head);
         return m.find() ? Optional.of(new Hit(Reason.SUSPEND, "dsn.suspend.notice-says-disabled", m.group()))
@@ -493,7 +498,7 @@ final class BounceRules {
                     return Optional.of(wordsSayMailboxMissing(status, lowerText)
                             .orElse(new Hit(Reason.FILTERED, "dsn.filtered.user-unknown-not-at-rcpt", m)));
                 }
-                if (!MAILBOX_GONE.matcher(lowerText).find()) continue;
+                if (!MAILBOX_GONE_F.mayMatch(lowerText) || !MAILBOX_GONE.matcher(lowerText).find()) continue;
             }
             return Optional.of(new Hit(r.reason, "dsn." + r.reason.id() + ".text", m));
         }

@@ -15,22 +15,24 @@ final class Codes {
     private Codes() {}
 
     /** A reply code: 2xx/4xx/5xx with a plausible second digit, standing alone before a space, hyphen or end. */
-    private static final Pattern REPLY = Pattern.compile("(?:^|[\\s:(\\[<>\"'=;])([245][0-5][0-9])(?:[ -](?=\\S)|[:,](?!\\d)|$)",
+    static final Pattern REPLY = Pattern.compile("(?:^|[\\s:(\\[<>\"'=;])([245][0-5][0-9])(?:[ -](?=\\S)|[:,](?!\\d)|$)",
             Pattern.MULTILINE);
     static final Pattern ADDRESS = Pattern.compile(
             "[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?"
             + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?)*");
-    private static final Pattern PHASE = Pattern.compile(
+    static final Pattern PHASE = Pattern.compile(
             "(?:in reply to|after|while sending|response to|in response to|while talking[^\\n]{0,80}>>>|>>>"
             + "|(?:does not|doesn't|did not|didn't) like (?:our )?|most progress was|smtp:|following|sent <<<)\\s*"
             + "(?:the\\s+)?(rcpt to|rcpt|recipient|mail from|mail|sender|end of data|final data|data|helo|ehlo"
             + "|initial connection|connect|starttls|auth)");
+    private static final Prefilter.Anchored PHASE_AT = new Prefilter.Anchored(PHASE);
 
     /** The first reply code in the text, or "". */
     static String replyCode(String text) {
         Matcher m = REPLY.matcher(text);
         String success = "";
-        while (m.find()) {
+        int from = 0;
+        while ((from = findReply(m, text, from)) >= 0) {
             String c = m.group(1);
             if (!KNOWN_REPLY.contains(c)) continue;
             if (c.charAt(0) != '2') return c;
@@ -48,10 +50,30 @@ final class Codes {
     /** The first reply code of the given class ('4' or '5') in the text, or "". */
     static String replyCodeOfClass(String text, char cls) {
         Matcher m = REPLY.matcher(text);
-        while (m.find()) {
+        int from = 0;
+        while ((from = findReply(m, text, from)) >= 0) {
             if (m.group(1).charAt(0) == cls && KNOWN_REPLY.contains(m.group(1))) return m.group(1);
         }
         return "";
+    }
+
+    /**
+     * {@code REPLY}'s {@code m.find()} from {@code from}, tried only where a match can start: a reply's first digit
+     * (2, 4, 5) followed by 0-5, at a line start or right after a separator. The same leftmost match as the regex's own
+     * scan, without running it at every position. Returns the match's end (where the next search starts), or -1.
+     */
+    static int findReply(Matcher m, String text, int from) {
+        m.useTransparentBounds(true).useAnchoringBounds(false);
+        int n = text.length();
+        for (int i = from; i + 2 < n; i++) {
+            char c = text.charAt(i), d = text.charAt(i + 1);
+            boolean here = (c == '2' || c == '4' || c == '5') && d >= '0' && d <= '5';
+            boolean next = (d == '2' || d == '4' || d == '5') && i + 3 < n && text.charAt(i + 2) >= '0' && text.charAt(i + 2) <= '5';
+            if (!here && !next) continue;
+            m.region(i, n);
+            if (m.lookingAt()) return m.end();
+        }
+        return -1;
     }
 
     /** The first failure (4.x.x/5.x.x) code in the text, else the first success code, else "". */
@@ -59,14 +81,28 @@ final class Codes {
         Optional<EnhancedStatus> first = EnhancedStatus.find(text);
         if (first.isEmpty() || !first.get().isSuccess()) return first.map(EnhancedStatus::toString).orElse("");
         Matcher m = FAILURE_STATUS.matcher(text);
-        while (m.find()) {
+        int from = 0;
+        while ((from = findStatus(m, text, from)) >= 0) {
             Optional<EnhancedStatus> s = EnhancedStatus.tryParse(m.group());
             if (s.isPresent()) return s.get().toString();
         }
         return first.get().toString();
     }
 
-    private static final Pattern FAILURE_STATUS = Pattern.compile("(?<![\\d.])[45]\\.\\d{1,3}\\.\\d{1,3}(?![\\d.]*\\d)");
+    static final Pattern FAILURE_STATUS = Pattern.compile("(?<![\\d.])[45]\\.\\d{1,3}\\.\\d{1,3}(?![\\d.]*\\d)");
+
+    /** {@code FAILURE_STATUS}'s {@code m.find()} from {@code from}, tried only at a 4 or 5 right before a dot. */
+    static int findStatus(Matcher m, String text, int from) {
+        m.useTransparentBounds(true).useAnchoringBounds(false);
+        int n = text.length();
+        for (int dot = text.indexOf('.', from + 1); dot > 0; dot = text.indexOf('.', dot + 1)) {
+            char c = text.charAt(dot - 1);
+            if (c != '4' && c != '5') continue;
+            m.region(dot - 1, n);
+            if (m.lookingAt()) return m.end();
+        }
+        return -1;
+    }
 
     /** Normalises a Status field value ("5.1.1 (user unknown)" → 5.1.1), "" when it holds no code. */
     static String statusField(String v) {
@@ -102,8 +138,8 @@ final class Codes {
                 || lower.contains("following") || lower.contains(">>>") || lower.contains("sent <<<"))) {
             return SmtpPhase.NONE;
         }
-        Matcher m = PHASE.matcher(lower);
-        if (!m.find()) return SmtpPhase.NONE;
+        Matcher m = PHASE_AT.find(lower);
+        if (m == null) return SmtpPhase.NONE;
         return switch (m.group(1).toLowerCase(Locale.ROOT)) {
             case "rcpt to", "rcpt", "recipient" -> SmtpPhase.RCPT;
             case "mail from", "mail", "sender" -> SmtpPhase.MAIL;
@@ -116,6 +152,29 @@ final class Codes {
         };
     }
 
+    /**
+     * {@link #ADDRESS}'s {@code m.find()} from {@code from}, tried only where a match can start: an address needs an
+     * "@", and its leftmost start is where the run of local-part characters before that "@" begins (at most 64 back).
+     * If the domain after that "@" does not match, no start before it can match either. The same leftmost match as
+     * the regex's own scan. Returns the match's end (where the next search starts), or -1.
+     */
+    static int findAddress(Matcher m, String s, int from) {
+        int n = s.length();
+        for (int at = s.indexOf('@', from); at >= 0; at = s.indexOf('@', at + 1)) {
+            int start = at;
+            while (start > from && at - start < 64 && localChar(s.charAt(start - 1))) start--;
+            if (start == at) continue;
+            m.region(start, n);
+            if (m.lookingAt()) return m.end();
+        }
+        return -1;
+    }
+
+    /** The local-part characters of {@link #ADDRESS}. */
+    private static boolean localChar(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+/=?^_`{|}~.-".indexOf(c) >= 0;
+    }
+
     /** Strips an address-type prefix ("rfc822;"), angle brackets and quotes; "" when nothing is left. */
     static String address(String fieldValue) {
         String v = fieldValue;
@@ -123,7 +182,7 @@ final class Codes {
         if (semi >= 0) v = v.substring(semi + 1);
         v = v.trim();
         Matcher m = ADDRESS.matcher(v);
-        if (m.find()) return clean(m.group());
+        if (findAddress(m, v, 0) >= 0) return clean(m.group());
         v = v.replace("<", "").replace(">", "").replace("\"", "").trim();
         int sp = v.indexOf(' ');
         return sp > 0 ? v.substring(0, sp) : v;

@@ -6,8 +6,11 @@ import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.parser.AbstractContentHandler;
@@ -70,12 +73,12 @@ final class MimeWalk {
 
         @Override public void preamble(InputStream is) throws IOException {
             if (depth == 0 && preamble.length() < MAX_BODY) {
-                preamble.append(decode(is.readNBytes(MAX_BODY), "ISO-8859-1")).append('\n');
+                preamble.append(decode(read(is), "ISO-8859-1")).append('\n');
             }
         }
         @Override public void epilogue(InputStream is) throws IOException {
             if (depth == 0 && preamble.length() < MAX_BODY) {
-                preamble.append(decode(is.readNBytes(MAX_BODY), "ISO-8859-1")).append('\n');
+                preamble.append(decode(read(is), "ISO-8859-1")).append('\n');
             }
         }
 
@@ -108,21 +111,47 @@ final class MimeWalk {
                         lastHeaders, ""));
                 return;
             }
-            byte[] b = is.readNBytes(MAX_BODY);
+            byte[] b = read(is);
             String mime = bd.getMimeType() == null ? "text/plain" : bd.getMimeType().toLowerCase(Locale.ROOT);
             parts.add(new Part(Math.max(depth, 0), mime, lastHeaders, decode(b, bd.getCharset())));
         }
     }
 
-    static String decode(byte[] b, String charset) {
-        Charset cs = StandardCharsets.UTF_8;
-        if (charset != null && !charset.isBlank()) {
-            try {
-                cs = Charset.forName(charset.trim());
-            } catch (RuntimeException e) {
-                cs = StandardCharsets.UTF_8;
-            }
+    /**
+     * Up to {@link #MAX_BODY} bytes of a part, as {@code InputStream.readNBytes(MAX_BODY)} reads them, into a buffer
+     * sized to the part (readNBytes starts every call with a 16 KB buffer, and most parts are far smaller).
+     */
+    static byte[] read(InputStream is) throws IOException {
+        byte[] buf = new byte[1024];
+        int n = 0;
+        while (n < MAX_BODY) {
+            if (n == buf.length) buf = Arrays.copyOf(buf, Math.min(MAX_BODY, buf.length * 2));
+            int r = is.read(buf, n, buf.length - n);
+            if (r < 0) break;
+            n += r;
         }
+        return n == buf.length ? buf : Arrays.copyOf(buf, n);
+    }
+
+    /** Charsets by declared name, including the names Java does not know (mapped to UTF-8); a bounded cache. */
+    private static final Map<String, Charset> CHARSETS = new ConcurrentHashMap<>();
+
+    static Charset charset(String name) {
+        if (name == null || name.isBlank()) return StandardCharsets.UTF_8;
+        Charset known = CHARSETS.get(name);
+        if (known != null) return known;
+        Charset cs;
+        try {
+            cs = Charset.forName(name.trim());
+        } catch (RuntimeException e) {
+            cs = StandardCharsets.UTF_8;
+        }
+        if (CHARSETS.size() < 256) CHARSETS.put(name, cs);
+        return cs;
+    }
+
+    static String decode(byte[] b, String charset) {
+        Charset cs = charset(charset);
         try {
             return new String(b, cs);
         } catch (RuntimeException e) {

@@ -82,26 +82,115 @@ final class Prefilter {
     static final class Split {
         private final Pattern[] alts;
         private final Prefilter[] guards;
+        private final Anchored[] anchored; // null where an alternative may begin with something other than a literal
 
         Split(Pattern p) {
             List<String> parts = splitTopLevel(p.pattern());
             alts = new Pattern[parts.size()];
             guards = new Prefilter[parts.size()];
+            anchored = new Anchored[parts.size()];
             for (int i = 0; i < parts.size(); i++) {
                 alts[i] = Pattern.compile(parts.get(i), p.flags());
                 guards[i] = Prefilter.of(alts[i]);
+                if ((p.flags() & Pattern.CASE_INSENSITIVE) == 0 && startLiterals(parts.get(i), 0) != null) {
+                    anchored[i] = new Anchored(alts[i]);
+                }
             }
         }
 
         /** The text of the first alternative (in pattern order) that matches, or null. */
         String find(String text) {
+            return find(text, text);
+        }
+
+        /**
+         * As {@link #find(String)} for a case-insensitive pattern (lower-case literals) on text of any case: the
+         * needles are looked up in {@code lowerText}, the text in lower case, and the alternatives run on {@code text}.
+         */
+        String find(String text, String lowerText) {
             for (int i = 0; i < alts.length; i++) {
-                if (!guards[i].mayMatch(text)) continue;
+                if (!guards[i].mayMatch(lowerText)) continue;
+                if (anchored[i] != null) {
+                    java.util.regex.Matcher m = anchored[i].find(text);
+                    if (m != null) return m.group();
+                    continue;
+                }
                 java.util.regex.Matcher m = alts[i].matcher(text);
                 if (m.find()) return m.group();
             }
             return null;
         }
+    }
+
+    /**
+     * A pattern whose every match begins with one of a few literals (derived from the pattern: the mandatory literal
+     * prefix of each top-level alternative, looking into a leading group). {@link #find} runs the pattern only where
+     * one of them occurs, in text order, anchored there: the same leftmost match as {@code Matcher.find()}, without
+     * trying the whole alternation at every position of a long text.
+     */
+    static final class Anchored {
+        private final Pattern pattern;
+        private final String[] starts;
+
+        Anchored(Pattern p) {
+            List<String> s = startLiterals(p.pattern(), 0);
+            if (s == null || (p.flags() & Pattern.CASE_INSENSITIVE) != 0) {
+                throw new IllegalArgumentException("not every match of /" + p.pattern()
+                        + "/ begins with a literal (or the pattern ignores case): use Matcher.find()");
+            }
+            this.pattern = p;
+            this.starts = s.toArray(String[]::new);
+        }
+
+        /** A matcher on the leftmost match in {@code text}, or null when there is none. */
+        java.util.regex.Matcher find(String text) {
+            int n = starts.length;
+            int[] next = new int[n];
+            for (int k = 0; k < n; k++) next[k] = text.indexOf(starts[k]);
+            java.util.regex.Matcher m = null;
+            while (true) {
+                int pos = -1;
+                for (int k = 0; k < n; k++) {
+                    if (next[k] >= 0 && (pos < 0 || next[k] < pos)) pos = next[k];
+                }
+                if (pos < 0) return null;
+                if (m == null) m = pattern.matcher(text).useTransparentBounds(true).useAnchoringBounds(false);
+                m.region(pos, text.length());
+                if (m.lookingAt()) return m;
+                for (int k = 0; k < n; k++) {
+                    if (next[k] == pos) next[k] = text.indexOf(starts[k], pos + 1);
+                }
+            }
+        }
+    }
+
+    /**
+     * The literal each top-level alternative of {@code re} must begin with (a leading unquantified group counts by its
+     * own alternatives); null when some alternative may begin otherwise (a class, an anchor, an optional element).
+     */
+    static List<String> startLiterals(String re, int depth) {
+        List<String> out = new ArrayList<>();
+        for (String alt : splitTopLevel(re)) {
+            if (alt.startsWith("(?:") && depth < 3) {
+                int end = closing(alt, 0);
+                boolean quantified = end + 1 < alt.length() && "?*{".indexOf(alt.charAt(end + 1)) >= 0;
+                List<String> inner = quantified ? null : startLiterals(alt.substring(3, end), depth + 1);
+                if (inner == null) return null;
+                out.addAll(inner);
+                continue;
+            }
+            StringBuilder lit = new StringBuilder();
+            int i = 0;
+            for (; i < alt.length(); i++) {
+                char c = alt.charAt(i);
+                if ("\\.^$|[](){}?*+".indexOf(c) >= 0) break;
+                lit.append(c);
+            }
+            if (i < alt.length() && "?*{".indexOf(alt.charAt(i)) >= 0 && lit.length() > 0) lit.setLength(lit.length() - 1);
+            if (lit.isEmpty()) return null;
+            out.add(lit.toString());
+        }
+        return out;
     }
 
     /** False only when the pattern certainly cannot match {@code text}. */

@@ -43,19 +43,30 @@ final class TextBounce {
             + "|^--- ?(?:message|original|headers)|^-{3,} ?returned message -{3,}|^received: (?:from|by)|^return-path:",
             Pattern.CASE_INSENSITIVE);
 
-    /** Splits the bounce text into (bounce part, returned message part). */
-    static String[] cut(String text) {
+    /** The bounce text split at the returned message's marker: each part with its lines. */
+    record Cut(String bounce, String returned, List<String> bounceLines, List<String> returnedLines) {}
+
+    /** Splits the bounce text into (bounce part, returned message part), splitting it into lines once. */
+    static Cut cut(String text) {
         List<String> lines = Lines.split(text);
         int pos = 0;
         for (int i = 0; i < lines.size(); i++) {
             String l = lines.get(i);
-            if (i > 0 && l.length() < 160 && mayMarkOriginal(l) && ORIGINAL.matcher(l.trim()).find()) {
-                return new String[] {text.substring(0, Math.min(pos, text.length())), text.substring(Math.min(pos, text.length()))};
+            if (i > 0 && l.length() < 160 && mayMarkOriginal(l) && marksOriginal(l.trim())) {
+                return new Cut(text.substring(0, Math.min(pos, text.length())), text.substring(Math.min(pos, text.length())),
+                        lines.subList(0, i), lines.subList(i, lines.size()));
             }
             pos += l.length() + 1;
             if (pos < text.length() && text.charAt(pos - 1) == '\r' && text.charAt(pos) == '\n') pos++;
         }
-        return new String[] {text, ""};
+        return new Cut(text, "", lines, List.of());
+    }
+
+    /** {@link #ORIGINAL} split into its alternatives, each run only when its literal is on the line. */
+    private static final Prefilter.Split ORIGINAL_F = new Prefilter.Split(ORIGINAL);
+
+    private static boolean marksOriginal(String line) {
+        return ORIGINAL_F.find(line, line.toLowerCase(Locale.ROOT)) != null;
     }
 
     /** Cheap pre-check for {@link #ORIGINAL}: every alternative contains one of these fragments. */
@@ -68,7 +79,11 @@ final class TextBounce {
 
     /** Recipients found in the bounce text, in order, without the excluded (sender-side) addresses. */
     static List<Found> scan(String bounceText, Set<String> exclude) {
-        List<String> lines = Lines.split(bounceText);
+        return scan(Lines.split(bounceText), exclude);
+    }
+
+    /** As {@link #scan(String, Set)} over the bounce text's lines. */
+    static List<Found> scan(List<String> lines, Set<String> exclude) {
         Map<String, Found> out = new LinkedHashMap<>();
         // Rule 1 and 2: line-anchored addresses.
         for (int i = 0; i < lines.size(); i++) {
@@ -152,11 +167,22 @@ final class TextBounce {
     }
 
     static String blockFor(String bounceText, String address) {
-        return blockFor(Lines.split(bounceText), bounceText.toLowerCase(Locale.ROOT), address);
+        List<String> lines = Lines.split(bounceText);
+        return blockFor(lines, lower(lines), bounceText.toLowerCase(Locale.ROOT), address);
     }
 
-    /** As {@link #blockFor(String, String)} over the text already split, with its lower-case form. */
-    static String blockFor(List<String> lines, String lowerText, String address) {
+    /** Each line in lower case. */
+    static List<String> lower(List<String> lines) {
+        List<String> out = new ArrayList<>(lines.size());
+        for (String l : lines) out.add(l.toLowerCase(Locale.ROOT));
+        return out;
+    }
+
+    /**
+     * As {@link #blockFor(String, String)} over the text already split, with its lines and the whole text in lower
+     * case.
+     */
+    static String blockFor(List<String> lines, List<String> lowerLines, String lowerText, String address) {
         if (address.isEmpty() || !lowerText.contains(address)) return "";
         // The paragraph that quotes a code, else every paragraph that mentions the address (a transcript line
         // such as "<addr>... Deferred: host name lookup failure" often sits apart from the address list).
@@ -164,7 +190,7 @@ final class TextBounce {
         int found = 0;
         for (int i = 0; i < lines.size() && found < 4; i++) {
             String l = lines.get(i);
-            if (!l.toLowerCase(Locale.ROOT).contains(address)) continue;
+            if (!lowerLines.get(i).contains(address)) continue;
             String p = paragraph(lines, i, l.trim(), address);
             if (!Codes.replyCode(p).isEmpty() || !Codes.status(p).isEmpty()) return p;
             if (all.indexOf(p) < 0) {

@@ -1,6 +1,7 @@
 package dev.rebound.core.events;
 
 import dev.rebound.core.classify.ReplyClassifier;
+import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.util.List;
@@ -44,6 +45,33 @@ public final class ProviderWebhooks {
         this.postmark = new PostmarkNormalizer(rules);
         this.mailgun = new MailgunNormalizer(rules);
         this.sparkpost = new SparkPostNormalizer(rules);
+    }
+
+    /**
+     * One stored event normalized again, for replay: {@code raw} is {@link ProviderEvent#raw()} of an event that was
+     * authentic when it was received (so no signature, time or token is checked here, and no clock is read), wrapped
+     * back into the body shape its provider's normalizer reads (SES: the notification document; SendGrid: a one-event
+     * array; Postmark: the event; Mailgun: {@code {"event-data": raw}}; SparkPost: {@code [{"msys": {"message_event":
+     * raw}}]}, the only kind with an outcome). Returns the result for {@code recipient} (case-insensitive), or the only
+     * result; empty when the JSON no longer normalizes or names another recipient. Pure.
+     */
+    public static Optional<EventResult> renormalize(ReplyClassifier classifier, Provider provider, String raw, String recipient) {
+        EventRules rules = new EventRules(Objects.requireNonNull(classifier, "classifier"));
+        List<EventResult> results;
+        try {
+            results = switch (provider) {
+                case SES -> new SesNormalizer(rules).normalize("", Optional.empty(), raw);
+                case SENDGRID -> new SendGridNormalizer(rules).normalize(("[" + raw + "]").getBytes(StandardCharsets.UTF_8));
+                case POSTMARK -> new PostmarkNormalizer(rules).normalize(raw.getBytes(StandardCharsets.UTF_8), Optional.empty());
+                case MAILGUN -> new MailgunNormalizer(rules).normalize(Payload.parse(("{\"event-data\":" + raw + "}").getBytes(StandardCharsets.UTF_8), "stored Mailgun event"));
+                case SPARKPOST -> new SparkPostNormalizer(rules).normalize(("[{\"msys\":{\"message_event\":" + raw + "}}]").getBytes(StandardCharsets.UTF_8));
+            };
+        } catch (Payload.Problem e) { // the stored JSON no longer reads as its provider's event
+            return Optional.empty();
+        }
+        if (results.size() == 1 && (recipient == null || recipient.isBlank())) return Optional.of(results.getFirst());
+        for (EventResult r : results) if (r.event().recipient().equalsIgnoreCase(recipient == null ? "" : recipient.strip())) return Optional.of(r);
+        return Optional.empty();
     }
 
     public WebhookResult receive(WebhookRequest request) {

@@ -18,6 +18,8 @@ import java.util.Objects;
  */
 public final class StandardWebhookSignature {
     private final byte[] key;
+    /** Keyed once, never used itself: each signature works on a clone (a Mac is not thread-safe). */
+    private final javax.crypto.Mac keyedMac;
 
     /** @param secret {@code whsec_} + base64 of 24–64 random bytes (the prefix is optional) */
     public StandardWebhookSignature(String secret) {
@@ -29,6 +31,7 @@ public final class StandardWebhookSignature {
             throw new IllegalArgumentException("webhook secret is not whsec_ + base64", e);
         }
         if (key.length == 0) throw new IllegalArgumentException("webhook secret is empty");
+        this.keyedMac = newMac(key);
     }
 
     /** The {@code webhook-signature} value for one attempt, e.g. {@code v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=}. */
@@ -71,11 +74,25 @@ public final class StandardWebhookSignature {
     }
 
     private byte[] mac(String msgId, long timestamp, byte[] payload) {
+        javax.crypto.Mac mac = keyed();
+        mac.update((msgId + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8));
+        return mac.doFinal(payload);
+    }
+
+    /** A fresh HMAC-SHA256 with this key: a copy of the one keyed in the constructor (no provider lookup per use). */
+    private javax.crypto.Mac keyed() {
+        try {
+            return (javax.crypto.Mac) keyedMac.clone();
+        } catch (CloneNotSupportedException e) {
+            return newMac(key);
+        }
+    }
+
+    private static javax.crypto.Mac newMac(byte[] key) {
         try {
             javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
             mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
-            mac.update((msgId + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8));
-            return mac.doFinal(payload);
+            return mac;
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is required of every JDK", e);
         }

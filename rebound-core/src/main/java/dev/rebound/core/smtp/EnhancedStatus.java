@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * subject and detail are 0–999 without leading zeros beyond one digit (RFC 3463 §2).
  */
 public record EnhancedStatus(int statusClass, int subject, int detail) {
-    private static final Pattern CODE = Pattern.compile("(?<![\\d.])([245])\\.(\\d{1,3})\\.(\\d{1,3})(?![\\d.]*\\d)");
+    static final Pattern CODE = Pattern.compile("(?<![\\d.])([245])\\.(\\d{1,3})\\.(\\d{1,3})(?![\\d.]*\\d)");
 
     public EnhancedStatus {
         if (statusClass != 2 && statusClass != 4 && statusClass != 5) {
@@ -40,13 +40,38 @@ public record EnhancedStatus(int statusClass, int subject, int detail) {
     public static Optional<EnhancedStatus> find(CharSequence text) {
         if (text == null) return Optional.empty();
         Matcher m = CODE.matcher(text);
-        while (m.find()) {
+        int from = 0;
+        while ((from = findFrom(m, text, from)) >= 0) {
             String subj = m.group(2), det = m.group(3);
             if (subj.length() > 1 && subj.charAt(0) == '0') continue;
             if (det.length() > 1 && det.charAt(0) == '0') continue;
             return Optional.of(of(m));
         }
         return Optional.empty();
+    }
+
+    /**
+     * {@code m.find()} from {@code from}, tried only where a code can start (a class digit right before a dot):
+     * the same leftmost match as the regex's own scan, without running it at every position of a long text.
+     * Returns the match's end (where the next search starts), or -1.
+     */
+    static int findFrom(Matcher m, CharSequence text, int from) {
+        m.useTransparentBounds(true).useAnchoringBounds(false);
+        int n = text.length();
+        String s = text instanceof String str ? str : null;
+        for (int dot = from + 1; dot < n; dot++) {
+            if (s != null) {
+                dot = s.indexOf('.', dot);
+                if (dot < 0) return -1;
+            } else if (text.charAt(dot) != '.') {
+                continue;
+            }
+            char c = text.charAt(dot - 1);
+            if (c != '2' && c != '4' && c != '5') continue;
+            m.region(dot - 1, n);
+            if (m.lookingAt()) return m.end();
+        }
+        return -1;
     }
 
     private static EnhancedStatus of(Matcher m) {

@@ -52,7 +52,16 @@ public final class ApiKeys {
     /** The answer of {@link ApiKeys#authorize}: go on as {@code caller}, or refuse with an HTTP status and a message. */
     public sealed interface Decision {
         /** @param caller who made the call, for audit rows: {@code api-key:<id>}, {@code api-key:<sha-256 prefix>} or {@code api} */
-        record Allowed(String caller) implements Decision {}
+        record Allowed(String caller, Set<Scope> scopes) implements Decision {
+            public Allowed {
+                scopes = Set.copyOf(scopes);
+            }
+
+            /** Whether the caller holds {@code scope} ({@code admin} holds every scope). */
+            public boolean may(Scope scope) {
+                return scopes.contains(scope) || scopes.contains(Scope.ADMIN);
+            }
+        }
 
         /**
          * @param status     401 (no or unknown key), 403 (a scope missing) or 429 (over the key's rate)
@@ -112,14 +121,14 @@ public final class ApiKeys {
      * @param what the request, for messages ("POST /v1/messages")
      */
     public Decision authorize(Optional<String> authorization, Scope needed, String what) {
-        if (!required()) return new Decision.Allowed("api");
+        if (!required()) return new Decision.Allowed("api", EnumSet.allOf(Scope.class));
         String h = authorization.orElse("");
         if (!h.startsWith("Bearer ") || h.substring(7).isBlank())
             return unauthorized(what + " needs an API key: send Authorization: Bearer <key> (create one with `rebound keys create`)");
         byte[] given = h.substring(7).strip().getBytes(StandardCharsets.UTF_8);
         String token = new String(given, StandardCharsets.UTF_8);
         for (byte[] k : configKeys)
-            if (MessageDigest.isEqual(given, k)) return new Decision.Allowed("api-key:" + Sha256.hex(given).substring(0, 12));
+            if (MessageDigest.isEqual(given, k)) return new Decision.Allowed("api-key:" + Sha256.hex(given).substring(0, 12), EnumSet.allOf(Scope.class));
         Matcher m = TOKEN.matcher(token);
         Optional<ApiKeyRecord> key = m.matches() ? store.apiKey(m.group(1)) : Optional.empty();
         byte[] presented = (m.matches() ? Sha256.hex(m.group(2).getBytes(StandardCharsets.US_ASCII)) : "").getBytes(StandardCharsets.US_ASCII);
@@ -148,7 +157,7 @@ public final class ApiKeys {
                         + rate(k) + "; retry after the Retry-After seconds", Optional.of(wait));
             }
         }
-        return new Decision.Allowed("api-key:" + k.id());
+        return new Decision.Allowed("api-key:" + k.id(), scopes);
     }
 
     private static Decision unauthorized(String message) {

@@ -12,7 +12,7 @@ public enum Scope {
     SEND,
     /** Reading messages, the queue, addresses' evidence and {@code /metrics}. */
     READ,
-    /** The suppression list: list, read, remove. */
+    /** The suppression list: list, read, add, remove, review, import, export (lifting a complaint also needs {@link #ADMIN}). */
     SUPPRESSIONS,
     /**
      * Rebound's outbound webhook endpoints ({@code /v1/webhooks}) and provider webhook administration

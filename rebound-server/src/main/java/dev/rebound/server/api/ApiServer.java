@@ -9,6 +9,7 @@ import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.access.ApiKeys;
 import dev.rebound.server.access.ApiKeys.Decision;
 import dev.rebound.server.access.Scope;
+import dev.rebound.server.queue.ThrottleView;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.StoreUnavailableException;
 import dev.rebound.server.webhooks.Webhooks;
@@ -24,10 +25,11 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The HTTP API (Javalin on virtual threads): one route class per resource ({@link MessageRoutes},
- * {@link QueueRoutes}, {@link NodeRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link RecipientRoutes}, {@link ProviderRoutes},
+ * {@link QueueRoutes}, {@link NodeRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link RecipientRoutes}, {@link ReplayRoutes}, {@link ProviderRoutes},
  * {@link ServiceRoutes}, {@link WebhookRoutes}, {@link DashboardRoutes} for the web dashboard) declares its {@link Route}s;
  * this class registers exactly those, checks
  * the API key and scope of every route that needs one (in one place, {@link #authorize}), and writes every
@@ -44,19 +46,22 @@ public final class ApiServer implements AutoCloseable {
     public record ProviderEvents(ProviderWebhooks webhooks, EvidenceRecorder recorder, SubscriptionConfirmer confirmer) {}
 
     public ApiServer(ReboundConfig config, MessageIntake intake, Store store, AttemptDecider retry, Clock clock,
-                     PrometheusMeterRegistry metrics, ProviderEvents providerEvents, Webhooks webhooks) {
+                     PrometheusMeterRegistry metrics, ProviderEvents providerEvents, Webhooks webhooks,
+                     Supplier<List<ThrottleView>> throttles) {
         this.config = config;
         ApiKeys keys = new ApiKeys(store, config.api().keys(), clock);
         List<Route> all = new ArrayList<>();
         all.addAll(new MessageRoutes(config, intake, store, retry, clock).routes());
         all.addAll(new QueueRoutes(store, clock).routes());
         all.addAll(new NodeRoutes(store, clock).routes());
-        all.addAll(new SuppressionRoutes(store).routes());
+        all.addAll(new SuppressionRoutes(store, config.suppression(), clock).routes());
         all.addAll(new AddressRoutes(store).routes());
         all.addAll(new RecipientRoutes(store).routes());
+        all.addAll(new ReplayRoutes(store, config, clock).routes());
         all.addAll(new ProviderRoutes(providerEvents, store, metrics).routes());
         all.addAll(new ServiceRoutes(store, metrics).routes());
         all.addAll(new WebhookRoutes(webhooks, clock).routes());
+        all.addAll(new ThrottleRoutes(throttles, config.node().id(), clock).routes());
         all.addAll(new DashboardRoutes().routes());
         this.routes = List.copyOf(all);
         this.app = Javalin.create(cfg -> configure(cfg, keys));
@@ -132,18 +137,27 @@ public final class ApiServer implements AutoCloseable {
         app.stop();
     }
 
-    private static final String CALLER = "rebound.caller";
+    private static final String CALLER = "rebound.caller", SCOPES = "rebound.scopes";
 
     /** The one access check: the key, its scope, its rate ({@link ApiKeys}); a refusal is an {@link ApiError}. */
     private static void authorize(ApiKeys keys, Context ctx, Scope scope, String what) {
         switch (keys.authorize(Optional.ofNullable(ctx.header("Authorization")), scope, what)) {
-            case Decision.Allowed a -> ctx.attribute(CALLER, a.caller());
+            case Decision.Allowed a -> {
+                ctx.attribute(CALLER, a.caller());
+                ctx.attribute(SCOPES, a);
+            }
             case Decision.Refused r -> {
                 if (r.status() == 401) ctx.header("WWW-Authenticate", "Bearer");
                 r.retryAfter().ifPresent(d -> ctx.header("Retry-After", String.valueOf(Math.max(1, (d.toMillis() + 999) / 1000))));
                 throw new ApiError(r.status(), r.error(), r.status() == 403 ? "scope" : null, r.status() == 403 ? scope.id() : null, r.message());
             }
         }
+    }
+
+    /** Whether the caller's key holds {@code scope} (true on open routes only when no keys are required: never asked there). */
+    static boolean callerMay(Context ctx, Scope scope) {
+        Decision.Allowed a = ctx.attribute(SCOPES);
+        return a != null && a.may(scope);
     }
 
     /** Who made an API call, for audit rows: {@code api-key:<id>} (or the config key's SHA-256 prefix), or "api" without keys. */

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -26,7 +27,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code POST /v1/messages} (answers 202 only after the store committed the message; a replayed idempotency key
- * answers 200 with the first receipt, a key reused for another body 409) and {@code GET /v1/messages/{id}} (every
+ * answers 200 with the first receipt, a key reused for another body 409), {@code POST /v1/messages/batch} (up to 500
+ * messages in one transaction, one result each) and {@code GET /v1/messages/{id}} (every
  * recipient with its state, plan, suppression entry, attempts and evidence, in three store calls (five statements) whatever the number of
  * recipients).
  */
@@ -49,7 +51,8 @@ final class MessageRoutes {
     }
 
     List<Route> routes() {
-        return List.of(Route.post("/v1/messages", Scope.SEND, this::post), Route.get("/v1/messages", Scope.READ, this::search),
+        return List.of(Route.post("/v1/messages", Scope.SEND, this::post), Route.post("/v1/messages/batch", Scope.SEND, this::postBatch),
+                Route.get("/v1/messages", Scope.READ, this::search),
                 Route.get("/v1/messages/{id}", Scope.READ, this::get));
     }
 
@@ -58,8 +61,7 @@ final class MessageRoutes {
         JsonNode req = Json.read(body);
         if (req == null || !req.isObject()) throw ApiError.invalid("body", null, "the body must be a JSON object");
         String key = ctx.header("Idempotency-Key");
-        if (key != null && (key.isBlank() || key.length() > 255 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)))
-            throw ApiError.invalid("Idempotency-Key", key, "use 1 to 255 printable ASCII characters without spaces");
+        checkKey("Idempotency-Key", key);
         NewMessage message = requests.parse(req, key, Sha256.hex(body), clock.instant());
         switch (intake.accept(message)) {
             case AcceptResult.Created c -> ctx.status(202).json(Views.receipt(c.receipt()));
@@ -123,6 +125,86 @@ final class MessageRoutes {
         } catch (DateTimeParseException e) {
             throw ApiError.invalid(field, text, "expected an RFC 3339 UTC time, e.g. 2026-12-04T18:00:00Z");
         }
+    }
+
+    private static void checkKey(String field, String key) {
+        if (key != null && (key.isBlank() || key.length() > 255 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)))
+            throw ApiError.invalid(field, key, "use 1 to 255 printable ASCII characters without spaces");
+    }
+
+    /** The most messages one batch may carry (Postmark's batch limit; the body is also capped by http.max-body-size). */
+    static final int MAX_BATCH = 500;
+
+    /**
+     * {@code POST /v1/messages/batch}: a JSON array of up to {@link #MAX_BATCH} messages, each in a form of
+     * {@code POST /v1/messages} plus an optional {@code idempotency_key}. Every valid message is stored in one store
+     * transaction; the answer (200, after the commit) has one result per message in order: {@code status} 202 with the
+     * ids, 200 {@code replayed} for a key seen before with the same message, 409 for a key seen with another message,
+     * or the message's own 400 field error (an invalid message does not stop the others). A store failure answers 503
+     * for the whole batch and stores none of it. An item's key compares the item's JSON without the key (SHA-256).
+     */
+    private void postBatch(Context ctx) {
+        if (ctx.header("Idempotency-Key") != null)
+            throw ApiError.invalid("Idempotency-Key", ctx.header("Idempotency-Key"),
+                    "a batch has no request-wide key; give each message its own \"idempotency_key\" field");
+        JsonNode req = Json.read(ctx.bodyAsBytes());
+        if (req == null || !req.isArray())
+            throw ApiError.invalid("body", null, "the body must be a JSON array of messages, each as for POST /v1/messages"
+                    + " with an optional \"idempotency_key\"");
+        if (req.isEmpty()) throw ApiError.invalid("body", "[]", "give at least one message");
+        if (req.size() > MAX_BATCH)
+            throw ApiError.invalid("body", req.size() + " messages", "at most " + MAX_BATCH + " messages in one batch; split it");
+        Instant now = clock.instant();
+        ObjectNode[] results = new ObjectNode[req.size()];
+        List<NewMessage> valid = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        for (int i = 0; i < req.size(); i++) {
+            JsonNode item = req.get(i);
+            try {
+                if (!item.isObject()) throw ApiError.invalid("body[" + i + "]", item.toString(), "each message must be a JSON object");
+                ObjectNode message = (ObjectNode) item.deepCopy();
+                JsonNode k = message.remove("idempotency_key");
+                String key = null;
+                if (k != null && !k.isNull()) {
+                    if (!k.isString()) throw ApiError.invalid("idempotency_key", k.toString(), "expected a string");
+                    key = k.asString();
+                    checkKey("idempotency_key", key);
+                }
+                valid.add(requests.parse(message, key, Sha256.hex(Json.MAPPER.writeValueAsBytes(message)), now));
+                positions.add(i);
+            } catch (ApiError e) {
+                results[i] = result(i, e.status, e.json());
+            }
+        }
+        List<AcceptResult> stored = valid.isEmpty() ? List.of() : intake.acceptAll(valid);
+        int accepted = 0, replayed = 0;
+        for (int j = 0; j < stored.size(); j++) {
+            int i = positions.get(j);
+            switch (stored.get(j)) {
+                case AcceptResult.Created c -> {
+                    results[i] = result(i, 202, Views.receipt(c.receipt()));
+                    accepted++;
+                }
+                case AcceptResult.Replayed r -> {
+                    results[i] = result(i, 200, Views.receipt(r.receipt()).put("replayed", true));
+                    replayed++;
+                }
+                case AcceptResult.Conflict c -> results[i] = result(i, 409, new ApiError(409, "idempotency_conflict",
+                        "idempotency_key", valid.get(j).idempotencyKey().orElse(""), "this key was used for a different message (message "
+                        + c.existingMessageId() + "); use a new key for a new message").with("message_id", c.existingMessageId()).json());
+            }
+        }
+        ObjectNode out = Json.object().put("accepted", accepted).put("replayed", replayed)
+                .put("refused", results.length - accepted - replayed);
+        ArrayNode list = out.putArray("results");
+        for (ObjectNode r : results) list.add(r);
+        ctx.status(200).json(out);
+    }
+
+    private static ObjectNode result(int index, int status, ObjectNode body) {
+        ObjectNode n = Json.object().put("index", index).put("status", status);
+        n.setAll(body);
+        return n;
     }
 
     private void get(Context ctx) {

@@ -8,6 +8,7 @@ import dev.rebound.server.store.MessageView;
 import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.Suppression;
 import dev.rebound.server.store.SuppressionAudit;
+import dev.rebound.server.store.SuppressionCause;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,7 @@ final class Views {
             Json.putInstant(rn, "next_attempt_at", r.nextAttemptAt());
             rn.put("last_outcome", Json.emptyToNull(r.lastOutcome())).put("reason", Json.emptyToNull(r.lastReason()))
                     .put("rule", Json.emptyToNull(r.lastRule()));
+            Json.putInstant(rn, "released_at", r.releasedAt());
             ArrayNode plan = rn.putArray("planned_attempts");
             if (!r.state().isFinal()) {
                 RetryPlan p = plans.apply(r);
@@ -73,27 +75,33 @@ final class Views {
             }
             ArrayNode as = rn.putArray("attempts");
             for (MessageView.AttemptView a : r.attempts()) {
-                ObjectNode an = as.addObject().put("id", a.id()).put("attempt", a.attemptNo()).put("started_at", a.startedAt().toString())
-                        .put("duration_ms", a.durationMs()).put("mx_host", a.mxHost()).put("mx_ip", a.mxIp()).put("phase", a.phase())
-                        .put("smtp_code", a.smtpCode()).put("enhanced_code", a.enhancedCode()).put("local", a.local());
-                ArrayNode lines = an.putArray("reply_lines");
-                a.replyLines().forEach(lines::add);
-                an.put("outcome", a.outcome()).put("reason", a.reason()).put("rule", a.ruleId()).put("decision", a.decision())
-                        .put("decision_reason", a.decisionReason())
-                        .put("decision_rule", a.decisionRule()).put("raw_reason", a.rawReason()).putNull("provider_event");
-                Json.putInstant(an, "next_attempt_at", a.nextAttemptAt());
-                if (a.tls().isPresent()) {
-                    var t = a.tls().get();
-                    an.putObject("tls").put("rule", t.rule()).put("verdict", t.verdict().name()).put("mode", t.mode().id())
-                            .put("policy_id", t.policyId()).put("tls", t.tls()).put("detail", t.detail());
-                } else {
-                    an.putNull("tls");
-                }
+                as.add(attempt(a));
             }
             ArrayNode en = rn.putArray("evidence");
             for (EvidenceView e : evidenceByRecipient.getOrDefault(r.id(), List.of())) en.add(evidence(e));
         }
         return n;
+    }
+
+    /** One delivery attempt with its reply, classification, decision and TLS. */
+    static ObjectNode attempt(MessageView.AttemptView a) {
+        ObjectNode an = Json.object().put("id", a.id()).put("attempt", a.attemptNo()).put("started_at", a.startedAt().toString())
+                .put("duration_ms", a.durationMs()).put("mx_host", a.mxHost()).put("mx_ip", a.mxIp()).put("phase", a.phase())
+                .put("smtp_code", a.smtpCode()).put("enhanced_code", a.enhancedCode()).put("local", a.local());
+        ArrayNode lines = an.putArray("reply_lines");
+        a.replyLines().forEach(lines::add);
+        an.put("outcome", a.outcome()).put("reason", a.reason()).put("rule", a.ruleId()).put("decision", a.decision())
+                .put("decision_reason", a.decisionReason())
+                .put("decision_rule", a.decisionRule()).put("raw_reason", a.rawReason()).putNull("provider_event");
+        Json.putInstant(an, "next_attempt_at", a.nextAttemptAt());
+        if (a.tls().isPresent()) {
+            var t = a.tls().get();
+            an.putObject("tls").put("rule", t.rule()).put("verdict", t.verdict().name()).put("mode", t.mode().id())
+                    .put("policy_id", t.policyId()).put("tls", t.tls()).put("detail", t.detail());
+        } else {
+            an.putNull("tls");
+        }
+        return an;
     }
 
     /** One piece of asynchronous evidence (provider event, DSN record). */
@@ -123,9 +131,29 @@ final class Views {
     static ObjectNode suppression(Suppression s) {
         ObjectNode n = Json.object().put("address", s.address()).put("stream", s.stream())
                 .put("state", s.state().name()).put("reason", s.reason()).put("rule", s.ruleId())
-                .put("evidence_ref", s.evidenceRef()).put("created_at", s.createdAt().toString());
+                .put("evidence_ref", s.evidenceRef()).put("origin", s.origin()).put("note", s.note())
+                .put("complaint", s.complaint()).put("created_at", s.createdAt().toString());
         Json.putInstant(n, "expires_at", s.expiresAt());
         return n;
+    }
+
+    /** The attempts and evidence rows an entry and its audit trail name as their causes. */
+    static ArrayNode causes(List<SuppressionCause> causes) {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (SuppressionCause c : causes) {
+            switch (c) {
+                case SuppressionCause.AttemptCause at -> {
+                    ObjectNode n = a.addObject().put("ref", at.ref()).put("kind", "attempt").put("message_id", at.messageId())
+                            .put("recipient_id", at.recipientId()).put("address", at.address());
+                    n.set("attempt", attempt(at.attempt()));
+                }
+                case SuppressionCause.EvidenceCause ev -> {
+                    ObjectNode n = a.addObject().put("ref", ev.ref()).put("kind", ev.evidence().source());
+                    n.set("evidence", evidence(ev.evidence()));
+                }
+            }
+        }
+        return a;
     }
 
     static ArrayNode audit(List<SuppressionAudit> audit) {
@@ -194,5 +222,50 @@ final class Views {
             }
         }
         return n;
+    }
+
+    /** A replay's report (the last NDJSON line of {@code POST /v1/replay}). */
+    static ObjectNode replay(dev.rebound.server.replay.ReplayRun.Report r) {
+        var o = r.options();
+        ObjectNode n = Json.object().put("since", o.since().toString()).put("until", o.until().toString()).put("config", o.config())
+                .put("apply", o.apply()).put("addresses", r.pairs()).put("attempts", r.attempts()).put("evidence", r.evidence())
+                .put("recipients_changed", r.recipientsChanged());
+        ObjectNode counts = n.putObject("suppression_changes");
+        for (var k : dev.rebound.server.store.ReplayChange.Kind.values()) counts.put(k.id(), r.kinds().getOrDefault(k, 0L));
+        n.put("applied", r.applied()).put("skipped", r.skipped());
+        ObjectNode byRule = n.putObject("by_rule");
+        r.byRule().forEach((rule, kinds) -> {
+            ObjectNode kn = byRule.putObject(rule);
+            kinds.forEach((k, c) -> kn.put(k.id(), c));
+        });
+        ObjectNode recByRule = n.putObject("recipients_by_rule");
+        r.recipientsByRule().forEach(recByRule::put);
+        ArrayNode recipients = n.putArray("recipients");
+        for (var rc : r.recipients()) {
+            ObjectNode x = recipients.addObject().put("address", rc.address()).put("stream", rc.stream()).put("recipient_id", rc.recipientId())
+                    .put("message_id", rc.messageId()).put("rows_changed", rc.rowsChanged());
+            x.set("before", verdict(rc.before()));
+            x.set("after", verdict(rc.after()));
+        }
+        ArrayNode sups = n.putArray("suppressions");
+        for (var c : r.suppressions()) {
+            var ch = c.change();
+            ObjectNode x = sups.addObject().put("address", ch.address()).put("stream", ch.stream()).put("change", ch.kind().id())
+                    .put("rule", ch.ruleId());
+            if (ch.before().isPresent()) x.set("before", suppression(ch.before().get()));
+            else x.putNull("before");
+            if (ch.after().isPresent()) x.set("after", suppression(ch.after().get()));
+            else x.putNull("after");
+            if (c.applied().isPresent()) x.put("applied", c.applied().get());
+            else x.putNull("applied");
+        }
+        n.put("listed_limit", dev.rebound.server.replay.ReplayRun.LISTED);
+        return n;
+    }
+
+    private static ObjectNode verdict(dev.rebound.server.decide.Replay.Verdict v) {
+        return Json.object().put("outcome", Json.emptyToNull(v.outcome())).put("reason", Json.emptyToNull(v.reason()))
+                .put("rule", Json.emptyToNull(v.ruleId())).put("state", Json.emptyToNull(v.state()))
+                .put("decision_reason", Json.emptyToNull(v.decisionReason())).put("decision_rule", Json.emptyToNull(v.decisionRule()));
     }
 }

@@ -112,4 +112,55 @@ final class ApiClient {
         err.flush();
         return new Failed(1);
     }
+
+    // ---- suppressions: JSON changes, a streamed upload (import) and a streamed download (export) -------------
+
+    /** A request with an optional JSON body; the JSON answer of a 2xx, else the API's message explained. */
+    JsonNode send(String method, String path, String jsonBody) throws Failed, InterruptedException {
+        HttpRequest.Builder b = request(path, Duration.ofSeconds(60));
+        if (jsonBody == null) b.method(method, HttpRequest.BodyPublishers.noBody());
+        else b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(jsonBody));
+        HttpResponse<String> resp = send(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() / 100 != 2) throw explained(path, resp.statusCode(), resp.body());
+        return parse(path, resp.body());
+    }
+
+    /** POSTs {@code body} as it is read (chunked, never whole in memory); the JSON answer of a 2xx, else explained. */
+    JsonNode upload(String path, String contentType, java.util.function.Supplier<InputStream> body) throws Failed, InterruptedException {
+        HttpRequest r = request(path, null).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofInputStream(body)).build();
+        HttpResponse<String> resp = send(r, HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() / 100 != 2) throw explained(path, resp.statusCode(), resp.body());
+        return parse(path, resp.body());
+    }
+
+    /** GETs {@code path} as a stream (the caller reads and closes it); a non-200 answer is explained. */
+    InputStream download(String path) throws Failed, InterruptedException {
+        HttpResponse<InputStream> resp = send(request(path, null).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (resp.statusCode() != 200) {
+            String body;
+            try (InputStream in = resp.body()) {
+                body = new String(in.readNBytes(64 * 1024), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                body = "";
+            }
+            throw explained(path, resp.statusCode(), body);
+        }
+        return resp.body();
+    }
+
+    /** A refusal with the API's own {@code error} and {@code message} when the body is the API's error shape. */
+    private Failed explained(String path, int status, String body) {
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (n != null && n.has("message")) {
+                err.println("rebound: " + status + " " + n.path("error").asString("") + ": " + n.path("message").asString()
+                        + (status == 401 ? " (give --api-key or set REBOUND_API_KEY)" : ""));
+                err.flush();
+                return new Failed(1);
+            }
+        } catch (JacksonException e) {
+            // not the API's error shape: shown as it is below
+        }
+        return refused(path, status, body);
+    }
 }

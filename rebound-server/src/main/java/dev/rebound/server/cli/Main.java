@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
                 QueueCommand.class,
                 NodesCommand.class,
                 TimelineCommand.class,
+                ReplayCommand.class,
+                SuppressionsCommand.class,
                 ClassifyCommand.class,
                 BounceCommand.class,
                 SinkCommand.class,

@@ -278,7 +278,41 @@ public final class ConfigLoader {
         List<String> keys = stringList(t, "api.keys");
         for (String k : keys) if (k.length() < 16) throw ConfigException.bad("api.keys", k.substring(0, Math.min(4, k.length())) + "...", "API keys must be at least 16 characters");
         return new ReboundConfig(node, http, smtp, store, dns, delivery, retry, throttle, scheduler,
-                new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t), webhooks(t));
+                new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t), webhooks(t), suppressionPolicy(t),
+                new ReboundConfig.Suppression(duration(t, "suppression.release-window")));
+    }
+
+    /** {@code suppression.policy.*}: the core suppression policy's thresholds and expiries (its own checks apply too). */
+    private static dev.rebound.core.policy.SuppressionConfig suppressionPolicy(JsonNode t) {
+        String p = "suppression.policy.";
+        String share = string(t, p + "breaker-failure-share").trim();
+        double breakerShare;
+        try {
+            breakerShare = Double.parseDouble(share);
+        } catch (NumberFormatException e) {
+            breakerShare = -1;
+        }
+        if (!(breakerShare > 0 && breakerShare <= 1))
+            throw ConfigException.bad(p + "breaker-failure-share", share, "expected a share of the domain's recipients above 0 and at most 1, e.g. 0.5");
+        return new dev.rebound.core.policy.SuppressionConfig(positive(t, p + "user-unknown-expiry"), positive(t, p + "has-moved-expiry"),
+                positive(t, p + "host-unknown-expiry"), positive(t, p + "not-accept-expiry"), positive(t, p + "complaint-expiry"),
+                softCount(t, p + "soft-review-messages"), positive(t, p + "soft-review-span"),
+                softCount(t, p + "soft-suppress-messages"), positive(t, p + "soft-suppress-span"),
+                softCount(t, p + "mailbox-full-messages"), positive(t, p + "mailbox-full-span"),
+                positive(t, p + "soft-suppress-expiry"), positive(t, p + "soft-evidence-window"),
+                breakerShare, intIn(t, p + "breaker-min-recipients", 1, 1_000_000));
+    }
+
+    /** A count of soft failures: at least 2, so that one soft bounce never suppresses. */
+    private static int softCount(JsonNode t, String key) {
+        String s = string(t, key).trim();
+        try {
+            int v = Integer.parseInt(s);
+            if (v >= 2 && v <= 1000) return v;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw ConfigException.bad(key, s, "expected a whole number of messages from 2 to 1000 (one soft bounce never suppresses)");
     }
 
     private static final Pattern DOMAIN_NAME = Pattern.compile("(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");

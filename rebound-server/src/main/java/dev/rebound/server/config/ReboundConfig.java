@@ -8,10 +8,21 @@ import java.util.Optional;
 /**
  * The whole configuration, validated. Read by {@link ConfigLoader} from {@code rebound.yaml} over the built-in
  * defaults, then environment overrides ({@code REBOUND_HTTP_LISTEN} for {@code http.listen}, ...).
+ * {@code suppressionPolicy} is {@code suppression.policy.*}: the thresholds and expiries of the core suppression policy.
  */
 public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store, Dns dns, Delivery delivery,
                             Retry retry, Throttle throttle, Scheduler scheduler, Api api, Providers providers,
-                            Bounces bounces, Webhooks webhooks) {
+                            Bounces bounces, Webhooks webhooks,
+                            dev.rebound.core.policy.SuppressionConfig suppressionPolicy,
+                            Suppression suppression) {
+
+    /**
+     * Suppression management ({@code suppression.*}).
+     *
+     * @param releaseWindow held mail (accepted while its address was suppressed) younger than this is released, once,
+     *                      when the entry is removed or its review rejected; older held mail stays SUPPRESSED
+     */
+    public record Suppression(Duration releaseWindow) {}
 
     /** @param id this node's id (lease owner); "" in the file means the host name */
     /**

@@ -2,6 +2,8 @@ package dev.rebound.server.decide;
 
 import dev.rebound.core.classify.Classification;
 import dev.rebound.core.classify.ReplyClassifier;
+import dev.rebound.core.classify.SmtpPhase;
+import dev.rebound.core.smtp.SmtpReply;
 import dev.rebound.core.policy.Attempt;
 import dev.rebound.core.policy.RetryConfig;
 import dev.rebound.core.policy.RetryDecision;
@@ -47,6 +49,24 @@ public final class AttemptDecider {
         RetryDecision decision = RetryPolicy.standard().next(h, retryConfig, now);
         return new AttemptRecord(claim.recipientId(), claim.messageId(), stream, claim.address(), claim.attemptCount() + 1, at,
                 r.duration(), claim.domain(), r.mxHost(), r.mxAddress(), r.phase(), r.reply(), r.local(), c, decision, now, r.tls(), claim.lease());
+    }
+
+    /** A stored attempt's reply classified again by this build's classifier (replay). */
+    public Classification classify(SmtpReply reply, SmtpPhase phase, String domain) {
+        return classifier.classify(reply, phase, domain);
+    }
+
+    /**
+     * The retry policy's decision after an attempt classified {@code c} (replay): over the recipient's history as
+     * replayed up to it, with the clock at {@code now}.
+     *
+     * @param recipient the recipient address as submitted (the retry jitter is derived from it)
+     * @param earlier   the recipient's earlier attempts, oldest first
+     * @param at        when the attempt started
+     */
+    public RetryDecision retry(String messageId, String recipient, Instant queuedAt, List<Attempt> earlier, Classification c,
+                               Instant at, Instant now) {
+        return RetryPolicy.standard().next(history(messageId, recipient, queuedAt, earlier).with(new Attempt(at, c)), retryConfig, now);
     }
 
     /** The remaining schedule of a recipient that is still waiting. */

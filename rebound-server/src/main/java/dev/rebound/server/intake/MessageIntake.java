@@ -5,6 +5,8 @@ import dev.rebound.server.store.NewMessage;
 import dev.rebound.server.store.Store;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -39,6 +41,18 @@ public final class MessageIntake {
     public AcceptResult accept(NewMessage message) {
         AcceptResult r = store.accept(complete(message));
         if (r instanceof AcceptResult.Created) wake.run();
+        return r;
+    }
+
+    /**
+     * Several messages in one store transaction (committed together; a store failure throws and stores none), each
+     * header completed as by {@link #accept}; one result per message, in order. The scheduler is woken once.
+     */
+    public List<AcceptResult> acceptAll(List<NewMessage> messages) {
+        List<NewMessage> completed = new ArrayList<>(messages.size());
+        for (NewMessage m : messages) completed.add(complete(m));
+        List<AcceptResult> r = store.acceptAll(completed);
+        if (r.stream().anyMatch(x -> x instanceof AcceptResult.Created)) wake.run();
         return r;
     }
 

@@ -160,4 +160,28 @@ final class DomainThrottle {
             g.lock.unlock();
         }
     }
+
+    /** Every domain this node has a throttle for, busiest first: the state, the slots in use and why it is slowed. */
+    java.util.List<ThrottleView> snapshot() {
+        Instant now = clock.instant();
+        java.util.List<ThrottleView> out = new java.util.ArrayList<>();
+        for (Gate g : gates.values()) {
+            g.lock.lock();
+            try {
+                ThrottleState st = g.state;
+                Optional<Instant> dead = st.deadUntil().filter(t -> t.isAfter(now));
+                ThrottleView.Status status = dead.isPresent() ? ThrottleView.Status.DEAD
+                        : g.inFlight >= g.limit ? ThrottleView.Status.FULL
+                        : st.connectionDelay().isPositive() || g.limit < config.initialConcurrency() ? ThrottleView.Status.BACKOFF
+                        : ThrottleView.Status.OPEN;
+                out.add(new ThrottleView(st.domain(), status, g.limit, g.inFlight, st.connectionDelay(), dead, st.deferrals(),
+                        st.rateLimits(), st.consecutiveConnectionFailures(), st.lastDecreaseAt(), st.updatedAt()));
+            } finally {
+                g.lock.unlock();
+            }
+        }
+        out.sort(java.util.Comparator.comparing(ThrottleView::status).thenComparing(ThrottleView::inFlight, java.util.Comparator.reverseOrder())
+                .thenComparing(ThrottleView::domain));
+        return out;
+    }
 }

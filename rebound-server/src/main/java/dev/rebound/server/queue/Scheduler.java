@@ -138,6 +138,11 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Recipients currently being delivered by this node. */
+    /** The per-domain throttles of this node, as {@code GET /v1/throttle} shows them. */
+    public java.util.List<ThrottleView> throttles() {
+        return throttle.snapshot();
+    }
+
     public int inFlight() {
         return inFlight.get();
     }

@@ -9,7 +9,6 @@ import dev.rebound.server.evidence.EvidenceRecorder;
 import dev.rebound.server.decide.AttemptDecider;
 import dev.rebound.server.decide.EvidenceDecider;
 import dev.rebound.server.decide.Suppressions;
-import dev.rebound.core.policy.SuppressionConfig;
 import dev.rebound.server.evidence.HttpsCertificateSource;
 import dev.rebound.server.evidence.SubscriptionConfirmer;
 import dev.rebound.server.evidence.StoredReplayTokens;
@@ -83,7 +82,7 @@ public final class ReboundService implements AutoCloseable {
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             AttemptDecider retry = new AttemptDecider(ReplyClassifier.standard(), config.retry());
-            Suppressions suppressions = new Suppressions(SuppressionConfig.defaults());
+            Suppressions suppressions = new Suppressions(config.suppressionPolicy());
             scheduler = new Scheduler(store, agent, retry, suppressions, clock, config.scheduler(), throttleConfig(config.throttle()),
                     messageRate(config.throttle()), config.bounces().domain(), config.node().id(), metrics);
             Gauge.builder("rebound_queue_depth", store, s -> s.queueStats().depth())
@@ -108,7 +107,7 @@ public final class ReboundService implements AutoCloseable {
             var providerEvents = new ApiServer.ProviderEvents(webhooks, evidence,
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF);
             outbound = Webhooks.start(config.webhooks(), store.webhooks(), clock, config.node().id(), metrics, runLoop);
-            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents, outbound).start();
+            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents, outbound, scheduler::throttles).start();
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
                     : new BounceMailbox(config.bounces().domain(), evidence, metrics), clock);
             smtp.start();

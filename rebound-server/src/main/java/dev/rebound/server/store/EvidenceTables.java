@@ -38,6 +38,11 @@ final class EvidenceTables {
         return db.read(c -> views(c, VIEW + "WHERE address = ? ORDER BY received_at, id", address.toLowerCase(Locale.ROOT), limit));
     }
 
+    /** The evidence row {@code id}, read on {@code c}. */
+    static Optional<EvidenceView> byId(Connection c, String id) throws SQLException {
+        return views(c, VIEW + "WHERE id = ?", id, 1).stream().findFirst();
+    }
+
     List<EvidenceView> ofEvent(String providerEvent, int limit) {
         return db.read(c -> views(c, VIEW + "WHERE provider_event = ? ORDER BY received_at DESC, id", providerEvent, limit));
     }

@@ -293,6 +293,9 @@ final class GroupCommitWriter implements AutoCloseable {
                 // rolled back to its savepoint; the group committed without it
                 r.done().completeExceptionally(storeFault(f).isPresent()
                         ? new StoreUnavailableException("the store could not take this write (nothing of it was committed): " + f.getMessage(), f)
+                        : dialect.retryable(f)
+                        ? new StoreUnavailableException("this write lost a conflict with a concurrent transaction " + (CONFLICT_RETRIES + 1)
+                                + " times (nothing of it was committed; try again): " + f.getMessage(), f)
                         : f instanceof RuntimeException || f instanceof Error ? f
                         : new StoreException("store write failed (nothing of it was committed): " + f.getMessage(), f));
             } else {

@@ -34,88 +34,109 @@ final class MessageTables {
     // ---- writes -------------------------------------------------------------------------------------------
 
     AcceptResult accept(NewMessage m) {
-        // the id and the event payload are prepared on the caller's thread: the single writer thread only writes
-        String id = Database.newId();
-        String acceptedPayload = Outbox.json(Outbox.JSON.createObjectNode().put("message_id", id).put("stream", m.stream())
-                .put("recipients", m.recipients().size()));
+        return acceptAll(List.of(m)).get(0);
+    }
+
+    /**
+     * Accepts messages in one transaction: all of them are committed together or none is (a failure of the
+     * transaction fails the call). Each message is checked against the idempotency keys committed before and those
+     * of the messages before it in the list. The results are in the order of {@code ms}.
+     */
+    List<AcceptResult> acceptAll(List<NewMessage> ms) {
+        // the ids and the event payloads are prepared on the caller's thread: the single writer thread only writes
+        List<String> ids = new ArrayList<>(ms.size());
+        List<String> payloads = new ArrayList<>(ms.size());
+        for (NewMessage m : ms) {
+            String id = Database.newId();
+            ids.add(id);
+            payloads.add(Outbox.json(Outbox.JSON.createObjectNode().put("message_id", id).put("stream", m.stream())
+                    .put("recipients", m.recipients().size())));
+        }
         return db.write(c -> {
-            if (m.idempotencyKey().isPresent()) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT id, request_hash FROM messages WHERE idempotency_key = ?")) {
-                    ps.setString(1, m.idempotencyKey().get());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            String existing = rs.getString(1);
-                            if (!m.requestHash().equals(rs.getString(2))) return new AcceptResult.Conflict(existing);
-                            return new AcceptResult.Replayed(receipt(c, existing));
-                        }
+            List<AcceptResult> out = new ArrayList<>(ms.size());
+            for (int i = 0; i < ms.size(); i++) out.add(acceptIn(c, ms.get(i), ids.get(i), payloads.get(i)));
+            return List.copyOf(out);
+        });
+    }
+
+    private AcceptResult acceptIn(Connection c, NewMessage m, String id, String acceptedPayload) throws SQLException {
+        if (m.idempotencyKey().isPresent()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, request_hash FROM messages WHERE idempotency_key = ?")) {
+                ps.setString(1, m.idempotencyKey().get());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        String existing = rs.getString(1);
+                        if (!m.requestHash().equals(rs.getString(2))) return new AcceptResult.Conflict(existing);
+                        return new AcceptResult.Replayed(receipt(c, existing));
                     }
                 }
             }
-            long now = db.clock().millis();
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO messages (id, stream, mail_from, header_message_id, raw, size_bytes, source, idempotency_key,
-                        request_hash, created_at)
-                    VALUES (?,?,?,?,?,?,?,?,?,?)
-                    """)) {
-                ps.setString(1, id);
-                ps.setString(2, m.stream());
-                ps.setString(3, m.mailFrom());
-                ps.setString(4, m.headerMessageId());
-                ps.setBytes(5, m.raw());
-                ps.setLong(6, m.raw().length);
-                ps.setString(7, m.source());
-                ps.setString(8, m.idempotencyKey().orElse(null));
-                ps.setString(9, m.requestHash());
-                ps.setLong(10, now);
-                ps.executeUpdate();
+        }
+        long now = db.clock().millis();
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO messages (id, stream, mail_from, header_message_id, raw, size_bytes, source, idempotency_key,
+                    request_hash, created_at)
+                VALUES (?,?,?,?,?,?,?,?,?,?)
+                """)) {
+            ps.setString(1, id);
+            ps.setString(2, m.stream());
+            ps.setString(3, m.mailFrom());
+            ps.setString(4, m.headerMessageId());
+            ps.setBytes(5, m.raw());
+            ps.setLong(6, m.raw().length);
+            ps.setString(7, m.source());
+            ps.setString(8, m.idempotencyKey().orElse(null));
+            ps.setString(9, m.requestHash());
+            ps.setLong(10, now);
+            ps.executeUpdate();
+        }
+        List<AcceptResult.RecipientReceipt> receipts = new ArrayList<>();
+        List<String[]> suppressedAtIntake = new ArrayList<>(0);
+        List<Suppression> suppressedEntries = new ArrayList<>(0);
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO recipients (id, message_id, position, address, domain, state, initial_state, next_attempt_at,
+                    attempt_count, last_outcome, last_reason, last_rule, updated_at)
+                VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?)
+                """)) {
+            int pos = 0;
+            for (String address : m.recipients()) {
+                Optional<Suppression> sup = SuppressionTables.blocking(c, address, m.stream(), now);
+                RecipientState state = sup.isPresent() ? RecipientState.SUPPRESSED : RecipientState.QUEUED;
+                String rid = Database.newId();
+                ps.setString(1, rid);
+                ps.setString(2, id);
+                ps.setInt(3, pos++);
+                ps.setString(4, address);
+                ps.setString(5, MailDomain.of(address));
+                ps.setString(6, state.name());
+                ps.setString(7, state.name());
+                Rows.setInstant(ps, 8, sup.isPresent() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(now)));
+                ps.setString(9, sup.map(s -> "SUPPRESSED").orElse(null));
+                ps.setString(10, sup.map(Suppression::reason).orElse(null));
+                ps.setString(11, sup.map(s -> "suppression." + s.ruleId()).orElse(null));
+                ps.setLong(12, now);
+                ps.addBatch();
+                receipts.add(new AcceptResult.RecipientReceipt(rid, address, state));
+                if (sup.isPresent()) suppressedAtIntake.add(new String[] {rid, address});
+                // held: released once if the entry is removed within suppression.release-window (V21)
+                if (sup.isPresent()) SuppressionTables.hold(c, rid, id, address, m.stream(), now);
+                if (sup.isPresent()) suppressedEntries.add(sup.get());
             }
-            List<AcceptResult.RecipientReceipt> receipts = new ArrayList<>();
-            List<String[]> suppressedAtIntake = new ArrayList<>(0);
-            List<Suppression> suppressedEntries = new ArrayList<>(0);
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO recipients (id, message_id, position, address, domain, state, initial_state, next_attempt_at,
-                        attempt_count, last_outcome, last_reason, last_rule, updated_at, queued_at)
-                    VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?,?)
-                    """)) {
-                int pos = 0;
-                for (String address : m.recipients()) {
-                    Optional<Suppression> sup = SuppressionTables.blocking(c, address, m.stream(), now);
-                    RecipientState state = sup.isPresent() ? RecipientState.SUPPRESSED : RecipientState.QUEUED;
-                    String rid = Database.newId();
-                    ps.setString(1, rid);
-                    ps.setString(2, id);
-                    ps.setInt(3, pos++);
-                    ps.setString(4, address);
-                    ps.setString(5, MailDomain.of(address));
-                    ps.setString(6, state.name());
-                    ps.setString(7, state.name());
-                    Rows.setInstant(ps, 8, sup.isPresent() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(now)));
-                    ps.setString(9, sup.map(s -> "SUPPRESSED").orElse(null));
-                    ps.setString(10, sup.map(Suppression::reason).orElse(null));
-                    ps.setString(11, sup.map(s -> "suppression." + s.ruleId()).orElse(null));
-                    ps.setLong(12, now);
-                    ps.setLong(13, now);
-                    ps.addBatch();
-                    receipts.add(new AcceptResult.RecipientReceipt(rid, address, state));
-                    if (sup.isPresent()) suppressedAtIntake.add(new String[] {rid, address});
-                    if (sup.isPresent()) suppressedEntries.add(sup.get());
-                }
-                ps.executeBatch();
-            }
-            Outbox.event(c, now, "message.accepted", id, null, acceptedPayload);
-            for (int k = 0; k < suppressedAtIntake.size(); k++) {
-                String[] r = suppressedAtIntake.get(k);
-                Suppression sup = suppressedEntries.get(k);
-                ObjectNode p = Outbox.JSON.createObjectNode().put("message_id", id).put("recipient_id", r[0]).put("source", "intake")
-                        .put("state", RecipientState.SUPPRESSED.name()).put("outcome", RecipientState.SUPPRESSED.name())
-                        .put("reason", sup.reason()).put("rule_id", "suppression." + sup.ruleId()).put("recipient_domain", MailDomain.of(r[1]))
-                        .put("decision", RecipientState.SUPPRESSED.name()).put("decision_rule", "suppression." + sup.ruleId())
-                        .put("occurred_at", Instant.ofEpochMilli(now).toString());
-                p.set("suppression", Outbox.suppressionJson(sup));
-                Outbox.event(c, now, "recipient.suppressed", id, r[0], p);
-            }
-            return new AcceptResult.Created(new AcceptResult.Receipt(id, List.copyOf(receipts)));
-        });
+            ps.executeBatch();
+        }
+        Outbox.event(c, now, "message.accepted", id, null, acceptedPayload);
+        for (int k = 0; k < suppressedAtIntake.size(); k++) {
+            String[] r = suppressedAtIntake.get(k);
+            Suppression sup = suppressedEntries.get(k);
+            ObjectNode p = Outbox.JSON.createObjectNode().put("message_id", id).put("recipient_id", r[0]).put("source", "intake")
+                    .put("state", RecipientState.SUPPRESSED.name()).put("outcome", RecipientState.SUPPRESSED.name())
+                    .put("reason", sup.reason()).put("rule_id", "suppression." + sup.ruleId()).put("recipient_domain", MailDomain.of(r[1]))
+                    .put("decision", RecipientState.SUPPRESSED.name()).put("decision_rule", "suppression." + sup.ruleId())
+                    .put("occurred_at", Instant.ofEpochMilli(now).toString());
+            p.set("suppression", Outbox.suppressionJson(sup));
+            Outbox.event(c, now, "recipient.suppressed", id, r[0], p);
+        }
+        return new AcceptResult.Created(new AcceptResult.Receipt(id, List.copyOf(receipts)));
     }
 
     private static AcceptResult.Receipt receipt(Connection c, String messageId) throws SQLException {
@@ -489,7 +510,7 @@ final class MessageTables {
             }
             List<MessageView.RecipientView> recipients = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT id, address, domain, state, next_attempt_at, attempt_count, last_outcome, last_reason, last_rule
+                    SELECT id, address, domain, state, next_attempt_at, attempt_count, last_outcome, last_reason, last_rule, released_at
                     FROM recipients WHERE message_id = ? ORDER BY position
                     """)) {
                 ps.setString(1, id);
@@ -497,7 +518,8 @@ final class MessageTables {
                     while (rs.next()) {
                         recipients.add(new MessageView.RecipientView(rs.getString(1), rs.getString(2), rs.getString(3),
                                 RecipientState.valueOf(rs.getString(4)), Rows.instant(rs, 5), rs.getInt(6), Rows.text(rs, 7),
-                                Rows.text(rs, 8), Rows.text(rs, 9), List.copyOf(attempts.getOrDefault(rs.getString(1), List.of()))));
+                                Rows.text(rs, 8), Rows.text(rs, 9), List.copyOf(attempts.getOrDefault(rs.getString(1), List.of())),
+                                Rows.instant(rs, 10)));
                     }
                 }
             }
@@ -582,6 +604,18 @@ final class MessageTables {
         if (rule == null || rule.isEmpty()) return Optional.empty();
         return Optional.of(new TlsDecision(TlsDecision.Verdict.valueOf(rs.getString(from + 1)), rule, rs.getString(from + 5),
                 TlsMode.parse(rs.getString(from + 2)), rs.getString(from + 3), rs.getString(from + 4)));
+    }
+
+    /** The attempt {@code id} with its message, recipient and address (a suppression's cause), read on {@code c}. */
+    static Optional<SuppressionCause> attemptCause(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.message_id, a.recipient_id, r.address, " + ATTEMPT_COLUMNS
+                + " FROM attempts a JOIN recipients r ON r.id = a.recipient_id WHERE a.id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(new SuppressionCause.AttemptCause(id, rs.getString(1), rs.getString(2), rs.getString(3), attempt(rs, 4)));
+            }
+        }
     }
 
     List<MessageView.AttemptView> attempts(String recipientId) {

@@ -17,7 +17,12 @@ public record MessageView(String id, String stream, String mailFrom, String head
 
     public record RecipientView(String id, String address, String domain, RecipientState state,
                                 Optional<Instant> nextAttemptAt, int attemptCount, String lastOutcome,
-                                String lastReason, String lastRule, List<AttemptView> attempts) {}
+                                String lastReason, String lastRule, List<AttemptView> attempts, Optional<Instant> releasedAt) {
+        // releasedAt: when mail held for a suppressed address was released by the entry's removal (V21)
+        public RecipientView {
+            releasedAt = releasedAt == null ? Optional.empty() : releasedAt;
+        }
+    }
 
     public record AttemptView(String id, int attemptNo, Instant startedAt, long durationMs, String mxHost, String mxIp,
                               String phase, int smtpCode, String enhancedCode, List<String> replyLines, boolean local,

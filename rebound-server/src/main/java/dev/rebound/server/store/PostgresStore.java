@@ -11,6 +11,8 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The shared store: one PostgreSQL database that several Rebound nodes use at once. This class is the PostgreSQL
@@ -33,6 +35,8 @@ import org.flywaydb.core.Flyway;
  * skips a row.
  */
 final class PostgresStore extends SqlStore {
+    private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
+
     /** How often the writer probes while the store is not writable (see {@link GroupCommitWriter}). */
     static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
 
@@ -89,6 +93,7 @@ final class PostgresStore extends SqlStore {
         try {
             // outOfOrder: migrations are added by parallel branches (see SqliteStore.open)
             Flyway.configure().dataSource(pool).locations(Dialect.POSTGRESQL.migrations()).outOfOrder(true).load().migrate();
+            warnOnCollation(pool);
             GroupCommitWriter writer = new GroupCommitWriter(pool::getConnection, Dialect.POSTGRESQL, MAX_GROUP, "rebound-store-writer",
                     c -> probe(c, clock), PROBE_INTERVAL, clock);
             return new PostgresStore(clock, pool, writer, redact(url));
@@ -96,6 +101,22 @@ final class PostgresStore extends SqlStore {
             pool.close();
             throw new StoreException("cannot open the PostgreSQL store " + redact(url) + ": " + rootMessage(e)
                     + " (the role needs CREATE on its schema to migrate it)", e);
+        }
+    }
+
+    /**
+     * Text order: lists paged by a text key (ids, addresses) are ordered by the database and, for merged pages, by Java
+     * ({@code String.compareTo}, byte order like SQLite's). A database whose collation is not C orders some text
+     * differently (e.g. glibc's en_US ignores punctuation at first), so the start-up log says so.
+     */
+    private static void warnOnCollation(HikariDataSource pool) throws SQLException {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT datcollate FROM pg_database WHERE datname = current_database()"); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) return;
+            String collation = rs.getString(1);
+            if (!collation.equals("C") && !collation.equals("POSIX") && !collation.startsWith("C."))
+                log.warn("the PostgreSQL database's collation is {}: text is ordered differently from the byte order Rebound pages by; "
+                        + "create the database with LC_COLLATE 'C' (TEMPLATE template0), see the README", collation);
         }
     }
 

@@ -82,6 +82,28 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
         return nodes.nodes();
     }
 
+    private final ReplayTables replays = new ReplayTables(this);
+
+    @Override
+    public final long replayPairCount(Instant since, Instant until) {
+        return replays.pairCount(since, until);
+    }
+
+    @Override
+    public final List<ReplayPair> replayPairs(Instant since, Instant until, Optional<ReplayPair> after, int limit) {
+        return replays.pairs(since, until, after, limit);
+    }
+
+    @Override
+    public final ReplayInput replayInput(List<ReplayPair> pairs, Instant until, Instant countsFrom) {
+        return replays.input(pairs, until, countsFrom);
+    }
+
+    @Override
+    public final List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note) {
+        return replays.apply(changes, actor, note);
+    }
+
     @Override
     public final Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit) {
         return timelines.timeline(address, stream, after, limit);
@@ -90,6 +112,11 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     @Override
     public final AcceptResult accept(NewMessage m) {
         return messages.accept(m);
+    }
+
+    @Override
+    public final List<AcceptResult> acceptAll(List<NewMessage> ms) {
+        return messages.acceptAll(ms);
     }
 
     @Override
@@ -178,8 +205,35 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     }
 
     @Override
-    public final Optional<Suppression> removeSuppression(String address, String stream, String actor, String note) {
-        return suppressions.remove(address, stream, actor, note);
+    public final SuppressionQuery.Page suppressionPage(SuppressionQuery query) {
+        return suppressions.page(query);
+    }
+
+    @Override
+    public final List<SuppressionCause> suppressionCauses(List<String> refs) {
+        return suppressions.causes(refs);
+    }
+
+    @Override
+    public final SuppressionChange addSuppression(Suppression entry, String actor) {
+        return suppressions.add(entry, actor);
+    }
+
+    @Override
+    public final SuppressionChange removeSuppression(String address, String stream, String actor, String note, boolean force, Duration releaseWindow) {
+        return suppressions.remove(address, stream, actor, note, force, false, releaseWindow);
+    }
+
+    @Override
+    public final SuppressionChange reviewSuppression(String address, String stream, boolean approve, String actor, String note,
+                                               Optional<Instant> expiresAt, Duration releaseWindow) {
+        return approve ? suppressions.approve(address, stream, actor, note, expiresAt)
+                : suppressions.remove(address, stream, actor, note, true, true, releaseWindow);
+    }
+
+    @Override
+    public final boolean[] importSuppressions(List<Suppression> chunk, String actor) {
+        return suppressions.importChunk(chunk, actor);
     }
 
     @Override

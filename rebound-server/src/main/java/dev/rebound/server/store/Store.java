@@ -14,6 +14,13 @@ public interface Store extends AutoCloseable {
     /** Stores a message and its recipients (suppressed ones get state SUPPRESSED), honouring the idempotency key. */
     AcceptResult accept(NewMessage message);
 
+    /**
+     * Stores messages in one transaction, committed together (a store failure stores none of them), each with its own
+     * idempotency key checked as {@link #accept} does (against earlier messages of the list too); one result per
+     * message, in order.
+     */
+    List<AcceptResult> acceptAll(List<NewMessage> messages);
+
     Optional<MessageView> message(String id);
 
     Optional<MessageContent> content(String messageId);
@@ -126,10 +133,41 @@ public interface Store extends AutoCloseable {
     List<SuppressionAudit> suppressionAudit(String address, String stream);
 
     /**
-     * Removes the entry of {@code address} on {@code stream} (any state) and writes an audit row with {@code actor}
-     * and {@code note}, in one transaction. Returns the removed entry, empty when there was none.
+     * One page of the active entries matching {@code query}, newest first, with the cursor of the next page (keyset
+     * order created_at DESC, address, stream: stable while entries come and go).
      */
-    Optional<Suppression> removeSuppression(String address, String stream, String actor, String note);
+    SuppressionQuery.Page suppressionPage(SuppressionQuery query);
+
+    /** The attempts and evidence rows (DSNs, provider events) named by {@code refs}, in order; unknown refs left out. */
+    List<SuppressionCause> suppressionCauses(List<String> refs);
+
+    /**
+     * Adds an entry (a manual one: origin manual, its note the caller's reason) with one audit row and one outbox
+     * event, in one transaction; refused ({@link SuppressionChange.Why#ALREADY_LISTED}) while an active entry exists.
+     */
+    SuppressionChange addSuppression(Suppression entry, String actor);
+
+    /**
+     * Removes the entry of {@code address} on {@code stream} (any state) with one audit row ({@code actor},
+     * {@code note}) and one {@code suppression.removed} outbox event, and releases the address's held mail accepted
+     * within {@code releaseWindow}, all in one transaction. An entry that records a complaint is removed only with
+     * {@code force} (else {@link SuppressionChange.Why#COMPLAINT_NEEDS_FORCE}, nothing written).
+     */
+    SuppressionChange removeSuppression(String address, String stream, String actor, String note, boolean force, Duration releaseWindow);
+
+    /**
+     * Decides a review: approve (REVIEW → SUPPRESSED, expiring at {@code expiresAt} or never) or reject (the entry is
+     * removed and its held mail released as by {@link #removeSuppression}); one audit row and one outbox event, in one
+     * transaction. Refused with {@link SuppressionChange.Why#NOT_IN_REVIEW} when the entry is not in REVIEW.
+     */
+    SuppressionChange reviewSuppression(String address, String stream, boolean approve, String actor, String note,
+                                        Optional<Instant> expiresAt, Duration releaseWindow);
+
+    /**
+     * Writes one chunk of a bulk import in one transaction (each written entry with one audit row, action
+     * {@code imported}); an address with an active entry is left as it is. Returns, per entry, whether it was written.
+     */
+    boolean[] importSuppressions(List<Suppression> chunk, String actor);
 
     /**
      * One page of an address's timeline (case-insensitive), oldest first: the messages accepted for it, every attempt,
@@ -137,6 +175,25 @@ public interface Store extends AutoCloseable {
      * {@code stream} only when given. At most {@code limit} entries after {@code after}; one read per source.
      */
     Timeline timeline(String address, Optional<String> stream, Optional<Timeline.Cursor> after, int limit);
+
+    /** How many (address, stream) pairs have an attempt (by start) or evidence (by receipt) in [since, until). */
+    long replayPairCount(Instant since, Instant until);
+
+    /** Those pairs in (address, stream) order, at most {@code limit} after {@code after}. */
+    List<ReplayPair> replayPairs(Instant since, Instant until, Optional<ReplayPair> after, int limit);
+
+    /**
+     * Everything stored before {@code until} about the pairs' addresses (recipients, attempts, evidence, suppression
+     * audit, current entries) and their domains' circuit-breaker counts from {@code countsFrom}: one read per source.
+     */
+    ReplayInput replayInput(List<ReplayPair> pairs, Instant until, Instant countsFrom);
+
+    /**
+     * Applies replay's suppression changes in one transaction, each only if its address's entry is still the one it was
+     * computed from; each applied change is audited as {@code actor} with {@code note} and sent to the outbox.
+     * Returns per change whether it was applied.
+     */
+    List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note);
 
     /** Final outcomes of {@code domain} recorded by attempts since {@code since} (the circuit breaker's counts). */
     DomainOutcomes domainOutcomes(String domain, Instant since);

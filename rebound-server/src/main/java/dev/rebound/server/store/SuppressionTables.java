@@ -5,9 +5,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,12 +16,15 @@ import java.util.Optional;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The suppression list ({@code suppressions}, V1/V2), its audit trail ({@code suppression_audit}, every insert,
- * update and removal in the transaction that makes it) and the circuit breaker's counts ({@code domain_outcomes},
- * final outcomes per domain and minute). The static methods run inside another group's transaction.
+ * The suppression list ({@code suppressions}, V1/V2/V21), its audit trail ({@code suppression_audit}: every insert,
+ * update, approval, rejection and removal in the transaction that makes it, one row each), the outbox events of those
+ * changes ({@code suppression.created}, {@code suppression.review}, {@code suppression.removed}, same transaction),
+ * held mail ({@code held_mail}, V21: recipients accepted while suppressed, released once by the removal's transaction)
+ * and the circuit breaker's counts ({@code domain_outcomes}, final outcomes per domain and minute). The static methods
+ * run inside another group's transaction.
  */
 final class SuppressionTables {
-    private static final String COLUMNS = "address, stream, reason, rule_id, created_at, expires_at, evidence_ref, state";
+    private static final String COLUMNS = "address, stream, reason, rule_id, created_at, expires_at, evidence_ref, state, origin, note";
 
     private final Database db;
 
@@ -31,7 +35,7 @@ final class SuppressionTables {
     /** One {@link #COLUMNS} row. */
     private static Suppression row(ResultSet rs) throws SQLException {
         return new Suppression(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), Rows.requiredInstant(rs, 5),
-                Rows.instant(rs, 6), Rows.text(rs, 7), SuppressionState.valueOf(rs.getString(8)));
+                Rows.instant(rs, 6), Rows.text(rs, 7), SuppressionState.valueOf(rs.getString(8)), rs.getString(9), Rows.text(rs, 10));
     }
 
     private static List<Suppression> rows(PreparedStatement ps) throws SQLException {
@@ -50,46 +54,50 @@ final class SuppressionTables {
     }
 
     /**
-     * Adds or replaces the entry and writes its audit row (actor {@code policy}, note = the rule). A REVIEW does
-     * not replace an active SUPPRESSED entry: the stronger decision stands.
+     * Adds or replaces the entry and writes its audit row (actor {@code policy}, note = the rule) and its outbox
+     * event. A REVIEW does not replace an active SUPPRESSED entry: the stronger decision stands (nothing is written).
      */
     static void upsert(Connection c, Suppression s) throws SQLException {
         String address = s.address().toLowerCase(Locale.ROOT);
         long now = s.createdAt().toEpochMilli();
         String action = "created";
-        try (PreparedStatement ps = c.prepareStatement("SELECT state, expires_at FROM suppressions WHERE address = ? AND stream = ?")) {
-            ps.setString(1, address);
-            ps.setString(2, s.stream());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    boolean active = Rows.instant(rs, 2).map(exp -> exp.toEpochMilli() > now).orElse(true);
-                    if (active && s.state() == SuppressionState.REVIEW && SuppressionState.SUPPRESSED.name().equals(rs.getString(1))) return;
-                    action = "updated";
-                }
-            }
+        Optional<Suppression> existing = entry(c, address, s.stream());
+        if (existing.isPresent()) {
+            boolean active = existing.get().expiresAt().map(exp -> exp.toEpochMilli() > now).orElse(true);
+            if (active && s.state() == SuppressionState.REVIEW && existing.get().state() == SuppressionState.SUPPRESSED) return;
+            action = "updated";
         }
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO suppressions (address, stream, reason, rule_id, created_at, expires_at, evidence_ref, state)
-                VALUES (?,?,?,?,?,?,?,?)
-                ON CONFLICT (address, stream) DO UPDATE SET reason = excluded.reason, rule_id = excluded.rule_id,
-                    created_at = excluded.created_at, expires_at = excluded.expires_at,
-                    evidence_ref = excluded.evidence_ref, state = excluded.state
-                """)) {
-            ps.setString(1, address);
-            ps.setString(2, s.stream());
-            ps.setString(3, s.reason());
-            ps.setString(4, s.ruleId());
-            ps.setLong(5, now);
-            Rows.setInstant(ps, 6, s.expiresAt());
-            ps.setString(7, s.evidenceRef());
-            ps.setString(8, s.state().name());
-            ps.executeUpdate();
-        }
-        audit(c, now, new Suppression(address, s.stream(), s.reason(), s.ruleId(), s.createdAt(), s.expiresAt(), s.evidenceRef(), s.state()),
-                action, "policy", s.ruleId());
+        Suppression e = s.lowerCased();
+        write(c, e);
+        audit(c, now, e, action, "policy", s.ruleId());
+        event(c, now, e.state() == SuppressionState.SUPPRESSED ? "suppression.created" : "suppression.review", e, "policy", "policy",
+                s.ruleId(), -1);
     }
 
-    private static void audit(Connection c, long at, Suppression s, String action, String actor, String note) throws SQLException {
+    /** Inserts or replaces the row of {@code e} (address already lower-case). */
+    private static void write(Connection c, Suppression e) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO suppressions (address, stream, reason, rule_id, created_at, expires_at, evidence_ref, state, origin, note)
+                VALUES (?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT (address, stream) DO UPDATE SET reason = excluded.reason, rule_id = excluded.rule_id,
+                    created_at = excluded.created_at, expires_at = excluded.expires_at,
+                    evidence_ref = excluded.evidence_ref, state = excluded.state, origin = excluded.origin, note = excluded.note
+                """)) {
+            ps.setString(1, e.address());
+            ps.setString(2, e.stream());
+            ps.setString(3, e.reason());
+            ps.setString(4, e.ruleId());
+            ps.setLong(5, e.createdAt().toEpochMilli());
+            Rows.setInstant(ps, 6, e.expiresAt());
+            ps.setString(7, e.evidenceRef());
+            ps.setString(8, e.state().name());
+            ps.setString(9, e.origin());
+            ps.setString(10, e.note());
+            ps.executeUpdate();
+        }
+    }
+
+    static void audit(Connection c, long at, Suppression s, String action, String actor, String note) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO suppression_audit (id, at, address, stream, action, state, reason, rule_id, expires_at, evidence_ref, actor, note)
                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
@@ -110,20 +118,45 @@ final class SuppressionTables {
         }
     }
 
+    /**
+     * The outbox event of a change to the list: {@code suppression.created} (public type {@code suppressed}),
+     * {@code suppression.review} ({@code review}) or {@code suppression.removed} ({@code unsuppressed}).
+     *
+     * @param released held recipients released by the change, -1 when the change releases nothing by its kind
+     */
+    private static void event(Connection c, long now, String type, Suppression e, String source, String actor, String note, int released)
+            throws SQLException {
+        ObjectNode payload = Outbox.JSON.createObjectNode().put("source", source).put("address", e.address()).put("stream", e.stream())
+                .put("recipient_domain", MailDomain.of(e.address())).put("reason", e.reason()).put("rule_id", e.ruleId())
+                .put("actor", actor).put("note", note).put("occurred_at", Instant.ofEpochMilli(now).toString());
+        if (released >= 0) payload.put("released", released);
+        payload.set("suppression", Outbox.suppressionJson(e));
+        Outbox.event(c, now, type, "", null, payload);
+    }
+
+    /** The row of {@code address} (lower-case) on {@code stream}, expired or not. */
+    private static Optional<Suppression> entry(Connection c, String address, String stream) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM suppressions WHERE address = ? AND stream = ?")) {
+            ps.setString(1, address);
+            ps.setString(2, stream);
+            return rows(ps).stream().findFirst();
+        }
+    }
+
+    private static boolean active(Suppression s, long now) {
+        return s.expiresAt().map(exp -> exp.toEpochMilli() > now).orElse(true);
+    }
+
     /** The active SUPPRESSED entry of {@code address} on {@code stream} at {@code now} (REVIEW entries never block). */
     static Optional<Suppression> blocking(Connection c, String address, String stream, long now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT reason, rule_id, created_at, expires_at, evidence_ref FROM suppressions
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + """
+                 FROM suppressions
                 WHERE address = ? AND stream = ? AND state = 'SUPPRESSED' AND (expires_at IS NULL OR expires_at > ?)
                 """)) {
             ps.setString(1, address.toLowerCase(Locale.ROOT));
             ps.setString(2, stream);
             ps.setLong(3, now);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) return Optional.empty();
-                return Optional.of(new Suppression(address, stream, rs.getString(1), rs.getString(2), Rows.requiredInstant(rs, 3),
-                        Rows.instant(rs, 4), Rows.text(rs, 5)));
-            }
+            return rows(ps).stream().findFirst();
         }
     }
 
@@ -132,19 +165,49 @@ final class SuppressionTables {
     }
 
     List<Suppression> suppressions(Optional<String> stream, Optional<String> address, Optional<SuppressionState> state, int limit) {
+        return page(new SuppressionQuery(stream, address, state, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), limit)).entries();
+    }
+
+    /** One page of the active entries matching {@code q}, in the keyset order of {@link SuppressionQuery}. */
+    SuppressionQuery.Page page(SuppressionQuery q) {
         return db.read(c -> {
             StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM suppressions WHERE (expires_at IS NULL OR expires_at > ?)");
-            List<String> args = new ArrayList<>();
-            if (stream.isPresent()) { sql.append(" AND stream = ?"); args.add(stream.get()); }
-            if (address.isPresent()) { sql.append(" AND address = ?"); args.add(address.get().toLowerCase(Locale.ROOT)); }
-            if (state.isPresent()) { sql.append(" AND state = ?"); args.add(state.get().name()); }
-            sql.append(" ORDER BY created_at DESC, address, stream LIMIT ?");
+            List<Object> args = new ArrayList<>();
+            args.add(db.clock().millis());
+            if (q.stream().isPresent()) { sql.append(" AND stream = ?"); args.add(q.stream().get()); }
+            if (q.address().isPresent()) { sql.append(" AND address = ?"); args.add(q.address().get().toLowerCase(Locale.ROOT)); }
+            if (q.state().isPresent()) { sql.append(" AND state = ?"); args.add(q.state().get().name()); }
+            if (q.reason().isPresent()) { sql.append(" AND reason = ?"); args.add(q.reason().get()); }
+            if (q.origin().isPresent()) { sql.append(" AND origin = ?"); args.add(q.origin().get()); }
+            if (q.domain().isPresent()) {
+                sql.append(" AND address LIKE ? ESCAPE '!'");
+                args.add("%@" + q.domain().get().toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_"));
+            }
+            if (q.createdFrom().isPresent()) { sql.append(" AND created_at >= ?"); args.add(q.createdFrom().get().toEpochMilli()); }
+            if (q.createdBefore().isPresent()) { sql.append(" AND created_at < ?"); args.add(q.createdBefore().get().toEpochMilli()); }
+            if (q.expiresFrom().isPresent()) { sql.append(" AND (expires_at IS NULL OR expires_at >= ?)"); args.add(q.expiresFrom().get().toEpochMilli()); }
+            if (q.expiresBefore().isPresent()) { sql.append(" AND expires_at < ?"); args.add(q.expiresBefore().get().toEpochMilli()); }
+            if (q.after().isPresent()) {
+                SuppressionQuery.Cursor k = q.after().get();
+                // a row-value comparison (SQLite 3.15+, PostgreSQL): a range on the index suppressions_created
+                sql.append(" AND (created_at, address, stream) < (?, ?, ?)");
+                args.add(k.createdAt().toEpochMilli());
+                args.add(k.address());
+                args.add(k.stream());
+            }
+            sql.append(" ORDER BY created_at DESC, address DESC, stream DESC LIMIT ?");
+            args.add(q.limit() + 1);
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                int i = 1;
-                ps.setLong(i++, db.clock().millis());
-                for (String a : args) ps.setString(i++, a);
-                ps.setInt(i, limit);
-                return rows(ps);
+                for (int i = 0; i < args.size(); i++) {
+                    if (args.get(i) instanceof Long l) ps.setLong(i + 1, l);
+                    else if (args.get(i) instanceof Integer n) ps.setInt(i + 1, n);
+                    else ps.setString(i + 1, (String) args.get(i));
+                }
+                List<Suppression> found = rows(ps);
+                if (found.size() <= q.limit()) return new SuppressionQuery.Page(found, Optional.empty());
+                List<Suppression> page = List.copyOf(found.subList(0, q.limit()));
+                return new SuppressionQuery.Page(page, Optional.of(SuppressionQuery.Cursor.of(page.getLast())));
             }
         });
     }
@@ -152,7 +215,7 @@ final class SuppressionTables {
     List<Suppression> ofMessage(String messageId) {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT s.address, s.stream, s.reason, s.rule_id, s.created_at, s.expires_at, s.evidence_ref, s.state
+                    SELECT s.address, s.stream, s.reason, s.rule_id, s.created_at, s.expires_at, s.evidence_ref, s.state, s.origin, s.note
                     FROM recipients r
                     JOIN messages m ON m.id = r.message_id
                     JOIN suppressions s ON s.address = LOWER(r.address) AND s.stream = m.stream
@@ -187,29 +250,166 @@ final class SuppressionTables {
         });
     }
 
-    Optional<Suppression> remove(String address, String stream, String actor, String note) {
+    /** The attempts and evidence rows named by {@code refs} (ids of either), in the order given; unknown refs are left out. */
+    List<SuppressionCause> causes(List<String> refs) {
+        return db.read(c -> {
+            List<SuppressionCause> out = new ArrayList<>();
+            for (String ref : new java.util.LinkedHashSet<>(refs)) {
+                if (ref == null || ref.isEmpty()) continue;
+                Optional<SuppressionCause> attempt = MessageTables.attemptCause(c, ref);
+                if (attempt.isPresent()) {
+                    out.add(attempt.get());
+                    continue;
+                }
+                EvidenceTables.byId(c, ref).ifPresent(e -> out.add(new SuppressionCause.EvidenceCause(ref, e)));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Removes the entry (removal) or a REVIEW entry (rejection) with one audit row and one outbox event, and
+     * releases its held mail younger than {@code releaseWindow}, all in one transaction.
+     *
+     * @param force   whether the caller asked to lift a complaint (the admin scope is the caller's check)
+     * @param reject  a rejected review (the entry must be in REVIEW) instead of a removal
+     */
+    SuppressionChange remove(String address, String stream, String actor, String note, boolean force, boolean reject, Duration releaseWindow) {
         String a = address.toLowerCase(Locale.ROOT);
         return db.write(c -> {
-            Optional<Suppression> found;
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM suppressions WHERE address = ? AND stream = ?")) {
-                ps.setString(1, a);
-                ps.setString(2, stream);
-                found = rows(ps).stream().findFirst();
-            }
-            if (found.isEmpty()) return found;
+            long now = db.clock().millis();
+            Optional<Suppression> found = entry(c, a, stream);
+            if (found.isEmpty() || (reject && !active(found.get(), now))) return new SuppressionChange.Missing();
+            Suppression s = found.get();
+            if (reject && s.state() != SuppressionState.REVIEW) return new SuppressionChange.Refused(s, SuppressionChange.Why.NOT_IN_REVIEW);
+            if (s.complaint() && !force) return new SuppressionChange.Refused(s, SuppressionChange.Why.COMPLAINT_NEEDS_FORCE);
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM suppressions WHERE address = ? AND stream = ?")) {
                 ps.setString(1, a);
                 ps.setString(2, stream);
                 ps.executeUpdate();
             }
-            long now = db.clock().millis();
-            audit(c, now, found.get(), "removed", actor, note);
-            ObjectNode payload = Outbox.JSON.createObjectNode().put("source", "api").put("address", a).put("stream", stream)
-                    .put("recipient_domain", MailDomain.of(a)).put("actor", actor).put("note", note);
-            payload.set("suppression", Outbox.suppressionJson(found.get()));
-            Outbox.event(c, now, "suppression.removed", "", null, payload);
-            return found;
+            audit(c, now, s, reject ? "rejected" : "removed", actor, note);
+            int released = release(c, a, stream, now, releaseWindow);
+            event(c, now, "suppression.removed", s, reject ? "review" : "api", actor, note, released);
+            return new SuppressionChange.Done(s, released);
         });
+    }
+
+    /** REVIEW → SUPPRESSED (expiring at {@code expiresAt}, else never), one audit row, one outbox event. */
+    SuppressionChange approve(String address, String stream, String actor, String note, Optional<Instant> expiresAt) {
+        String a = address.toLowerCase(Locale.ROOT);
+        return db.write(c -> {
+            long now = db.clock().millis();
+            Optional<Suppression> found = entry(c, a, stream).filter(s -> active(s, now));
+            if (found.isEmpty()) return new SuppressionChange.Missing();
+            if (found.get().state() != SuppressionState.REVIEW)
+                return new SuppressionChange.Refused(found.get(), SuppressionChange.Why.NOT_IN_REVIEW);
+            Suppression s = found.get();
+            Suppression approved = new Suppression(s.address(), s.stream(), s.reason(), s.ruleId(), s.createdAt(), expiresAt, s.evidenceRef(),
+                    SuppressionState.SUPPRESSED, s.origin(), s.note());
+            try (PreparedStatement ps = c.prepareStatement("UPDATE suppressions SET state = 'SUPPRESSED', expires_at = ? WHERE address = ? AND stream = ?")) {
+                Rows.setInstant(ps, 1, expiresAt);
+                ps.setString(2, a);
+                ps.setString(3, stream);
+                ps.executeUpdate();
+            }
+            audit(c, now, approved, "approved", actor, note);
+            event(c, now, "suppression.created", approved, "review", actor, note, -1);
+            return new SuppressionChange.Done(approved, 0);
+        });
+    }
+
+    /** A manual entry (origin manual): refused while an active entry exists; one audit row, one outbox event. */
+    SuppressionChange add(Suppression s, String actor) {
+        Suppression e = s.lowerCased();
+        return db.write(c -> {
+            long now = db.clock().millis();
+            Optional<Suppression> found = entry(c, e.address(), e.stream()).filter(x -> active(x, now));
+            if (found.isPresent()) return new SuppressionChange.Refused(found.get(), SuppressionChange.Why.ALREADY_LISTED);
+            write(c, e);
+            audit(c, now, e, "created", actor, e.note());
+            event(c, now, e.state() == SuppressionState.SUPPRESSED ? "suppression.created" : "suppression.review", e, "api", actor, e.note(), -1);
+            return new SuppressionChange.Done(e, 0);
+        });
+    }
+
+    /**
+     * One chunk of a bulk import, in one transaction: each entry is written (origin import) with one audit row
+     * (action {@code imported}) unless an active entry exists (then it is left as it is). No outbox events: a bulk
+     * load is not news to the applications. Returns, per entry in order, whether it was written.
+     */
+    boolean[] importChunk(List<Suppression> chunk, String actor) {
+        if (chunk.isEmpty()) return new boolean[0];
+        return db.write(c -> {
+            long now = db.clock().millis();
+            boolean[] written = new boolean[chunk.size()];
+            for (int i = 0; i < chunk.size(); i++) {
+                Suppression e = chunk.get(i).lowerCased();
+                Optional<Suppression> found = entry(c, e.address(), e.stream()).filter(x -> active(x, now));
+                if (found.isPresent()) continue;
+                write(c, e);
+                audit(c, now, e, "imported", actor, e.note());
+                written[i] = true;
+            }
+            return written;
+        });
+    }
+
+    // ---- held mail (V21) ----------------------------------------------------------------------------------
+
+    /** Records a recipient accepted while suppressed (in the acceptance's transaction). */
+    static void hold(Connection c, String recipientId, String messageId, String address, String stream, long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO held_mail (recipient_id, message_id, address, stream, held_at) VALUES (?,?,?,?,?)
+                ON CONFLICT (recipient_id) DO NOTHING
+                """)) {
+            ps.setString(1, recipientId);
+            ps.setString(2, messageId);
+            ps.setString(3, address.toLowerCase(Locale.ROOT));
+            ps.setString(4, stream);
+            ps.setLong(5, now);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Releases the mail held for {@code address} on {@code stream} that was accepted within {@code window} before
+     * {@code now}: those recipients go back to QUEUED (due now, {@code released_at} set; their last outcome, reason and
+     * rule still say why they were held until an attempt replaces them), and every held row of the
+     * address is deleted (older ones stay SUPPRESSED for good). Runs in the removal's transaction, so the release is
+     * committed with the removal or not at all, and nothing is left to release twice.
+     */
+    private static int release(Connection c, String address, String stream, long now, Duration window) throws SQLException {
+        List<String> ids = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT recipient_id FROM held_mail WHERE address = ? AND stream = ? AND held_at >= ?")) {
+            ps.setString(1, address);
+            ps.setString(2, stream);
+            ps.setLong(3, now - window.toMillis());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) ids.add(rs.getString(1));
+            }
+        }
+        int released = 0;
+        if (!ids.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE recipients SET state = 'QUEUED', next_attempt_at = ?, released_at = ?, updated_at = ?
+                    WHERE id = ? AND state = 'SUPPRESSED' AND released_at IS NULL
+                    """)) {
+                for (String id : ids) {
+                    ps.setLong(1, now);
+                    ps.setLong(2, now);
+                    ps.setLong(3, now);
+                    ps.setString(4, id);
+                    released += ps.executeUpdate();
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM held_mail WHERE address = ? AND stream = ?")) {
+            ps.setString(1, address);
+            ps.setString(2, stream);
+            ps.executeUpdate();
+        }
+        return released;
     }
 
     // ---- the circuit breaker's counts (domain_outcomes) ---------------------------------------------------
@@ -226,7 +426,8 @@ final class SuppressionTables {
 
     /** Counts the final outcomes of recorded attempts per recipient domain and minute. */
     static void countFinals(Connection c, List<AttemptRecord> attempts) throws SQLException {
-        Map<String, int[]> counts = new LinkedHashMap<>();
+        // sorted: two nodes' transactions lock the same (domain, minute) rows in one order (fewer deadlocks on PostgreSQL)
+        Map<String, int[]> counts = new TreeMap<>();
         for (AttemptRecord a : attempts) {
             if (!a.newState().isFinal()) continue;
             int[] n = counts.computeIfAbsent(a.domain().toLowerCase(Locale.ROOT) + "\u0000" + minute(a.startedAt().toEpochMilli()), k -> new int[2]);

@@ -463,9 +463,10 @@ public final class WebhookStore {
                     }
                 }
                 boolean success = r.state() == DeliveryState.DELIVERED;
+                // only when it changes: a row updated to its own values is still written (a page per commit)
                 try (PreparedStatement ps = c.prepareStatement(success
-                        ? "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?"
-                        : "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?")) {
+                        ? "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL"
+                        : "UPDATE webhook_endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL")) {
                     if (success) ps.setString(1, a.endpointId());
                     else {
                         ps.setLong(1, a.attemptedAt().toEpochMilli());

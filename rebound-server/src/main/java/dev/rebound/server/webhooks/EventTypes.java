@@ -10,17 +10,20 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The public event types of Rebound's outbound webhooks and the subscription rule (pure). Outbox rows are named
  * after what changed inside Rebound ({@code recipient.bounced_hard}, {@code message.accepted}, ...); an
- * application sees one of eight types. Final outcomes: {@code delivered}, {@code bounced} (hard or soft),
- * {@code blocked} (policy), {@code complained}, {@code suppressed} (refused at intake), {@code unsuppressed}
- * (an entry removed); with final-only off also {@code accepted} (one per message) and {@code deferred} (each
+ * application sees one of nine types. Final outcomes: {@code delivered}, {@code bounced} (hard or soft),
+ * {@code blocked} (policy), {@code complained}, {@code suppressed} (a recipient refused at intake, {@code source}
+ * {@code intake}; or an address put on the suppression list by a policy, the API or an approved review),
+ * {@code unsuppressed} (an entry removed or its review rejected), {@code review} (an entry put in REVIEW for a human);
+ * with final-only off also {@code accepted} (one per message) and {@code deferred} (each
  * temporary failure, from an attempt or a delay notice).
  */
 public final class EventTypes {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    public static final List<String> FINAL = List.of("delivered", "bounced", "blocked", "complained", "suppressed", "unsuppressed");
+    public static final List<String> FINAL = List.of("delivered", "bounced", "blocked", "complained", "suppressed", "unsuppressed",
+            "review");
     public static final List<String> ALL = List.of("accepted", "deferred", "delivered", "bounced", "blocked", "complained",
-            "suppressed", "unsuppressed");
+            "suppressed", "unsuppressed", "review");
     private static final Set<String> FINAL_SET = Set.copyOf(FINAL);
 
     private EventTypes() {}
@@ -35,6 +38,8 @@ public final class EventTypes {
             case "recipient.blocked_policy" -> Optional.of("blocked");
             case "recipient.complaint" -> Optional.of("complained");
             case "recipient.suppressed" -> Optional.of("suppressed");
+            case "suppression.created" -> Optional.of("suppressed");
+            case "suppression.review" -> Optional.of("review");
             case "suppression.removed" -> Optional.of("unsuppressed");
             case "evidence.recorded" -> "DEFERRED".equals(outcome(e)) ? Optional.of("deferred") : Optional.empty();
             default -> Optional.empty();

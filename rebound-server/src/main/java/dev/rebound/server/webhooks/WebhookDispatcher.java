@@ -20,7 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +59,10 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final MultiGauge pendingGauge;
     private final MultiGauge oldestGauge;
     private final Object signal = new Object();
+    /** Attempt results not yet written (see {@link #recordQueued()}). */
+    private final ConcurrentLinkedQueue<WebhookStore.Result> unrecorded = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock recording = new ReentrantLock();
+    private final ConcurrentHashMap<String, StandardWebhookSignature> signers = new ConcurrentHashMap<>();
     private boolean woken;
     private volatile boolean running;
     private Thread loop;
@@ -121,7 +128,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                                 try {
                                     deliver(c);
                                 } catch (RuntimeException e) {
-                                    log.warn("webhook delivery of {} to {} not recorded (its lease expires and it is retried): {}",
+                                    log.warn("webhook delivery of {} to {} failed (its lease expires and it is retried): {}",
                                             c.event().id(), c.endpoint().id(), e.toString());
                                 } finally {
                                     slots.release();
@@ -159,23 +166,57 @@ public final class WebhookDispatcher implements AutoCloseable {
         return timeout.multipliedBy(2).plusSeconds(60);
     }
 
-    /** One attempt of a claimed delivery, its result committed. */
+    /**
+     * One attempt of a claimed delivery; its result is committed before the lease is given up (by this thread or
+     * by a concurrent delivery's, see {@link #recordQueued()}).
+     */
     private void deliver(WebhookStore.Claimed c) {
-        WebhookStore.Result r = attempt(c);
-        if (store.record(List.of(r)).anyRefused()) {
-            // this node was paused past the lease and another node took the delivery over: its result stands
-            metrics.counter("rebound_stale_results", "kind", "webhook").increment();
-            log.warn("stale webhook result refused by fencing: the lease of event {} to endpoint {} expired and another node "
-                    + "claimed it; only the log row was written", c.event().id(), c.endpoint().id());
-            return;
+        unrecorded.add(attempt(c));
+        recordQueued();
+    }
+
+    /**
+     * Records the attempt results queued so far, one store write per batch: while one delivery's thread waits for
+     * its write to commit, the results finished meanwhile queue up and go into the next write together (the
+     * store's group commit then has one unit instead of one per event). Only one thread records at a time; a
+     * thread that finds the recorder busy leaves its result to it, and the recorder looks at the queue again after
+     * each write, so every result queued before a delivery's thread returns is recorded before the recorder
+     * returns ({@link #runOnce()} relies on it). Until its result commits, a delivery keeps its lease and stays
+     * PENDING, so it is not claimed again and a later event of its recipient still waits for it. A write that fails
+     * leaves the batch's deliveries leased: they are attempted again when the leases expire (at least once).
+     */
+    private void recordQueued() {
+        while (!unrecorded.isEmpty() && recording.tryLock()) {
+            List<WebhookStore.Result> batch = new ArrayList<>();
+            List<String> refused;
+            try {
+                for (WebhookStore.Result r; (r = unrecorded.poll()) != null; ) batch.add(r);
+                if (batch.isEmpty()) continue;
+                refused = store.record(batch).refused();
+            } catch (RuntimeException e) {
+                log.warn("{} webhook delivery results not recorded (their leases expire and they are retried): {}",
+                        batch.size(), e.toString());
+                continue;
+            } finally {
+                recording.unlock();
+            }
+            for (WebhookStore.Result r : batch) {
+                if (refused.contains(r.attempt().eventId())) {
+                    // this node was paused past the lease and another node took the delivery over: its result stands
+                    metrics.counter("rebound_stale_results", "kind", "webhook").increment();
+                    log.warn("stale webhook result refused by fencing: the lease of event {} to endpoint {} expired and another "
+                            + "node claimed it; only the log row was written", r.attempt().eventId(), r.claimed().endpoint().id());
+                    continue;
+                }
+                metrics.counter("rebound_webhook_deliveries", "result", switch (r.state()) {
+                    case DELIVERED -> "delivered";
+                    case PENDING -> "retrying";
+                    case FAILED -> "failed";
+                }).increment();
+                if (r.disableReason().isPresent())
+                    log.warn("webhook endpoint {} disabled: {}", r.claimed().endpoint().id(), r.disableReason().get());
+            }
         }
-        metrics.counter("rebound_webhook_deliveries", "result", switch (r.state()) {
-            case DELIVERED -> "delivered";
-            case PENDING -> "retrying";
-            case FAILED -> "failed";
-        }).increment();
-        if (r.disableReason().isPresent())
-            log.warn("webhook endpoint {} disabled: {}", c.endpoint().id(), r.disableReason().get());
     }
 
     /**
@@ -206,7 +247,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         Instant at = clock.instant();
         long ts = at.getEpochSecond();
         String signature = c.endpoint().signingSecrets(at).stream()
-                .map(s -> new StandardWebhookSignature(s).sign(id, ts, body)).collect(Collectors.joining(" "));
+                .map(s -> signer(s).sign(id, ts, body)).collect(Collectors.joining(" "));
         int status = 0;
         String error = "";
         String response = "";
@@ -235,6 +276,12 @@ public final class WebhookDispatcher implements AutoCloseable {
         WebhookStore.Attempt a = new WebhookStore.Attempt(WebhookStore.newId(), c.endpoint().id(), ev.id(), attemptNo, at, status,
                 latency, error, response);
         return new WebhookStore.Result(c, a, d.state(), d.next(), d.disableReason());
+    }
+
+    /** The signer of a secret, kept while the endpoints use it (a handful: one or two secrets per endpoint). */
+    private StandardWebhookSignature signer(String secret) {
+        if (signers.size() > 64) signers.clear(); // rotated-away secrets do not pile up
+        return signers.computeIfAbsent(secret, StandardWebhookSignature::new);
     }
 
     private synchronized void refreshGauges() {

@@ -14,6 +14,7 @@ import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import dev.rebound.server.testing.FakeMx;
 import dev.rebound.server.testing.ServiceHarness;
+import dev.rebound.server.testing.SmtpWire;
 import dev.rebound.server.testing.WebhookReceiver;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -44,6 +45,9 @@ class DashboardBrowserTest {
     static final String KEY = "dashboard-test-key-0123456789abcdef";
     static final String DELIVERED = "alice@example.test", BOUNCED = "bob@example.test", DEFERRED = "carol@example.test";
     static final String SUPPRESSED_TOO = "dave@example.test";
+    static final String BOUNCES = "bounces.rebound.test";
+    /** A domain whose MX refuses connections: five messages make it dead on this node's throttle. */
+    static final String DOWN = "down.test";
 
     @TempDir static Path dir;
     static FakeMx mx;
@@ -65,10 +69,15 @@ class DashboardBrowserTest {
         receiver = WebhookReceiver.start();
         Map<String, String> env = new HashMap<>();
         env.put("REBOUND_API_KEYS", KEY);
-        env.put("REBOUND_DELIVERY_ROUTES", "example.test=127.0.0.1:" + mx.port());
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort(); // nothing listens there once closed: connection refused
+        }
+        env.put("REBOUND_DELIVERY_ROUTES", "example.test=127.0.0.1:" + mx.port() + "," + DOWN + "=127.0.0.1:" + closed);
         env.put("REBOUND_DELIVERY_TLS", "none");
         env.put("REBOUND_RETRY_SCHEDULE", "0s,1h,4h");
         env.put("REBOUND_WEBHOOKS_POLL_INTERVAL", "200ms");
+        env.put("REBOUND_BOUNCES_DOMAIN", BOUNCES);
         h = ServiceHarness.withRealDelivery(dir, Clock.systemUTC(), true, env);
 
         var ep = h.post("/v1/webhooks", "{\"url\":\"" + receiver.url() + "\",\"final_only\":false,\"description\":\"billing app\"}", auth());
@@ -84,12 +93,27 @@ class DashboardBrowserTest {
             var other = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"user" + i + "@example.test\"],\"subject\":\"Code\",\"text\":\"" + i + "\"}", auth());
             assertThat(other.status()).isEqualTo(202);
         }
+        for (int i = 0; i < 5; i++) {
+            var down = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"user" + i + "@" + DOWN + "\"],\"subject\":\"Hi\",\"text\":\"x\"}", auth());
+            assertThat(down.status()).isEqualTo(202);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> h.get("/v1/messages?state=DEFERRED", auth()).json().get("count").asInt() == 6);
         await().atMost(Duration.ofSeconds(20)).until(() -> {
             JsonNode v = h.get("/v1/messages/" + messageId, auth()).json();
             return state(v, DELIVERED).equals("DELIVERED") && state(v, BOUNCED).equals("BOUNCED_HARD")
                     && state(v, DEFERRED).equals("DEFERRED") && state(v, SUPPRESSED_TOO).equals("BOUNCED_HARD");
         });
         headerMessageId = h.get("/v1/messages/" + messageId, auth()).json().get("message_id_header").asString();
+        // alice, delivered, then complains through her provider's feedback loop (an RFC 5965 report to the bounce address)
+        try (SmtpWire w = new SmtpWire(h.service.smtpPort())) {
+            assertThat(w.reply()).startsWith("220");
+            assertThat(w.send("EHLO fbl.isp.test\r\n")).startsWith("250");
+            assertThat(w.send("MAIL FROM:<>\r\n")).startsWith("250");
+            assertThat(w.send("RCPT TO:<bounces@" + BOUNCES + ">\r\n")).startsWith("250");
+            assertThat(w.send("DATA\r\n")).startsWith("354");
+            assertThat(w.send(complaint(DELIVERED, headerMessageId) + ".\r\n")).startsWith("250");
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(h.get("/v1/messages/" + messageId, auth()).json(), DELIVERED).equals("COMPLAINT"));
         // every event of the seeding has reached the application once
         await().atMost(Duration.ofSeconds(20)).until(() -> receiver.accepted().size() >= 8
                 && h.get("/v1/webhooks/" + endpointId, auth()).json().get("pending").asInt() == 0);
@@ -99,6 +123,18 @@ class DashboardBrowserTest {
                 .setExecutablePath(Paths.get(System.getProperty("rebound.chromium", "/usr/bin/chromium"))).setHeadless(true)
                 .setArgs(List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync")));
+    }
+
+    /** An abuse report (RFC 5965 ARF) about {@code rcpt} and the message {@code messageId}. */
+    static String complaint(String rcpt, String messageId) {
+        return "From: fbl@isp.test\r\nTo: bounces@" + BOUNCES + "\r\nDate: Fri, 4 Dec 2026 09:00:00 +0000\r\n"
+                + "Subject: Email Feedback Report\r\nMessage-ID: <fbl-1@isp.test>\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/report; report-type=feedback-report; boundary=\"fbl\"\r\n\r\n"
+                + "--fbl\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThis is an email abuse report.\r\n\r\n"
+                + "--fbl\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: ISP-FBL/1.0\r\n"
+                + "Version: 1\r\nOriginal-Rcpt-To: <" + rcpt + ">\r\nSource-IP: 192.0.2.10\r\n\r\n"
+                + "--fbl\r\nContent-Type: message/rfc822\r\n\r\nFrom: app@sender.test\r\nTo: " + rcpt + "\r\n"
+                + "Subject: Your receipt\r\nMessage-ID: " + messageId + "\r\n\r\nThanks\r\n--fbl--\r\n";
     }
 
     @AfterAll
@@ -170,11 +206,12 @@ class DashboardBrowserTest {
         assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview").setLevel(1))).isVisible();
         assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Overview"))).hasAttribute("aria-current", "page");
         // the deferred recipient is the one waiting; every state is counted
-        assertThat(page.getByLabel("Waiting recipients")).containsText("1");
+        assertThat(page.getByLabel("Waiting recipients")).containsText("6");
         page.getByText("As a table").click();
         Locator byState = page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Recipients by state"));
         assertThat(byState.getByRole(AriaRole.ROW, new Locator.GetByRoleOptions().setName("bounced hard 2"))).hasCount(1);
-        assertThat(byState.getByRole(AriaRole.ROW, new Locator.GetByRoleOptions().setName("delivered 4"))).hasCount(1);
+        assertThat(byState.getByRole(AriaRole.ROW, new Locator.GetByRoleOptions().setName("delivered 3"))).hasCount(1);
+        assertThat(byState.getByRole(AriaRole.ROW, new Locator.GetByRoleOptions().setName("complaint 1"))).hasCount(1);
         assertThat(page.getByRole(AriaRole.IMG, new Page.GetByRoleOptions().setName("Recipients by state"))).isVisible();
         assertThat(page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Attempt outcomes since this node started")))
                 .containsText("bounced hard");
@@ -194,17 +231,20 @@ class DashboardBrowserTest {
     void messages_searchByAddressStateAndMessageId_thenOpen_showsAttemptsRepliesAndPlan() throws Exception {
         login("#/messages");
         assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Messages").setLevel(1))).isVisible();
-        assertThat(page.getByRole(AriaRole.STATUS)).hasText("4 messages, newest first");
+        assertThat(page.getByRole(AriaRole.STATUS)).hasText("9 messages, newest first");
 
         page.getByLabel("Recipient address").fill("BOB@example.test");
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
         assertThat(page.getByRole(AriaRole.STATUS)).hasText("1 message found, newest first");
         assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName(messageId))).isVisible();
 
-        page.getByLabel("Recipient address").fill("");
+        page.getByLabel("Recipient address").fill(DEFERRED);
         page.getByLabel("Recipient state").selectOption("DEFERRED");
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
         assertThat(page.getByRole(AriaRole.STATUS)).hasText("1 message found, newest first");
+        page.getByLabel("Recipient address").fill("");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
+        assertThat(page.getByRole(AriaRole.STATUS)).hasText("6 messages found, newest first");
 
         page.getByLabel("Recipient state").selectOption("");
         page.getByLabel("Message-ID header").fill(headerMessageId.substring(1, headerMessageId.length() - 1));
@@ -225,7 +265,11 @@ class DashboardBrowserTest {
         assertThat(plan.getByRole(AriaRole.ROW).nth(1)).containsText("2"); // attempt 2 is the first planned one
         assertThat(plan.getByRole(AriaRole.ROW)).hasCount(1 + planned(DEFERRED));
 
-        assertThat(page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName(DELIVERED + " delivered"))).containsText("code.2xx");
+        Locator alice = page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName(DELIVERED + " complaint"));
+        assertThat(alice.getByRole(AriaRole.ARTICLE)).containsText("code.2xx");
+        Locator evidence = alice.getByRole(AriaRole.TABLE, new Locator.GetByRoleOptions().setName("DSNs and provider events for " + DELIVERED));
+        assertThat(evidence.getByRole(AriaRole.ROW)).hasCount(2);
+        assertThat(evidence.getByRole(AriaRole.ROW).nth(1)).containsText("complaint");
         screenshot("message.png");
 
         // an unknown id: the API's own message, not a blank page
@@ -246,6 +290,17 @@ class DashboardBrowserTest {
         assertThat(entries.filter(new Locator.FilterOptions().setHasText("suppress.hard.userunknown")).first()).isVisible();
         entries.first().getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName(messageId)).click();
         assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Message " + messageId))).isVisible();
+    }
+
+    @Test
+    void domains_showADeadDomainFirst_withItsProbeTime() {
+        login("#/domains");
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Domains").setLevel(1))).isVisible();
+        Locator rows = page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Throttle per domain, slowed first")).getByRole(AriaRole.ROW);
+        assertThat(rows.nth(1)).containsText(DOWN);
+        assertThat(rows.nth(1)).containsText("dead: no connection before the probe");
+        assertThat(rows.nth(1)).containsText("UTC");
+        assertThat(rows.filter(new Locator.FilterOptions().setHasText("example.test"))).containsText("open");
     }
 
     @Test
@@ -310,7 +365,7 @@ class DashboardBrowserTest {
     void everyPage_hasItsHeading_landmarks_labelledControls_andASkipLink() {
         login("");
         for (String[] p : new String[][] {{"#/", "Overview"}, {"#/messages", "Messages"}, {"#/suppressions", "Suppressions"},
-                {"#/webhooks", "Webhooks"}, {"#/messages/" + messageId, "Message " + messageId}, {"#/timeline?address=" + DEFERRED, "Timeline"}}) {
+                {"#/webhooks", "Webhooks"}, {"#/messages/" + messageId, "Message " + messageId}, {"#/timeline?address=" + DEFERRED, "Timeline"}, {"#/domains", "Domains"}}) {
             page.navigate(url(p[0]));
             Locator heading = page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(p[1]).setLevel(1));
             assertThat(heading).isVisible();

@@ -133,16 +133,23 @@ class MultiNodePostgresTest {
                 + "@client.test>\r\n\r\nbody " + k + "\r\n";
         String body = "{\"mail_from\":\"app@client.test\",\"rcpt_to\":[\"r" + k + "@multi.test\"],\"raw\":\""
                 + raw.replace("\r\n", "\\r\\n") + "\"}";
-        // as a client does: a 503 (store_unavailable, e.g. the database dropped a connection) is retried after a pause
+        // as a client does: with an Idempotency-Key, a 503 (store_unavailable, e.g. the database dropped a connection)
+        // or a lost connection is retried after a pause, and a retry never makes a second message
         for (int attempt = 0; ; attempt++) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(n.url("/v1/messages"))).timeout(Duration.ofSeconds(30))
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 503 && attempt < 10) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(n.url("/v1/messages"))).timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json")
+                        .header("Idempotency-Key", "multi-" + k).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 503 && attempt < 60) {
+                    Thread.sleep(500);
+                    continue;
+                }
+                Matcher m = ID.matcher(r.body());
+                return (r.statusCode() == 202 || r.statusCode() == 200) && m.find() ? m.group(1) : null;
+            } catch (java.io.IOException e) {
+                if (!n.process().isAlive() || attempt >= 60) throw e;
                 Thread.sleep(500);
-                continue;
             }
-            Matcher m = ID.matcher(r.body());
-            return r.statusCode() == 202 && m.find() ? m.group(1) : null;
         }
     }
 

@@ -37,8 +37,11 @@ class T04_HardBounceSuppressesTest extends ScenarioBase {
         JsonNode suppressed = recipient(again.json().get("id").asString(), "gone@example.test");
         assertThat(suppressed.get("reason").asString()).isEqualTo("userunknown");
         assertThat(suppressed.get("rule").asString()).isEqualTo("suppression.suppress.hard.userunknown");
+        mx.script().reset(); // the mailbox works again: what reaches the MX is what Rebound sends
         var other = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"gone@example.test\"],\"text\":\"y\",\"stream\":\"marketing\"}");
         assertThat(other.json().get("recipients").get(0).get("state").asString()).isEqualTo("QUEUED");
         assertThat(h.service.scheduler().runOnce()).isEqualTo(1);
+        assertThat(mx.received()).singleElement().satisfies(m -> assertThat(m.recipients()).containsExactly("gone@example.test"));
+        assertThat(recipient(other.json().get("id").asString(), "gone@example.test").get("state").asString()).isEqualTo("DELIVERED");
     }
 }

@@ -247,6 +247,72 @@ class PostgresStoreTest {
         }
     }
 
+    /** A unit that adds one final outcome to each domain's count of minute 0, in this order. */
+    private static GroupCommitWriter.Work<String> count(String... domains) {
+        return c -> {
+            for (String d : domains) {
+                try (var ps = c.prepareStatement("""
+                        INSERT INTO domain_outcomes (domain, minute, finals, failures) VALUES (?, 0, 1, 0)
+                        ON CONFLICT (domain, minute) DO UPDATE SET finals = domain_outcomes.finals + 1
+                        """)) {
+                    ps.setString(1, d);
+                    ps.executeUpdate();
+                }
+            }
+            return String.join(",", domains);
+        };
+    }
+
+    @Test
+    void aDeadlockBetweenTwoNodes_isResolvedByRunningTheLosingUnitAgain_nothingFails() throws Exception {
+        try (PostgresStore a = open(); PostgresStore b = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+             Connection admin = pg.connect()) {
+            int pidB = b.write(c -> {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            });
+            // Node a's group: x.test counted, then held open, then y.test ...
+            CountDownLatch firstRunning = new CountDownLatch(1), releaseFirst = new CountDownLatch(1);
+            CountDownLatch held = new CountDownLatch(1), release = new CountDownLatch(1);
+            Future<?> first = pool.submit(() -> a.writer().write(hold(firstRunning, releaseFirst)));
+            firstRunning.await();
+            Future<String> ax = pool.submit(() -> a.writer().write(count("x.test")));
+            while (a.writer().queued() < 1) Thread.onSpinWait();
+            Future<?> holder = pool.submit(() -> a.writer().write(hold(held, release)));
+            while (a.writer().queued() < 2) Thread.onSpinWait();
+            Future<String> ay = pool.submit(() -> a.writer().write(count("y.test")));
+            while (a.writer().queued() < 3) Thread.onSpinWait();
+            releaseFirst.countDown();
+            held.await();
+            // ... node b's unit counts y.test then x.test: it takes y and waits for a's x ...
+            Future<String> byx = pool.submit(() -> b.writer().write(count("y.test", "x.test")));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> waitsForALock(admin, pidB));
+            // ... then a asks for y: a cycle. PostgreSQL aborts b's statement (b waited first, so its deadlock check
+            // runs first); the writer rolls b's unit back to its savepoint (freeing y) and runs it again after a's commit.
+            release.countDown();
+            assertThat(byx.get()).isEqualTo("y.test,x.test");
+            assertThat(ax.get()).isEqualTo("x.test");
+            assertThat(ay.get()).isEqualTo("y.test");
+            first.get();
+            holder.get();
+            assertThat(b.domainOutcomes("x.test", Instant.EPOCH).finals()).isEqualTo(2);
+            assertThat(b.domainOutcomes("y.test", Instant.EPOCH).finals()).isEqualTo(2);
+            assertThat(a.health().writable()).isTrue();
+            assertThat(b.health().writable()).isTrue();
+        }
+    }
+
+    private static boolean waitsForALock(Connection admin, int pid) throws SQLException {
+        try (var ps = admin.prepareStatement("SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?")) {
+            ps.setInt(1, pid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && "Lock".equals(rs.getString(1));
+            }
+        }
+    }
+
     @Test
     void synchronousCommit_isOnForTheStoresConnections_whateverTheUrlAsks() {
         String url = pg.url() + "&options=-c%20synchronous_commit%3Doff";

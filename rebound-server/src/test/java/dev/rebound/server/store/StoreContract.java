@@ -98,6 +98,33 @@ abstract class StoreContract {
     }
 
     @Test
+    void acceptAll_oneTransaction_resultsInOrder_keysCheckedAgainstEarlierMessagesOfTheBatch() {
+        String first;
+        try (Store store = open(dir, clock)) {
+            first = ((AcceptResult.Created) store.accept(message("transactional", Optional.of("k1"), "h1", "a@one.test")))
+                    .receipt().messageId();
+            List<AcceptResult> r = store.acceptAll(List.of(
+                    message("transactional", Optional.of("k1"), "h1", "a@one.test"),   // replay of the earlier request
+                    message("transactional", Optional.of("k1"), "h9", "a@one.test"),   // the same key, another request
+                    message("transactional", Optional.of("k2"), "h2", "b@one.test", "c@two.test"),
+                    message("transactional", Optional.of("k2"), "h2", "b@one.test", "c@two.test"), // repeated in the batch
+                    message("marketing", Optional.empty(), "", "d@one.test")));
+            assertThat(r).hasSize(5);
+            assertThat(((AcceptResult.Replayed) r.get(0)).receipt().messageId()).isEqualTo(first);
+            assertThat(r.get(1)).isEqualTo(new AcceptResult.Conflict(first));
+            var created = (AcceptResult.Created) r.get(2);
+            assertThat(created.receipt().recipients()).extracting(AcceptResult.RecipientReceipt::address)
+                    .containsExactly("b@one.test", "c@two.test");
+            assertThat(r.get(3)).isEqualTo(new AcceptResult.Replayed(created.receipt()));
+            assertThat(r.get(4)).isInstanceOf(AcceptResult.Created.class);
+            assertThat(store.queueStats().depth()).isEqualTo(4);
+        }
+        try (Store store = open(dir, clock)) {
+            assertThat(store.queueStats().depth()).as("committed before acceptAll returned").isEqualTo(4);
+        }
+    }
+
+    @Test
     void claimDue_leasesOnce_postponeAndReleaseFreeTheLease() {
         try (Store store = open(dir, clock)) {
             store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
@@ -195,7 +222,8 @@ abstract class StoreContract {
                     Reason.USERUNKNOWN, new GiveUp(Outcome.BOUNCED_HARD, Reason.USERUNKNOWN, "retry.no-repeat-5xx")));
             store.recordAttempts(firstRound, decider);
             assertThat(decider.finals).hasSize(2);
-            store.removeSuppression("gone@one.test", "transactional", "test", "lifted for the test");
+            assertThat(store.removeSuppression("gone@one.test", "transactional", "test", "lifted for the test", false, Duration.ofHours(72)))
+                    .isInstanceOf(SuppressionChange.Done.class);
 
             clock.advance(Duration.ofMinutes(2));
             var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "gone@one.test"));
@@ -235,13 +263,108 @@ abstract class StoreContract {
                     .isInstanceOfSatisfying(AcceptResult.Created.class, c ->
                             assertThat(c.receipt().recipients().getFirst().state()).as("another stream").isEqualTo(RecipientState.QUEUED));
             assertThat(store.suppressions(Optional.of("transactional"), Optional.empty(), Optional.of(SuppressionState.SUPPRESSED), 10)).hasSize(1);
-            assertThat(store.removeSuppression("gone@example.com", "transactional", "ops", "confirmed alive")).isPresent();
-            assertThat(store.removeSuppression("gone@example.com", "transactional", "ops", "again")).isEmpty();
+            // the held recipient of the first message is released once, with the removal
+            assertThat(store.removeSuppression("gone@example.com", "transactional", "ops", "confirmed alive", false, Duration.ofHours(72)))
+                    .isEqualTo(new SuppressionChange.Done(new Suppression("gone@example.com", "transactional", "userunknown",
+                            "suppress.hard.userunknown", clock.instant(), Optional.empty(), ""), 1));
+            assertThat(store.removeSuppression("gone@example.com", "transactional", "ops", "again", false, Duration.ofHours(72)))
+                    .isInstanceOf(SuppressionChange.Missing.class);
+            assertThat(store.message(r.receipt().messageId()).orElseThrow().recipients().getFirst()).satisfies(x -> {
+                assertThat(x.state()).isEqualTo(RecipientState.QUEUED);
+                assertThat(x.releasedAt()).contains(clock.instant());
+            });
             assertThat(store.suppressionAudit("gone@example.com", "transactional")).last().satisfies(a -> {
                 assertThat(a.action()).isEqualTo("removed");
                 assertThat(a.actor()).isEqualTo("ops");
                 assertThat(a.note()).isEqualTo("confirmed alive");
             });
+        }
+    }
+
+    @Test
+    void suppressionPage_keysetCursor_filters_neitherRepeatsNorSkips() {
+        try (Store store = open(dir, clock)) {
+            List<Suppression> chunk = new ArrayList<>();
+            for (int i = 0; i < 25; i++) {
+                chunk.add(new Suppression("u" + i + "@" + (i % 2 == 0 ? "even.test" : "odd.test"), i % 3 == 0 ? "marketing" : "transactional",
+                        "manual", "import", clock.instant(), Optional.empty(), "", SuppressionState.SUPPRESSED, Suppression.IMPORT, "n" + i));
+                if (i % 5 == 4) clock.advance(Duration.ofSeconds(1)); // several entries share a created_at
+            }
+            boolean[] written = store.importSuppressions(chunk, "ops");
+            assertThat(written).hasSize(25).doesNotContain(false);
+            assertThat(store.importSuppressions(List.of(chunk.getFirst()), "ops")).containsExactly(false);
+            List<String> seen = new ArrayList<>();
+            SuppressionQuery q = SuppressionQuery.all(4);
+            while (true) {
+                SuppressionQuery.Page p = store.suppressionPage(q);
+                p.entries().forEach(e -> seen.add(e.address() + "/" + e.stream()));
+                if (p.next().isEmpty()) break;
+                // a cursor survives a round trip as a token, and an entry added meanwhile (newest) does not disturb the rest
+                q = q.after(SuppressionQuery.Cursor.parse(p.next().get().token()).orElseThrow());
+                if (seen.size() == 8) store.addSuppression(new Suppression("late@even.test", "transactional", "manual", "manual",
+                        clock.instant().plusSeconds(60), Optional.empty(), "", SuppressionState.SUPPRESSED, Suppression.MANUAL, "late"), "ops");
+            }
+            assertThat(seen).hasSize(25).doesNotHaveDuplicates().doesNotContain("late@even.test/transactional");
+            SuppressionQuery even = new SuppressionQuery(Optional.of("transactional"), Optional.empty(), Optional.empty(), Optional.of("manual"),
+                    Optional.of(Suppression.IMPORT), Optional.of("EVEN.test"), Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty(), 100);
+            assertThat(store.suppressionPage(even).entries()).extracting(Suppression::address)
+                    .allMatch(a -> a.endsWith("@even.test")).hasSize(8);
+            assertThat(store.suppressionAudit("u0@even.test", "marketing")).singleElement().satisfies(a -> {
+                assertThat(a.action()).isEqualTo("imported");
+                assertThat(a.note()).isEqualTo("n0");
+            });
+        }
+    }
+
+    @Test
+    void reviews_approveAndReject_oneAuditRowEach_complaintNeedsForce_heldMailReleasedOnceWithinTheWindow() {
+        try (Store store = open(dir, clock)) {
+            store.suppress(new Suppression("r1@x.test", "transactional", "userunknown", "suppress.breaker.hard", clock.instant(), Optional.empty(), "",
+                    SuppressionState.REVIEW));
+            store.suppress(new Suppression("r2@x.test", "transactional", "userunknown", "suppress.breaker.hard", clock.instant(), Optional.empty(), "",
+                    SuppressionState.REVIEW));
+            store.suppress(new Suppression("c@x.test", "transactional", "feedback", "suppress.complaint", clock.instant(), Optional.empty(), "ev1"));
+            int before = store.suppressionAudit("r1@x.test", "transactional").size();
+            assertThat(store.reviewSuppression("r1@x.test", "transactional", true, "ops", "checked", Optional.empty(), Duration.ofHours(72)))
+                    .isInstanceOfSatisfying(SuppressionChange.Done.class, d -> assertThat(d.entry().state()).isEqualTo(SuppressionState.SUPPRESSED));
+            assertThat(store.suppressionAudit("r1@x.test", "transactional")).hasSize(before + 1).last()
+                    .satisfies(a -> assertThat(a.action()).isEqualTo("approved"));
+            assertThat(store.reviewSuppression("r1@x.test", "transactional", true, "ops", "again", Optional.empty(), Duration.ofHours(72)))
+                    .isInstanceOfSatisfying(SuppressionChange.Refused.class, r -> assertThat(r.why()).isEqualTo(SuppressionChange.Why.NOT_IN_REVIEW));
+            assertThat(store.suppression("r1@x.test", "transactional")).isPresent();
+
+            // held mail: one message older than the window, two inside it; the rejection releases the two, once
+            store.suppress(new Suppression("r2@x.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(), Optional.empty(), ""));
+            var old = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "r2@x.test"));
+            clock.advance(Duration.ofHours(73));
+            store.suppress(new Suppression("r2@x.test", "transactional", "userunknown", "suppress.breaker.hard", clock.instant(), Optional.empty(), "",
+                    SuppressionState.REVIEW)); // an expired-free SUPPRESSED stands: still SUPPRESSED
+            var young1 = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "R2@x.test"));
+            var young2 = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "r2@x.test", "other@x.test"));
+            assertThat(young1.receipt().recipients().getFirst().state()).isEqualTo(RecipientState.SUPPRESSED);
+            assertThat(store.reviewSuppression("r2@x.test", "transactional", false, "ops", "no", Optional.empty(), Duration.ofHours(72)))
+                    .isInstanceOf(SuppressionChange.Refused.class);
+            int audits = store.suppressionAudit("r2@x.test", "transactional").size();
+            assertThat(store.removeSuppression("r2@x.test", "transactional", "ops", "fixed", false, Duration.ofHours(72)))
+                    .isInstanceOfSatisfying(SuppressionChange.Done.class, d -> assertThat(d.released()).isEqualTo(2));
+            assertThat(store.suppressionAudit("r2@x.test", "transactional")).hasSize(audits + 1);
+            assertThat(store.message(old.receipt().messageId()).orElseThrow().recipients().getFirst().state()).isEqualTo(RecipientState.SUPPRESSED);
+            assertThat(store.message(young1.receipt().messageId()).orElseThrow().recipients().getFirst().state()).isEqualTo(RecipientState.QUEUED);
+            assertThat(store.message(young2.receipt().messageId()).orElseThrow().recipients().getFirst().state()).isEqualTo(RecipientState.QUEUED);
+            // suppressed again and removed again: nothing is released a second time
+            store.suppress(new Suppression("r2@x.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(), Optional.empty(), ""));
+            assertThat(store.removeSuppression("r2@x.test", "transactional", "ops", "again", false, Duration.ofHours(72)))
+                    .isInstanceOfSatisfying(SuppressionChange.Done.class, d -> assertThat(d.released()).isZero());
+
+            // a complaint: refused without force (nothing written), removed with it
+            int complaintAudits = store.suppressionAudit("c@x.test", "transactional").size();
+            assertThat(store.removeSuppression("c@x.test", "transactional", "ops", "please", false, Duration.ofHours(72)))
+                    .isInstanceOfSatisfying(SuppressionChange.Refused.class, r -> assertThat(r.why()).isEqualTo(SuppressionChange.Why.COMPLAINT_NEEDS_FORCE));
+            assertThat(store.suppressionAudit("c@x.test", "transactional")).hasSize(complaintAudits);
+            assertThat(store.removeSuppression("c@x.test", "transactional", "admin", "re-subscribed", true, Duration.ofHours(72)))
+                    .isInstanceOf(SuppressionChange.Done.class);
+            assertThat(store.suppressionCauses(List.of("ev1", "nothing"))).isEmpty();
         }
     }
 
@@ -281,6 +404,38 @@ abstract class StoreContract {
     }
 
     @Test
+    void outbox_fannedOutInCommitOrder_toEndpoints_claimedOnce_andReadFromACursor() {
+        try (Store store = open(dir, clock)) {
+            WebhookStore w = store.webhooks();
+            WebhookStore.Endpoint ep = w.save(new WebhookStore.Endpoint("wh_1", "api", "http://127.0.0.1:9/hook", "whsec_x", Optional.empty(),
+                    Optional.empty(), List.of(), List.of(), false, WebhookStore.EndpointState.ENABLED, "", Optional.empty(), "test",
+                    clock.instant(), clock.instant()));
+            assertThat(w.endpoints()).extracting(WebhookStore.Endpoint::id).containsExactly("wh_1");
+            assertThat(w.fanOut(100, (e, ev) -> true)).as("a first fan-out starts at the end of the outbox").isZero();
+            assertThat(w.outboxAfter("reader", 100)).as("so does a new cursor").isEmpty();
+            List<String> ids = new ArrayList<>();
+            for (String to : List.of("a@one.test", "b@one.test", "c@one.test"))
+                ids.add(((AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", to))).receipt().messageId());
+
+            List<WebhookStore.OutboxEvent> read = w.outboxAfter("reader", 100);
+            assertThat(read).extracting(WebhookStore.OutboxEvent::messageId).containsExactlyElementsOf(ids);
+            assertThat(read).extracting(WebhookStore.OutboxEvent::seq).isSorted().doesNotHaveDuplicates().allMatch(seq -> seq > 0);
+            w.moveCursor("reader", read.get(1).seq());
+            assertThat(w.outboxAfter("reader", 100)).extracting(WebhookStore.OutboxEvent::messageId).containsExactly(ids.get(2));
+
+            assertThat(w.fanOut(100, (e, ev) -> true)).isEqualTo(3);
+            assertThat(w.fanOut(100, (e, ev) -> true)).as("the cursor moved").isZero();
+            assertThat(w.deliveries("wh_1", Optional.of(WebhookStore.DeliveryState.PENDING), 10)).hasSize(3);
+            List<WebhookStore.Claimed> claimed = w.claim("n1", 10, Duration.ofMinutes(1));
+            assertThat(claimed).extracting(c -> c.event().messageId()).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(claimed).allSatisfy(c -> assertThat(c.endpoint()).isEqualTo(ep));
+            assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).as("leased once").isEmpty();
+            assertThat(w.releaseLeases("n1")).isEqualTo(3);
+            assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).hasSize(3);
+        }
+    }
+
+    @Test
     void firstTokenUse_onceAcrossReopen_perProvider() {
         Instant keep = clock.instant().plusSeconds(600);
         try (Store store = open(dir, clock)) {
@@ -290,6 +445,110 @@ abstract class StoreContract {
         }
         try (Store store = open(dir, clock)) {
             assertThat(store.firstTokenUse("mailgun", "tok-1", keep)).isFalse();
+        }
+    }
+
+    /** Bob's history on the store: accepted, deferred, hard bounce with a suppression, the entry removed, a DSN. */
+    private String bobHistory(Store store) {
+        var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "Bob@One.test"));
+        store.accept(message("transactional", Optional.empty(), "", "alice@one.test"));
+        RecordingDecider decider = new RecordingDecider();
+        for (Claim c : store.claimDue("n1", 10, Duration.ofMinutes(5)))
+            store.recordAttempts(List.of(attempt(c, "transactional", SmtpReply.of(451, "4.3.0 later"), Outcome.DEFERRED, Reason.UNDEFINED,
+                    new RetryAt(clock.instant().plusSeconds(300), "retry.transient"))), decider);
+        clock.advance(Duration.ofSeconds(300));
+        Claim bob = store.claimDue("n1", 10, Duration.ofMinutes(5)).stream().filter(c -> c.address().equals("Bob@One.test")).findFirst().orElseThrow();
+        store.recordAttempts(List.of(attempt(bob, "transactional", SmtpReply.of(550, "5.1.1 no such user"), Outcome.BOUNCED_HARD,
+                Reason.USERUNKNOWN, new GiveUp(Outcome.BOUNCED_HARD, Reason.USERUNKNOWN, "retry.no-repeat-5xx"))), decider);
+        clock.advance(Duration.ofSeconds(60));
+        store.removeSuppression("bob@one.test", "transactional", "test", "mailbox restored", false, Duration.ofHours(72));
+        clock.advance(Duration.ofSeconds(60));
+        store.recordEvidence(List.of(new NewEvidence("dsn:x:bob@one.test", "dsn", "postfix", "failed/5.1.1", "", "",
+                Optional.of(bob.recipientId()), Optional.empty(), "bob@one.test", Optional.empty(), 550, "5.1.1", "user unknown",
+                Optional.of(Outcome.BOUNCED_HARD), "userunknown", "dsn.status", Optional.empty(), "{\"status\":\"5.1.1\"}")), "transactional",
+                new EvidenceDecision.Decider() {
+                    @Override
+                    public Duration breakerWindow() {
+                        return Duration.ofHours(1);
+                    }
+
+                    @Override
+                    public EvidenceDecision decide(NewEvidence e, EvidenceMatch m, List<FinalOutcome> f, DomainOutcomes d, Instant now) {
+                        return new EvidenceDecision(Optional.empty(), "", "evidence.none.not-stronger", Optional.empty(), "suppress.none.test");
+                    }
+                });
+        return r.receipt().messageId();
+    }
+
+    private static List<String> kinds(List<Timeline.Entry> entries) {
+        List<String> out = new ArrayList<>();
+        for (Timeline.Entry e : entries) out.add(switch (e) {
+            case Timeline.Accepted a -> "accepted";
+            case Timeline.AttemptEntry a -> "attempt";
+            case Timeline.EvidenceEntry x -> "evidence";
+            case Timeline.Decision d -> "decision:" + d.ruleId();
+            case Timeline.SuppressionChange c -> "suppression:" + c.audit().action();
+        });
+        return out;
+    }
+
+    @Test
+    void timeline_everySourceInTimeOrder_caseInsensitive_pagedWithoutRepeatsOrGaps() {
+        try (Store store = open(dir, clock)) {
+            bobHistory(store);
+            Timeline all = store.timeline("BOB@one.TEST", Optional.empty(), Optional.empty(), 100);
+            assertThat(all.nextCursor()).isEmpty();
+            assertThat(kinds(all.entries())).containsExactly("accepted", "attempt", "decision:retry.transient", "attempt",
+                    "decision:retry.no-repeat-5xx", "suppression:created", "suppression:removed", "evidence", "decision:evidence.none.not-stronger");
+            assertThat(store.timeline("bob@one.test", Optional.of("other"), Optional.empty(), 100).entries()).isEmpty();
+            for (int limit = 1; limit <= 4; limit++) {
+                List<Timeline.Entry> paged = new ArrayList<>();
+                Optional<Timeline.Cursor> cursor = Optional.empty();
+                do {
+                    Timeline page = store.timeline("bob@one.test", Optional.of("transactional"), cursor, limit);
+                    assertThat(page.entries().size()).isLessThanOrEqualTo(limit);
+                    paged.addAll(page.entries());
+                    cursor = page.nextCursor();
+                    assertThat(cursor.map(Timeline.Cursor::text).flatMap(Timeline.Cursor::parse)).isEqualTo(cursor);
+                } while (cursor.isPresent());
+                assertThat(paged).as("limit " + limit).isEqualTo(all.entries());
+            }
+        }
+    }
+
+    @Test
+    void replay_pairsInRange_inputPerSource_andApplyOnlyOverTheEntryItWasComputedFrom() {
+        try (Store store = open(dir, clock)) {
+            Instant since = clock.instant().minusSeconds(1);
+            bobHistory(store);
+            Instant until = clock.instant().plusSeconds(1);
+            assertThat(store.replayPairCount(since, until)).isEqualTo(2);
+            assertThat(store.replayPairs(since, until, Optional.empty(), 1)).containsExactly(new ReplayPair("alice@one.test", "transactional"));
+            assertThat(store.replayPairs(since, until, Optional.of(new ReplayPair("alice@one.test", "transactional")), 10))
+                    .containsExactly(new ReplayPair("bob@one.test", "transactional"));
+            assertThat(store.replayPairCount(until, until.plusSeconds(60))).isZero();
+
+            ReplayInput in = store.replayInput(List.of(new ReplayPair("bob@one.test", "transactional")), until, since);
+            assertThat(in.recipients()).extracting(ReplayInput.RecipientRow::address).containsExactly("Bob@One.test");
+            assertThat(in.attempts()).extracting(a -> a.attempt().decision()).containsExactly("DEFERRED", "BOUNCED_HARD");
+            assertThat(in.attempts().getLast().attempt().replyLines()).containsExactly("5.1.1 no such user");
+            assertThat(in.evidence()).singleElement().satisfies(e -> assertThat(e.payload()).contains("5.1.1"));
+            assertThat(in.audit()).extracting(SuppressionAudit::action).containsExactly("created", "removed");
+            assertThat(in.current()).isEmpty();
+            assertThat(in.domainMinutes()).extracting(ReplayInput.DomainMinute::domain).containsOnly("one.test");
+
+            Suppression entry = new Suppression("bob@one.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(),
+                    Optional.of(clock.instant().plus(Duration.ofDays(365))), "ref", SuppressionState.SUPPRESSED);
+            ReplayChange add = ReplayChange.between("bob@one.test", "transactional", Optional.empty(), Optional.of(entry)).orElseThrow();
+            assertThat(add.kind()).isEqualTo(ReplayChange.Kind.ADDED);
+            assertThat(store.applyReplay(List.of(add), "replay", "test")).containsExactly(true);
+            assertThat(store.applyReplay(List.of(add), "replay", "test")).as("the entry is no longer the one it was computed from").containsExactly(false);
+            assertThat(store.suppression("bob@one.test", "transactional")).hasValueSatisfying(s -> assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown"));
+            ReplayChange remove = ReplayChange.between("bob@one.test", "transactional", Optional.of(entry), Optional.empty()).orElseThrow();
+            assertThat(store.applyReplay(List.of(remove), "replay", "test")).containsExactly(true);
+            assertThat(store.suppression("bob@one.test", "transactional")).isEmpty();
+            assertThat(store.suppressionAudit("bob@one.test", "transactional")).extracting(a -> a.action() + " by " + a.actor())
+                    .containsExactly("created by policy", "removed by test", "created by replay", "removed by replay");
         }
     }
 

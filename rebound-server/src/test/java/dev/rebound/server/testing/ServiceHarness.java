@@ -83,6 +83,14 @@ public final class ServiceHarness implements AutoCloseable {
         return send(b.build());
     }
 
+    /** DELETE with a JSON body (a removal's reason). */
+    public Response deleteJson(String path, String body, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).method("DELETE", HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
+        if (headers.length > 0) b.headers(headers);
+        return send(b.build());
+    }
+
     public Response get(String path, String... headers) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).GET();
         if (headers.length > 0) b.headers(headers);

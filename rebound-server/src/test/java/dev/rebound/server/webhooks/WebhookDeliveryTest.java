@@ -138,8 +138,8 @@ class WebhookDeliveryTest {
         assertThat(stored).allSatisfy(d -> assertThat(d.get("state").asString()).isEqualTo("delivered"));
         Map<String, Long> seqOf = new LinkedHashMap<>();
         for (JsonNode d : stored) seqOf.put(d.get("webhook_id").asString(), d.get("seq").asLong());
-        // accepted x2; a: deferred, delivered, deferred, delivered; b: bounced; c: delivered
-        assertThat(seqOf).hasSize(8);
+        // accepted x2; a: deferred, delivered, deferred, delivered; b: bounced, then suppressed (the list entry); c: delivered
+        assertThat(seqOf).hasSize(9);
         Map<String, Integer> times = new HashMap<>();
         for (var q : receiver.accepted()) times.merge(q.webhookId(), 1, Integer::sum);
         assertThat(times.keySet()).containsExactlyInAnyOrderElementsOf(seqOf.keySet());
@@ -161,6 +161,15 @@ class WebhookDeliveryTest {
                 assertThat(data.get("message_id").asString()).isIn(m1, m2);
                 continue;
             }
+            if (q.type().equals("suppressed")) { // the suppression list entry the bounce created, in the bounce's transaction
+                assertThat(data.get("message_id").isNull()).isTrue();
+                assertThat(data.get("recipient").asString()).isEqualTo("b@example.test");
+                assertThat(data.get("stream").asString()).isEqualTo("transactional");
+                assertThat(data.get("source").asString()).isEqualTo("policy");
+                assertThat(data.get("rule_id").asString()).isEqualTo("suppress.hard.userunknown");
+                assertThat(data.get("suppression").get("evidence_ref").asString()).isNotEmpty();
+                continue;
+            }
             JsonNode msg = h.get("/v1/messages/" + data.get("message_id").asString()).json();
             JsonNode rcpt = null;
             for (JsonNode r : msg.get("recipients")) if (r.get("id").asString().equals(data.get("recipient_id").asString())) rcpt = r;
@@ -180,13 +189,13 @@ class WebhookDeliveryTest {
 
         // the delivery log shows the three failures with their status and response
         JsonNode log = h.get("/v1/webhooks/" + ep[0] + "/log?limit=100").json().get("attempts");
-        assertThat(log).hasSize(11);
+        assertThat(log).hasSize(12);
         assertThat(log.findValues("status_code").stream().filter(n -> n.asInt() == 500)).hasSize(3);
         assertThat(log.findValues("response").stream().map(JsonNode::asString)).anyMatch(s -> s.startsWith("failing on purpose"));
 
         // metrics: deliveries by result, pending and oldest pending age per endpoint
         String metrics = h.get("/metrics").raw().body();
-        assertThat(metrics).contains("rebound_webhook_deliveries_total{result=\"delivered\"} 8.0")
+        assertThat(metrics).contains("rebound_webhook_deliveries_total{result=\"delivered\"} 9.0")
                 .contains("rebound_webhook_deliveries_total{result=\"retrying\"} 3.0")
                 .contains("rebound_webhook_pending{endpoint=\"" + ep[0] + "\"}")
                 .contains("rebound_webhook_oldest_pending_age_seconds{endpoint=\"" + ep[0] + "\"}");
