@@ -4,7 +4,7 @@ import dev.rebound.server.store.Claim;
 import dev.rebound.server.store.NewMessage;
 import dev.rebound.server.store.QueueBreakdown;
 import dev.rebound.server.store.QueueStats;
-import dev.rebound.server.store.SqliteStore;
+import dev.rebound.server.store.SqlStore;
 import dev.rebound.server.store.Store;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +36,7 @@ import java.util.concurrent.Future;
  * </ul>
  *
  * <p>Usage: {@code QueueBacklogBench [recipients [per-message [jdbc-url]]]} (default 1,000,000, 100, a SQLite file in a
- * temporary directory). Run with {@code -Xmx512m} to show the heap stays flat.
+ * temporary directory; a {@code jdbc:postgresql:} URL runs it on PostgreSQL). Run with {@code -Xmx512m} to show the heap stays flat.
  */
 public final class QueueBacklogBench {
     private QueueBacklogBench() {}
@@ -109,10 +109,12 @@ public final class QueueBacklogBench {
         }
     }
 
-    /** Opens the store a {@code store.url} names (SQLite here; the PostgreSQL store through the same call once it exists). */
+    /**
+     * Opens the store a {@code store.url} names, as the service does: a SQLite file, or PostgreSQL with the role from
+     * {@code REBOUND_STORE_USER} / {@code REBOUND_STORE_PASSWORD} (use a fresh database or {@code ?currentSchema=}).
+     */
     static Store open(String url, Clock clock) {
-        if (url.startsWith("jdbc:sqlite:")) return SqliteStore.open(url, 4, clock);
-        throw new IllegalArgumentException("store URL " + url + " is not supported by this build of the bench (jdbc:sqlite:...)");
+        return SqlStore.open(url, System.getenv("REBOUND_STORE_USER"), System.getenv("REBOUND_STORE_PASSWORD"), 4, clock);
     }
 
     private static double pct(long[] nanos, int p) {
