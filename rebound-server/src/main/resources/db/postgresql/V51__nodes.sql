@@ -1,3 +1,4 @@
+-- PostgreSQL version of db/migration/V51__nodes.sql (same version; the Flyway location of jdbc:postgresql: stores).
 -- The node registry (issue 15): every process on the store writes a heartbeat row; a node is dead after
 -- dead_after_ms without one. instance is random per process start (two processes with one node id are visible).
 -- Portable SQL (SQLite and PostgreSQL); times are epoch milliseconds.

@@ -73,12 +73,12 @@ final class MimeWalk {
 
         @Override public void preamble(InputStream is) throws IOException {
             if (depth == 0 && preamble.length() < MAX_BODY) {
-                preamble.append(decode(read(is), "ISO-8859-1")).append('\n');
+                preamble.append(decodeNext(is, "ISO-8859-1")).append('\n');
             }
         }
         @Override public void epilogue(InputStream is) throws IOException {
             if (depth == 0 && preamble.length() < MAX_BODY) {
-                preamble.append(decode(read(is), "ISO-8859-1")).append('\n');
+                preamble.append(decodeNext(is, "ISO-8859-1")).append('\n');
             }
         }
 
@@ -111,26 +111,28 @@ final class MimeWalk {
                         lastHeaders, ""));
                 return;
             }
-            byte[] b = read(is);
+            String text = decodeNext(is, bd.getCharset());
             String mime = bd.getMimeType() == null ? "text/plain" : bd.getMimeType().toLowerCase(Locale.ROOT);
-            parts.add(new Part(Math.max(depth, 0), mime, lastHeaders, decode(b, bd.getCharset())));
+            parts.add(new Part(Math.max(depth, 0), mime, lastHeaders, text));
         }
-    }
 
-    /**
-     * Up to {@link #MAX_BODY} bytes of a part, as {@code InputStream.readNBytes(MAX_BODY)} reads them, into a buffer
-     * sized to the part (readNBytes starts every call with a 16 KB buffer, and most parts are far smaller).
-     */
-    static byte[] read(InputStream is) throws IOException {
-        byte[] buf = new byte[1024];
-        int n = 0;
-        while (n < MAX_BODY) {
-            if (n == buf.length) buf = Arrays.copyOf(buf, Math.min(MAX_BODY, buf.length * 2));
-            int r = is.read(buf, n, buf.length - n);
-            if (r < 0) break;
-            n += r;
+        /**
+         * Up to {@link #MAX_BODY} bytes of a part (as {@code InputStream.readNBytes(MAX_BODY)} reads them) decoded with
+         * {@code charset}. The bytes go into one scratch buffer per walk, grown as needed and reused for every part
+         * (readNBytes allocates 16 KB and a copy per call, and most parts are far smaller).
+         */
+        private byte[] scratch = new byte[2048];
+
+        String decodeNext(InputStream is, String charset) throws IOException {
+            int n = 0;
+            while (n < MAX_BODY) {
+                if (n == scratch.length) scratch = Arrays.copyOf(scratch, Math.min(MAX_BODY, scratch.length * 2));
+                int r = is.read(scratch, n, scratch.length - n);
+                if (r < 0) break;
+                n += r;
+            }
+            return decode(scratch, n, charset);
         }
-        return n == buf.length ? buf : Arrays.copyOf(buf, n);
     }
 
     /** Charsets by declared name, including the names Java does not know (mapped to UTF-8); a bounded cache. */
@@ -150,12 +152,12 @@ final class MimeWalk {
         return cs;
     }
 
-    static String decode(byte[] b, String charset) {
+    static String decode(byte[] b, int length, String charset) {
         Charset cs = charset(charset);
         try {
-            return new String(b, cs);
+            return new String(b, 0, length, cs);
         } catch (RuntimeException e) {
-            return new String(b, StandardCharsets.ISO_8859_1);
+            return new String(b, 0, length, StandardCharsets.ISO_8859_1);
         }
     }
 }

@@ -181,7 +181,7 @@ final class MessageTables {
                 // Each domain taken from is locked for the rest of this transaction, so claimers of one domain are
                 // serialised and two nodes never both count the same free slots. On PostgreSQL a domain another node
                 // is claiming (or recording for) right now is skipped, not waited for (SKIP LOCKED); SQLite has one writer.
-                if (!lockDomain(c, d)) continue;
+                if (!lockDomain(c, d) || domainPaused(c, d)) continue;
                 int live = liveLeases(c, d, now);
                 int take = Math.min(perDomain - live, limit - found.size());
                 int got = 0;
@@ -191,6 +191,7 @@ final class MessageTables {
                             FROM recipients r JOIN messages m ON m.id = r.message_id
                             WHERE r.domain = ? AND r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ?
                               AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
+                              AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.scope_kind = 'stream' AND p.scope = m.stream)
                             ORDER BY r.next_attempt_at LIMIT ?
                             """ + db.dialect().skipLocked("r"))) {
                         ps.setString(1, d);
@@ -213,6 +214,16 @@ final class MessageTables {
             for (var e : used.entrySet()) raiseDueBound(c, e.getKey(), now, e.getValue() >= perDomain);
             return claims;
         });
+    }
+
+    /** Whether delivery to the domain is paused ({@code pauses}, V40): its recipients are not claimed. */
+    private static boolean domainPaused(Connection c, String domain) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pauses WHERE scope_kind = 'domain' AND scope = ?")) {
+            ps.setString(1, domain);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     /** Locks the domain's {@code queue_domains} row until commit; false when another transaction holds it (PostgreSQL). */
@@ -435,6 +446,7 @@ final class MessageTables {
                 if (suppression.isPresent()) SuppressionTables.upsert(c, suppression.get().withEvidenceRef(attemptId));
             }
             SuppressionTables.countFinals(c, written);
+            OutcomeTables.countAttempts(c, written);
             return new Fenced(refused);
         });
     }
