@@ -27,7 +27,7 @@ import java.util.Optional;
 
 /**
  * The HTTP API (Javalin on virtual threads): one route class per resource ({@link MessageRoutes},
- * {@link QueueRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link RecipientRoutes}, {@link ReplayRoutes}, {@link ProviderRoutes},
+ * {@link QueueRoutes}, {@link NodeRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link RecipientRoutes}, {@link ReplayRoutes}, {@link ProviderRoutes},
  * {@link ServiceRoutes}, {@link WebhookRoutes}, {@link MonitorRoutes}, {@link DomainRoutes}, {@link DashboardRoutes} for the web dashboard) declares its {@link Route}s;
  * this class registers exactly those, checks
  * the API key and scope of every route that needs one (in one place, {@link #authorize}), and writes every
@@ -51,6 +51,7 @@ public final class ApiServer implements AutoCloseable {
         List<Route> all = new ArrayList<>();
         all.addAll(new MessageRoutes(config, intake, store, retry, clock).routes());
         all.addAll(new QueueRoutes(store, clock).routes());
+        all.addAll(new NodeRoutes(store, clock).routes());
         all.addAll(new SuppressionRoutes(store, config.suppression(), clock, intake::wake).routes());
         all.addAll(new AddressRoutes(store).routes());
         all.addAll(new RecipientRoutes(store).routes());

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 HashPasswordCommand.class,
                 KeysCommand.class,
                 QueueCommand.class,
+                NodesCommand.class,
                 StatusCommand.class,
                 StatsCommand.class,
                 DomainsCommand.class,

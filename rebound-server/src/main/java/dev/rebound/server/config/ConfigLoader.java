@@ -267,9 +267,17 @@ public final class ConfigLoader {
         var throttle = new ReboundConfig.Throttle(initC, minC, maxC, rate, intIn(t, "throttle.burst", 1, 1_000_000));
         var scheduler = new ReboundConfig.Scheduler(duration(t, "scheduler.poll-interval"), duration(t, "scheduler.lease"),
                 intIn(t, "scheduler.batch-size", 1, 100_000));
+        Duration heartbeat = duration(t, "node.heartbeat-interval");
+        if (heartbeat.toMillis() < 100)
+            throw ConfigException.bad("node.heartbeat-interval", string(t, "node.heartbeat-interval"), "expected at least 100ms, e.g. 5s");
+        // the heartbeat renews the leases in flight: it must come round several times within one lease
+        if (heartbeat.multipliedBy(3).compareTo(scheduler.lease()) > 0)
+            throw ConfigException.bad("node.heartbeat-interval", string(t, "node.heartbeat-interval"),
+                    "expected at most a third of scheduler.lease (" + string(t, "scheduler.lease") + "), since each heartbeat renews the leases in flight");
+        var node = new ReboundConfig.Node(nodeId, heartbeat, intIn(t, "node.dead-after-missed", 1, 1000));
         List<String> keys = stringList(t, "api.keys");
         for (String k : keys) if (k.length() < 16) throw ConfigException.bad("api.keys", k.substring(0, Math.min(4, k.length())) + "...", "API keys must be at least 16 characters");
-        return new ReboundConfig(new ReboundConfig.Node(nodeId), http, smtp, store, dns, delivery, retry, throttle, scheduler,
+        return new ReboundConfig(node, http, smtp, store, dns, delivery, retry, throttle, scheduler,
                 new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t), webhooks(t), suppressionPolicy(t),
                 new ReboundConfig.Suppression(duration(t, "suppression.release-window")), monitor(t));
     }

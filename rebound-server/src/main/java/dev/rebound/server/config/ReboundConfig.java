@@ -25,7 +25,19 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
     public record Suppression(Duration releaseWindow) {}
 
     /** @param id this node's id (lease owner); "" in the file means the host name */
-    public record Node(String id) {}
+    /**
+     * This node in a group of nodes sharing one store.
+     *
+     * @param id                the lease owner id (unique per process sharing the store)
+     * @param heartbeatInterval how often the node writes its heartbeat to the registry and renews its leases in flight
+     * @param deadAfterMissed   heartbeats missed before other nodes and {@code GET /v1/nodes} consider it dead
+     */
+    public record Node(String id, java.time.Duration heartbeatInterval, int deadAfterMissed) {
+        /** How long without a heartbeat before the node is considered dead. */
+        public java.time.Duration deadAfter() {
+            return heartbeatInterval.multipliedBy(deadAfterMissed);
+        }
+    }
 
     public record Http(HostPort listen, long maxBodySize) {}
 

@@ -48,7 +48,7 @@ public final class AttemptDecider {
         RetryHistory h = history(claim.messageId(), claim.address(), claim.messageCreatedAt(), earlier).with(new Attempt(at, c));
         RetryDecision decision = RetryPolicy.standard().next(h, retryConfig, now);
         return new AttemptRecord(claim.recipientId(), claim.messageId(), stream, claim.address(), claim.attemptCount() + 1, at,
-                r.duration(), claim.domain(), r.mxHost(), r.mxAddress(), r.phase(), r.reply(), r.local(), c, decision, now, r.tls());
+                r.duration(), claim.domain(), r.mxHost(), r.mxAddress(), r.phase(), r.reply(), r.local(), c, decision, now, r.tls(), claim.lease());
     }
 
     /** A stored attempt's reply classified again by this build's classifier (replay). */

@@ -14,6 +14,7 @@ import dev.rebound.server.delivery.DeliveryRequest;
 import dev.rebound.server.delivery.RecipientResult;
 import dev.rebound.server.store.AttemptRecord;
 import dev.rebound.server.store.Claim;
+import dev.rebound.server.store.Fenced;
 import dev.rebound.server.store.MessageContent;
 import dev.rebound.server.store.MessageView;
 import dev.rebound.server.store.QueueStats;
@@ -62,10 +63,14 @@ public final class Scheduler implements AutoCloseable {
     private final Clock clock;
     private final ReboundConfig.Scheduler config;
     private final DomainThrottle throttle;
+    /** Recipients of one domain leased at once over every node on the store ({@code throttle.max-concurrency}). */
+    private final int perDomain;
     private final String owner;
     private final MeterRegistry metrics;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Claims whose result is not written yet (in delivery, or held as {@link Unrecorded}): the leases to renew. */
+    private final java.util.Set<Claim> leased = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean woken;
     private volatile boolean running;
     private volatile Thread loop;
@@ -86,6 +91,7 @@ public final class Scheduler implements AutoCloseable {
         this.clock = clock;
         this.config = config;
         this.throttle = new DomainThrottle(throttleConfig, messageRate, clock);
+        this.perDomain = throttleConfig.maxConcurrency();
         this.bounceDomain = bounceDomain == null ? "" : bounceDomain.toLowerCase(Locale.ROOT);
         this.owner = owner;
     }
@@ -116,7 +122,7 @@ public final class Scheduler implements AutoCloseable {
     /** One round, synchronously: claims what is due now, delivers it, records the results. Returns recipients tried. */
     public int runOnce() {
         if (!recordHeld()) return 0;
-        List<Claim> claims = store.claimDue(owner, config.batchSize(), config.lease());
+        List<Claim> claims = store.claimDue(owner, config.batchSize(), config.lease(), perDomain);
         List<Future<?>> running = dispatch(claims);
         for (Future<?> f : running) {
             try {
@@ -151,7 +157,7 @@ public final class Scheduler implements AutoCloseable {
                 // A read first, so an idle queue costs no write transaction per poll.
                 boolean due = store.nextDueAt().map(t -> !t.isAfter(clock.instant())).orElse(false);
                 if (clear && room > 0 && due) {
-                    List<Claim> claims = store.claimDue(owner, room, config.lease());
+                    List<Claim> claims = store.claimDue(owner, room, config.lease(), perDomain);
                     dispatch(claims);
                     if (claims.size() == room) continue; // more may be due
                 }
@@ -172,13 +178,15 @@ public final class Scheduler implements AutoCloseable {
         List<Future<?>> futures = new ArrayList<>(groups.size());
         for (List<Claim> group : groups.values()) {
             inFlight.addAndGet(group.size());
+            leased.addAll(group);
             futures.add(workers.submit(() -> {
                 String domain = group.getFirst().domain();
                 try {
                     Optional<Instant> dead = throttle.deadUntil(domain);
                     if (dead.isPresent()) {
                         // The throttle declared the domain dead: no connection until then, the attempt is not spent.
-                        store.postpone(group.stream().map(Claim::recipientId).toList(), dead.get());
+                        fenced(store.postpone(group, dead.get()), "postponement");
+                        leased.removeAll(group);
                         return;
                     }
                     throttle.acquire(domain);
@@ -186,7 +194,8 @@ public final class Scheduler implements AutoCloseable {
                         Optional<Instant> later = throttle.pace(domain);
                         if (later.isPresent()) {
                             // Over the domain's connection delay or message rate: due later, the attempt is not spent.
-                            store.postpone(group.stream().map(Claim::recipientId).toList(), later.get());
+                            fenced(store.postpone(group, later.get()), "postponement");
+                            leased.removeAll(group);
                             return;
                         }
                         deliver(group);
@@ -194,12 +203,15 @@ public final class Scheduler implements AutoCloseable {
                         throttle.release(domain);
                     }
                 } catch (InterruptedException e) {
+                    leased.removeAll(group);
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
+                    leased.removeAll(group);
                     log.error("delivery of message {} to {} failed; its leases expire after {}", group.getFirst().messageId(),
                             group.getFirst().domain(), config.lease(), e);
                 } finally {
                     inFlight.addAndGet(-group.size());
+                    wake(); // a slot of the domain is free again (on this node and in the store's per-domain count)
                 }
             }));
         }
@@ -230,13 +242,44 @@ public final class Scheduler implements AutoCloseable {
         }
         Instant now = clock.instant();
         for (AttemptRecord a : records) throttle.record(first.domain(), now, a.classification());
+        Fenced fenced;
         try {
-            store.recordAttempts(records, suppressions);
+            fenced = store.recordAttempts(records, suppressions);
         } catch (RuntimeException e) {
             hold(delivered, e);
             return;
         }
-        counted(records, group);
+        leased.removeAll(group);
+        counted(records, group, fenced(fenced, "delivery result"));
+    }
+
+    /**
+     * Counts and logs what fencing refused: results of work whose lease expired and was claimed by another node
+     * meanwhile (this node was paused or cut off past its lease). The new owner's result stands. Returns the refused ids.
+     */
+    private List<String> fenced(Fenced f, String what) {
+        if (!f.anyRefused()) return List.of();
+        metrics.counter("rebound_stale_results", "kind", what.equals("delivery result") ? "attempt" : "postpone").increment(f.refused().size());
+        log.warn("{} stale {}(s) refused by fencing: the lease of recipient(s) {} expired and another node claimed them; "
+                + "node {} wrote nothing for them (check for pauses longer than scheduler.lease {})", f.refused().size(), what,
+                f.refused(), owner, config.lease());
+        return f.refused();
+    }
+
+    /**
+     * Extends the leases of everything this node is delivering or holding (the heartbeat calls it, so a long
+     * delivery keeps its recipients). A lease another node took over meanwhile is reported and left alone: that
+     * delivery's result will be refused by fencing.
+     */
+    public void renewLeases() {
+        List<Claim> held = List.copyOf(leased);
+        if (held.isEmpty()) return;
+        Fenced f = store.renewLeases(held, config.lease());
+        if (f.anyRefused()) {
+            metrics.counter("rebound_leases_lost").increment(f.refused().size());
+            log.warn("node {} lost the lease of {} recipient(s) in flight {} (expired and claimed by another node); their "
+                    + "results will be refused", owner, f.refused().size(), f.refused());
+        }
     }
 
     /**
@@ -259,14 +302,16 @@ public final class Scheduler implements AutoCloseable {
         Unrecorded u;
         while ((u = unrecorded.peek()) != null) {
             List<AttemptRecord> records;
+            Fenced fenced;
             try {
                 records = records(u);
-                store.recordAttempts(records, suppressions);
+                fenced = store.recordAttempts(records, suppressions);
             } catch (RuntimeException e) {
                 return false;
             }
             unrecorded.remove(u);
-            counted(records, u.group());
+            leased.removeAll(u.group());
+            counted(records, u.group(), fenced(fenced, "delivery result"));
             log.info("recorded the held delivery results of message {} to {}", u.message().id(), u.group().getFirst().domain());
         }
         return true;
@@ -277,10 +322,11 @@ public final class Scheduler implements AutoCloseable {
         return unrecorded.size();
     }
 
-    private void counted(List<AttemptRecord> records, List<Claim> group) {
+    private void counted(List<AttemptRecord> records, List<Claim> group, List<String> refused) {
         java.util.Map<String, Instant> accepted = new java.util.HashMap<>();
         for (Claim c : group) accepted.put(c.recipientId(), c.messageCreatedAt());
         for (AttemptRecord a : records) {
+            if (refused.contains(a.recipientId())) continue;
             // issue 13: each attempt's result by the recipient's state after it and the reason's outcome family
             metrics.counter("rebound_outcomes", "outcome", a.newState().name(), "family", a.classification().reason().family().name()).increment();
             Instant at = accepted.get(a.recipientId());

@@ -25,6 +25,7 @@ import dev.rebound.server.store.RecipientState;
 import dev.rebound.server.store.WaitingState;
 import java.util.List;
 import dev.rebound.server.notices.BounceNotices;
+import dev.rebound.server.nodes.Heartbeat;
 import dev.rebound.server.monitor.AlertMonitor;
 import io.micrometer.core.instrument.FunctionCounter;
 import dev.rebound.server.webhooks.Webhooks;
@@ -49,10 +50,12 @@ public final class ReboundService implements AutoCloseable {
     private final SmtpListener smtp;
     private final Webhooks webhooks;
     private final BounceNotices notices;
+    private final Heartbeat heartbeat;
     private final AlertMonitor alerts;
 
     private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp,
-                           Webhooks webhooks, BounceNotices notices, AlertMonitor alerts) {
+                           Webhooks webhooks, BounceNotices notices, AlertMonitor alerts, Heartbeat heartbeat) {
+        this.heartbeat = heartbeat;
         this.alerts = alerts;
         this.webhooks = webhooks;
         this.notices = notices;
@@ -81,6 +84,7 @@ public final class ReboundService implements AutoCloseable {
         ApiServer http = null;
         SmtpListener smtp = null;
         Webhooks outbound = null;
+        Heartbeat heartbeat = null;
         AlertMonitor alerts = null;
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -102,6 +106,7 @@ public final class ReboundService implements AutoCloseable {
                     .description("1 while the store can commit writes, 0 after a store fault until its probe commits").register(metrics);
             if (runLoop) scheduler.start();
             else scheduler.releaseLeases();
+            heartbeat = Heartbeat.start(store, config.node(), clock, scheduler::renewLeases, runLoop);
             MessageIntake intake = new MessageIntake(store, scheduler::wake, config.delivery().heloName());
             ProviderWebhooks webhooks = new ProviderWebhooks(config.providers().webhooks(), certificates,
                     new StoredReplayTokens(store), clock, ReplyClassifier.standard());
@@ -127,13 +132,14 @@ public final class ReboundService implements AutoCloseable {
             if (runLoop) alerts.start();
             Gauge.builder("rebound_alerts_open", alerts, AlertMonitor::openCount)
                     .description("alerts open after the last evaluation").register(metrics);
-            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound, notices, alerts);
+            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound, notices, alerts, heartbeat);
         } catch (RuntimeException e) {
             if (alerts != null) alerts.close();
             if (smtp != null) smtp.close();
             if (http != null) http.close();
             if (outbound != null) outbound.close();
             if (scheduler != null) scheduler.close();
+            if (heartbeat != null) heartbeat.close();
             store.close();
             throw e;
         }
@@ -205,6 +211,10 @@ public final class ReboundService implements AutoCloseable {
         return notices;
     }
 
+    public Heartbeat heartbeat() {
+        return heartbeat;
+    }
+
     /** The alert evaluation (tests run {@link AlertMonitor#evaluate()} on their clock). */
     public AlertMonitor alerts() {
         return alerts;
@@ -226,6 +236,7 @@ public final class ReboundService implements AutoCloseable {
         notices.close();
         webhooks.close();
         scheduler.close();
+        heartbeat.close();
         agent.close();
         store.close();
     }

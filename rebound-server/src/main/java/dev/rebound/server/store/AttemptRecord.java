@@ -24,11 +24,13 @@ import java.util.Optional;
  * @param decidedAt      when the decision was made (the suppression decision's {@code now})
  * @param tls            the outbound TLS decision for the connection (rule, verdict, mode, MTA-STS policy id, what TLS
  *                       did); empty when no MX host was considered
+ * @param lease          the lease the attempt was made under (the claim's): the store writes it only while the
+ *                       recipient still carries this lease (fencing)
  */
 public record AttemptRecord(String recipientId, String messageId, String stream, String address, int attemptNo,
                             Instant startedAt, Duration duration, String domain, String mxHost, String mxIp, SmtpPhase phase,
                             SmtpReply reply, boolean local, Classification classification, RetryDecision decision,
-                            Instant decidedAt, Optional<TlsDecision> tls) {
+                            Instant decidedAt, Optional<TlsDecision> tls, Claim.Lease lease) {
     public AttemptRecord {
         tls = tls == null ? Optional.empty() : tls;
     }

@@ -150,42 +150,195 @@ final class MessageTables {
         return new AcceptResult.Receipt(messageId, List.copyOf(out));
     }
 
-    List<Claim> claimDue(String owner, int limit, Duration lease) {
+    /** How many due domains one claim looks at (in due order); the rest wait for the next claim. */
+    static final int DOMAINS_PER_CLAIM = 64;
+
+    /**
+     * The claim without a table scan: the due domains from {@code queue_domains} (a lower bound of when each can next
+     * be claimed, in its index), then per domain, its live leases (partial index on leased rows) against
+     * {@code perDomain} and its oldest due free recipients (index {@code (domain, next_attempt_at)}); the leases are
+     * taken and each examined domain's bound is raised to the true value (the next free recipient's due time, or the
+     * earliest lease expiry when the domain is full or has only leased work). Every node's claims count the same
+     * leases, so together they never hold more than {@code perDomain} recipients of one domain.
+     */
+    List<Claim> claimDue(String owner, int limit, Duration lease, int perDomain) {
         return db.write(c -> {
             long now = db.clock().millis();
-            List<Claim> claims = new ArrayList<>();
+            List<String> domains = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT r.id, r.message_id, r.address, r.domain, r.attempt_count, m.created_at
-                    FROM recipients r JOIN messages m ON m.id = r.message_id
-                    WHERE r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ? AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
-                      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE (p.scope_kind = 'domain' AND p.scope = r.domain)
-                                                              OR (p.scope_kind = 'stream' AND p.scope = m.stream))
-                    ORDER BY r.next_attempt_at LIMIT ?
-                    """ + db.dialect().skipLocked("r"))) {
+                    SELECT domain FROM queue_domains WHERE next_due_at IS NOT NULL AND next_due_at <= ?
+                    ORDER BY next_due_at, domain LIMIT ?""")) {
                 ps.setLong(1, now);
-                ps.setLong(2, now);
-                ps.setInt(3, limit);
+                ps.setInt(2, DOMAINS_PER_CLAIM);
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) claims.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                            Rows.requiredInstant(rs, 6)));
+                    while (rs.next()) domains.add(rs.getString(1));
                 }
             }
-            if (claims.isEmpty()) return claims;
-            try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET lease_owner = ?, lease_expires_at = ? WHERE id = ?")) {
-                for (Claim cl : claims) {
-                    ps.setString(1, owner);
-                    ps.setLong(2, now + lease.toMillis());
-                    ps.setString(3, cl.recipientId());
-                    ps.addBatch();
+            if (domains.isEmpty()) return List.<Claim>of();
+            List<Claim> found = new ArrayList<>();
+            Map<String, Integer> used = new LinkedHashMap<>();
+            for (String d : domains) {
+                // Each domain taken from is locked for the rest of this transaction, so claimers of one domain are
+                // serialised and two nodes never both count the same free slots. On PostgreSQL a domain another node
+                // is claiming (or recording for) right now is skipped, not waited for (SKIP LOCKED); SQLite has one writer.
+                if (!lockDomain(c, d) || domainPaused(c, d)) continue;
+                int live = liveLeases(c, d, now);
+                int take = Math.min(perDomain - live, limit - found.size());
+                int got = 0;
+                if (take > 0) {
+                    try (PreparedStatement ps = c.prepareStatement("""
+                            SELECT r.id, r.message_id, r.address, r.domain, r.attempt_count, m.created_at, r.lease_version
+                            FROM recipients r JOIN messages m ON m.id = r.message_id
+                            WHERE r.domain = ? AND r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ?
+                              AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
+                              AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.scope_kind = 'stream' AND p.scope = m.stream)
+                            ORDER BY r.next_attempt_at LIMIT ?
+                            """ + db.dialect().skipLocked("r"))) {
+                        ps.setString(1, d);
+                        ps.setLong(2, now);
+                        ps.setLong(3, now);
+                        ps.setInt(4, take);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                found.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                                        Rows.requiredInstant(rs, 6), new Claim.Lease(owner, rs.getLong(7) + 1)));
+                                got++;
+                            }
+                        }
+                    }
                 }
-                ps.executeBatch();
+                used.put(d, live + got);
+                if (found.size() >= limit) break;
             }
+            List<Claim> claims = lease(c, found, now + lease.toMillis());
+            for (var e : used.entrySet()) raiseDueBound(c, e.getKey(), now, e.getValue() >= perDomain);
             return claims;
         });
     }
 
-    void recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions) {
-        if (attempts.isEmpty()) return;
+    /** Whether delivery to the domain is paused ({@code pauses}, V40): its recipients are not claimed. */
+    private static boolean domainPaused(Connection c, String domain) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pauses WHERE scope_kind = 'domain' AND scope = ?")) {
+            ps.setString(1, domain);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Locks the domain's {@code queue_domains} row until commit; false when another transaction holds it (PostgreSQL). */
+    private boolean lockDomain(Connection c, String domain) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT domain FROM queue_domains WHERE domain = ?"
+                + db.dialect().skipLocked("queue_domains"))) {
+            ps.setString(1, domain);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Recipients of {@code domain} under an unexpired lease, whoever holds it (partial index on leased rows). */
+    private static int liveLeases(Connection c, String domain, long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT COUNT(*) FROM recipients WHERE domain = ? AND lease_owner IS NOT NULL AND lease_expires_at > ?
+                """)) {
+            ps.setString(1, domain);
+            ps.setLong(2, now);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /**
+     * Sets the domain's bound to when a claim for it can next succeed: the earliest due time of a free recipient
+     * (unless the domain is full) or the earliest expiry of a live lease, NULL when it has no waiting recipient. The
+     * triggers of V52 lower it again when a recipient becomes due or a lease is freed.
+     */
+    private static void raiseDueBound(Connection c, String domain, long now, boolean full) throws SQLException {
+        Long next = null;
+        if (!full) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT next_attempt_at FROM recipients WHERE domain = ? AND next_attempt_at IS NOT NULL
+                      AND (lease_owner IS NULL OR lease_expires_at <= ?) ORDER BY next_attempt_at LIMIT 1
+                    """)) {
+                ps.setString(1, domain);
+                ps.setLong(2, now);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) next = rs.getLong(1);
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT MIN(lease_expires_at) FROM recipients WHERE domain = ? AND lease_owner IS NOT NULL AND lease_expires_at > ?
+                """)) {
+            ps.setString(1, domain);
+            ps.setLong(2, now);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    long expiry = rs.getLong(1);
+                    if (!rs.wasNull() && (next == null || expiry < next)) next = expiry;
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE queue_domains SET next_due_at = ? WHERE domain = ?")) {
+            if (next == null) ps.setNull(1, java.sql.Types.BIGINT);
+            else ps.setLong(1, next);
+            ps.setString(2, domain);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Takes the leases of {@code found} (read in this transaction with their current version): each row gets the
+     * owner, the expiry and its version + 1, only if its version is still the one read (so two claimers can never
+     * both hold a row). Returns the claims that got their lease.
+     */
+    static List<Claim> lease(Connection c, List<Claim> found, long expiresAt) throws SQLException {
+        if (found.isEmpty()) return found;
+        List<Claim> claims = new ArrayList<>(found.size());
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE recipients SET lease_owner = ?, lease_expires_at = ?, lease_version = ? WHERE id = ? AND lease_version = ?
+                """)) {
+            for (Claim cl : found) {
+                ps.setString(1, cl.lease().owner());
+                ps.setLong(2, expiresAt);
+                ps.setLong(3, cl.lease().version());
+                ps.setString(4, cl.recipientId());
+                ps.setLong(5, cl.lease().version() - 1);
+                if (ps.executeUpdate() == 1) claims.add(cl);
+            }
+        }
+        return claims;
+    }
+
+    /**
+     * Extends the leases of work in flight to now + {@code lease}, each only while the recipient still carries the
+     * claim's lease (owner and version). Returns the recipients whose lease was lost (taken over by another node).
+     */
+    Fenced renewLeases(List<Claim> claims, Duration lease) {
+        if (claims.isEmpty()) return Fenced.NONE;
+        return db.write(c -> {
+            long until = db.clock().millis() + lease.toMillis();
+            List<String> refused = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE recipients SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND lease_version = ?
+                    """)) {
+                for (Claim cl : claims) {
+                    ps.setLong(1, until);
+                    ps.setString(2, cl.recipientId());
+                    ps.setString(3, cl.lease().owner());
+                    ps.setLong(4, cl.lease().version());
+                    if (ps.executeUpdate() != 1) refused.add(cl.recipientId());
+                }
+            }
+            return new Fenced(refused);
+        });
+    }
+
+    Fenced recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions) {
+        if (attempts.isEmpty()) return Fenced.NONE;
         // ids and event payloads are prepared on the caller's thread: the single writer thread only writes
         String[] attemptIds = new String[attempts.size()];
         String[] payloads = new String[attempts.size()];
@@ -206,11 +359,36 @@ final class MessageTables {
             payloadNodes[k] = p;
             payloads[k] = Outbox.json(p);
         }
-        db.write(c -> {
+        return db.write(c -> {
             long now = db.clock().millis();
+            List<String> refused = new ArrayList<>(0);
+            List<AttemptRecord> written = new ArrayList<>(attempts.size());
             for (int k = 0; k < attempts.size(); k++) {
                 AttemptRecord a = attempts.get(k);
                 String attemptId = attemptIds[k];
+                // Fencing first: the recipient is updated only while it carries this attempt's lease; a stale writer
+                // (its lease expired and another node claimed the recipient) writes nothing at all for it.
+                try (PreparedStatement ps = c.prepareStatement("""
+                        UPDATE recipients SET state = ?, next_attempt_at = ?, attempt_count = ?, last_outcome = ?, last_reason = ?,
+                            last_rule = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+                        WHERE id = ? AND lease_owner = ? AND lease_version = ?
+                        """)) {
+                    ps.setString(1, a.newState().name());
+                    Rows.setInstant(ps, 2, a.nextAttemptAt());
+                    ps.setInt(3, a.attemptNo());
+                    ps.setString(4, a.classification().outcome().name());
+                    ps.setString(5, a.decisionReason());
+                    ps.setString(6, a.decision().ruleId());
+                    ps.setLong(7, now);
+                    ps.setString(8, a.recipientId());
+                    ps.setString(9, a.lease().owner());
+                    ps.setLong(10, a.lease().version());
+                    if (ps.executeUpdate() != 1) {
+                        refused.add(a.recipientId());
+                        continue;
+                    }
+                }
+                written.add(a);
                 // The suppression decision reads the history it is written against in this transaction (before this
                 // attempt's own rows, which it is given as the latest final outcome).
                 Optional<Suppression> suppression = Optional.empty();
@@ -259,21 +437,6 @@ final class MessageTables {
                     ps.setString(i, tls == null ? "" : tls.detail());
                     ps.executeUpdate();
                 }
-                try (PreparedStatement ps = c.prepareStatement("""
-                        UPDATE recipients SET state = ?, next_attempt_at = ?, attempt_count = ?, last_outcome = ?, last_reason = ?,
-                            last_rule = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
-                        WHERE id = ?
-                        """)) {
-                    ps.setString(1, a.newState().name());
-                    Rows.setInstant(ps, 2, a.nextAttemptAt());
-                    ps.setInt(3, a.attemptNo());
-                    ps.setString(4, a.classification().outcome().name());
-                    ps.setString(5, a.decisionReason());
-                    ps.setString(6, a.decision().ruleId());
-                    ps.setLong(7, now);
-                    ps.setString(8, a.recipientId());
-                    ps.executeUpdate();
-                }
                 String payload = payloads[k];
                 if (suppression.isPresent()) { // decided here, so the event gets the entry here
                     payloadNodes[k].set("suppression", Outbox.suppressionJson(suppression.get().withEvidenceRef(attemptId)));
@@ -282,27 +445,30 @@ final class MessageTables {
                 Outbox.event(c, now, "recipient." + a.newState().name().toLowerCase(Locale.ROOT), a.messageId(), a.recipientId(), payload);
                 if (suppression.isPresent()) SuppressionTables.upsert(c, suppression.get().withEvidenceRef(attemptId));
             }
-            SuppressionTables.countFinals(c, attempts);
-            OutcomeTables.countAttempts(c, attempts);
-            return null;
+            SuppressionTables.countFinals(c, written);
+            OutcomeTables.countAttempts(c, written);
+            return new Fenced(refused);
         });
     }
 
-    void postpone(List<String> recipientIds, Instant at) {
-        if (recipientIds.isEmpty()) return;
-        db.write(c -> {
+    Fenced postpone(List<Claim> claims, Instant at) {
+        if (claims.isEmpty()) return Fenced.NONE;
+        return db.write(c -> {
+            List<String> refused = new ArrayList<>(0);
             try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE recipients SET next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?
+                    UPDATE recipients SET next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+                    WHERE id = ? AND lease_owner = ? AND lease_version = ?
                     """)) {
-                for (String id : recipientIds) {
+                for (Claim cl : claims) {
                     ps.setLong(1, at.toEpochMilli());
                     ps.setLong(2, db.clock().millis());
-                    ps.setString(3, id);
-                    ps.addBatch();
+                    ps.setString(3, cl.recipientId());
+                    ps.setString(4, cl.lease().owner());
+                    ps.setLong(5, cl.lease().version());
+                    if (ps.executeUpdate() != 1) refused.add(cl.recipientId());
                 }
-                ps.executeBatch();
             }
-            return null;
+            return new Fenced(refused);
         });
     }
 
@@ -478,47 +644,52 @@ final class MessageTables {
         });
     }
 
+    /** Recipients per state from the counters the V52 triggers keep (no scan). */
+    private static Map<RecipientState, Long> counts(Connection c) throws SQLException {
+        Map<RecipientState, Long> byState = new EnumMap<>(RecipientState.class);
+        for (RecipientState st : RecipientState.values()) byState.put(st, 0L);
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT state, SUM(n) FROM queue_counts GROUP BY state")) {
+            while (rs.next()) byState.put(RecipientState.valueOf(rs.getString(1)), rs.getLong(2));
+        }
+        return byState;
+    }
+
+    /** Depth from the counters, the earliest due time from the due index, leases from the leased rows' index. */
     QueueStats queueStats() {
         return db.read(c -> {
+            Map<RecipientState, Long> byState = counts(c);
+            long depth = byState.get(RecipientState.QUEUED) + byState.get(RecipientState.DEFERRED);
+            Optional<Instant> oldest;
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
-                    SELECT COUNT(*), MIN(next_attempt_at), SUM(CASE WHEN lease_owner IS NOT NULL THEN 1 ELSE 0 END)
-                    FROM recipients WHERE next_attempt_at IS NOT NULL
+                    SELECT next_attempt_at FROM recipients WHERE next_attempt_at IS NOT NULL ORDER BY next_attempt_at LIMIT 1
                     """)) {
+                oldest = rs.next() ? Optional.of(Rows.requiredInstant(rs, 1)) : Optional.empty();
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM recipients WHERE lease_owner IS NOT NULL")) {
                 rs.next();
-                long depth = rs.getLong(1);
-                Optional<Instant> oldest = Rows.instant(rs, 2);
-                return new QueueStats(depth, oldest, rs.getLong(3));
+                return new QueueStats(depth, oldest, rs.getLong(1));
             }
         });
     }
 
     QueueBreakdown queueBreakdown() {
         return db.read(c -> {
-            Map<RecipientState, Long> byState = new EnumMap<>(RecipientState.class);
-            for (RecipientState st : RecipientState.values()) byState.put(st, 0L);
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT state, COUNT(*) FROM recipients GROUP BY state")) {
-                while (rs.next()) byState.put(RecipientState.valueOf(rs.getString(1)), rs.getLong(2));
-            }
+            Map<RecipientState, Long> byState = counts(c);
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
-                    SELECT MIN(m.created_at) FROM recipients r JOIN messages m ON m.id = r.message_id WHERE r.next_attempt_at IS NOT NULL
+                    SELECT queued_at FROM recipients WHERE next_attempt_at IS NOT NULL AND queued_at IS NOT NULL ORDER BY queued_at LIMIT 1
                     """)) {
-                rs.next();
-                return new QueueBreakdown(byState, Rows.instant(rs, 1));
+                return new QueueBreakdown(byState, rs.next() ? Optional.of(Rows.requiredInstant(rs, 1)) : Optional.empty());
             }
         });
     }
 
+    /** The earliest bound of {@code queue_domains}: when a claim may next find work (its index, no scan). */
     Optional<Instant> nextDueAt() {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT MIN(next_attempt_at) FROM recipients
-                    WHERE next_attempt_at IS NOT NULL AND (lease_owner IS NULL OR lease_expires_at <= ?)
-                    """)) {
-                ps.setLong(1, db.clock().millis());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return Rows.instant(rs, 1);
-                }
+                    SELECT next_due_at FROM queue_domains WHERE next_due_at IS NOT NULL ORDER BY next_due_at LIMIT 1
+                    """); ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(Rows.requiredInstant(rs, 1)) : Optional.<Instant>empty();
             }
         });
     }

@@ -65,6 +65,23 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     private final EvidenceTables evidence = new EvidenceTables(this);
     private final TokenTables tokens = new TokenTables(this);
     private final TimelineTables timelines = new TimelineTables(this);
+    private final NodeTables nodes = new NodeTables(this);
+
+    @Override
+    public final Optional<NodeInfo> heartbeat(NodeInfo node) {
+        return nodes.heartbeat(node);
+    }
+
+    @Override
+    public final void nodeStopped(String id, String instance, Instant at) {
+        nodes.stopped(id, instance, at);
+    }
+
+    @Override
+    public final List<NodeInfo> nodes() {
+        return nodes.nodes();
+    }
+
     private final ReplayTables replays = new ReplayTables(this);
     private final OutcomeTables outcomes = new OutcomeTables(this);
 
@@ -164,18 +181,23 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     }
 
     @Override
-    public final List<Claim> claimDue(String owner, int limit, Duration lease) {
-        return messages.claimDue(owner, limit, lease);
+    public final List<Claim> claimDue(String owner, int limit, Duration lease, int perDomain) {
+        return messages.claimDue(owner, limit, lease, perDomain);
     }
 
     @Override
-    public final void recordAttempts(List<AttemptRecord> attempts, SuppressionDecider decider) {
-        messages.recordAttempts(attempts, decider);
+    public final Fenced recordAttempts(List<AttemptRecord> attempts, SuppressionDecider decider) {
+        return messages.recordAttempts(attempts, decider);
     }
 
     @Override
-    public final void postpone(List<String> recipientIds, Instant at) {
-        messages.postpone(recipientIds, at);
+    public final Fenced postpone(List<Claim> claims, Instant at) {
+        return messages.postpone(claims, at);
+    }
+
+    @Override
+    public final Fenced renewLeases(List<Claim> claims, Duration lease) {
+        return messages.renewLeases(claims, lease);
     }
 
     @Override
@@ -184,13 +206,13 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     }
 
     @Override
-    public final Optional<MessageView> message(String id) {
-        return messages.message(id);
+    public final List<MessageHit> messages(MessageQuery query) {
+        return messages.search(query);
     }
 
     @Override
-    public final List<MessageHit> messages(MessageQuery query) {
-        return messages.search(query);
+    public final Optional<MessageView> message(String id) {
+        return messages.message(id);
     }
 
     @Override

@@ -28,20 +28,57 @@ public interface Store extends AutoCloseable {
     /** The messages matching the query, newest first, each with its recipients' addresses and states. */
     List<MessageHit> messages(MessageQuery query);
 
-    /** Leases up to {@code limit} recipients due now (free or with an expired lease) to {@code owner}. */
-    List<Claim> claimDue(String owner, int limit, Duration lease);
+    /**
+     * Leases up to {@code limit} recipients due now (free or with an expired lease, whoever held it) to {@code owner}.
+     * Each claim increments the recipient's lease version and carries it ({@link Claim#lease()}): the fencing token
+     * every later write for that attempt must present.
+     */
+    default List<Claim> claimDue(String owner, int limit, Duration lease) {
+        return claimDue(owner, limit, lease, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #claimDue(String, int, Duration)}, taking a recipient only while its domain has fewer than
+     * {@code perDomain} recipients under an unexpired lease, counted over every node sharing the store: N nodes
+     * together respect one domain's limit. Claims do not scan the queue (see V52: due domains, then their due rows).
+     */
+    List<Claim> claimDue(String owner, int limit, Duration lease, int perDomain);
 
     /**
      * Writes attempts, recipient updates and events in one transaction and releases their leases; for each final
      * failure, {@code suppressions} decides in that transaction (over the history read there) and its entry is written.
+     * Fenced: an attempt whose recipient no longer carries the attempt's {@link AttemptRecord#lease()} (it expired and
+     * another node claimed the recipient) writes nothing (no attempt row, event, suppression or count) and is
+     * returned in {@link Fenced#refused()}; the others are written.
      */
-    void recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions);
+    Fenced recordAttempts(List<AttemptRecord> attempts, SuppressionDecider suppressions);
 
-    /** Moves recipients' next attempt to {@code at} and frees their leases, without counting an attempt. */
-    void postpone(List<String> recipientIds, Instant at);
+    /**
+     * Moves the claimed recipients' next attempt to {@code at} and frees their leases, without counting an attempt;
+     * fenced like {@link #recordAttempts}.
+     */
+    Fenced postpone(List<Claim> claims, Instant at);
+
+    /**
+     * Extends the leases of work in flight to now + {@code lease} (a node's heartbeat renews what it is delivering),
+     * each only while the recipient still carries the claim's lease; the lost ones are returned as refused.
+     */
+    Fenced renewLeases(List<Claim> claims, Duration lease);
 
     /** Frees every lease held by {@code owner} (called at start-up after a crash). */
     int releaseLeases(String owner);
+
+    /**
+     * Writes a node's heartbeat to the registry (its row replaced: id, host, version, instance, start, last seen,
+     * interval, dead-after, not stopped). Returns the row as it was before (another instance of the same id shows there).
+     */
+    Optional<NodeInfo> heartbeat(NodeInfo node);
+
+    /** Marks a node stopped after a clean stop (only while its row is still this {@code instance}'s). */
+    void nodeStopped(String id, String instance, Instant at);
+
+    /** The node registry, by id, each with the live leases it holds. */
+    List<NodeInfo> nodes();
 
     /** Every attempt of one recipient, oldest first (the retry policy's history). */
     List<MessageView.AttemptView> attempts(String recipientId);
@@ -71,7 +108,10 @@ public interface Store extends AutoCloseable {
     /** Evidence with this provider event label (e.g. SNS subscription confirmations), newest first. */
     List<EvidenceView> evidenceOfEvent(String providerEvent, int limit);
 
-    /** The earliest next_attempt_at of a recipient that is not leased, if any. */
+    /**
+     * When a claim may next find work: a lower bound (never later than the earliest due time of a free recipient or
+     * the earliest expiry of a lease), empty when nothing waits. Read from an index, cheap enough to poll.
+     */
     Optional<Instant> nextDueAt();
 
     /** Adds or replaces a suppression list entry (a REVIEW never replaces an active SUPPRESSED); audited as {@code actor}. */
@@ -232,7 +272,7 @@ public interface Store extends AutoCloseable {
      */
     StoreHealth health();
 
-    /** Recipients per state and the acceptance time of the oldest message still waiting (full scans: operator use). */
+    /** Recipients per state (counters kept in the writing transactions) and the acceptance time of the oldest message still waiting (index). */
     QueueBreakdown queueBreakdown();
 
     /** The outbound webhooks' tables (V13): endpoints, the outbox cursor, deliveries and their log. */

@@ -77,8 +77,11 @@ public final class WebhookStore {
         }
     }
 
-    /** A delivery leased to this node for one attempt. {@code attempts} counts the attempts made before this one. */
-    public record Claimed(Endpoint endpoint, OutboxEvent event, int attempts) {}
+    /**
+     * A delivery leased to this node for one attempt. {@code attempts} counts the attempts made before this one;
+     * {@code lease} is the fencing token its result must present ({@link #record}).
+     */
+    public record Claimed(Endpoint endpoint, OutboxEvent event, int attempts, Claim.Lease lease) {}
 
     /** One delivery's state for the API. */
     public record Delivery(String endpointId, String eventId, String eventType, long eventSeq, DeliveryState state,
@@ -359,8 +362,9 @@ public final class WebhookStore {
             long now = db.clock().millis();
             List<String[]> keys = new ArrayList<>();
             List<Integer> attempts = new ArrayList<>();
+            List<Long> versions = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT d.endpoint_id, d.event_id, d.attempts FROM webhook_deliveries d
+                    SELECT d.endpoint_id, d.event_id, d.attempts, d.lease_version FROM webhook_deliveries d
                     JOIN webhook_endpoints w ON w.id = d.endpoint_id
                     WHERE d.state = 'PENDING' AND d.next_attempt_at <= ? AND (d.lease_owner IS NULL OR d.lease_expires_at <= ?)
                       AND w.state = 'ENABLED'
@@ -374,28 +378,36 @@ public final class WebhookStore {
                     while (rs.next()) {
                         keys.add(new String[] {rs.getString(1), rs.getString(2)});
                         attempts.add(rs.getInt(3));
+                        versions.add(rs.getLong(4) + 1);
                     }
                 }
             }
             if (keys.isEmpty()) return List.of();
-            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_deliveries SET lease_owner = ?, lease_expires_at = ? WHERE endpoint_id = ? AND event_id = ?")) {
-                for (String[] k : keys) {
+            // each claim increments the delivery's lease version (its fencing token), only from the version read
+            List<Boolean> taken = new ArrayList<>(keys.size());
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE webhook_deliveries SET lease_owner = ?, lease_expires_at = ?, lease_version = ?
+                    WHERE endpoint_id = ? AND event_id = ? AND lease_version = ?""")) {
+                for (int i = 0; i < keys.size(); i++) {
                     ps.setString(1, owner);
                     ps.setLong(2, now + lease.toMillis());
-                    ps.setString(3, k[0]);
-                    ps.setString(4, k[1]);
-                    ps.addBatch();
+                    ps.setLong(3, versions.get(i));
+                    ps.setString(4, keys.get(i)[0]);
+                    ps.setString(5, keys.get(i)[1]);
+                    ps.setLong(6, versions.get(i) - 1);
+                    taken.add(ps.executeUpdate() == 1);
                 }
-                ps.executeBatch();
             }
             Map<String, Endpoint> endpoints = new LinkedHashMap<>();
             for (Endpoint e : endpoints(c)) endpoints.put(e.id(), e);
             List<Claimed> out = new ArrayList<>(keys.size());
             try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.id = ?")) {
                 for (int i = 0; i < keys.size(); i++) {
+                    if (!taken.get(i)) continue;
                     ps.setString(1, keys.get(i)[1]);
                     try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) out.add(new Claimed(endpoints.get(keys.get(i)[0]), outboxEvent(rs), attempts.get(i)));
+                        if (rs.next()) out.add(new Claimed(endpoints.get(keys.get(i)[0]), outboxEvent(rs), attempts.get(i),
+                                new Claim.Lease(owner, versions.get(i))));
                     }
                 }
             }
@@ -404,14 +416,16 @@ public final class WebhookStore {
     }
 
     /**
-     * Records attempts' results in one transaction: the log rows, each delivery's new state (only if this owner
-     * still holds its lease; a result that lost its lease is logged only), and each endpoint's failing-since time
-     * (cleared by a success, set by the first failure) or its disabling.
+     * Records attempts' results in one transaction: the log rows, each delivery's new state (only while the delivery
+     * still carries the claim's lease, owner and version: a result whose lease expired and was claimed again is
+     * logged only, and returned as refused), and each endpoint's failing-since time (cleared by a success, set by the
+     * first failure) or its disabling.
      */
-    public void record(String owner, List<Result> results) {
-        if (results.isEmpty()) return;
-        db.write(c -> {
+    public Fenced record(List<Result> results) {
+        if (results.isEmpty()) return Fenced.NONE;
+        return db.write(c -> {
             long now = db.clock().millis();
+            List<String> refused = new ArrayList<>(0);
             for (Result r : results) {
                 Attempt a = r.attempt();
                 try (PreparedStatement ps = c.prepareStatement("""
@@ -431,7 +445,7 @@ public final class WebhookStore {
                 try (PreparedStatement ps = c.prepareStatement("""
                         UPDATE webhook_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL,
                             lease_expires_at = NULL, last_status = ?, last_error = ?, updated_at = ?
-                        WHERE endpoint_id = ? AND event_id = ? AND lease_owner = ?""")) {
+                        WHERE endpoint_id = ? AND event_id = ? AND lease_owner = ? AND lease_version = ?""")) {
                     ps.setString(1, r.state().name());
                     ps.setInt(2, a.attempt());
                     if (r.next().isPresent()) ps.setLong(3, r.next().get().toEpochMilli());
@@ -441,8 +455,12 @@ public final class WebhookStore {
                     ps.setLong(6, now);
                     ps.setString(7, a.endpointId());
                     ps.setString(8, a.eventId());
-                    ps.setString(9, owner);
-                    ps.executeUpdate();
+                    ps.setString(9, r.claimed().lease().owner());
+                    ps.setLong(10, r.claimed().lease().version());
+                    if (ps.executeUpdate() != 1) {
+                        refused.add(a.eventId());
+                        continue; // stale: the new owner's result decides the delivery and the endpoint's state
+                    }
                 }
                 boolean success = r.state() == DeliveryState.DELIVERED;
                 // only when it changes: a row updated to its own values is still written (a page per commit)
@@ -465,7 +483,7 @@ public final class WebhookStore {
                     }
                 }
             }
-            return null;
+            return new Fenced(refused);
         });
     }
 

@@ -185,10 +185,11 @@ public final class WebhookDispatcher implements AutoCloseable {
     private void recordQueued() {
         while (!unrecorded.isEmpty() && recording.tryLock()) {
             List<WebhookStore.Result> batch = new ArrayList<>();
+            List<String> refused;
             try {
                 for (WebhookStore.Result r; (r = unrecorded.poll()) != null; ) batch.add(r);
                 if (batch.isEmpty()) continue;
-                store.record(owner, batch);
+                refused = store.record(batch).refused();
             } catch (RuntimeException e) {
                 log.warn("{} webhook delivery results not recorded (their leases expire and they are retried): {}",
                         batch.size(), e.toString());
@@ -197,6 +198,13 @@ public final class WebhookDispatcher implements AutoCloseable {
                 recording.unlock();
             }
             for (WebhookStore.Result r : batch) {
+                if (refused.contains(r.attempt().eventId())) {
+                    // this node was paused past the lease and another node took the delivery over: its result stands
+                    metrics.counter("rebound_stale_results", "kind", "webhook").increment();
+                    log.warn("stale webhook result refused by fencing: the lease of event {} to endpoint {} expired and another "
+                            + "node claimed it; only the log row was written", r.attempt().eventId(), r.claimed().endpoint().id());
+                    continue;
+                }
                 metrics.counter("rebound_webhook_deliveries", "result", switch (r.state()) {
                     case DELIVERED -> "delivered";
                     case PENDING -> "retrying";

@@ -47,7 +47,7 @@ abstract class StoreContract {
                 reply.enhanced().map(Object::toString).orElse(""), reply.text(), SmtpPhase.RCPT, c.domain(), ""));
         return new AttemptRecord(c.recipientId(), c.messageId(), stream, c.address(), c.attemptCount() + 1, clock.instant(),
                 Duration.ofMillis(40), c.domain(), "mx." + c.domain(), "192.0.2.1", SmtpPhase.RCPT, reply, false, cl, decision,
-                clock.instant(), Optional.empty());
+                clock.instant(), Optional.empty(), c.lease());
     }
 
     /** A decider that records what it was given and suppresses every final failure. */
@@ -134,7 +134,7 @@ abstract class StoreContract {
                 assertThat(c.attemptCount()).isZero();
             });
             assertThat(store.claimDue("n2", 10, Duration.ofMinutes(5))).isEmpty();
-            store.postpone(List.of(claims.getFirst().recipientId()), clock.instant().plusSeconds(60));
+            store.postpone(List.of(claims.getFirst()), clock.instant().plusSeconds(60));
             assertThat(store.claimDue("n2", 10, Duration.ofMinutes(5))).as("due later").isEmpty();
             assertThat(store.nextDueAt()).contains(clock.instant().plusSeconds(60));
             clock.advance(Duration.ofSeconds(60));
@@ -649,6 +649,213 @@ abstract class StoreContract {
             assertThat(store.suppression("bob@one.test", "transactional")).isEmpty();
             assertThat(store.suppressionAudit("bob@one.test", "transactional")).extracting(a -> a.action() + " by " + a.actor())
                     .containsExactly("created by policy", "removed by test", "created by replay", "removed by replay");
+        }
+    }
+
+    // ---- fenced leases (issue 15): a result is written only under the lease it was made with ----------------
+
+    private AttemptRecord delivered(Claim c) {
+        return attempt(c, "transactional", SmtpReply.of(250, "2.0.0 ok"), Outcome.DELIVERED, Reason.DELIVERED,
+                new GiveUp(Outcome.DELIVERED, Reason.DELIVERED, "retry.done"));
+    }
+
+    private AttemptRecord hardBounce(Claim c) {
+        return attempt(c, "transactional", SmtpReply.of(550, "5.1.1 no such user"), Outcome.BOUNCED_HARD, Reason.USERUNKNOWN,
+                new GiveUp(Outcome.BOUNCED_HARD, Reason.USERUNKNOWN, "retry.no-repeat-5xx"));
+    }
+
+    @Test
+    void fenced_expiredLeaseIsTakenOver_withAHigherVersion_andTheStaleResultIsRefused() {
+        try (Store store = open(dir, clock)) {
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
+            Claim first = store.claimDue("n1", 10, Duration.ofMinutes(1)).getFirst();
+            assertThat(first.lease().owner()).isEqualTo("n1");
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(1))).as("leased to n1").isEmpty();
+            clock.advance(Duration.ofSeconds(61));
+            Claim second = store.claimDue("n2", 10, Duration.ofMinutes(1)).getFirst();
+            assertThat(second.recipientId()).isEqualTo(first.recipientId());
+            assertThat(second.lease()).isEqualTo(new Claim.Lease("n2", first.lease().version() + 1));
+
+            // the new owner delivers; then the paused first owner comes back with a hard bounce: refused, nothing written
+            assertThat(store.recordAttempts(List.of(delivered(second)), new RecordingDecider()).refused()).isEmpty();
+            RecordingDecider decider = new RecordingDecider();
+            Fenced stale = store.recordAttempts(List.of(hardBounce(first)), decider);
+            assertThat(stale.refused()).containsExactly(first.recipientId());
+            var view = store.message(r.receipt().messageId()).orElseThrow().recipients().getFirst();
+            assertThat(view.state()).isEqualTo(RecipientState.DELIVERED);
+            assertThat(view.attempts()).extracting(MessageView.AttemptView::decision).containsExactly("DELIVERED");
+            assertThat(decider.finals).as("no suppression decided for a stale result").isEmpty();
+            assertThat(store.suppression("a@one.test", "transactional")).isEmpty();
+            assertThat(store.domainOutcomes("one.test", clock.instant().minusSeconds(3600)).finals()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void fenced_staleResultRefused_evenBeforeTheNewOwnerWrites_andOnlyTheStaleOneOfAGroup() {
+        try (Store store = open(dir, clock)) {
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "a@one.test", "b@one.test"));
+            List<Claim> first = store.claimDue("n1", 10, Duration.ofMinutes(1));
+            assertThat(first).hasSize(2);
+            clock.advance(Duration.ofSeconds(61));
+            // n2 takes over only one of the two (limit 1); the other lease expired but nobody claimed it
+            Claim taken = store.claimDue("n2", 1, Duration.ofMinutes(1)).getFirst();
+            Claim kept = first.stream().filter(c -> !c.recipientId().equals(taken.recipientId())).findFirst().orElseThrow();
+            Claim lost = first.stream().filter(c -> c.recipientId().equals(taken.recipientId())).findFirst().orElseThrow();
+            Fenced f = store.recordAttempts(List.of(delivered(first.get(0)), delivered(first.get(1))), new RecordingDecider());
+            assertThat(f.refused()).as("only the recipient another node claimed").containsExactly(lost.recipientId());
+            var recipients = store.message(r.receipt().messageId()).orElseThrow().recipients();
+            assertThat(recipients).filteredOn(v -> v.id().equals(kept.recipientId())).singleElement()
+                    .satisfies(v -> assertThat(v.state()).isEqualTo(RecipientState.DELIVERED));
+            assertThat(recipients).filteredOn(v -> v.id().equals(lost.recipientId())).singleElement().satisfies(v -> {
+                assertThat(v.state()).as("still the new owner's").isEqualTo(RecipientState.QUEUED);
+                assertThat(v.attempts()).isEmpty();
+            });
+            assertThat(store.queueStats().leased()).as("n2 still holds its lease").isEqualTo(1);
+            assertThat(store.claimDue("n3", 10, Duration.ofMinutes(1))).isEmpty();
+        }
+    }
+
+    @Test
+    void fenced_sameOwnerReclaimingAfterExpiry_invalidatesItsOwnOlderLease() {
+        try (Store store = open(dir, clock)) {
+            store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
+            Claim old = store.claimDue("n1", 10, Duration.ofMinutes(1)).getFirst();
+            clock.advance(Duration.ofSeconds(61));
+            Claim again = store.claimDue("n1", 10, Duration.ofMinutes(1)).getFirst();
+            assertThat(again.lease().version()).isGreaterThan(old.lease().version());
+            assertThat(store.recordAttempts(List.of(delivered(old)), new RecordingDecider()).refused()).containsExactly(old.recipientId());
+            assertThat(store.recordAttempts(List.of(delivered(again)), new RecordingDecider()).refused()).isEmpty();
+        }
+    }
+
+    @Test
+    void fenced_renewalKeepsALongDeliveryLeased_andIsRefusedAfterATakeover() {
+        try (Store store = open(dir, clock)) {
+            store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
+            Claim c = store.claimDue("n1", 10, Duration.ofMinutes(1)).getFirst();
+            for (int i = 0; i < 3; i++) {
+                clock.advance(Duration.ofSeconds(40));
+                assertThat(store.renewLeases(List.of(c), Duration.ofMinutes(1)).refused()).isEmpty();
+                assertThat(store.claimDue("n2", 10, Duration.ofMinutes(1))).as("renewed at %d", i).isEmpty();
+            }
+            clock.advance(Duration.ofSeconds(61));
+            Claim taken = store.claimDue("n2", 10, Duration.ofMinutes(1)).getFirst();
+            assertThat(store.renewLeases(List.of(c), Duration.ofMinutes(1)).refused()).containsExactly(c.recipientId());
+            assertThat(store.postpone(List.of(c), clock.instant().plusSeconds(600)).refused()).containsExactly(c.recipientId());
+            assertThat(store.postpone(List.of(taken), clock.instant().plusSeconds(600)).refused()).isEmpty();
+            // a freed lease lowers the bound (the domain may have room); a claim that finds nothing raises it exactly
+            assertThat(store.nextDueAt()).hasValueSatisfying(t -> assertThat(t).isBeforeOrEqualTo(clock.instant().plusSeconds(600)));
+            assertThat(store.claimDue("n3", 10, Duration.ofMinutes(1))).isEmpty();
+            assertThat(store.nextDueAt()).contains(clock.instant().plusSeconds(600));
+        }
+    }
+
+    @Test
+    void fenced_webhookDelivery_staleResultRefused_newOwnersResultStands() {
+        try (Store store = open(dir, clock)) {
+            WebhookStore w = store.webhooks();
+            w.save(new WebhookStore.Endpoint("wh1", "api", "https://app.example/hook", "whsec_x", Optional.empty(), Optional.empty(),
+                    List.of(), List.of(), false, WebhookStore.EndpointState.ENABLED, "", Optional.empty(), "", clock.instant(), clock.instant()));
+            w.fanOut(100, (e, ev) -> true); // the first fan-out starts the cursor at the end of the outbox
+            store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
+            assertThat(w.fanOut(100, (e, ev) -> true)).isEqualTo(1);
+            WebhookStore.Claimed first = w.claim("n1", 10, Duration.ofMinutes(1)).getFirst();
+            assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).isEmpty();
+            clock.advance(Duration.ofSeconds(61));
+            WebhookStore.Claimed second = w.claim("n2", 10, Duration.ofMinutes(1)).getFirst();
+            assertThat(second.lease().version()).isEqualTo(first.lease().version() + 1);
+            assertThat(w.record(List.of(result(second, 200, WebhookStore.DeliveryState.DELIVERED))).refused()).isEmpty();
+            assertThat(w.record(List.of(result(first, 503, WebhookStore.DeliveryState.PENDING))).refused())
+                    .containsExactly(first.event().id());
+            assertThat(w.deliveries("wh1", Optional.empty(), 10)).singleElement().satisfies(d -> {
+                assertThat(d.state()).isEqualTo(WebhookStore.DeliveryState.DELIVERED);
+                assertThat(d.lastStatus()).contains(200);
+            });
+            assertThat(w.endpoint("wh1").orElseThrow().failingSince()).as("the stale failure does not mark the endpoint").isEmpty();
+            assertThat(w.log("wh1", Optional.empty(), 10)).as("both attempts are logged").hasSize(2);
+        }
+    }
+
+    private WebhookStore.Result result(WebhookStore.Claimed c, int status, WebhookStore.DeliveryState state) {
+        WebhookStore.Attempt a = new WebhookStore.Attempt(WebhookStore.newId(), c.endpoint().id(), c.event().id(), c.attempts() + 1,
+                clock.instant(), status, 5, "", "");
+        return new WebhookStore.Result(c, a, state, state == WebhookStore.DeliveryState.PENDING
+                ? Optional.of(clock.instant().plusSeconds(5)) : Optional.empty(), Optional.empty());
+    }
+
+    // ---- the per-domain limit shared by every node, and the queue without scans (issue 15) -------------------
+
+    @Test
+    void claimDue_perDomainLimit_countsEveryNodesLeases_andAFullDomainDoesNotHoldOthersBack() {
+        try (Store store = open(dir, clock)) {
+            store.accept(message("transactional", Optional.empty(), "", "a1@full.test", "a2@full.test", "a3@full.test", "a4@full.test"));
+            clock.advance(Duration.ofSeconds(1));
+            store.accept(message("transactional", Optional.empty(), "", "b@other.test"));
+            List<Claim> n1 = store.claimDue("n1", 10, Duration.ofMinutes(1), 2);
+            assertThat(n1).extracting(Claim::domain).containsExactlyInAnyOrder("full.test", "full.test", "other.test");
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(1), 2)).as("full.test has 2 leased by n1").isEmpty();
+            assertThat(store.nextDueAt()).as("nothing claimable before a lease ends").hasValueSatisfying(t -> assertThat(t).isAfter(clock.instant()));
+
+            // n1 finishes one: a slot frees, n2 gets exactly one
+            Claim done = n1.stream().filter(c -> c.domain().equals("full.test")).findFirst().orElseThrow();
+            store.recordAttempts(List.of(delivered(done)), new RecordingDecider());
+            assertThat(store.nextDueAt()).hasValueSatisfying(t -> assertThat(t).isBeforeOrEqualTo(clock.instant()));
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(1), 2)).singleElement()
+                    .satisfies(c -> assertThat(c.domain()).isEqualTo("full.test"));
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(1), 2)).isEmpty();
+
+            // n1 dies: its leases expire and stop counting; n2 takes the domain up to the limit again
+            clock.advance(Duration.ofSeconds(61));
+            List<Claim> after = store.claimDue("n2", 10, Duration.ofMinutes(1), 2);
+            assertThat(after).extracting(Claim::domain).containsOnly("full.test", "other.test");
+            assertThat(after).filteredOn(c -> c.domain().equals("full.test")).hasSize(2);
+        }
+    }
+
+    @Test
+    void queueFigures_followEveryStateChange_withoutScanning() {
+        try (Store store = open(dir, clock)) {
+            store.suppress(new Suppression("gone@one.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(),
+                    Optional.empty(), ""));
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "a@one.test", "b@one.test", "gone@one.test"));
+            Instant acceptedAt = clock.instant();
+            clock.advance(Duration.ofSeconds(30));
+            QueueBreakdown b = store.queueBreakdown();
+            assertThat(b.byState()).containsEntry(RecipientState.QUEUED, 2L).containsEntry(RecipientState.SUPPRESSED, 1L)
+                    .containsEntry(RecipientState.DELIVERED, 0L);
+            assertThat(b.oldestWaitingQueuedAt()).contains(acceptedAt);
+            assertThat(store.queueStats()).isEqualTo(new QueueStats(2, Optional.of(acceptedAt), 0));
+
+            List<Claim> claims = store.claimDue("n1", 10, Duration.ofMinutes(5));
+            assertThat(store.queueStats().leased()).isEqualTo(2);
+            store.recordAttempts(List.of(delivered(claims.get(0)), attempt(claims.get(1), "transactional", SmtpReply.of(451, "4.7.1 later"),
+                    Outcome.DEFERRED, Reason.UNDEFINED, new RetryAt(clock.instant().plusSeconds(300), "retry.transient"))), new RecordingDecider());
+            assertThat(store.queueBreakdown().byState()).containsEntry(RecipientState.QUEUED, 0L).containsEntry(RecipientState.DEFERRED, 1L)
+                    .containsEntry(RecipientState.DELIVERED, 1L);
+            assertThat(store.queueStats()).isEqualTo(new QueueStats(1, Optional.of(clock.instant().plusSeconds(300)), 0));
+            assertThat(store.claimDue("n1", 10, Duration.ofMinutes(5))).isEmpty();
+            assertThat(store.nextDueAt()).contains(clock.instant().plusSeconds(300));
+
+            // late evidence makes the deferred recipient final: counted out of the queue in the same transaction
+            String deferredId = claims.get(1).recipientId();
+            NewEvidence bounce = new NewEvidence("dsn:q:" + deferredId, "dsn", "postfix", "failed/5.1.1", "", "", Optional.of(deferredId),
+                    Optional.empty(), claims.get(1).address(), Optional.empty(), 550, "5.1.1", "user unknown", Optional.of(Outcome.BOUNCED_HARD),
+                    "userunknown", "dsn.status", Optional.empty(), "{}");
+            store.recordEvidence(List.of(bounce), "transactional", new EvidenceDecision.Decider() {
+                @Override
+                public Duration breakerWindow() {
+                    return Duration.ofHours(1);
+                }
+
+                @Override
+                public EvidenceDecision decide(NewEvidence e, EvidenceMatch m, List<FinalOutcome> f, DomainOutcomes d, Instant now) {
+                    return new EvidenceDecision(Optional.of(RecipientState.BOUNCED_HARD), "userunknown", "evidence.final", Optional.empty(), "");
+                }
+            });
+            assertThat(store.queueBreakdown().byState()).containsEntry(RecipientState.DEFERRED, 0L).containsEntry(RecipientState.BOUNCED_HARD, 1L);
+            assertThat(store.queueStats().depth()).isZero();
+            assertThat(store.queueBreakdown().oldestWaitingQueuedAt()).isEmpty();
+            assertThat(store.message(r.receipt().messageId()).orElseThrow().recipients()).hasSize(3);
         }
     }
 }

@@ -170,6 +170,20 @@ public final class FakeMx implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Holds the first answer to {@code key} (server-wide, once) until {@code release} opens; later ones are not held.
+         * {@code held} opens when that answer starts waiting (a test then knows the client is in that command).
+         */
+        public Script holdOnce(String key, java.util.concurrent.CountDownLatch held, java.util.concurrent.CountDownLatch release) {
+            holds.put(normalise(key), new Hold(held, release, new java.util.concurrent.atomic.AtomicBoolean()));
+            return this;
+        }
+
+        private record Hold(java.util.concurrent.CountDownLatch held, java.util.concurrent.CountDownLatch release,
+                            java.util.concurrent.atomic.AtomicBoolean used) {}
+
+        private final Map<String, Hold> holds = new ConcurrentHashMap<>();
+
         /** Replaces the EHLO extension list (STARTTLS is added automatically when {@link #tls} is set). */
         public Script extensions(String... keywords) {
             extensions = List.of(keywords);
@@ -204,6 +218,7 @@ public final class FakeMx implements AutoCloseable {
         public Script reset() {
             rules.clear();
             delays.clear();
+            holds.clear();
             stalls.clear();
             dropsAfter.clear();
             extensions = defaultExtensions();
@@ -571,6 +586,16 @@ public final class FakeMx implements AutoCloseable {
 
         /** The scripted (after its delay) or default reply; null when the script says drop. */
         private String decide(String line, String verb, int ordinal, String dflt) throws IOException {
+            Script.Hold hold = script.holds.get(verb);
+            if (hold != null && hold.used().compareAndSet(false, true)) {
+                hold.held().countDown();
+                try {
+                    hold.release().await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
             Duration delay = script.delay(line, verb, ordinal);
             if (delay != null) {
                 try {
