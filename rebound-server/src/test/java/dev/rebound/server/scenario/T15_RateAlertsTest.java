@@ -20,7 +20,7 @@ import tools.jackson.databind.JsonNode;
  * Issue 13 end to end: real HTTP intake, real SMTP delivery to a scripted MX, the SQLite store, alerts evaluated on
  * the injected clock. Counts come from the transactions that record the attempts; the evaluation reads only them.
  */
-class T13_RateAlertsTest extends ScenarioBase {
+class T15_RateAlertsTest extends ScenarioBase {
 
     /** Sends {@code total} recipients at {@code domain} in messages of 500, the first {@code bad} of them refused 550 5.1.1. */
     void send(String domain, String prefix, int total, int bad) throws Exception {
