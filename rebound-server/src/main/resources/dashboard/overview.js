@@ -92,7 +92,7 @@ function ratePlots(data) {
     if (typeof limits.warn === 'number') thresholds.push({value: limits.warn, label: 'warn', tone: ''});
     if (typeof limits.critical === 'number') thresholds.push({value: limits.critical, label: 'critical', tone: 'bad'});
     plots.append(h('figure', {class: 'rate'}, h('figcaption', {}, h('strong', {}, title), h('span', {class: 'note'}, ` ${how}`)),
-      series(title, points, {thresholds, width: 420, height: 150, format: pct})));
+      series(title, points, {thresholds, width: 420, height: 150, format: pct, from: new Date(data.from), to: new Date(data.to)})));
   }
   section.append(plots, h('details', {}, h('summary', {}, 'As a table'),
     table('Rates per step', ['Until', 'Final outcomes', ...RATES.map(([, t]) => t)], data.points.map((p) => [

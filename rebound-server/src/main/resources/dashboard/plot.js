@@ -36,7 +36,7 @@ export function bars(title, items, {width = 560, unit = ''} = {}) {
  * their label, so "is this over the line?" is answered at a glance. The y axis starts at 0 and reaches the larger of
  * the data and the highest threshold.
  */
-export function series(title, points, {thresholds = [], width = 560, height = 180, format = (v) => String(v)} = {}) {
+export function series(title, points, {thresholds = [], width = 560, height = 180, format = (v) => String(v), from, to} = {}) {
   const left = 56, right = 110, top = 10, bottom = 26;
   const svg = s('svg', {viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', class: 'plot series'});
   const last = points.length ? points[points.length - 1] : null;
@@ -46,8 +46,9 @@ export function series(title, points, {thresholds = [], width = 560, height = 18
     : 'no data yet'));
   const plotW = width - left - right, plotH = height - top - bottom;
   const ymax = Math.max(...points.map((p) => p.v), ...thresholds.map((t) => t.value), 1e-9) * 1.1;
-  const t0 = points.length ? points[0].t.getTime() : 0;
-  const t1 = points.length ? Math.max(points[points.length - 1].t.getTime(), t0 + 1) : 1;
+  // the x axis spans the asked window (from, to) when given, so a rate measured only lately sits at the right
+  const t0 = from ? from.getTime() : points.length ? points[0].t.getTime() : 0;
+  const t1 = Math.max(to ? to.getTime() : points.length ? points[points.length - 1].t.getTime() : 1, t0 + 1);
   const x = (t) => left + ((t.getTime() - t0) / (t1 - t0)) * plotW;
   const y = (v) => top + plotH - (v / ymax) * plotH;
   svg.append(s('line', {x1: left, y1: top + plotH, x2: left + plotW, y2: top + plotH, class: 'axis'}),
@@ -60,8 +61,8 @@ export function series(title, points, {thresholds = [], width = 560, height = 18
   }
   if (points.length) {
     const hhmm = (d) => d.toISOString().slice(11, 16);
-    svg.append(s('text', {x: left, y: height - 6, class: 'tick'}, hhmm(points[0].t)),
-      s('text', {x: left + plotW, y: height - 6, 'text-anchor': 'end', class: 'tick'}, `${hhmm(last.t)} UTC`));
+    svg.append(s('text', {x: left, y: height - 6, class: 'tick'}, hhmm(new Date(t0))),
+      s('text', {x: left + plotW, y: height - 6, 'text-anchor': 'end', class: 'tick'}, `${hhmm(new Date(t1))} UTC`));
     const d = points.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' ');
     svg.append(s('path', {d, class: 'line'}));
     for (const p of points) svg.append(s('circle', {cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r: 2.5, class: 'dot'}));

@@ -61,6 +61,7 @@ public final class ApiServer implements AutoCloseable {
         all.addAll(new WebhookRoutes(webhooks, clock).routes());
         all.addAll(new MonitorRoutes(store, clock).routes());
         all.addAll(new DomainRoutes(store, clock, domains, config.throttle().maxConcurrency()).routes());
+        all.addAll(new StatsSeriesRoutes(store, clock, config.monitor()).routes());
         all.addAll(new DashboardRoutes().routes());
         this.routes = List.copyOf(all);
         this.app = Javalin.create(cfg -> configure(cfg, keys));

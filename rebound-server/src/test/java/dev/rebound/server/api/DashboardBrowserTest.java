@@ -46,6 +46,10 @@ class DashboardBrowserTest {
     static final String DELIVERED = "alice@example.test", BOUNCED = "bob@example.test", DEFERRED = "carol@example.test";
     static final String SUPPRESSED_TOO = "dave@example.test";
     static final String BOUNCES = "bounces.rebound.test";
+    /** Volume for the rates: 200 recipients, 30 of them unknown (15 % hard bounces, over SES's 10 % line). */
+    static final String BULK = "bulk.test";
+    /** A domain whose MX refuses connections: five messages make it dead on this node's throttle. */
+    static final String DOWN = "down.test";
     /** A domain where every address bounces: past 20 recipients in the hour the circuit breaker turns suppressions into reviews. */
     static final String BREAKER = "breaker.test";
 
@@ -67,11 +71,16 @@ class DashboardBrowserTest {
         mx.script().reply("RCPT TO:<" + BOUNCED + ">", "550 5.1.1 <" + BOUNCED + ">: Recipient address rejected: User unknown in virtual mailbox table")
                 .reply("RCPT TO:<" + SUPPRESSED_TOO + ">", "550 5.1.1 The email account that you tried to reach does not exist")
                 .reply("RCPT TO:<" + DEFERRED + ">", "451 4.2.1 Mailbox busy, try again later\n");
+        for (int i = 0; i < 30; i++) mx.script().reply("RCPT TO:<r" + i + "@" + BULK + ">", "550 5.1.1 Unknown recipient");
         for (int i = 0; i < 24; i++) mx.script().reply("RCPT TO:<user" + i + "@" + BREAKER + ">", "550 5.1.1 No such user here");
         receiver = WebhookReceiver.start();
         Map<String, String> env = new HashMap<>();
         env.put("REBOUND_API_KEYS", KEY);
-        env.put("REBOUND_DELIVERY_ROUTES", "example.test=127.0.0.1:" + mx.port() + "," + BREAKER + "=127.0.0.1:" + mx.port());
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort(); // nothing listens there once closed: connection refused
+        }
+        env.put("REBOUND_DELIVERY_ROUTES", "example.test=127.0.0.1:" + mx.port() + "," + BULK + "=127.0.0.1:" + mx.port() + "," + DOWN + "=127.0.0.1:" + closed + "," + BREAKER + "=127.0.0.1:" + mx.port());
         env.put("REBOUND_DELIVERY_TLS", "none");
         env.put("REBOUND_RETRY_SCHEDULE", "0s,1h,4h");
         env.put("REBOUND_WEBHOOKS_POLL_INTERVAL", "200ms");
@@ -97,6 +106,17 @@ class DashboardBrowserTest {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> h.get("/v1/messages?state=BOUNCED_HARD&limit=500", auth()).json().get("count").asInt() >= 25);
         await().atMost(Duration.ofSeconds(10)).until(() -> h.get("/v1/suppressions/review", auth()).json().get("count").asInt() >= 1);
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < 200; i++) bulk.append(i == 0 ? "" : ",").append("\"r").append(i).append("@").append(BULK).append("\"");
+        assertThat(h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[" + bulk + "],\"subject\":\"News\",\"text\":\"x\"}", auth()).status())
+                .isEqualTo(202);
+        for (int i = 0; i < 5; i++) {
+            var down = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"user" + i + "@" + DOWN + "\"],\"subject\":\"Hi\",\"text\":\"x\"}", auth());
+            assertThat(down.status()).isEqualTo(202);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> h.get("/v1/messages?address=r199@" + BULK, auth()).json().get("messages").get(0)
+                .get("recipients").get(199).get("state").asString().equals("DELIVERED")
+                && h.get("/v1/messages?state=DEFERRED&limit=500", auth()).json().get("count").asInt() == 6);
         await().atMost(Duration.ofSeconds(20)).until(() -> {
             JsonNode v = h.get("/v1/messages/" + messageId, auth()).json();
             return state(v, DELIVERED).equals("DELIVERED") && state(v, BOUNCED).equals("BOUNCED_HARD")
@@ -116,6 +136,9 @@ class DashboardBrowserTest {
         // every event of the seeding has reached the application once
         await().atMost(Duration.ofSeconds(20)).until(() -> receiver.accepted().size() >= 8
                 && h.get("/v1/webhooks/" + endpointId, auth()).json().get("pending").asInt() == 0);
+
+        h.service.alerts().evaluate(); // the minute's evaluation, now: the hard-bounce rate is over SES's line
+        assertThat(api("/v1/alerts?state=open").get("alerts")).isNotEmpty();
 
         playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
         browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
@@ -222,7 +245,7 @@ class DashboardBrowserTest {
         JsonNode queue = api("/v1/queue");
         assertThat(page.getByLabel("Waiting recipients")).containsText(String.valueOf(queue.get("depth").asInt()));
         assertThat(queue.get("by_state").get("DEFERRED").asInt()).isPositive();
-        page.getByText("As a table").click();
+        page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName("Recipients by state")).getByText("As a table").click();
         Locator byState = page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Recipients by state"));
         for (String state : List.of("DELIVERED", "DEFERRED", "BOUNCED_HARD", "COMPLAINT")) {
             String row = state.replace('_', ' ').toLowerCase(java.util.Locale.ROOT) + " " + queue.get("by_state").get(state).asInt();
@@ -233,7 +256,6 @@ class DashboardBrowserTest {
         assertThat(page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Attempt outcomes since this node started")))
                 .containsText("bounced hard");
         assertThat(page).not().hasURL(Pattern.compile(".*" + KEY + ".*"));
-        screenshot("overview.png");
 
         // a reload keeps the session (the tab's sessionStorage); logging out forgets it
         page.reload();
@@ -377,6 +399,48 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void overview_plotsTheRatesAgainstTheSesLines_andCountsTheOpenAlerts() throws Exception {
+        login("");
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Rates over the last 24h, one point per 1h"))).isVisible();
+        Locator hard = page.getByRole(AriaRole.IMG, new Page.GetByRoleOptions().setName("Hard bounce rate"));
+        assertThat(hard).isVisible();
+        assertThat(hard.locator("desc")).containsText("warn at 5.0 %, critical at 10.0 %");
+        assertThat(page.getByRole(AriaRole.IMG, new Page.GetByRoleOptions().setName("Complaint rate")).locator("desc"))
+                .containsText("critical at 0.50 %");
+        int open = api("/v1/alerts?state=open").get("alerts").size();
+        assertThat(open).isPositive();
+        assertThat(page.getByLabel("Open alerts").getByRole(AriaRole.LINK)).hasText(String.valueOf(open));
+        assertThat(page.getByLabel("Open alerts")).containsText("critical");
+        screenshot("overview.png");
+    }
+
+    @Test
+    void domains_showTheDeadDomainAndWhereTheFailuresAre() {
+        login("#/domains");
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Domains").setLevel(1))).isVisible();
+        Locator rows = page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Per domain, last hour")).getByRole(AriaRole.ROW);
+        assertThat(rows.filter(new Locator.FilterOptions().setHasText(DOWN))).containsText("dead until the probe");
+        assertThat(rows.filter(new Locator.FilterOptions().setHasText(BULK))).containsText("15.0 %");
+        assertThat(page.getByRole(AriaRole.IMG, new Page.GetByRoleOptions().setName("Share of the failures by domain"))).isVisible();
+        page.getByLabel("Window", new Page.GetByLabelOptions().setExact(true)).selectOption("24h");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Show")).click();
+        assertThat(page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Per domain, last 24 hours"))
+                .getByRole(AriaRole.ROW).filter(new Locator.FilterOptions().setHasText(BULK))).containsText("15.0 %");
+    }
+
+    @Test
+    void alerts_showTheOpenAlertWithTheNumbersThatDecided() {
+        login("#/alerts");
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Alerts").setLevel(1))).isVisible();
+        Locator open = page.getByRole(AriaRole.TABLE, new Page.GetByRoleOptions().setName("Open alerts")).getByRole(AriaRole.ROW)
+                .filter(new Locator.FilterOptions().setHasText("hard bounces"));
+        assertThat(open.first()).containsText("critical");
+        assertThat(open.first()).containsText(" of ");
+        assertThat(open.first()).containsText("threshold");
+        assertThat(open.first()).containsText("15.0 %");
+    }
+
+    @Test
     void webhooks_redeliverAnEvent_addsARowToTheDeliveryLog() {
         login("#/webhooks");
         assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Webhooks").setLevel(1))).isVisible();
@@ -405,7 +469,7 @@ class DashboardBrowserTest {
     void everyPage_hasItsHeading_landmarks_labelledControls_andASkipLink() {
         login("");
         for (String[] p : new String[][] {{"#/", "Overview"}, {"#/messages", "Messages"}, {"#/suppressions", "Suppressions"},
-                {"#/webhooks", "Webhooks"}, {"#/messages/" + messageId, "Message " + messageId}, {"#/timeline?address=" + DEFERRED, "Timeline"}, {"#/review", "Review queue"}}) {
+                {"#/webhooks", "Webhooks"}, {"#/messages/" + messageId, "Message " + messageId}, {"#/timeline?address=" + DEFERRED, "Timeline"}, {"#/domains", "Domains"}, {"#/alerts", "Alerts"}, {"#/review", "Review queue"}}) {
             page.navigate(url(p[0]));
             Locator heading = page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(p[1]).setLevel(1));
             assertThat(heading).isVisible();
