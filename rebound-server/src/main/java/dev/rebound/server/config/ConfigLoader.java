@@ -266,7 +266,7 @@ public final class ConfigLoader {
             throw ConfigException.bad("throttle.messages-per-second", mps, "expected a number of messages per second per domain from 0 (no limit) to 1000000, e.g. 10 or 0.5");
         var throttle = new ReboundConfig.Throttle(initC, minC, maxC, rate, intIn(t, "throttle.burst", 1, 1_000_000));
         var scheduler = new ReboundConfig.Scheduler(duration(t, "scheduler.poll-interval"), duration(t, "scheduler.lease"),
-                intIn(t, "scheduler.batch-size", 1, 100_000));
+                intIn(t, "scheduler.batch-size", 1, 100_000), intIn(t, "scheduler.max-leased-per-domain", 0, 100_000));
         Duration heartbeat = duration(t, "node.heartbeat-interval");
         if (heartbeat.toMillis() < 100)
             throw ConfigException.bad("node.heartbeat-interval", string(t, "node.heartbeat-interval"), "expected at least 100ms, e.g. 5s");

@@ -145,7 +145,11 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
     /** @param schedule delay before attempt n+1, counted from the previous attempt (first entry: first attempt) */
     public record Retry(List<Duration> schedule, int maxAttempts, Duration maxAge) {}
 
-    public record Scheduler(Duration pollInterval, Duration lease, int batchSize) {}
+    /**
+     * @param maxLeasedPerDomain the most recipients of one domain that all nodes together hold under a lease; 0 = the
+     *                           batch size (one node: its own per-domain throttle alone limits the transactions)
+     */
+    public record Scheduler(Duration pollInterval, Duration lease, int batchSize, int maxLeasedPerDomain) {}
 
     /**
      * Rates and alerts ({@code monitor.*}).

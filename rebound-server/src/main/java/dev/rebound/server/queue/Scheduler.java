@@ -91,7 +91,7 @@ public final class Scheduler implements AutoCloseable {
         this.clock = clock;
         this.config = config;
         this.throttle = new DomainThrottle(throttleConfig, messageRate, clock);
-        this.perDomain = throttleConfig.maxConcurrency();
+        this.perDomain = config.maxLeasedPerDomain() > 0 ? config.maxLeasedPerDomain() : config.batchSize();
         this.bounceDomain = bounceDomain == null ? "" : bounceDomain.toLowerCase(Locale.ROOT);
         this.owner = owner;
     }

@@ -112,6 +112,7 @@ class MultiNodePostgresTest {
         env.put("REBOUND_DELIVERY_TLS", "none");
         env.put("REBOUND_THROTTLE_INITIAL_CONCURRENCY", String.valueOf(PER_DOMAIN));
         env.put("REBOUND_THROTTLE_MAX_CONCURRENCY", String.valueOf(PER_DOMAIN));
+        env.put("REBOUND_SCHEDULER_MAX_LEASED_PER_DOMAIN", String.valueOf(PER_DOMAIN));
         env.putAll(extra);
         pb.directory(dir.toFile());
         pb.redirectErrorStream(true).redirectOutput(new File(dir.toFile(), "node-" + id + ".log"));
