@@ -23,7 +23,7 @@ const logout = document.getElementById('logout');
  */
 const SECTIONS = [
   {href: '#/', label: 'Overview', routes: [[/^\/?$/, overview]], needs: '/v1/queue'},
-  {href: '#/domains', label: 'Domains', routes: [[/^\/domains$/, domains]], needs: '/v1/throttle'},
+  {href: '#/domains', label: 'Domains', routes: [[/^\/domains$/, domains]], needs: '/v1/domains'},
   {href: '#/alerts', label: 'Alerts', routes: [[/^\/alerts$/, alerts]], needs: '/v1/alerts'},
   {href: '#/messages', label: 'Messages', routes: [[/^\/messages$/, messages], [/^\/messages\/([^/]+)$/, message]], needs: '/v1/messages'},
   {href: '#/timeline', label: 'Timeline', routes: [[/^\/timeline$/, timeline]], needs: '/v1/recipients/{address}/timeline'},

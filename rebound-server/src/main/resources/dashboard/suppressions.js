@@ -84,7 +84,7 @@ export function reasonDialog(main, opener, {title, text, button, missing}, act) 
     dialog.remove();
     if (opener.isConnected) opener.focus();
   };
-  const form = h('form', {method: 'dialog'},
+  const form = h('form', {method: 'dialog', novalidate: true},
     h('h2', {id: 'dialog-title'}, title),
     h('p', {}, text),
     field('Reason', reason, 'required, up to 1000 characters; kept in the audit trail'),

@@ -25,6 +25,8 @@ async function endpoint(main, id, stale) {
   const status = h('div', {role: 'status', class: 'status'});
   const logBox = h('div');
   const deliveriesBox = h('div');
+  const eventBox = h('div', {'aria-live': 'polite'});
+  const view = {path, status, logBox, deliveriesBox, eventBox};
   main.append(h('p', {class: 'crumbs'}, h('a', {href: '#/webhooks'}, 'Webhooks'), ' / ', h('span', {class: 'mono'}, e.id)),
     h('h1', {}, 'Endpoint ', h('span', {class: 'mono'}, e.id)),
     facts([
@@ -40,17 +42,22 @@ async function endpoint(main, id, stale) {
     ]),
     status,
     h('section', {'aria-labelledby': 'deliveries'}, h('h2', {id: 'deliveries'}, 'Deliveries'), deliveriesBox),
+    h('section', {'aria-labelledby': 'event-log'}, h('h2', {id: 'event-log'}, 'One event'), eventBox),
     h('section', {'aria-labelledby': 'log'}, h('h2', {id: 'log'}, 'Delivery log'), logBox),
-    replayForm(path, status, (before) => refreshUntil(path, logBox, deliveriesBox, status, async () => (await newest(path)) !== before)));
-  renderDeliveries(deliveriesBox, path, deliveries.deliveries, status, logBox);
+    replayForm(path, status, (before) => refreshUntil(view, async () => (await newest(path)) !== before)));
+  eventBox.append(h('p', {class: 'empty'}, 'Choose "Log" on a delivery to see every attempt of that event.'));
+  renderDeliveries(view, deliveries.deliveries);
   renderLog(logBox, log.attempts);
 }
 
-function renderDeliveries(box, path, deliveries, status, logBox) {
-  box.replaceChildren(table(`${deliveries.length} deliveries, in event order`, ['Event', 'Type', 'State', 'Attempts', 'Last status', 'Next attempt', 'Actions'],
+function renderDeliveries(view, deliveries) {
+  const {path, status} = view;
+  view.deliveriesBox.replaceChildren(table(`${deliveries.length} deliveries, in event order`, ['Event', 'Type', 'State', 'Attempts', 'Last status', 'Next attempt', 'Actions'],
     deliveries.map((d) => [
       h('span', {class: 'mono small'}, d.webhook_id), d.event_type, badge(d.state), String(d.attempts),
       d.last_status === null ? (d.last_error || '—') : String(d.last_status), d.next_attempt_at ? when(d.next_attempt_at) : '—',
+      h('div', {class: 'row-actions'}, h('button', {type: 'button', class: 'quiet', 'aria-label': `Log of ${d.webhook_id}`,
+        onclick: () => showEvent(view, d).catch((e) => status.replaceChildren(problem(e)))}, 'Log'),
       h('button', {type: 'button', 'aria-label': `Redeliver ${d.webhook_id}`, onclick: async (ev) => {
         const button = ev.currentTarget;
         button.disabled = true;
@@ -58,14 +65,24 @@ function renderDeliveries(box, path, deliveries, status, logBox) {
           const before = await logged(path, d.event_id);
           await api(`${path}/events/${encodeURIComponent(d.event_id)}/redeliver`, {method: 'POST'});
           status.textContent = `Redelivery of ${d.webhook_id} queued.`;
-          await refreshUntil(path, logBox, box, status, async () => (await logged(path, d.event_id)) > before);
+          await refreshUntil(view, async () => (await logged(path, d.event_id)) > before);
+          await showEvent(view, d);
         } catch (e) {
           status.replaceChildren(problem(e));
         } finally {
           if (button.isConnected) button.disabled = false;
         }
-      }}, 'Redeliver'),
+      }}, 'Redeliver')),
     ]), {empty: 'No delivery yet.'}));
+}
+
+/** Every attempt of one event to this endpoint (GET …/log?event_id=), newest first. */
+async function showEvent(view, d) {
+  const log = await api(`${view.path}/log${query({limit: 1000, event_id: d.event_id})}`);
+  view.eventBox.replaceChildren(table(`Attempts of ${d.webhook_id} (${d.event_type}), newest first`,
+    ['At', 'Attempt', 'Status', 'Latency', 'Error', 'Response'], log.attempts.map((a) => [when(a.attempted_at), String(a.attempt),
+      a.status_code ? String(a.status_code) : '—', `${a.latency_ms} ms`, a.error || '—', h('span', {class: 'mono small'}, a.response || '—')]),
+    {empty: 'No attempt logged for this event yet.'}));
 }
 
 function renderLog(box, attempts) {
@@ -89,7 +106,8 @@ async function newest(path) {
  * Asks again, once a second, until {@code arrived()} holds or 15 s have passed, then shows the log and the
  * deliveries as they are.
  */
-async function refreshUntil(path, logBox, deliveriesBox, status, arrived) {
+async function refreshUntil(view, arrived) {
+  const {path, logBox, status} = view;
   for (let i = 0; i < 15; i++) {
     await new Promise((r) => setTimeout(r, 1000));
     if (!logBox.isConnected) return;
@@ -98,7 +116,7 @@ async function refreshUntil(path, logBox, deliveriesBox, status, arrived) {
       const log = await api(`${path}/log${query({limit: 100})}`);
       renderLog(logBox, log.attempts);
       const d = await api(`${path}/deliveries${query({limit: 100})}`);
-      renderDeliveries(deliveriesBox, path, d.deliveries, status, logBox);
+      renderDeliveries(view, d.deliveries);
       status.textContent = done ? 'The delivery log has a new attempt.' : 'No new attempt yet; the dispatcher will retry by its schedule.';
       return;
     }

@@ -9,7 +9,6 @@ import dev.rebound.server.intake.MessageIntake;
 import dev.rebound.server.access.ApiKeys;
 import dev.rebound.server.access.ApiKeys.Decision;
 import dev.rebound.server.access.Scope;
-import dev.rebound.server.queue.ThrottleView;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.StoreUnavailableException;
 import dev.rebound.server.webhooks.Webhooks;
@@ -25,12 +24,11 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * The HTTP API (Javalin on virtual threads): one route class per resource ({@link MessageRoutes},
  * {@link QueueRoutes}, {@link SuppressionRoutes}, {@link AddressRoutes}, {@link RecipientRoutes}, {@link ReplayRoutes}, {@link ProviderRoutes},
- * {@link ServiceRoutes}, {@link WebhookRoutes}, {@link DashboardRoutes} for the web dashboard) declares its {@link Route}s;
+ * {@link ServiceRoutes}, {@link WebhookRoutes}, {@link MonitorRoutes}, {@link DomainRoutes}, {@link DashboardRoutes} for the web dashboard) declares its {@link Route}s;
  * this class registers exactly those, checks
  * the API key and scope of every route that needs one (in one place, {@link #authorize}), and writes every
  * {@link ApiError} in the one error shape. Writes answer 2xx only after
@@ -47,20 +45,21 @@ public final class ApiServer implements AutoCloseable {
 
     public ApiServer(ReboundConfig config, MessageIntake intake, Store store, AttemptDecider retry, Clock clock,
                      PrometheusMeterRegistry metrics, ProviderEvents providerEvents, Webhooks webhooks,
-                     Supplier<List<ThrottleView>> throttles) {
+                     java.util.function.Supplier<List<dev.rebound.server.queue.DomainStatus>> domains) {
         this.config = config;
         ApiKeys keys = new ApiKeys(store, config.api().keys(), clock);
         List<Route> all = new ArrayList<>();
         all.addAll(new MessageRoutes(config, intake, store, retry, clock).routes());
         all.addAll(new QueueRoutes(store, clock).routes());
-        all.addAll(new SuppressionRoutes(store, config.suppression(), clock).routes());
+        all.addAll(new SuppressionRoutes(store, config.suppression(), clock, intake::wake).routes());
         all.addAll(new AddressRoutes(store).routes());
         all.addAll(new RecipientRoutes(store).routes());
         all.addAll(new ReplayRoutes(store, config, clock).routes());
         all.addAll(new ProviderRoutes(providerEvents, store, metrics).routes());
         all.addAll(new ServiceRoutes(store, metrics).routes());
         all.addAll(new WebhookRoutes(webhooks, clock).routes());
-        all.addAll(new ThrottleRoutes(throttles, config.node().id(), clock).routes());
+        all.addAll(new MonitorRoutes(store, clock).routes());
+        all.addAll(new DomainRoutes(store, clock, domains, config.throttle().maxConcurrency()).routes());
         all.addAll(new DashboardRoutes().routes());
         this.routes = List.copyOf(all);
         this.app = Javalin.create(cfg -> configure(cfg, keys));

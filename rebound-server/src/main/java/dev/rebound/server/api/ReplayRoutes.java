@@ -69,6 +69,9 @@ final class ReplayRoutes {
             throw ApiError.invalid("since", since.toString(), "since must be before until (" + until + ")");
         JsonNode apply = body.get("apply");
         if (apply != null && !apply.isNull() && !apply.isBoolean()) throw ApiError.invalid("apply", apply.toString(), "expected true or false");
+        if (apply != null && apply.asBoolean(false) && !untilIsNow)
+            throw ApiError.invalid("until", until.toString(), "apply needs the range to end now (omit until): what the rules decide up to "
+                    + until + " is not what they decide with the evidence received since; run without apply to see it");
         ReboundConfig cfg = running;
         String label = "running";
         JsonNode config = body.get("config");
@@ -84,7 +87,8 @@ final class ReplayRoutes {
         }
         ReplyClassifier classifier = ReplyClassifier.standard();
         Replay replay = new Replay(classifier, new AttemptDecider(classifier, cfg.retry()), new Suppressions(cfg.suppressionPolicy()));
-        ReplayRun.Options o = new ReplayRun.Options(since, until, untilIsNow, apply != null && apply.asBoolean(false), label);
+        ReplayRun.Options o = new ReplayRun.Options(since, until, untilIsNow, apply != null && apply.asBoolean(false), label,
+                running.suppression().releaseWindow());
 
         ctx.status(200).contentType("application/x-ndjson");
         OutputStream out = ctx.res().getOutputStream();

@@ -42,11 +42,14 @@ final class SuppressionRoutes {
     private final Store store;
     private final ReboundConfig.Suppression config;
     private final Clock clock;
+    private final Runnable wake;
 
-    SuppressionRoutes(Store store, ReboundConfig.Suppression config, Clock clock) {
+    /** @param wake wakes the scheduler once released held mail is committed as due */
+    SuppressionRoutes(Store store, ReboundConfig.Suppression config, Clock clock, Runnable wake) {
         this.store = store;
         this.config = config;
         this.clock = clock;
+        this.wake = wake;
     }
 
     List<Route> routes() {
@@ -276,6 +279,7 @@ final class SuppressionRoutes {
     private void answer(Context ctx, SuppressionChange change, String address, String stream, String done) {
         switch (change) {
             case SuppressionChange.Done d -> {
+                if (d.released() > 0) wake.run();
                 ObjectNode n = Json.object().put(done, true).put("released", d.released());
                 n.set("suppression", Views.suppression(d.entry()));
                 n.set("audit", Views.audit(store.suppressionAudit(address, stream)));

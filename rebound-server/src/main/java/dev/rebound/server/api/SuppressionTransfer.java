@@ -211,7 +211,7 @@ final class SuppressionTransfer {
 
     /** The CSV header: every column named once, {@code address} among them, none unknown. */
     static String[] header(String line) {
-        List<String> cols = fields(line);
+        List<String> cols = fields(line.startsWith("\uFEFF") ? line.substring(1) : line); // a byte order mark (spreadsheet exports)
         if (cols == null) throw ApiError.invalid("body", line, "the CSV header line is not valid CSV (RFC 4180)");
         String[] out = new String[cols.size()];
         for (int i = 0; i < out.length; i++) {

@@ -47,7 +47,7 @@ final class ReplayCommand implements Callable<Integer> {
             description = "decide with this configuration's retry and suppression settings instead of the running ones (checked here and by the service)")
     Path config;
 
-    @Option(names = "--apply", description = "apply the suppression changes (audited as actor 'replay')")
+    @Option(names = "--apply", description = "apply the suppression changes (audited as actor 'replay'); only for a range that ends now (no --until)")
     boolean apply;
 
     @Option(names = "--json", description = "print the report as one JSON object")

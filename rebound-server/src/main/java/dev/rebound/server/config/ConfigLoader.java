@@ -271,7 +271,7 @@ public final class ConfigLoader {
         for (String k : keys) if (k.length() < 16) throw ConfigException.bad("api.keys", k.substring(0, Math.min(4, k.length())) + "...", "API keys must be at least 16 characters");
         return new ReboundConfig(new ReboundConfig.Node(nodeId), http, smtp, store, dns, delivery, retry, throttle, scheduler,
                 new ReboundConfig.Api(List.copyOf(keys)), providers(t), bounces(t), webhooks(t), suppressionPolicy(t),
-                new ReboundConfig.Suppression(duration(t, "suppression.release-window")));
+                new ReboundConfig.Suppression(duration(t, "suppression.release-window")), monitor(t));
     }
 
     /** {@code suppression.policy.*}: the core suppression policy's thresholds and expiries (its own checks apply too). */
@@ -305,6 +305,42 @@ public final class ConfigLoader {
             // refused below
         }
         throw ConfigException.bad(key, s, "expected a whole number of messages from 2 to 1000 (one soft bounce never suppresses)");
+    }
+
+    /** {@code monitor.*}: rates and alerts. */
+    private static ReboundConfig.Monitor monitor(JsonNode t) {
+        Duration window = positive(t, "monitor.window");
+        if (window.toMinutes() < 5 || window.compareTo(Duration.ofDays(1)) > 0)
+            throw ConfigException.bad("monitor.window", string(t, "monitor.window"), "expected a window from 5m to 1d, e.g. 1h");
+        Duration baseline = positive(t, "monitor.baseline");
+        if (baseline.compareTo(window) <= 0 || baseline.compareTo(Duration.ofDays(90)) > 0)
+            throw ConfigException.bad("monitor.baseline", string(t, "monitor.baseline"), "expected a duration longer than monitor.window and at most 90d, e.g. 7d");
+        Duration interval = positive(t, "monitor.interval");
+        if (interval.compareTo(Duration.ofSeconds(10)) < 0)
+            throw ConfigException.bad("monitor.interval", string(t, "monitor.interval"), "expected at least 10s, e.g. 1m");
+        double hw = fraction(t, "monitor.ceilings.hard-bounce-warn"), hc = fraction(t, "monitor.ceilings.hard-bounce-critical");
+        double cw = fraction(t, "monitor.ceilings.complaint-warn"), cc = fraction(t, "monitor.ceilings.complaint-critical");
+        if (hc < hw) throw ConfigException.bad("monitor.ceilings.hard-bounce-critical", hc, "it must not be below monitor.ceilings.hard-bounce-warn (" + hw + ")");
+        if (cc < cw) throw ConfigException.bad("monitor.ceilings.complaint-critical", cc, "it must not be below monitor.ceilings.complaint-warn (" + cw + ")");
+        List<String> pause = stringList(t, "monitor.pause-on-critical");
+        for (String k : pause)
+            if (!k.equals("domain") && !k.equals("stream"))
+                throw ConfigException.bad("monitor.pause-on-critical", k, "expected a list of scope kinds to pause on a critical alert: domain, stream (empty: never pause)");
+        return new ReboundConfig.Monitor(bool(t, "monitor.enabled"), interval, window, baseline, hw, hc, cw, cc, List.copyOf(pause),
+                intIn(t, "monitor.top-domains", 0, 1000));
+    }
+
+    /** A rate as a fraction in (0, 1], e.g. 0.05 for 5 %. */
+    private static double fraction(JsonNode t, String key) {
+        String s = string(t, key).trim();
+        double v;
+        try {
+            v = Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            v = -1;
+        }
+        if (!(v > 0 && v <= 1)) throw ConfigException.bad(key, s, "expected a rate as a fraction above 0 and at most 1, e.g. 0.05 for 5 %");
+        return v;
     }
 
     private static final Pattern DOMAIN_NAME = Pattern.compile("(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");

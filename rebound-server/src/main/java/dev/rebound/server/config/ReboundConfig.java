@@ -14,7 +14,7 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
                             Retry retry, Throttle throttle, Scheduler scheduler, Api api, Providers providers,
                             Bounces bounces, Webhooks webhooks,
                             dev.rebound.core.policy.SuppressionConfig suppressionPolicy,
-                            Suppression suppression) {
+                            Suppression suppression, Monitor monitor) {
 
     /**
      * Suppression management ({@code suppression.*}).
@@ -134,6 +134,23 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
     public record Retry(List<Duration> schedule, int maxAttempts, Duration maxAge) {}
 
     public record Scheduler(Duration pollInterval, Duration lease, int batchSize) {}
+
+    /**
+     * Rates and alerts ({@code monitor.*}).
+     *
+     * @param enabled          evaluate alerts every {@code interval}
+     * @param window           the moving window the detector evaluates (per-minute counts)
+     * @param baseline         how far back a scope's baseline rate reaches (before the window)
+     * @param hardBounceWarn   hard-bounce ceiling for a warning (SES review level 5 %)
+     * @param hardBounceCritical hard-bounce ceiling for a critical alert (SES pause level 10 %)
+     * @param complaintWarn    complaint ceiling for a warning (0.1 %)
+     * @param complaintCritical complaint ceiling for a critical alert (0.5 %)
+     * @param pauseOnCritical  scope kinds ({@code domain}, {@code stream}) paused when a critical alert opens on them
+     * @param topDomains       per-domain Prometheus series for this many busiest domains, the rest as {@code other}
+     */
+    public record Monitor(boolean enabled, Duration interval, Duration window, Duration baseline, double hardBounceWarn,
+                          double hardBounceCritical, double complaintWarn, double complaintCritical, List<String> pauseOnCritical,
+                          int topDomains) {}
 
     /** @param keys bearer tokens accepted on /v1; empty means no authentication */
     public record Api(List<String> keys) {}

@@ -45,6 +45,14 @@ public final class MessageIntake {
     }
 
     /**
+     * Wakes the scheduler after recipients became due by another door than {@link #accept}: held mail released by the
+     * removal of its suppression entry (committed by the store before this is called).
+     */
+    public void wake() {
+        wake.run();
+    }
+
+    /**
      * Several messages in one store transaction (committed together; a store failure throws and stores none), each
      * header completed as by {@link #accept}; one result per message, in order. The scheduler is woken once.
      */

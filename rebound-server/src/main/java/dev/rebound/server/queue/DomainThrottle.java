@@ -151,6 +151,23 @@ final class DomainThrottle {
         }
     }
 
+    /** Every domain this node has a throttle for, by name. */
+    java.util.List<DomainStatus> snapshot() {
+        Instant now = clock.instant();
+        java.util.List<DomainStatus> out = new java.util.ArrayList<>();
+        for (Map.Entry<String, Gate> e : new java.util.TreeMap<>(gates).entrySet()) {
+            Gate g = e.getValue();
+            g.lock.lock();
+            try {
+                out.add(new DomainStatus(e.getKey(), g.limit, g.inFlight, g.state.connectionDelay(),
+                        g.state.deadUntil().filter(t -> t.isAfter(now)), g.state.consecutiveConnectionFailures(), g.state.updatedAt()));
+            } finally {
+                g.lock.unlock();
+            }
+        }
+        return out;
+    }
+
     int limit(String domain) {
         Gate g = gate(domain);
         g.lock.lock();
@@ -159,29 +176,5 @@ final class DomainThrottle {
         } finally {
             g.lock.unlock();
         }
-    }
-
-    /** Every domain this node has a throttle for, busiest first: the state, the slots in use and why it is slowed. */
-    java.util.List<ThrottleView> snapshot() {
-        Instant now = clock.instant();
-        java.util.List<ThrottleView> out = new java.util.ArrayList<>();
-        for (Gate g : gates.values()) {
-            g.lock.lock();
-            try {
-                ThrottleState st = g.state;
-                Optional<Instant> dead = st.deadUntil().filter(t -> t.isAfter(now));
-                ThrottleView.Status status = dead.isPresent() ? ThrottleView.Status.DEAD
-                        : g.inFlight >= g.limit ? ThrottleView.Status.FULL
-                        : st.connectionDelay().isPositive() || g.limit < config.initialConcurrency() ? ThrottleView.Status.BACKOFF
-                        : ThrottleView.Status.OPEN;
-                out.add(new ThrottleView(st.domain(), status, g.limit, g.inFlight, st.connectionDelay(), dead, st.deferrals(),
-                        st.rateLimits(), st.consecutiveConnectionFailures(), st.lastDecreaseAt(), st.updatedAt()));
-            } finally {
-                g.lock.unlock();
-            }
-        }
-        out.sort(java.util.Comparator.comparing(ThrottleView::status).thenComparing(ThrottleView::inFlight, java.util.Comparator.reverseOrder())
-                .thenComparing(ThrottleView::domain));
-        return out;
     }
 }

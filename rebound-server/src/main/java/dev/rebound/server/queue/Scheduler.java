@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,16 +128,16 @@ public final class Scheduler implements AutoCloseable {
         return claims.size();
     }
 
+    /** The per-domain throttles of this node ({@code GET /v1/domains}). */
+    public List<DomainStatus> domains() {
+        return throttle.snapshot();
+    }
+
     public QueueStats stats() {
         return store.queueStats();
     }
 
     /** Recipients currently being delivered by this node. */
-    /** The per-domain throttles of this node, as {@code GET /v1/throttle} shows them. */
-    public java.util.List<ThrottleView> throttles() {
-        return throttle.snapshot();
-    }
-
     public int inFlight() {
         return inFlight.get();
     }
@@ -235,7 +236,7 @@ public final class Scheduler implements AutoCloseable {
             hold(delivered, e);
             return;
         }
-        counted(records);
+        counted(records, group);
     }
 
     /**
@@ -265,7 +266,7 @@ public final class Scheduler implements AutoCloseable {
                 return false;
             }
             unrecorded.remove(u);
-            counted(records);
+            counted(records, u.group());
             log.info("recorded the held delivery results of message {} to {}", u.message().id(), u.group().getFirst().domain());
         }
         return true;
@@ -276,8 +277,19 @@ public final class Scheduler implements AutoCloseable {
         return unrecorded.size();
     }
 
-    private void counted(List<AttemptRecord> records) {
+    private void counted(List<AttemptRecord> records, List<Claim> group) {
+        java.util.Map<String, Instant> accepted = new java.util.HashMap<>();
+        for (Claim c : group) accepted.put(c.recipientId(), c.messageCreatedAt());
         for (AttemptRecord a : records) {
+            // issue 13: each attempt's result by the recipient's state after it and the reason's outcome family
+            metrics.counter("rebound_outcomes", "outcome", a.newState().name(), "family", a.classification().reason().family().name()).increment();
+            Instant at = accepted.get(a.recipientId());
+            if (a.newState().isFinal() && at != null) {
+                Timer.builder("rebound_delivery_latency").description("from acceptance to the final outcome by an attempt")
+                        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofDays(5))
+                        .tag("outcome", a.newState().name()).register(metrics)
+                        .record(Duration.between(at, a.decidedAt()).isNegative() ? Duration.ZERO : Duration.between(at, a.decidedAt()));
+            }
             metrics.counter("rebound_attempts", "outcome", a.classification().outcome().name(), "decision", a.newState().name()).increment();
             // outbound TLS decisions by rule (a bounded set of ids): MTA-STS testing failures show up here, as TLSRPT would count them
             a.tls().ifPresent(t -> metrics.counter("rebound_tls_decisions", "rule", t.rule(), "verdict", t.verdict().name()).increment());

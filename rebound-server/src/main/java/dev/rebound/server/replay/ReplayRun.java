@@ -30,7 +30,8 @@ public final class ReplayRun {
      * @param untilIsNow {@code until} is the store's present (the current entries are what replay compares with)
      * @param config     {@code running} or {@code candidate}
      */
-    public record Options(Instant since, Instant until, boolean untilIsNow, boolean apply, String config) {}
+    /** @param releaseWindow the running service's held-mail window (a replayed removal releases held mail as any removal does) */
+    public record Options(Instant since, Instant until, boolean untilIsNow, boolean apply, String config, java.time.Duration releaseWindow) {}
 
     public record Progress(long done, long total) {}
 
@@ -75,7 +76,7 @@ public final class ReplayRun {
                 }
                 r.suppression().ifPresent(pageChanges::add);
             }
-            List<Boolean> outcome = o.apply() ? store.applyReplay(pageChanges, ACTOR, note) : List.of();
+            List<Boolean> outcome = o.apply() ? store.applyReplay(pageChanges, ACTOR, note, o.releaseWindow()) : List.of();
             for (int i = 0; i < pageChanges.size(); i++) {
                 ReplayChange c = pageChanges.get(i);
                 kinds.merge(c.kind(), 1L, Long::sum);

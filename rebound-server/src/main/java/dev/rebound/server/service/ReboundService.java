@@ -21,7 +21,11 @@ import dev.rebound.server.queue.Scheduler;
 import dev.rebound.server.smtp.SmtpListener;
 import dev.rebound.server.store.SqlStore;
 import dev.rebound.server.store.Store;
+import dev.rebound.server.store.RecipientState;
+import dev.rebound.server.store.WaitingState;
+import java.util.List;
 import dev.rebound.server.notices.BounceNotices;
+import dev.rebound.server.monitor.AlertMonitor;
 import io.micrometer.core.instrument.FunctionCounter;
 import dev.rebound.server.webhooks.Webhooks;
 import io.micrometer.core.instrument.Gauge;
@@ -45,9 +49,11 @@ public final class ReboundService implements AutoCloseable {
     private final SmtpListener smtp;
     private final Webhooks webhooks;
     private final BounceNotices notices;
+    private final AlertMonitor alerts;
 
     private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp,
-                           Webhooks webhooks, BounceNotices notices) {
+                           Webhooks webhooks, BounceNotices notices, AlertMonitor alerts) {
+        this.alerts = alerts;
         this.webhooks = webhooks;
         this.notices = notices;
         this.config = config;
@@ -75,6 +81,7 @@ public final class ReboundService implements AutoCloseable {
         ApiServer http = null;
         SmtpListener smtp = null;
         Webhooks outbound = null;
+        AlertMonitor alerts = null;
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             AttemptDecider retry = new AttemptDecider(ReplyClassifier.standard(), config.retry());
@@ -102,21 +109,62 @@ public final class ReboundService implements AutoCloseable {
             var providerEvents = new ApiServer.ProviderEvents(webhooks, evidence,
                     config.providers().confirmSnsSubscriptions() ? SubscriptionConfirmer.overHttps() : SubscriptionConfirmer.OFF);
             outbound = Webhooks.start(config.webhooks(), store.webhooks(), clock, config.node().id(), metrics, runLoop);
-            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents, outbound, scheduler::throttles).start();
+            http = new ApiServer(config, intake, store, retry, clock, metrics, providerEvents, outbound, scheduler::domains).start();
             smtp = new SmtpListener(config.smtp(), intake, config.bounces().domain().isEmpty() ? null
                     : new BounceMailbox(config.bounces().domain(), evidence, metrics), clock);
             smtp.start();
             BounceNotices notices = new BounceNotices(store, config.bounces().notices(), config.delivery().heloName(), clock,
                     config.scheduler().pollInterval(), scheduler::wake);
             if (runLoop) notices.start();
-            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound, notices);
+            alerts = new AlertMonitor(store, clock, config.monitor(), metrics);
+            WaitingGauges waiting = new WaitingGauges(store);
+            for (RecipientState st : List.of(RecipientState.QUEUED, RecipientState.DEFERRED)) {
+                Gauge.builder("rebound_queue_recipients", waiting, w -> w.count(st)).tag("state", st.name())
+                        .description("recipients waiting for an attempt, per state").register(metrics);
+                Gauge.builder("rebound_queue_state_oldest_age_seconds", waiting, w -> w.oldestAgeSeconds(st, clock.instant())).tag("state", st.name())
+                        .description("age of the oldest message with a recipient waiting in this state").register(metrics);
+            }
+            if (runLoop) alerts.start();
+            Gauge.builder("rebound_alerts_open", alerts, AlertMonitor::openCount)
+                    .description("alerts open after the last evaluation").register(metrics);
+            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound, notices, alerts);
         } catch (RuntimeException e) {
+            if (alerts != null) alerts.close();
             if (smtp != null) smtp.close();
             if (http != null) http.close();
             if (outbound != null) outbound.close();
             if (scheduler != null) scheduler.close();
             store.close();
             throw e;
+        }
+    }
+
+    /** Waiting recipients per state for the queue gauges: one store read per scrape (kept for 1 s). */
+    private static final class WaitingGauges {
+        private final Store store;
+        private List<WaitingState> last = List.of();
+        private long readAt;
+
+        WaitingGauges(Store store) {
+            this.store = store;
+        }
+
+        private synchronized List<WaitingState> states() {
+            long now = System.nanoTime();
+            if (readAt == 0 || now - readAt > 1_000_000_000L) {
+                last = store.waitingByState();
+                readAt = now;
+            }
+            return last;
+        }
+
+        double count(RecipientState s) {
+            return states().stream().filter(w -> w.state() == s).mapToLong(WaitingState::count).sum();
+        }
+
+        double oldestAgeSeconds(RecipientState s, java.time.Instant now) {
+            return states().stream().filter(w -> w.state() == s).findFirst().flatMap(WaitingState::oldestAcceptedAt)
+                    .map(t -> Math.max(0, Duration.between(t, now).toMillis() / 1000.0)).orElse(0.0);
         }
     }
 
@@ -157,6 +205,11 @@ public final class ReboundService implements AutoCloseable {
         return notices;
     }
 
+    /** The alert evaluation (tests run {@link AlertMonitor#evaluate()} on their clock). */
+    public AlertMonitor alerts() {
+        return alerts;
+    }
+
     public Webhooks webhooks() {
         return webhooks;
     }
@@ -167,6 +220,7 @@ public final class ReboundService implements AutoCloseable {
 
     @Override
     public void close() {
+        alerts.close();
         smtp.close();
         http.close();
         notices.close();

@@ -94,6 +94,9 @@ final class EvidenceTables {
             int[] counted = breakerCounts(match.recipientId().isPresent() ? match.currentState() : Optional.empty(),
                     match.recipientId().isPresent() ? d.newState() : e.outcome().map(RecipientState::of));
             SuppressionTables.addDomainOutcomes(c, e.domain(), now, counted[0], counted[1]);
+            OutcomeTables.countEvidence(c, e.domain(), match.stream(), now,
+                    match.recipientId().isPresent() ? match.currentState() : Optional.empty(),
+                    match.recipientId().isPresent() ? d.newState() : e.outcome().map(RecipientState::of));
             if (d.suppression().isPresent()) {
                 Suppression s = d.suppression().get();
                 // keep the decision's state: a breaker Review must stay REVIEW (it was stored as SUPPRESSED before)

@@ -158,6 +158,8 @@ final class MessageTables {
                     SELECT r.id, r.message_id, r.address, r.domain, r.attempt_count, m.created_at
                     FROM recipients r JOIN messages m ON m.id = r.message_id
                     WHERE r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= ? AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
+                      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE (p.scope_kind = 'domain' AND p.scope = r.domain)
+                                                              OR (p.scope_kind = 'stream' AND p.scope = m.stream))
                     ORDER BY r.next_attempt_at LIMIT ?
                     """ + db.dialect().skipLocked("r"))) {
                 ps.setLong(1, now);
@@ -281,6 +283,7 @@ final class MessageTables {
                 if (suppression.isPresent()) SuppressionTables.upsert(c, suppression.get().withEvidenceRef(attemptId));
             }
             SuppressionTables.countFinals(c, attempts);
+            OutcomeTables.countAttempts(c, attempts);
             return null;
         });
     }

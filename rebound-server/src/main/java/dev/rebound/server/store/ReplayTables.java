@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeSet;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * What replay reads and writes: the (address, stream) pairs with evidence in a time range, paged in address order
@@ -169,9 +168,10 @@ final class ReplayTables {
      * Applies replay's suppression changes in one transaction: each only when the entry in the table is still the one it
      * was computed from ({@code before}, active now; none when it had none), then the row written or deleted, an audit row
      * ({@code actor}, {@code note}) and an outbox event ({@code suppression.created}, {@code suppression.review} or
-     * {@code suppression.removed}, source {@code replay}). Returns, per change, whether it was applied.
+     * {@code suppression.removed}, source {@code replay}); a removal releases the address's held mail younger than
+     * {@code releaseWindow}, as every removal does. Returns, per change, whether it was applied.
      */
-    List<Boolean> apply(List<ReplayChange> changes, String actor, String note) {
+    List<Boolean> apply(List<ReplayChange> changes, String actor, String note, java.time.Duration releaseWindow) {
         if (changes.isEmpty()) return List.of();
         return db.write(c -> {
             long now = db.clock().millis();
@@ -199,31 +199,13 @@ final class ReplayTables {
                     continue;
                 }
                 String why = note + ": " + ch.kind().id() + " (" + ch.ruleId() + ")";
-                ObjectNode payload = Outbox.JSON.createObjectNode().put("source", "replay").put("address", address).put("stream", ch.stream())
-                        .put("recipient_domain", MailDomain.of(address)).put("actor", actor).put("note", why).put("change", ch.kind().id());
                 if (ch.after().isPresent()) {
                     Suppression a = ch.after().get();
                     Suppression s = new Suppression(address, ch.stream(), a.reason(), a.ruleId(), nowAt, a.expiresAt(), a.evidenceRef(), a.state());
-                    try (PreparedStatement ps = c.prepareStatement("""
-                            INSERT INTO suppressions (address, stream, reason, rule_id, created_at, expires_at, evidence_ref, state)
-                            VALUES (?,?,?,?,?,?,?,?)
-                            ON CONFLICT (address, stream) DO UPDATE SET reason = excluded.reason, rule_id = excluded.rule_id,
-                                created_at = excluded.created_at, expires_at = excluded.expires_at,
-                                evidence_ref = excluded.evidence_ref, state = excluded.state
-                            """)) {
-                        ps.setString(1, address);
-                        ps.setString(2, ch.stream());
-                        ps.setString(3, s.reason());
-                        ps.setString(4, s.ruleId());
-                        ps.setLong(5, now);
-                        Rows.setInstant(ps, 6, s.expiresAt());
-                        ps.setString(7, s.evidenceRef());
-                        ps.setString(8, s.state().name());
-                        ps.executeUpdate();
-                    }
+                    SuppressionTables.write(c, s);
                     SuppressionTables.audit(c, now, s, current.isPresent() ? "updated" : "created", actor, why);
-                    payload.set("suppression", Outbox.suppressionJson(s));
-                    Outbox.event(c, now, s.state() == SuppressionState.REVIEW ? "suppression.review" : "suppression.created", "", null, payload);
+                    SuppressionTables.event(c, now, s.state() == SuppressionState.REVIEW ? "suppression.review" : "suppression.created", s,
+                            "replay", actor, why, -1);
                 } else {
                     try (PreparedStatement ps = c.prepareStatement("DELETE FROM suppressions WHERE address = ? AND stream = ?")) {
                         ps.setString(1, address);
@@ -231,8 +213,9 @@ final class ReplayTables {
                         ps.executeUpdate();
                     }
                     SuppressionTables.audit(c, now, current.get(), "removed", actor, why);
-                    payload.set("suppression", Outbox.suppressionJson(current.get()));
-                    Outbox.event(c, now, "suppression.removed", "", null, payload);
+                    // a removal releases the address's held mail as any removal does (once, in this transaction)
+                    int released = SuppressionTables.release(c, address, ch.stream(), now, releaseWindow);
+                    SuppressionTables.event(c, now, "suppression.removed", current.get(), "replay", actor, why, released);
                 }
                 out.add(true);
             }

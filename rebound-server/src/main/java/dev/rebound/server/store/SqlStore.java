@@ -66,6 +66,67 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     private final TokenTables tokens = new TokenTables(this);
     private final TimelineTables timelines = new TimelineTables(this);
     private final ReplayTables replays = new ReplayTables(this);
+    private final OutcomeTables outcomes = new OutcomeTables(this);
+
+    @Override
+    public final List<ScopedCounts> outcomeTotals(Instant from, Instant to, ScopedCounts.By by) {
+        return outcomes.totals(from, to, by);
+    }
+
+    @Override
+    public final List<MinuteCounts> outcomeMinutes(Instant from, Instant to) {
+        return outcomes.minutes(from, to);
+    }
+
+    @Override
+    public final List<WaitingState> waitingByState() {
+        return outcomes.waiting();
+    }
+
+    @Override
+    public final List<Alert> alerts(boolean openOnly, int limit) {
+        return outcomes.alerts(openOnly, limit);
+    }
+
+    @Override
+    public final Optional<Alert> alert(String id) {
+        return outcomes.alert(id);
+    }
+
+    @Override
+    public final Optional<String> openAlert(Alert alert, Optional<Pause> pause) {
+        return outcomes.open(alert, pause);
+    }
+
+    @Override
+    public final boolean escalateAlert(String id, String level, String ruleId, String figures, Instant at) {
+        return outcomes.escalate(id, level, ruleId, figures, at);
+    }
+
+    @Override
+    public final void touchAlert(String id, String lastFigures, Instant at) {
+        outcomes.touch(id, lastFigures, at);
+    }
+
+    @Override
+    public final boolean resolveAlert(String id, String rule, String lastFigures, Instant at) {
+        return outcomes.resolve(id, rule, lastFigures, at);
+    }
+
+    @Override
+    public final boolean pause(Pause pause) {
+        return outcomes.pause(pause);
+    }
+
+    @Override
+    public final Optional<Pause> resume(String scopeKind, String scope) {
+        return outcomes.resume(scopeKind, scope);
+    }
+
+    @Override
+    public final List<Pause> pauses() {
+        return outcomes.pauses();
+    }
 
     @Override
     public final long replayPairCount(Instant since, Instant until) {
@@ -83,8 +144,8 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     }
 
     @Override
-    public final List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note) {
-        return replays.apply(changes, actor, note);
+    public final List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note, Duration releaseWindow) {
+        return replays.apply(changes, actor, note, releaseWindow);
     }
 
     @Override

@@ -150,13 +150,55 @@ public interface Store extends AutoCloseable {
 
     /**
      * Applies replay's suppression changes in one transaction, each only if its address's entry is still the one it was
-     * computed from; each applied change is audited as {@code actor} with {@code note} and sent to the outbox.
+     * computed from; each applied change is audited as {@code actor} with {@code note} and sent to the outbox, and a
+     * removal releases held mail younger than {@code releaseWindow} as every removal does.
      * Returns per change whether it was applied.
      */
-    List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note);
+    List<Boolean> applyReplay(List<ReplayChange> changes, String actor, String note, Duration releaseWindow);
 
     /** Final outcomes of {@code domain} recorded by attempts since {@code since} (the circuit breaker's counts). */
     DomainOutcomes domainOutcomes(String domain, Instant since);
+
+    // ---- rates and alerts (V40) ----------------------------------------------------------------------------
+
+    /** {@code outcome_counts} summed over the minutes in [from, to), per scope ({@link ScopedCounts.By}), busiest first. */
+    List<ScopedCounts> outcomeTotals(Instant from, Instant to, ScopedCounts.By by);
+
+    /** The {@code outcome_counts} rows of the minutes in [from, to), oldest first (the alert evaluation's window). */
+    List<MinuteCounts> outcomeMinutes(Instant from, Instant to);
+
+    /** Recipients waiting for an attempt, per state (QUEUED, DEFERRED), with the oldest acceptance and the earliest due time. */
+    List<WaitingState> waitingByState();
+
+    /** Alerts, newest first (only the open ones when {@code openOnly}), at most {@code limit}. */
+    List<Alert> alerts(boolean openOnly, int limit);
+
+    Optional<Alert> alert(String id);
+
+    /**
+     * Opens an alert unless its scope and metric have an open one already (then writes nothing and returns false),
+     * with its {@code alert.opened} outbox event and the optional pause of its scope, in one transaction. The store
+     * assigns the alert's id (the {@code id} given is ignored, as is the pause's alert id) and returns it.
+     */
+    Optional<String> openAlert(Alert alert, Optional<Pause> pause);
+
+    /** Raises an open alert's level, rule and figures; false when it is not open. */
+    boolean escalateAlert(String id, String level, String ruleId, String figures, Instant at);
+
+    /** Keeps the latest figures of an open alert. */
+    void touchAlert(String id, String lastFigures, Instant at);
+
+    /** Resolves an open alert with its {@code alert.resolved} outbox event; false when it was resolved already. */
+    boolean resolveAlert(String id, String rule, String lastFigures, Instant at);
+
+    /** Pauses a domain or stream (its recipients are not claimed); false when it was paused already. */
+    boolean pause(Pause pause);
+
+    /** Resumes a paused domain or stream; the removed pause, empty when it was not paused. */
+    Optional<Pause> resume(String scopeKind, String scope);
+
+    /** Every pause, oldest first. */
+    List<Pause> pauses();
 
     /**
      * Records a single-use webhook token as used until {@code keepUntil}, committed (through the group-commit

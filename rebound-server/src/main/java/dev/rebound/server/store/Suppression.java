@@ -42,10 +42,6 @@ public record Suppression(String address, String stream, String reason, String r
         return new Suppression(address, stream, reason, ruleId, createdAt, expiresAt, ref, state, origin, note);
     }
 
-    Suppression withState(SuppressionState s) {
-        return new Suppression(address, stream, reason, ruleId, createdAt, expiresAt, evidenceRef, s, origin, note);
-    }
-
     Suppression lowerCased() {
         return new Suppression(address.toLowerCase(Locale.ROOT), stream, reason, ruleId, createdAt, expiresAt, evidenceRef, state, origin, note);
     }

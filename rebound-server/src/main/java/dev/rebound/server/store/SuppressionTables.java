@@ -75,7 +75,7 @@ final class SuppressionTables {
     }
 
     /** Inserts or replaces the row of {@code e} (address already lower-case). */
-    private static void write(Connection c, Suppression e) throws SQLException {
+    static void write(Connection c, Suppression e) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO suppressions (address, stream, reason, rule_id, created_at, expires_at, evidence_ref, state, origin, note)
                 VALUES (?,?,?,?,?,?,?,?,?,?)
@@ -124,7 +124,7 @@ final class SuppressionTables {
      *
      * @param released held recipients released by the change, -1 when the change releases nothing by its kind
      */
-    private static void event(Connection c, long now, String type, Suppression e, String source, String actor, String note, int released)
+    static void event(Connection c, long now, String type, Suppression e, String source, String actor, String note, int released)
             throws SQLException {
         ObjectNode payload = Outbox.JSON.createObjectNode().put("source", source).put("address", e.address()).put("stream", e.stream())
                 .put("recipient_domain", MailDomain.of(e.address())).put("reason", e.reason()).put("rule_id", e.ruleId())
@@ -379,7 +379,7 @@ final class SuppressionTables {
      * address is deleted (older ones stay SUPPRESSED for good). Runs in the removal's transaction, so the release is
      * committed with the removal or not at all, and nothing is left to release twice.
      */
-    private static int release(Connection c, String address, String stream, long now, Duration window) throws SQLException {
+    static int release(Connection c, String address, String stream, long now, Duration window) throws SQLException {
         List<String> ids = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT recipient_id FROM held_mail WHERE address = ? AND stream = ? AND held_at >= ?")) {
             ps.setString(1, address);

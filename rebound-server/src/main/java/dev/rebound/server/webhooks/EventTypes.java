@@ -10,10 +10,11 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The public event types of Rebound's outbound webhooks and the subscription rule (pure). Outbox rows are named
  * after what changed inside Rebound ({@code recipient.bounced_hard}, {@code message.accepted}, ...); an
- * application sees one of nine types. Final outcomes: {@code delivered}, {@code bounced} (hard or soft),
+ * application sees one of eleven types. Final outcomes: {@code delivered}, {@code bounced} (hard or soft),
  * {@code blocked} (policy), {@code complained}, {@code suppressed} (a recipient refused at intake, {@code source}
  * {@code intake}; or an address put on the suppression list by a policy, the API or an approved review),
- * {@code unsuppressed} (an entry removed or its review rejected), {@code review} (an entry put in REVIEW for a human);
+ * {@code unsuppressed} (an entry removed or its review rejected), {@code review} (an entry put in REVIEW for a human), and the operator's {@code alert.opened} / {@code alert.resolved} (a rate
+ * alert, see {@code monitor.AlertMonitor}; sent whatever final-only says, they are not per-recipient progress);
  * with final-only off also {@code accepted} (one per message) and {@code deferred} (each
  * temporary failure, from an attempt or a delay notice).
  */
@@ -21,9 +22,9 @@ public final class EventTypes {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     public static final List<String> FINAL = List.of("delivered", "bounced", "blocked", "complained", "suppressed", "unsuppressed",
-            "review");
+            "review", "alert.opened", "alert.resolved");
     public static final List<String> ALL = List.of("accepted", "deferred", "delivered", "bounced", "blocked", "complained",
-            "suppressed", "unsuppressed", "review");
+            "suppressed", "unsuppressed", "review", "alert.opened", "alert.resolved");
     private static final Set<String> FINAL_SET = Set.copyOf(FINAL);
 
     private EventTypes() {}
@@ -41,6 +42,7 @@ public final class EventTypes {
             case "suppression.created" -> Optional.of("suppressed");
             case "suppression.review" -> Optional.of("review");
             case "suppression.removed" -> Optional.of("unsuppressed");
+            case "alert.opened", "alert.resolved" -> Optional.of(e.type());
             case "evidence.recorded" -> "DEFERRED".equals(outcome(e)) ? Optional.of("deferred") : Optional.empty();
             default -> Optional.empty();
         };

@@ -2,7 +2,12 @@ package dev.rebound.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rebound.core.classify.Outcome;
+import dev.rebound.core.policy.SuppressionConfig;
 import dev.rebound.core.smtp.SmtpReply;
+import dev.rebound.server.decide.EvidenceDecider;
+import dev.rebound.server.decide.Suppressions;
+import dev.rebound.server.store.NewEvidence;
 import dev.rebound.server.access.ApiKeys;
 import dev.rebound.server.access.Scope;
 import dev.rebound.server.store.RecipientState;
@@ -23,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,8 +149,21 @@ class SuppressionManagementTest {
     @Test
     void complaint_removalWithoutForceIsRefusedSayingWhy_forceNeedsTheAdminScope() throws Exception {
         h = new ServiceHarness(dir, clock, agent, false, Map.of());
-        h.service.store().suppress(new Suppression("fbl@x.test", "transactional", "feedback", "suppress.complaint", clock.instant(),
-                Optional.of(clock.instant().plus(Duration.ofDays(3650))), ""));
+        // a provider's complaint event, stored and decided by the service's own deciders: the policy suppresses (suppress.complaint)
+        String evidenceId = h.service.store().recordEvidence(List.of(new NewEvidence("postmark:spam-1:fbl@x.test", "provider", "postmark",
+                "SpamComplaint", "pm-1", "", Optional.empty(), Optional.empty(), "fbl@x.test", Optional.of("transactional"), 0, "",
+                "the recipient marked the message as spam", Optional.of(Outcome.COMPLAINT), "feedback", "event.postmark.spamcomplaint",
+                Optional.of(clock.instant()), "{\"RecordType\":\"SpamComplaint\"}")), "transactional",
+                new EvidenceDecider(new Suppressions(SuppressionConfig.defaults()))).getFirst().evidenceId();
+        JsonNode complaint = ok(h.get("/v1/suppressions/transactional/fbl@x.test"));
+        assertThat(complaint.get("rule").asString()).isEqualTo("suppress.complaint");
+        assertThat(complaint.get("complaint").asBoolean()).isTrue();
+        assertThat(complaint.get("evidence")).singleElement().satisfies(e -> {
+            assertThat(e.get("kind").asString()).isEqualTo("provider");
+            assertThat(e.get("ref").asString()).isEqualTo(evidenceId);
+            assertThat(e.get("evidence").get("provider_event").asString()).isEqualTo("SpamComplaint");
+            assertThat(e.get("evidence").get("payload").get("RecordType").asString()).isEqualTo("SpamComplaint");
+        });
         ApiKeys keys = new ApiKeys(h.service.store(), List.of(), clock);
         String[] ops = {"Authorization", "Bearer " + keys.create("ops", Set.of(Scope.SUPPRESSIONS), 0, 1).key()};
         ApiKeys.Issued adminKey = keys.create("root", Set.of(Scope.ADMIN), 0, 1);
@@ -235,6 +254,19 @@ class SuppressionManagementTest {
     }
 
     @Test
+    void heldMail_theReleaseWakesTheScheduler() throws Exception {
+        // the scheduler's loop runs but polls only hourly: the held message goes out only if the release wakes it
+        h = new ServiceHarness(dir, clock, agent, true, Map.of("REBOUND_SCHEDULER_POLL_INTERVAL", "1h"));
+        h.service.store().suppress(new Suppression("wake@x.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(),
+                Optional.empty(), ""));
+        String held = post("wake@x.test");
+        assertThat(ok(h.deleteJson("/v1/suppressions/transactional/wake@x.test", "{\"reason\":\"back\"}")).get("released").asInt()).isEqualTo(1);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> agent.requests.size() == 1);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                h.service.store().message(held).orElseThrow().recipients().getFirst().state() == RecipientState.DELIVERED);
+    }
+
+    @Test
     void importCsvAndJsonl_everyLineAccountedFor_exportRoundTrips() throws Exception {
         h = new ServiceHarness(dir, clock, agent, false, Map.of());
         String csv = String.join("\r\n",
@@ -267,6 +299,10 @@ class SuppressionManagementTest {
         assertThat(b.get("audit")).singleElement().satisfies(a -> assertThat(a.get("action").asString()).isEqualTo("imported"));
         assertThat(h.postBytes("/v1/suppressions/import?format=csv", "email,stream\r\nx@y.test,a\r\n".getBytes(StandardCharsets.UTF_8), Map.of())
                 .json().get("message").asString()).contains("column 'email'");
+
+        JsonNode bom = ok(h.postBytes("/v1/suppressions/import?format=csv", "\uFEFFaddress\r\nbom@imp.test\r\n".getBytes(StandardCharsets.UTF_8), Map.of()));
+        assertThat(bom.get("imported").asInt()).as("a UTF-8 byte order mark before the header is not part of it").isEqualTo(1);
+        h.deleteJson("/v1/suppressions/transactional/bom@imp.test", "{\"reason\":\"test entry\"}");
 
         String jsonl = "{\"address\":\"j1@imp.test\",\"state\":\"REVIEW\"}\n{\"address\":\"j2@imp.test\",\"bogus\":1}\n[1]\n{\"address\":\"j3@imp.test\",\"stream\":\"marketing\"}";
         JsonNode jr = ok(h.postBytes("/v1/suppressions/import?format=jsonl", jsonl.getBytes(StandardCharsets.UTF_8), Map.of()));

@@ -88,31 +88,4 @@ class DomainThrottleTest {
         clock.advance(Duration.ofSeconds(1));
         assertThat(throttle.pace("slow.test")).isEmpty();
     }
-
-    @Test
-    void snapshot_saysWhyEachDomainIsSlowed_mostBindingFirst() throws Exception {
-        for (int i = 0; i < 5; i++) {
-            throttle.record("down.test", clock.instant(), ReplyClassifier.standard().classify(
-                    SmtpReply.of(421, "4.4.1 connection refused"), SmtpPhase.CONNECT, "down.test"));
-        }
-        Instant deadUntil = throttle.deadUntil("down.test").orElseThrow();
-        for (int i = 0; i < 3; i++) feed("slow.test", 451, "4.3.0 try later");
-        for (int i = 0; i < 5; i++) throttle.acquire("busy.test");
-        feed("fine.test", 250, "2.0.0 ok");
-
-        var views = throttle.snapshot();
-        assertThat(views).extracting(ThrottleView::domain).containsExactly("down.test", "busy.test", "slow.test", "fine.test");
-        assertThat(views).extracting(ThrottleView::status).containsExactly(ThrottleView.Status.DEAD, ThrottleView.Status.FULL,
-                ThrottleView.Status.BACKOFF, ThrottleView.Status.OPEN);
-        assertThat(views.get(0).deadUntil()).hasValue(deadUntil);
-        assertThat(views.get(0).connectionFailures()).isEqualTo(5);
-        assertThat(views.get(1).inFlight()).isEqualTo(views.get(1).concurrency()).isEqualTo(5);
-        assertThat(views.get(2).concurrency()).isLessThan(5);
-        assertThat(views.get(2).connectionDelay()).isPositive();
-        assertThat(views.get(3).connectionDelay()).isZero();
-
-        clock.advance(Duration.between(clock.instant(), deadUntil));
-        assertThat(throttle.snapshot().stream().filter(v -> v.domain().equals("down.test")).findFirst().orElseThrow().status())
-                .as("at its probe time a dead domain is tried again").isNotEqualTo(ThrottleView.Status.DEAD);
-    }
 }

@@ -221,6 +221,22 @@ class ReplayTest {
         // The same candidate again: the store matches it, nothing left to change.
         JsonNode again = replayJson("--config", candidate.toString());
         assertThat(again.get("suppressions")).isEmpty();
+
+        // A range that ends in the past is compared with the entries as the audit trail shows them then: on day 20 a and
+        // e had two soft failures each (b one), which a candidate reviewing after two reports; apply needs the range to end now.
+        Path reviewTwo = dir.resolve("review-two.yaml");
+        Files.writeString(reviewTwo, "suppression:\n  policy:\n    soft-review-messages: 2\n    soft-review-span: 24h\n");
+        String day20 = T0.plus(Duration.ofDays(20)).toString();
+        JsonNode past = replayJson("--until", day20, "--config", reviewTwo.toString());
+        assertThat(past.get("until").asString()).isEqualTo(day20);
+        assertThat(past.get("addresses").asInt()).isEqualTo(3);
+        assertThat(changes(past)).containsExactly(
+                Map.entry("a@soft.test", "review_added suppress.review.soft-repeated"),
+                Map.entry("e@soft.test", "review_added suppress.review.soft-repeated"));
+        Run refused = run("replay", "--since", T0.minus(Duration.ofHours(1)).toString(), "--until", day20, "--url", url,
+                "--config", reviewTwo.toString(), "--apply");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).contains("400", "apply needs the range to end now");
     }
 
     @Test

@@ -62,11 +62,13 @@ class PostgresStoreTest {
     }
 
     @Test
-    void claims_twoNodesAtOnce_skipTheRowsTheOtherIsClaiming_neverTheSameRecipient() throws Exception {
-        try (PostgresStore a = open(); PostgresStore b = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+    void claims_twoNodesAtOnce_neverLeaseTheSameRecipient() throws Exception {
+        try (PostgresStore a = open(); PostgresStore b = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+             Connection admin = pg.connect()) {
             List<String> addresses = new ArrayList<>();
             for (int i = 0; i < 30; i++) addresses.add("r" + i + "@one.test");
             a.accept(msg(addresses.toArray(String[]::new)));
+            int pidB = b.write(PostgresStoreTest::backendPid);
 
             // Node a: its claim of 20 runs in a group that stays open (row locks held, nothing committed) ...
             CountDownLatch firstRunning = new CountDownLatch(1), releaseFirst = new CountDownLatch(1);
@@ -80,13 +82,16 @@ class PostgresStoreTest {
             releaseFirst.countDown();
             claimHeld.await(); // a's claim ran in this group; the group has not committed
 
-            // ... meanwhile node b claims: it neither waits for a's rows nor takes them.
+            // ... meanwhile node b claims: it skips a's locked rows (FOR UPDATE SKIP LOCKED), or waits on a lock a
+            // holds; either way it must not take a row a is claiming. A plain SELECT would see a's rows still free.
             Future<List<Claim>> claimB = pool.submit(() -> b.claimDue("node-b", 20, Duration.ofMinutes(5)));
-            List<Claim> fromB = claimB.get(60, TimeUnit.SECONDS); // a hang guard only: b must not wait for a's commit
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> claimB.isDone() || waitsForALock(admin, pidB));
             releaseClaim.countDown();
             first.get();
             holder.get();
             List<Claim> fromA = claimA.get();
+            List<Claim> fromB = new ArrayList<>(claimB.get());
+            fromB.addAll(b.claimDue("node-b", 20, Duration.ofMinutes(5)));
 
             assertThat(fromA).hasSize(20);
             assertThat(fromB).as("the 10 rows a was not claiming").hasSize(10);
@@ -99,32 +104,44 @@ class PostgresStoreTest {
         }
     }
 
+    private static int backendPid(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     @Test
     void outbox_isNumberedInCommitOrder_acrossNodes_soACursorNeverSkipsARow() throws Exception {
         try (PostgresStore a = open(); PostgresStore b = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
              Connection reader = pg.connect()) {
-            // a's acceptance (an outbox row) is written first but its group stays open ...
+            // Outbox rows from removing suppression entries (they touch no row the other node writes).
+            for (String address : List.of("early@one.test", "late@two.test"))
+                a.suppress(new Suppression(address, "transactional", "userunknown", "test", clock.instant(), Optional.empty(), ""));
+            // a's removal (an outbox row) is written first but its group stays open ...
             CountDownLatch firstRunning = new CountDownLatch(1), releaseFirst = new CountDownLatch(1);
             CountDownLatch held = new CountDownLatch(1), release = new CountDownLatch(1);
             Future<?> first = pool.submit(() -> a.writer().write(hold(firstRunning, releaseFirst)));
             firstRunning.await();
-            Future<AcceptResult> early = pool.submit(() -> a.accept(msg("early@one.test")));
+            Future<SuppressionChange> early = pool.submit(() -> a.removeSuppression("early@one.test", "transactional", "ops", "early",
+                    false, Duration.ZERO));
             while (a.writer().queued() < 1) Thread.onSpinWait();
             Future<?> holder = pool.submit(() -> a.writer().write(hold(held, release)));
             while (a.writer().queued() < 2) Thread.onSpinWait();
             releaseFirst.countDown();
             held.await();
 
-            // ... while b's acceptance commits: a cursor reading now sees b's row and moves past it.
-            String late = ((AcceptResult.Created) b.accept(msg("late@one.test"))).receipt().messageId();
+            // ... while b's removal commits: a cursor reading now sees b's row and moves past it.
+            assertThat(b.removeSuppression("late@two.test", "transactional", "ops", "late", false, Duration.ZERO))
+                    .isInstanceOf(SuppressionChange.Done.class);
             long cursor = maxSeq(reader);
-            assertThat(seqOf(reader, late)).isEqualTo(cursor);
+            assertThat(seqOf(reader, "late@two.test")).isEqualTo(cursor);
 
             release.countDown();
             first.get();
             holder.get();
-            String earlyId = ((AcceptResult.Created) early.get()).receipt().messageId();
-            assertThat(seqOf(reader, earlyId)).as("numbered at its commit, after the cursor").isGreaterThan(cursor);
+            assertThat(early.get()).isInstanceOf(SuppressionChange.Done.class);
+            assertThat(seqOf(reader, "early@one.test")).as("numbered at its commit, after the cursor").isGreaterThan(cursor);
             try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*), COUNT(DISTINCT seq), MIN(seq) FROM events")) {
                 rs.next();
                 assertThat(rs.getLong(2)).as("one seq per row").isEqualTo(rs.getLong(1));
@@ -140,11 +157,11 @@ class PostgresStoreTest {
         }
     }
 
-    private static long seqOf(Connection c, String messageId) throws SQLException {
-        try (var ps = c.prepareStatement("SELECT seq FROM events WHERE message_id = ? AND type = 'message.accepted'")) {
-            ps.setString(1, messageId);
+    private static long seqOf(Connection c, String address) throws SQLException {
+        try (var ps = c.prepareStatement("SELECT seq FROM events WHERE type = 'suppression.removed' AND payload LIKE ?")) {
+            ps.setString(1, "%\"address\":\"" + address + "\"%");
             try (ResultSet rs = ps.executeQuery()) {
-                assertThat(rs.next()).as("outbox row of %s", messageId).isTrue();
+                assertThat(rs.next()).as("outbox row of %s", address).isTrue();
                 return rs.getLong(1);
             }
         }
@@ -260,12 +277,7 @@ class PostgresStoreTest {
     void aDeadlockBetweenTwoNodes_isResolvedByRunningTheLosingUnitAgain_nothingFails() throws Exception {
         try (PostgresStore a = open(); PostgresStore b = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
              Connection admin = pg.connect()) {
-            int pidB = b.write(c -> {
-                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
-                    rs.next();
-                    return rs.getInt(1);
-                }
-            });
+            int pidB = b.write(PostgresStoreTest::backendPid);
             // Node a's group: x.test counted, then held open, then y.test ...
             CountDownLatch firstRunning = new CountDownLatch(1), releaseFirst = new CountDownLatch(1);
             CountDownLatch held = new CountDownLatch(1), release = new CountDownLatch(1);

@@ -403,6 +403,106 @@ abstract class StoreContract {
         }
     }
 
+    /** An evidence decider that gives the recipient {@code state}. */
+    static EvidenceDecision.Decider giving(RecipientState state) {
+        return new EvidenceDecision.Decider() {
+            @Override
+            public Duration breakerWindow() {
+                return Duration.ofHours(1);
+            }
+
+            @Override
+            public EvidenceDecision decide(NewEvidence e, EvidenceMatch m, List<FinalOutcome> finals, DomainOutcomes d, Instant now) {
+                return new EvidenceDecision(Optional.of(state), e.reason(), "evidence.test", Optional.empty(), "");
+            }
+        };
+    }
+
+    static NewEvidence evidence(String key, String recipientId, String address, Outcome outcome, String reason) {
+        return new NewEvidence(key, "provider", "ses", reason, "", "", Optional.of(recipientId), Optional.empty(), address, Optional.empty(),
+                550, "5.1.1", reason, Optional.of(outcome), reason, "test.rule", Optional.empty(), "{}");
+    }
+
+    @Test
+    void outcomeCounts_areAddedByTheRecordingTransactions_perMinuteDomainAndStream() {
+        try (Store store = open(dir, clock)) {
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "a@one.test", "b@two.test", "c@two.test"));
+            var claims = store.claimDue("n1", 10, Duration.ofMinutes(5));
+            Claim a = claims.stream().filter(c -> c.address().equals("a@one.test")).findFirst().orElseThrow();
+            Claim b = claims.stream().filter(c -> c.address().equals("b@two.test")).findFirst().orElseThrow();
+            Claim c = claims.stream().filter(x -> x.address().equals("c@two.test")).findFirst().orElseThrow();
+            Instant firstMinute = clock.instant();
+            store.recordAttempts(List.of(
+                    attempt(a, "transactional", SmtpReply.of(250, "2.0.0 ok"), Outcome.DELIVERED, Reason.DELIVERED,
+                            new GiveUp(Outcome.DELIVERED, Reason.DELIVERED, "retry.done")),
+                    attempt(b, "transactional", SmtpReply.of(550, "5.1.1 gone"), Outcome.BOUNCED_HARD, Reason.USERUNKNOWN,
+                            new GiveUp(Outcome.BOUNCED_HARD, Reason.USERUNKNOWN, "retry.no-repeat-5xx")),
+                    attempt(c, "transactional", SmtpReply.of(451, "4.7.1 later"), Outcome.DEFERRED, Reason.UNDEFINED,
+                            new RetryAt(clock.instant().plusSeconds(300), "retry.transient"))), new RecordingDecider());
+            clock.advance(Duration.ofMinutes(2));
+            // a late bounce after the delivery adds a hard bounce, not a second final; a complaint adds a complaint
+            store.recordEvidence(List.of(evidence("e1", a.recipientId(), "a@one.test", Outcome.BOUNCED_HARD, "userunknown")),
+                    "transactional", giving(RecipientState.BOUNCED_HARD));
+            store.recordEvidence(List.of(evidence("e2", b.recipientId(), "b@two.test", Outcome.COMPLAINT, "complaint")),
+                    "transactional", giving(RecipientState.COMPLAINT));
+            store.recordEvidence(List.of(evidence("e2", b.recipientId(), "b@two.test", Outcome.COMPLAINT, "complaint")),
+                    "transactional", giving(RecipientState.COMPLAINT)); // a duplicate adds nothing
+            Instant end = clock.instant().plus(Duration.ofMinutes(1));
+
+            OutcomeCounts all = store.outcomeTotals(firstMinute.minus(Duration.ofHours(1)), end, ScopedCounts.By.OVERALL).getFirst().counts();
+            assertThat(all).isEqualTo(new OutcomeCounts(3, 1, 2, 1, 2, 0, 0, 1));
+            assertThat(store.outcomeTotals(firstMinute.minus(Duration.ofHours(1)), end, ScopedCounts.By.DOMAIN))
+                    .as("busiest (by finals) first, then by name")
+                    .containsExactly(new ScopedCounts("one.test", new OutcomeCounts(1, 0, 1, 1, 1, 0, 0, 0)),
+                            new ScopedCounts("two.test", new OutcomeCounts(2, 1, 1, 0, 1, 0, 0, 1)));
+            assertThat(store.outcomeTotals(firstMinute, end, ScopedCounts.By.STREAM)).extracting(ScopedCounts::scope).containsExactly("transactional");
+            // the window [from, to) is whole minutes: the attempts' minute is left out when it starts after it
+            assertThat(store.outcomeTotals(firstMinute.plus(Duration.ofMinutes(1)), end, ScopedCounts.By.OVERALL).getFirst().counts())
+                    .isEqualTo(new OutcomeCounts(0, 0, 0, 0, 1, 0, 0, 1));
+            assertThat(store.outcomeMinutes(firstMinute.minus(Duration.ofHours(1)), end)).hasSize(4) // 2 domains x 2 minutes
+                    .allSatisfy(m -> assertThat(m.stream()).isEqualTo("transactional"));
+            assertThat(store.waitingByState()).singleElement().satisfies(w -> {
+                assertThat(w.state()).isEqualTo(RecipientState.DEFERRED);
+                assertThat(w.count()).isEqualTo(1);
+            });
+            assertThat(r.receipt().recipients()).hasSize(3);
+        }
+    }
+
+    @Test
+    void alerts_oneOpenPerScopeAndMetric_resolvedOnce_andAPausedDomainIsNotClaimed() {
+        try (Store store = open(dir, clock)) {
+            Instant now = clock.instant();
+            Alert proposed = new Alert("", "domain", "one.test", "hard_bounce", "critical", "hard_bounce.ceiling.critical", now, now,
+                    Optional.empty(), Optional.empty(), "{\"rate\":0.3}", "{\"rate\":0.3}");
+            Optional<String> id = store.openAlert(proposed, Optional.of(new Pause("domain", "one.test", "critical", Optional.empty(), "monitor", now)));
+            assertThat(id).isPresent();
+            assertThat(store.openAlert(proposed, Optional.empty())).as("a second open of the same scope and metric").isEmpty();
+            assertThat(store.openAlert(new Alert("", "domain", "one.test", "complaint", "warn", "complaint.ceiling.warn", now, now,
+                    Optional.empty(), Optional.empty(), "{}", "{}"), Optional.empty())).as("another metric").isPresent();
+            assertThat(store.alerts(true, 10)).hasSize(2);
+            assertThat(store.pauses()).singleElement().satisfies(p -> assertThat(p.alertId()).isEqualTo(id));
+
+            store.accept(message("transactional", Optional.empty(), "", "x@one.test", "y@two.test"));
+            assertThat(store.claimDue("n1", 10, Duration.ofMinutes(5))).extracting(Claim::address).containsExactly("y@two.test");
+
+            assertThat(store.escalateAlert(id.get(), "critical", "hard_bounce.spike.critical", "{\"rate\":0.4}", now)).isTrue();
+            clock.advance(Duration.ofMinutes(30));
+            assertThat(store.resolveAlert(id.get(), "hard_bounce.clear", "{\"rate\":0.0}", clock.instant())).isTrue();
+            assertThat(store.resolveAlert(id.get(), "hard_bounce.clear", "{\"rate\":0.0}", clock.instant())).as("once").isFalse();
+            assertThat(store.escalateAlert(id.get(), "critical", "x", "{}", clock.instant())).isFalse();
+            Alert closed = store.alert(id.get()).orElseThrow();
+            assertThat(closed.resolvedAt()).contains(clock.instant());
+            assertThat(closed.ruleId()).isEqualTo("hard_bounce.spike.critical");
+            assertThat(store.openAlert(proposed, Optional.empty())).as("after resolution a new alert may open").isPresent();
+
+            assertThat(store.resume("domain", "one.test")).isPresent();
+            assertThat(store.resume("domain", "one.test")).isEmpty();
+            // y@two.test's lease of 5 minutes has expired meanwhile, so it is due again too
+            assertThat(store.claimDue("n1", 10, Duration.ofMinutes(5))).extracting(Claim::address).containsExactlyInAnyOrder("x@one.test", "y@two.test");
+        }
+    }
+
     @Test
     void outbox_fannedOutInCommitOrder_toEndpoints_claimedOnce_andReadFromACursor() {
         try (Store store = open(dir, clock)) {
@@ -541,11 +641,11 @@ abstract class StoreContract {
                     Optional.of(clock.instant().plus(Duration.ofDays(365))), "ref", SuppressionState.SUPPRESSED);
             ReplayChange add = ReplayChange.between("bob@one.test", "transactional", Optional.empty(), Optional.of(entry)).orElseThrow();
             assertThat(add.kind()).isEqualTo(ReplayChange.Kind.ADDED);
-            assertThat(store.applyReplay(List.of(add), "replay", "test")).containsExactly(true);
-            assertThat(store.applyReplay(List.of(add), "replay", "test")).as("the entry is no longer the one it was computed from").containsExactly(false);
+            assertThat(store.applyReplay(List.of(add), "replay", "test", Duration.ofHours(72))).containsExactly(true);
+            assertThat(store.applyReplay(List.of(add), "replay", "test", Duration.ofHours(72))).as("the entry is no longer the one it was computed from").containsExactly(false);
             assertThat(store.suppression("bob@one.test", "transactional")).hasValueSatisfying(s -> assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown"));
             ReplayChange remove = ReplayChange.between("bob@one.test", "transactional", Optional.of(entry), Optional.empty()).orElseThrow();
-            assertThat(store.applyReplay(List.of(remove), "replay", "test")).containsExactly(true);
+            assertThat(store.applyReplay(List.of(remove), "replay", "test", Duration.ofHours(72))).containsExactly(true);
             assertThat(store.suppression("bob@one.test", "transactional")).isEmpty();
             assertThat(store.suppressionAudit("bob@one.test", "transactional")).extracting(a -> a.action() + " by " + a.actor())
                     .containsExactly("created by policy", "removed by test", "created by replay", "removed by replay");

@@ -35,6 +35,9 @@ class EventTypesTest {
         assertThat(EventTypes.publicType(event("recipient.blocked_policy", "t", "{}"))).hasValue("blocked");
         assertThat(EventTypes.publicType(event("recipient.complaint", "t", "{}"))).hasValue("complained");
         assertThat(EventTypes.publicType(event("suppression.removed", "t", "{}"))).hasValue("unsuppressed");
+        assertThat(EventTypes.publicType(event("suppression.created", "t", "{}"))).hasValue("suppressed");
+        assertThat(EventTypes.publicType(event("suppression.review", "t", "{}"))).hasValue("review");
+        assertThat(EventTypes.isFinal("review")).as("a final-only endpoint gets reviews").isTrue();
         assertThat(EventTypes.publicType(event("evidence.recorded", "t", "{\"outcome\":\"DEFERRED\"}"))).hasValue("deferred");
         assertThat(EventTypes.publicType(event("evidence.recorded", "t", "{\"outcome\":\"DELIVERED\"}"))).isEmpty();
     }
