@@ -264,6 +264,16 @@ class MultiNodePostgresTest {
             }
         });
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(5)).until(() -> mx.received().size() >= 100);
+        // kill while node-a holds leases (the per-domain limit may give node-b every slot for a moment)
+        try (Connection c = pg.connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM recipients WHERE lease_owner = 'node-a' AND next_attempt_at IS NOT NULL")) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(2)).until(() -> {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1) >= 2;
+                }
+            });
+        }
         a.process().destroyForcibly(); // SIGKILL
         a.process().waitFor();
         long killedAt = System.nanoTime();
