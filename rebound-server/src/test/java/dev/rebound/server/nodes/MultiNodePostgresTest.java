@@ -251,32 +251,34 @@ class MultiNodePostgresTest {
     void kill9_theOtherNodeDeliversItsLeasedRecipientsAfterTheLease_noneLost_duplicatesOnlyInTheWindow() throws Exception {
         mx.script().delay(".", Duration.ofMillis(40)); // each delivery holds its lease a while: work is in flight at the kill
         // 10 s: long enough that the heartbeat keeps live work leased on a loaded machine, short for the takeover
+        // node-a alone delivers until the kill, so it surely holds leases then (two nodes on one busy domain may
+        // leave one of them without a slot for a while); node-b starts after the kill and takes its work over
         Node a = start("node-a", Map.of("REBOUND_SCHEDULER_LEASE", "10s"));
-        Node b = start("node-b", Map.of("REBOUND_SCHEDULER_LEASE", "10s"));
         int total = 400;
         AtomicBoolean stop = new AtomicBoolean();
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         Thread clients = Thread.ofVirtual().start(() -> {
             try {
-                acknowledged.addAll(submitAcross(List.of(a, b), total, stop));
+                acknowledged.addAll(submitAcross(List.of(a), total, stop));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(5)).until(() -> mx.received().size() >= 100);
-        // kill while node-a holds leases (the per-domain limit may give node-b every slot for a moment)
+        // kill while node-a holds leases
         try (Connection c = pg.connect(); PreparedStatement ps = c.prepareStatement(
                 "SELECT COUNT(*) FROM recipients WHERE lease_owner = 'node-a' AND next_attempt_at IS NOT NULL")) {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(2)).until(() -> {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    return rs.getLong(1) >= 2;
+                    return rs.getLong(1) >= 1;
                 }
             });
         }
         a.process().destroyForcibly(); // SIGKILL
         a.process().waitFor();
         long killedAt = System.nanoTime();
+        Node b = start("node-b", Map.of("REBOUND_SCHEDULER_LEASE", "10s"));
         Set<String> receivedBeforeKill = new HashSet<>(receivedCounts().keySet());
         List<String> leasedByA = new ArrayList<>();
         try (Connection c = pg.connect(); PreparedStatement ps = c.prepareStatement(
