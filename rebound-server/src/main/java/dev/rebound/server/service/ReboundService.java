@@ -124,9 +124,12 @@ public final class ReboundService implements AutoCloseable {
             alerts = new AlertMonitor(store, clock, config.monitor(), metrics);
             WaitingGauges waiting = new WaitingGauges(store);
             for (RecipientState st : List.of(RecipientState.QUEUED, RecipientState.DEFERRED)) {
-                Gauge.builder("rebound_queue_recipients", waiting, w -> w.count(st)).tag("state", st.name())
+                // strongReference: nothing else holds `waiting`, and a gauge keeps only a weak reference by default (a
+                // collected object reads as NaN)
+                Gauge.builder("rebound_queue_recipients", waiting, w -> w.count(st)).tag("state", st.name()).strongReference(true)
                         .description("recipients waiting for an attempt, per state").register(metrics);
                 Gauge.builder("rebound_queue_state_oldest_age_seconds", waiting, w -> w.oldestAgeSeconds(st, clock.instant())).tag("state", st.name())
+                        .strongReference(true)
                         .description("age of the oldest message with a recipient waiting in this state").register(metrics);
             }
             if (runLoop) alerts.start();

@@ -38,7 +38,8 @@ interface Database {
      * The one row-id generator: 32 hex digits, 48 bits of wall-clock milliseconds, then 80 random bits
      * (SecureRandom, drawn 4 KB at a time into one buffer shared by all threads). Time-ordered, so new rows go to
      * the right edge of the primary-key and foreign-key indexes instead of a random page each (fewer pages written
-     * per commit); the 80 random bits keep ids unguessable and unique within a millisecond. The clock here only
+     * per commit); the 80 random bits keep ids unguessable. Within one process ids only grow: in the same millisecond the next id
+     * adds a random step to the last one's random bits (as a monotonic ULID does). The clock here only
      * orders ids; no decision reads it.
      *
      * <p>The buffer is shared, not per thread: ids are made on short-lived virtual threads (an SMTP session, a
@@ -49,7 +50,7 @@ interface Database {
      */
     static String newId() {
         long millis = System.currentTimeMillis();
-        short high;
+        long high;
         long low;
         synchronized (Ids.BYTES) {
             ByteBuffer b = Ids.BYTES;
@@ -57,18 +58,39 @@ interface Database {
                 Ids.RANDOM.nextBytes(b.array());
                 b.clear();
             }
-            high = b.getShort();
-            low = b.getLong();
+            if (millis > Ids.lastMillis) {
+                high = b.getShort() & 0xffff;
+                low = b.getLong();
+            } else {
+                // the same millisecond (or the wall clock stepped back): stay after the last id, as a monotonic ULID
+                // does, by a random step of 1 to 2^32 in the 80 random bits, so rows written in one millisecond keep
+                // the order they were written in (an audit trail sorted by (at, id) must not swap two entries)
+                millis = Ids.lastMillis;
+                long step = (b.getInt() & 0xffffffffL) + 1;
+                b.getShort();
+                high = Ids.lastHigh;
+                low = Ids.lastLow + step;
+                if (Long.compareUnsigned(low, Ids.lastLow) < 0 && ++high > 0xffff) {
+                    millis++;
+                    high = 0;
+                }
+            }
+            Ids.lastMillis = millis;
+            Ids.lastHigh = high;
+            Ids.lastLow = low;
         }
-        return Ids.HEX.toHexDigits((millis << 16) | (high & 0xffff)) + Ids.HEX.toHexDigits(low);
+        return Ids.HEX.toHexDigits((millis << 16) | high) + Ids.HEX.toHexDigits(low);
     }
 
-    /** The id generator's state. */
     final class Ids {
         private static final SecureRandom RANDOM = new SecureRandom();
         /** Random bytes not used yet (guarded by itself). */
         private static final ByteBuffer BYTES = ByteBuffer.allocate(4000).position(4000);
         private static final HexFormat HEX = HexFormat.of();
+        /** The last id made, in its three parts (guarded by {@link #BYTES}). */
+        private static long lastMillis = Long.MIN_VALUE;
+        private static long lastHigh;
+        private static long lastLow;
 
         private Ids() {}
     }

@@ -156,7 +156,9 @@ class T15_RateAlertsTest extends ScenarioBase {
 
         // the scrape shows exactly what the scenario produced: 700 delivered + 300 hard bounces by attempts, then the
         // healthy.test recipient delivered; the spiky.test recipient waits (paused) in QUEUED
+        System.gc(); // a gauge whose object only the registry held (weakly) would read NaN from here on
         String metrics = h.get("/metrics").raw().body();
+        assertThat(metrics.lines().filter(l -> !l.startsWith("#") && l.endsWith(" NaN"))).as("gauges that lost their object").isEmpty();
         assertThat(metricValue(metrics, "rebound_outcomes_total{family=\"BOUNCED_HARD\",outcome=\"BOUNCED_HARD\"}")).isEqualTo(300.0);
         assertThat(metricValue(metrics, "rebound_outcomes_total{family=\"DELIVERED\",outcome=\"DELIVERED\"}")).isEqualTo(701.0);
         assertThat(metrics.lines().filter(l -> l.startsWith("rebound_outcomes_total{")).count()).isEqualTo(2);
