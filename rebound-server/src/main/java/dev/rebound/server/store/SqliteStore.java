@@ -168,6 +168,11 @@ public final class SqliteStore extends SqlStore {
         return writer.write(tx::run);
     }
 
+    @Override
+    public QueueTally tally() {
+        return writer.tally();
+    }
+
 
     // ---- reads --------------------------------------------------------------------------------------------
 
