@@ -26,6 +26,13 @@ interface Database {
     /** Runs {@code tx} in a write transaction and returns after its commit (it may share the commit with others). */
     <T> T write(Tx<T> tx);
 
+    /**
+     * The queue figures of the write unit now running ({@link QueueTally}): a unit that inserts a recipient, changes
+     * its state, makes it due or frees its lease tells it here; the group writes the sums before its commit. Only
+     * inside {@link #write}.
+     */
+    QueueTally tally();
+
     /** Runs {@code tx} on a read connection (committed data only). */
     <T> T read(Tx<T> tx);
 

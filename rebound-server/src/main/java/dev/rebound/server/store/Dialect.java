@@ -68,6 +68,25 @@ enum Dialect {
         return this == SQLITE ? "" : " FOR UPDATE OF " + alias + " SKIP LOCKED";
     }
 
+    /** The first key of the advisory locks that serialise claims of one domain under a per-domain limit ("rbnd"). */
+    static final int DOMAIN_CLAIM_LOCK = 0x72626e64;
+
+    /**
+     * Serialises the claims of one domain under a per-domain limit until the transaction ends, so each claimer counts
+     * the leases the previous one committed. SQLite: nothing (one writer). PostgreSQL: the transaction-level advisory
+     * lock ({@link #DOMAIN_CLAIM_LOCK}, the domain's {@code String.hashCode()}), waited for rather than skipped, so a
+     * node whose peer claims the same busy domain back to back still gets its turn (a skipped row lock starved it).
+     * Only claims take it; a deadlock between two claims is a unit run again (40P01).
+     */
+    void lockDomainClaim(Connection c, String domain) throws SQLException {
+        if (this == SQLITE) return;
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+            ps.setInt(1, DOMAIN_CLAIM_LOCK);
+            ps.setInt(2, domain.hashCode());
+            ps.execute();
+        }
+    }
+
     /** The value of {@code events.seq} at insert (see the class comment). */
     String eventSeqAtInsert() {
         return this == SQLITE ? "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events)" : "-nextval('events_pending_seq')";

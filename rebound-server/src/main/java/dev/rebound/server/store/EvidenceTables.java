@@ -27,7 +27,7 @@ final class EvidenceTables {
     /** Stores the evidence in one write transaction (see {@link Store#recordEvidence}). */
     List<StoredEvidence> record(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider) {
         if (evidence.isEmpty()) return List.of();
-        return db.write(c -> record(c, evidence, decider, defaultStream, db.clock().millis()));
+        return db.write(c -> record(c, db.tally(), evidence, decider, defaultStream, db.clock().millis()));
     }
 
     List<EvidenceView> ofMessage(String messageId) {
@@ -51,11 +51,21 @@ final class EvidenceTables {
         return db.read(c -> finalOutcomes(c, address, stream));
     }
 
+    /** The recipient's state now, read in the writing transaction (empty when the row does not exist). */
+    private static Optional<RecipientState> recipientState(Connection c, String recipientId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT state FROM recipients WHERE id = ?")) {
+            ps.setString(1, recipientId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(RecipientState.valueOf(rs.getString(1))) : Optional.empty();
+            }
+        }
+    }
+
     /**
      * Stores each piece of evidence: insert-or-ignore by dedup key, then (only when it was new) the policy decision,
      * the recipient update, the suppression and one outbox event.
      */
-    private static List<StoredEvidence> record(Connection c, List<NewEvidence> items, EvidenceDecision.Decider decider,
+    private static List<StoredEvidence> record(Connection c, QueueTally tally, List<NewEvidence> items, EvidenceDecision.Decider decider,
                                                String defaultStream, long now) throws SQLException {
         List<StoredEvidence> out = new ArrayList<>(items.size());
         for (NewEvidence e : items) {
@@ -76,19 +86,34 @@ final class EvidenceTables {
                 continue;
             }
             if (match.recipientId().isPresent() && d.newState().isPresent()) {
-                try (PreparedStatement ps = c.prepareStatement("""
-                        UPDATE recipients SET state = ?, next_attempt_at = ?, last_outcome = ?, last_reason = ?, last_rule = ?, updated_at = ?
-                        WHERE id = ?
-                        """)) {
-                    RecipientState s = d.newState().get();
-                    ps.setString(1, s.name());
-                    ps.setNull(2, Types.BIGINT);
-                    ps.setString(3, e.outcome().map(Enum::name).orElse(s.name()));
-                    ps.setString(4, d.decisionReason());
-                    ps.setString(5, d.decisionRule());
-                    ps.setLong(6, now);
-                    ps.setString(7, match.recipientId().get());
-                    ps.executeUpdate();
+                RecipientState s = d.newState().get();
+                Optional<RecipientState> before = match.currentState();
+                if (before.isEmpty()) before = recipientState(c, match.recipientId().get());
+                // the update checks the state it replaces (for the queue counts): when another writer changed it since
+                // the match read it, the row is read again and the update runs with the state read
+                for (int tries = 0; before.isPresent(); tries++) {
+                    try (PreparedStatement ps = c.prepareStatement("""
+                            UPDATE recipients SET state = ?, next_attempt_at = ?, last_outcome = ?, last_reason = ?, last_rule = ?, updated_at = ?
+                            WHERE id = ? AND state = ?
+                            """)) {
+                        ps.setString(1, s.name());
+                        ps.setNull(2, Types.BIGINT);
+                        ps.setString(3, e.outcome().map(Enum::name).orElse(s.name()));
+                        ps.setString(4, d.decisionReason());
+                        ps.setString(5, d.decisionRule());
+                        ps.setLong(6, now);
+                        ps.setString(7, match.recipientId().get());
+                        ps.setString(8, before.get().name());
+                        if (ps.executeUpdate() == 1) {
+                            tally.changed(before.get(), s);
+                            break;
+                        }
+                    }
+                    Optional<RecipientState> read = recipientState(c, match.recipientId().get());
+                    if (read.isPresent() && (read.equals(before) || tries >= 3)) throw new StoreException("the state of recipient "
+                            + match.recipientId().get() + " kept changing under the evidence update (" + read.get() + "); nothing of this "
+                            + "evidence was committed, send it again", null);
+                    before = read;
                 }
             }
             int[] counted = breakerCounts(match.recipientId().isPresent() ? match.currentState() : Optional.empty(),

@@ -89,6 +89,8 @@ final class GroupCommitWriter implements AutoCloseable {
     private final Work<?> probe;
     private final long probeIntervalNanos;
     private final Clock clock;
+    /** The queue figures of the group in progress (writer thread only; see {@link QueueTally}). */
+    private final QueueTally tally;
     private final BlockingQueue<Request<?>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private final AtomicLong commits = new AtomicLong();
@@ -114,6 +116,7 @@ final class GroupCommitWriter implements AutoCloseable {
         this.probe = probe;
         this.probeIntervalNanos = probeInterval.toNanos();
         this.clock = clock;
+        this.tally = new QueueTally(dialect == Dialect.SQLITE ? 1 : 8);
         this.connection = connector.open();
         this.connection.setAutoCommit(true); // transactions are this class's explicit statements
         this.thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
@@ -133,6 +136,16 @@ final class GroupCommitWriter implements AutoCloseable {
             if (cause instanceof Error err) throw err;
             throw new StoreException("write failed: " + cause.getMessage(), cause);
         }
+    }
+
+    /**
+     * The tally of the unit now running, for the unit's own code: called on the writer thread only (inside a
+     * {@link #write} unit), it throws anywhere else.
+     */
+    QueueTally tally() {
+        if (Thread.currentThread() != thread) throw new IllegalStateException("the queue tally belongs to the store writer thread; "
+                + "call it only inside a write unit, not from " + Thread.currentThread().getName());
+        return tally;
     }
 
     /** Writes waiting for the next group. */
@@ -211,6 +224,7 @@ final class GroupCommitWriter implements AutoCloseable {
         SQLException lost = null; // why the group transaction did not commit
         boolean faulted = false;
         String faultReason = null;
+        tally.clear();
         try {
             if (connection == null) connection = reopen();
             execute(dialect.beginWrite());
@@ -232,9 +246,11 @@ final class GroupCommitWriter implements AutoCloseable {
                 break;
             }
             try {
+                tally.unitStart();
                 results[i] = runUnit(batch.get(i).work());
             } catch (Exception | Error e) {
                 // Any failure of one unit (even an Error) is that caller's alone, if the transaction survived it.
+                tally.unitDropped();
                 failures[i] = e;
                 Optional<SQLException> storeFault = storeFault(e);
                 if (storeFault.isPresent()) {
@@ -253,6 +269,7 @@ final class GroupCommitWriter implements AutoCloseable {
             try {
                 execute("RELEASE unit");
                 released[i] = true;
+                tally.unitKept();
             } catch (SQLException e) {
                 lost = e;
             }
@@ -261,6 +278,7 @@ final class GroupCommitWriter implements AutoCloseable {
         if (lost == null) {
             try {
                 execute("RELEASE grp"); // fails when SQLite dropped the transaction along the way
+                tally.flush(connection); // the group's queue counts and domain bounds, written once
                 dialect.beforeCommit(connection);
                 execute("COMMIT");
                 committed = true;
@@ -273,6 +291,7 @@ final class GroupCommitWriter implements AutoCloseable {
             writes.addAndGet(n);
             largestBatch.accumulateAndGet(n, Math::max);
         } else {
+            tally.clear();
             faulted = true;
             faultReason = lost.getMessage();
             recover(lost);
@@ -317,6 +336,7 @@ final class GroupCommitWriter implements AutoCloseable {
             } catch (SQLException e) {
                 if (attempt >= CONFLICT_RETRIES || !dialect.retryable(e)) throw e;
                 execute("ROLLBACK TO unit"); // throws (and so fails the group) if the transaction is gone
+                tally.unitDropped(); // what the rolled-back run told the tally is gone with it
                 log.debug("store write lost a conflict with a concurrent transaction ({}); running it again", e.getMessage());
             }
         }

@@ -95,19 +95,21 @@ final class MessageTables {
         List<Suppression> suppressedEntries = new ArrayList<>(0);
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO recipients (id, message_id, position, address, domain, state, initial_state, next_attempt_at,
-                    attempt_count, last_outcome, last_reason, last_rule, updated_at)
-                VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?)
+                    attempt_count, last_outcome, last_reason, last_rule, updated_at, queued_at)
+                VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?,?)
                 """)) {
+            QueueTally tally = db.tally();
             int pos = 0;
             for (String address : m.recipients()) {
                 Optional<Suppression> sup = SuppressionTables.blocking(c, address, m.stream(), now);
                 RecipientState state = sup.isPresent() ? RecipientState.SUPPRESSED : RecipientState.QUEUED;
                 String rid = Database.newId();
+                String domain = MailDomain.of(address);
                 ps.setString(1, rid);
                 ps.setString(2, id);
                 ps.setInt(3, pos++);
                 ps.setString(4, address);
-                ps.setString(5, MailDomain.of(address));
+                ps.setString(5, domain);
                 ps.setString(6, state.name());
                 ps.setString(7, state.name());
                 Rows.setInstant(ps, 8, sup.isPresent() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(now)));
@@ -115,7 +117,12 @@ final class MessageTables {
                 ps.setString(10, sup.map(Suppression::reason).orElse(null));
                 ps.setString(11, sup.map(s -> "suppression." + s.ruleId()).orElse(null));
                 ps.setLong(12, now);
+                // queued_at: the acceptance time of a waiting recipient (the message's created_at), for the oldest-waiting figure
+                if (sup.isPresent()) ps.setNull(13, java.sql.Types.BIGINT);
+                else ps.setLong(13, now);
                 ps.addBatch();
+                tally.inserted(state);
+                if (sup.isEmpty()) tally.due(domain, now);
                 receipts.add(new AcceptResult.RecipientReceipt(rid, address, state));
                 if (sup.isPresent()) suppressedAtIntake.add(new String[] {rid, address});
                 // held: released once if the entry is removed within suppression.release-window (V21)
@@ -155,34 +162,42 @@ final class MessageTables {
 
     /**
      * The claim without a table scan: the due domains from {@code queue_domains} (a lower bound of when each can next
-     * be claimed, in its index), then per domain, its live leases (partial index on leased rows) against
-     * {@code perDomain} and its oldest due free recipients (index {@code (domain, next_attempt_at)}); the leases are
-     * taken and each examined domain's bound is raised to the true value (the next free recipient's due time, or the
-     * earliest lease expiry when the domain is full or has only leased work). Every node's claims count the same
-     * leases, so together they never hold more than {@code perDomain} recipients of one domain.
+     * be claimed, in its index), then per domain its oldest due free recipients (index {@code (domain,
+     * next_attempt_at)}); the leases are taken and each examined domain's bound is raised to the true value (the next
+     * free recipient's due time, or the earliest lease expiry when the domain is full or has only leased work) by the
+     * group's {@link QueueTally}, compare-and-set on the version read here.
+     *
+     * <p>No domain is locked for an unlimited claim ({@code perDomain} = {@link Integer#MAX_VALUE}, the default): two
+     * nodes claiming one busy domain skip each other's rows ({@code SKIP LOCKED} on the recipients) and both get work.
+     * With a limit, the live leases (partial index on leased rows) are counted against {@code perDomain}, and claimers
+     * of one domain are serialised by {@link Dialect#lockDomainClaim} (PostgreSQL: a transaction-level advisory lock,
+     * waited for, never skipped; SQLite has one writer): the next claimer counts the leases the previous one committed,
+     * so all nodes together never hold more than {@code perDomain} unexpired leases of one domain.
      */
     List<Claim> claimDue(String owner, int limit, Duration lease, int perDomain) {
+        boolean limited = perDomain != Integer.MAX_VALUE;
         return db.write(c -> {
             long now = db.clock().millis();
-            List<String> domains = new ArrayList<>();
+            Map<String, Long> domains = new LinkedHashMap<>(); // domain -> the row version read, in due order
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT domain FROM queue_domains WHERE next_due_at IS NOT NULL AND next_due_at <= ?
+                    SELECT domain, version FROM queue_domains WHERE next_due_at IS NOT NULL AND next_due_at <= ?
                     ORDER BY next_due_at, domain LIMIT ?""")) {
                 ps.setLong(1, now);
                 ps.setInt(2, DOMAINS_PER_CLAIM);
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) domains.add(rs.getString(1));
+                    while (rs.next()) domains.put(rs.getString(1), rs.getLong(2));
                 }
             }
             if (domains.isEmpty()) return List.<Claim>of();
             List<Claim> found = new ArrayList<>();
             Map<String, Integer> used = new LinkedHashMap<>();
-            for (String d : domains) {
-                // Each domain taken from is locked for the rest of this transaction, so claimers of one domain are
-                // serialised and two nodes never both count the same free slots. On PostgreSQL a domain another node
-                // is claiming (or recording for) right now is skipped, not waited for (SKIP LOCKED); SQLite has one writer.
-                if (!lockDomain(c, d) || domainPaused(c, d)) continue;
-                int live = liveLeases(c, d, now);
+            for (String d : domains.keySet()) {
+                if (domainPaused(c, d)) continue;
+                int live = 0;
+                if (limited) {
+                    db.dialect().lockDomainClaim(c, d);
+                    live = liveLeases(c, d, now);
+                }
                 int take = Math.min(perDomain - live, limit - found.size());
                 int got = 0;
                 if (take > 0) {
@@ -211,7 +226,11 @@ final class MessageTables {
                 if (found.size() >= limit) break;
             }
             List<Claim> claims = lease(c, found, now + lease.toMillis());
-            for (var e : used.entrySet()) raiseDueBound(c, e.getKey(), now, e.getValue() >= perDomain);
+            QueueTally tally = db.tally();
+            for (var e : used.entrySet()) {
+                boolean full = e.getValue() >= perDomain;
+                tally.raise(e.getKey(), domains.get(e.getKey()), dueBound(c, e.getKey(), now, full), full);
+            }
             return claims;
         });
     }
@@ -219,17 +238,6 @@ final class MessageTables {
     /** Whether delivery to the domain is paused ({@code pauses}, V40): its recipients are not claimed. */
     private static boolean domainPaused(Connection c, String domain) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pauses WHERE scope_kind = 'domain' AND scope = ?")) {
-            ps.setString(1, domain);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
-    }
-
-    /** Locks the domain's {@code queue_domains} row until commit; false when another transaction holds it (PostgreSQL). */
-    private boolean lockDomain(Connection c, String domain) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT domain FROM queue_domains WHERE domain = ?"
-                + db.dialect().skipLocked("queue_domains"))) {
             ps.setString(1, domain);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
@@ -252,11 +260,11 @@ final class MessageTables {
     }
 
     /**
-     * Sets the domain's bound to when a claim for it can next succeed: the earliest due time of a free recipient
-     * (unless the domain is full) or the earliest expiry of a live lease, NULL when it has no waiting recipient. The
-     * triggers of V52 lower it again when a recipient becomes due or a lease is freed.
+     * When a claim for the domain can next succeed: the earliest due time of a free recipient (unless the domain is
+     * full) or the earliest expiry of a live lease; null when it has no waiting recipient. Writes lower it again
+     * ({@link QueueTally}): a recipient inserted or made due, a lease freed while the domain is full.
      */
-    private static void raiseDueBound(Connection c, String domain, long now, boolean full) throws SQLException {
+    private static Long dueBound(Connection c, String domain, long now, boolean full) throws SQLException {
         Long next = null;
         if (!full) {
             try (PreparedStatement ps = c.prepareStatement("""
@@ -282,12 +290,7 @@ final class MessageTables {
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE queue_domains SET next_due_at = ? WHERE domain = ?")) {
-            if (next == null) ps.setNull(1, java.sql.Types.BIGINT);
-            else ps.setLong(1, next);
-            ps.setString(2, domain);
-            ps.executeUpdate();
-        }
+        return next;
     }
 
     /**
@@ -361,6 +364,7 @@ final class MessageTables {
         }
         return db.write(c -> {
             long now = db.clock().millis();
+            QueueTally tally = db.tally();
             List<String> refused = new ArrayList<>(0);
             List<AttemptRecord> written = new ArrayList<>(attempts.size());
             for (int k = 0; k < attempts.size(); k++) {
@@ -368,26 +372,14 @@ final class MessageTables {
                 String attemptId = attemptIds[k];
                 // Fencing first: the recipient is updated only while it carries this attempt's lease; a stale writer
                 // (its lease expired and another node claimed the recipient) writes nothing at all for it.
-                try (PreparedStatement ps = c.prepareStatement("""
-                        UPDATE recipients SET state = ?, next_attempt_at = ?, attempt_count = ?, last_outcome = ?, last_reason = ?,
-                            last_rule = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
-                        WHERE id = ? AND lease_owner = ? AND lease_version = ?
-                        """)) {
-                    ps.setString(1, a.newState().name());
-                    Rows.setInstant(ps, 2, a.nextAttemptAt());
-                    ps.setInt(3, a.attemptNo());
-                    ps.setString(4, a.classification().outcome().name());
-                    ps.setString(5, a.decisionReason());
-                    ps.setString(6, a.decision().ruleId());
-                    ps.setLong(7, now);
-                    ps.setString(8, a.recipientId());
-                    ps.setString(9, a.lease().owner());
-                    ps.setLong(10, a.lease().version());
-                    if (ps.executeUpdate() != 1) {
-                        refused.add(a.recipientId());
-                        continue;
-                    }
+                Optional<RecipientState> before = fencedResult(c, a, now);
+                if (before.isEmpty()) {
+                    refused.add(a.recipientId());
+                    continue;
                 }
+                tally.changed(before.get(), a.newState());
+                a.nextAttemptAt().ifPresent(t -> tally.due(a.domain(), t.toEpochMilli()));
+                tally.freed(a.domain(), now);
                 written.add(a);
                 // The suppression decision reads the history it is written against in this transaction (before this
                 // attempt's own rows, which it is given as the latest final outcome).
@@ -451,21 +443,74 @@ final class MessageTables {
         });
     }
 
+    private static final String RESULT = """
+            UPDATE recipients SET state = ?, next_attempt_at = ?, attempt_count = ?, last_outcome = ?, last_reason = ?,
+                last_rule = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+            WHERE id = ? AND lease_owner = ? AND lease_version = ? AND state = ?
+            """;
+
+    /**
+     * Writes an attempt's result on its recipient only while the recipient carries the attempt's lease (owner and
+     * version), and returns the state it replaced (for the queue counts), empty when the lease is not held (fenced).
+     * The state before is first taken to be the one a claimed recipient has (QUEUED before its first attempt, else
+     * DEFERRED) and checked by the {@code UPDATE} itself; when it differs (late evidence changed it meanwhile), the row
+     * is read and the update runs again with the state read, so the counts stay exact without a read per result.
+     */
+    private static Optional<RecipientState> fencedResult(Connection c, AttemptRecord a, long now) throws SQLException {
+        RecipientState expected = a.attemptNo() <= 1 ? RecipientState.QUEUED : RecipientState.DEFERRED;
+        for (int tries = 0; ; tries++) {
+            try (PreparedStatement ps = c.prepareStatement(RESULT)) {
+                ps.setString(1, a.newState().name());
+                Rows.setInstant(ps, 2, a.nextAttemptAt());
+                ps.setInt(3, a.attemptNo());
+                ps.setString(4, a.classification().outcome().name());
+                ps.setString(5, a.decisionReason());
+                ps.setString(6, a.decision().ruleId());
+                ps.setLong(7, now);
+                ps.setString(8, a.recipientId());
+                ps.setString(9, a.lease().owner());
+                ps.setLong(10, a.lease().version());
+                ps.setString(11, expected.name());
+                if (ps.executeUpdate() == 1) return Optional.of(expected);
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT state, lease_owner, lease_version FROM recipients WHERE id = ?")) {
+                ps.setString(1, a.recipientId());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !a.lease().owner().equals(rs.getString(2)) || rs.getLong(3) != a.lease().version()) return Optional.empty();
+                    RecipientState now2 = RecipientState.valueOf(rs.getString(1));
+                    if (now2 == expected || tries >= 3) {
+                        throw new StoreException("recipient " + a.recipientId() + " holds lease " + a.lease() + " in state " + now2
+                                + " but its result could not be written (its state kept changing under the update); nothing of this "
+                                + "attempt group was committed, the scheduler may write it again", null);
+                    }
+                    expected = now2;
+                }
+            }
+        }
+    }
+
     Fenced postpone(List<Claim> claims, Instant at) {
         if (claims.isEmpty()) return Fenced.NONE;
         return db.write(c -> {
             List<String> refused = new ArrayList<>(0);
+            QueueTally tally = db.tally();
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE recipients SET next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
                     WHERE id = ? AND lease_owner = ? AND lease_version = ?
                     """)) {
                 for (Claim cl : claims) {
+                    long now = db.clock().millis();
                     ps.setLong(1, at.toEpochMilli());
-                    ps.setLong(2, db.clock().millis());
+                    ps.setLong(2, now);
                     ps.setString(3, cl.recipientId());
                     ps.setString(4, cl.lease().owner());
                     ps.setLong(5, cl.lease().version());
-                    if (ps.executeUpdate() != 1) refused.add(cl.recipientId());
+                    if (ps.executeUpdate() != 1) {
+                        refused.add(cl.recipientId());
+                        continue;
+                    }
+                    tally.due(cl.domain(), at.toEpochMilli());
+                    tally.freed(cl.domain(), now);
                 }
             }
             return new Fenced(refused);
@@ -474,9 +519,20 @@ final class MessageTables {
 
     int releaseLeases(String owner) {
         return db.write(c -> {
+            // the domains whose leases are freed: their recipients may be claimable at once (a bound of now is a safe one)
+            List<String> domains = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT domain FROM recipients WHERE lease_owner = ?")) {
+                ps.setString(1, owner);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) domains.add(rs.getString(1));
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement("UPDATE recipients SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?")) {
                 ps.setString(1, owner);
-                return ps.executeUpdate();
+                int released = ps.executeUpdate();
+                long now = db.clock().millis();
+                for (String d : domains) db.tally().due(d, now);
+                return released;
             }
         });
     }

@@ -139,6 +139,11 @@ final class PostgresStore extends SqlStore {
     }
 
     @Override
+    public QueueTally tally() {
+        return writer.tally();
+    }
+
+    @Override
     public <T> T read(Database.Tx<T> r) {
         try (Connection c = pool.getConnection()) {
             return r.run(c);

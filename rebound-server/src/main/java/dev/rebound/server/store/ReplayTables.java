@@ -214,7 +214,7 @@ final class ReplayTables {
                     }
                     SuppressionTables.audit(c, now, current.get(), "removed", actor, why);
                     // a removal releases the address's held mail as any removal does (once, in this transaction)
-                    int released = SuppressionTables.release(c, address, ch.stream(), now, releaseWindow);
+                    int released = SuppressionTables.release(c, db.tally(), address, ch.stream(), now, releaseWindow);
                     SuppressionTables.event(c, now, "suppression.removed", current.get(), "replay", actor, why, released);
                 }
                 out.add(true);

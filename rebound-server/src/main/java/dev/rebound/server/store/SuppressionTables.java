@@ -289,7 +289,7 @@ final class SuppressionTables {
                 ps.executeUpdate();
             }
             audit(c, now, s, reject ? "rejected" : "removed", actor, note);
-            int released = release(c, a, stream, now, releaseWindow);
+            int released = release(c, db.tally(), a, stream, now, releaseWindow);
             event(c, now, "suppression.removed", s, reject ? "review" : "api", actor, note, released);
             return new SuppressionChange.Done(s, released);
         });
@@ -379,28 +379,35 @@ final class SuppressionTables {
      * address is deleted (older ones stay SUPPRESSED for good). Runs in the removal's transaction, so the release is
      * committed with the removal or not at all, and nothing is left to release twice.
      */
-    static int release(Connection c, String address, String stream, long now, Duration window) throws SQLException {
-        List<String> ids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT recipient_id FROM held_mail WHERE address = ? AND stream = ? AND held_at >= ?")) {
+    static int release(Connection c, QueueTally tally, String address, String stream, long now, Duration window) throws SQLException {
+        List<String[]> held = new ArrayList<>(); // recipient id, domain
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT h.recipient_id, r.domain FROM held_mail h JOIN recipients r ON r.id = h.recipient_id
+                WHERE h.address = ? AND h.stream = ? AND h.held_at >= ?
+                """)) {
             ps.setString(1, address);
             ps.setString(2, stream);
             ps.setLong(3, now - window.toMillis());
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) ids.add(rs.getString(1));
+                while (rs.next()) held.add(new String[] {rs.getString(1), rs.getString(2)});
             }
         }
         int released = 0;
-        if (!ids.isEmpty()) {
+        if (!held.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE recipients SET state = 'QUEUED', next_attempt_at = ?, released_at = ?, updated_at = ?
                     WHERE id = ? AND state = 'SUPPRESSED' AND released_at IS NULL
                     """)) {
-                for (String id : ids) {
+                for (String[] h : held) {
                     ps.setLong(1, now);
                     ps.setLong(2, now);
                     ps.setLong(3, now);
-                    ps.setString(4, id);
-                    released += ps.executeUpdate();
+                    ps.setString(4, h[0]);
+                    if (ps.executeUpdate() == 1) {
+                        released++;
+                        tally.changed(RecipientState.SUPPRESSED, RecipientState.QUEUED);
+                        tally.due(h[1], now);
+                    }
                 }
             }
         }

@@ -104,6 +104,68 @@ class PostgresStoreTest {
         }
     }
 
+    /**
+     * Issue 15: two nodes claiming one busy domain both get work. Without a per-domain limit no domain is locked, so
+     * node b's claim is answered while node a's claim of the same domain is still uncommitted (it used to skip the
+     * domain whose row a held, and got nothing); with a limit, b waits for a's commit (a lock waited for, not
+     * skipped), then counts a's leases and takes the rest of the limit, never more.
+     */
+    @Test
+    void claims_twoNodesOnOneBusyDomain_bothGetWork_withoutAndWithAPerDomainLimit() throws Exception {
+        try (PostgresStore a = open(); PostgresStore b = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+             Connection admin = pg.connect()) {
+            List<String> addresses = new ArrayList<>();
+            for (int i = 0; i < 20; i++) addresses.add("r" + i + "@busy.test");
+            a.accept(msg(addresses.toArray(String[]::new)));
+            int pidB = b.write(PostgresStoreTest::backendPid);
+            Set<String> leased = new HashSet<>();
+
+            // no limit: a's claim of 5 stays uncommitted while b claims 5 of the same domain
+            CountDownLatch firstRunning = new CountDownLatch(1), releaseFirst = new CountDownLatch(1);
+            CountDownLatch claimHeld = new CountDownLatch(1), releaseClaim = new CountDownLatch(1);
+            Future<?> first = pool.submit(() -> a.writer().write(hold(firstRunning, releaseFirst)));
+            firstRunning.await();
+            Future<List<Claim>> claimA = pool.submit(() -> a.claimDue("node-a", 5, Duration.ofMinutes(5)));
+            while (a.writer().queued() < 1) Thread.onSpinWait();
+            Future<?> holder = pool.submit(() -> a.writer().write(hold(claimHeld, releaseClaim)));
+            while (a.writer().queued() < 2) Thread.onSpinWait();
+            releaseFirst.countDown();
+            claimHeld.await(); // a's claim ran in this group; the group has not committed
+            List<Claim> fromB = pool.submit(() -> b.claimDue("node-b", 5, Duration.ofMinutes(5))).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(fromB).as("b's claim while a holds its claim of the same domain open").hasSize(5);
+            releaseClaim.countDown();
+            first.get();
+            holder.get();
+            assertThat(claimA.get()).hasSize(5);
+            for (Claim c : claimA.get()) assertThat(leased.add(c.recipientId())).isTrue();
+            for (Claim c : fromB) assertThat(leased.add(c.recipientId())).as("leased twice: %s", c.address()).isTrue();
+
+            // a limit of 16 leased recipients of the domain (10 are leased): a takes 3 and holds its group open; b waits
+            CountDownLatch firstRunning2 = new CountDownLatch(1), releaseFirst2 = new CountDownLatch(1);
+            CountDownLatch claimHeld2 = new CountDownLatch(1), releaseClaim2 = new CountDownLatch(1);
+            Future<?> first2 = pool.submit(() -> a.writer().write(hold(firstRunning2, releaseFirst2)));
+            firstRunning2.await();
+            Future<List<Claim>> claimA2 = pool.submit(() -> a.claimDue("node-a", 3, Duration.ofMinutes(5), 16));
+            while (a.writer().queued() < 1) Thread.onSpinWait();
+            Future<?> holder2 = pool.submit(() -> a.writer().write(hold(claimHeld2, releaseClaim2)));
+            while (a.writer().queued() < 2) Thread.onSpinWait();
+            releaseFirst2.countDown();
+            claimHeld2.await();
+            Future<List<Claim>> claimB2 = pool.submit(() -> b.claimDue("node-b", 5, Duration.ofMinutes(5), 16));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> waitsForALock(admin, pidB));
+            assertThat(claimB2).as("b waits for a's claim of the domain to commit").isNotDone();
+            releaseClaim2.countDown();
+            first2.get();
+            holder2.get();
+            assertThat(claimA2.get()).hasSize(3);
+            assertThat(claimB2.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("b counted a's 3 and took the limit's rest").hasSize(3);
+            for (Claim c : claimA2.get()) assertThat(leased.add(c.recipientId())).isTrue();
+            for (Claim c : claimB2.get()) assertThat(leased.add(c.recipientId())).as("leased twice: %s", c.address()).isTrue();
+            assertThat(b.claimDue("node-b", 5, Duration.ofMinutes(5), 16)).as("the limit is reached").isEmpty();
+            assertThat(a.queueStats().leased()).isEqualTo(16);
+        }
+    }
+
     private static int backendPid(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
             rs.next();
