@@ -99,8 +99,9 @@ final class MessageTables {
                 VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?)
                 """)) {
             int pos = 0;
+            Map<String, Suppression> blocked = SuppressionTables.blockingAll(c, m.recipients(), m.stream(), now);
             for (String address : m.recipients()) {
-                Optional<Suppression> sup = SuppressionTables.blocking(c, address, m.stream(), now);
+                Optional<Suppression> sup = Optional.ofNullable(blocked.get(address.toLowerCase(Locale.ROOT)));
                 RecipientState state = sup.isPresent() ? RecipientState.SUPPRESSED : RecipientState.QUEUED;
                 String rid = Database.newId();
                 ps.setString(1, rid);
@@ -301,14 +302,15 @@ final class MessageTables {
         try (PreparedStatement ps = c.prepareStatement("""
                 UPDATE recipients SET lease_owner = ?, lease_expires_at = ?, lease_version = ? WHERE id = ? AND lease_version = ?
                 """)) {
-            for (Claim cl : found) {
-                ps.setString(1, cl.lease().owner());
-                ps.setLong(2, expiresAt);
-                ps.setLong(3, cl.lease().version());
-                ps.setString(4, cl.recipientId());
-                ps.setLong(5, cl.lease().version() - 1);
-                if (ps.executeUpdate() == 1) claims.add(cl);
-            }
+            int[] counts = Dialect.of(c).updateEach(ps, found.size(), (p, i) -> {
+                Claim cl = found.get(i);
+                p.setString(1, cl.lease().owner());
+                p.setLong(2, expiresAt);
+                p.setLong(3, cl.lease().version());
+                p.setString(4, cl.recipientId());
+                p.setLong(5, cl.lease().version() - 1);
+            });
+            for (int i = 0; i < counts.length; i++) if (counts[i] == 1) claims.add(found.get(i));
         }
         return claims;
     }
@@ -325,13 +327,14 @@ final class MessageTables {
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE recipients SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND lease_version = ?
                     """)) {
-                for (Claim cl : claims) {
-                    ps.setLong(1, until);
-                    ps.setString(2, cl.recipientId());
-                    ps.setString(3, cl.lease().owner());
-                    ps.setLong(4, cl.lease().version());
-                    if (ps.executeUpdate() != 1) refused.add(cl.recipientId());
-                }
+                int[] counts = db.dialect().updateEach(ps, claims.size(), (p, i) -> {
+                    Claim cl = claims.get(i);
+                    p.setLong(1, until);
+                    p.setString(2, cl.recipientId());
+                    p.setString(3, cl.lease().owner());
+                    p.setLong(4, cl.lease().version());
+                });
+                for (int i = 0; i < counts.length; i++) if (counts[i] != 1) refused.add(claims.get(i).recipientId());
             }
             return new Fenced(refused);
         });
@@ -459,14 +462,16 @@ final class MessageTables {
                     UPDATE recipients SET next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
                     WHERE id = ? AND lease_owner = ? AND lease_version = ?
                     """)) {
-                for (Claim cl : claims) {
-                    ps.setLong(1, at.toEpochMilli());
-                    ps.setLong(2, db.clock().millis());
-                    ps.setString(3, cl.recipientId());
-                    ps.setString(4, cl.lease().owner());
-                    ps.setLong(5, cl.lease().version());
-                    if (ps.executeUpdate() != 1) refused.add(cl.recipientId());
-                }
+                long now = db.clock().millis();
+                int[] counts = db.dialect().updateEach(ps, claims.size(), (p, i) -> {
+                    Claim cl = claims.get(i);
+                    p.setLong(1, at.toEpochMilli());
+                    p.setLong(2, now);
+                    p.setString(3, cl.recipientId());
+                    p.setString(4, cl.lease().owner());
+                    p.setLong(5, cl.lease().version());
+                });
+                for (int i = 0; i < counts.length; i++) if (counts[i] != 1) refused.add(claims.get(i).recipientId());
             }
             return new Fenced(refused);
         });

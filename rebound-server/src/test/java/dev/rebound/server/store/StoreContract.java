@@ -282,6 +282,29 @@ abstract class StoreContract {
     }
 
     @Test
+    void intake_manyRecipients_eachSuppressedOneFound_whateverItsCase_expiredAndOtherStreamsIgnored() {
+        try (Store store = open(dir, clock)) {
+            // more recipients than one suppression look-up asks for, and a count that is no power of two
+            List<String> to = new ArrayList<>();
+            for (int i = 0; i < 300; i++) to.add("r" + i + "@many.test");
+            to.add("R7@Many.Test"); // the same mailbox again, in another case
+            store.suppress(new Suppression("r7@many.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(), Optional.empty(), ""));
+            store.suppress(new Suppression("r299@many.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(), Optional.empty(), ""));
+            store.suppress(new Suppression("r100@many.test", "transactional", "mailboxfull", "suppress.soft", clock.instant().minusSeconds(7200),
+                    Optional.of(clock.instant().minusSeconds(60)), "")); // expired
+            store.suppress(new Suppression("r200@many.test", "marketing", "userunknown", "suppress.hard.userunknown", clock.instant(), Optional.empty(), ""));
+            store.suppress(new Suppression("r250@many.test", "transactional", "blocked", "suppress.breaker.hard", clock.instant(), Optional.empty(), "",
+                    SuppressionState.REVIEW)); // under review: not blocking
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", to.toArray(String[]::new)));
+            List<AcceptResult.RecipientReceipt> got = r.receipt().recipients();
+            assertThat(got).hasSize(301);
+            List<String> suppressed = got.stream().filter(x -> x.state() == RecipientState.SUPPRESSED).map(AcceptResult.RecipientReceipt::address).toList();
+            assertThat(suppressed).containsExactly("r7@many.test", "r299@many.test", "R7@Many.Test");
+            assertThat(store.queueStats().depth()).isEqualTo(298);
+        }
+    }
+
+    @Test
     void suppressionPage_keysetCursor_filters_neitherRepeatsNorSkips() {
         try (Store store = open(dir, clock)) {
             List<Suppression> chunk = new ArrayList<>();
