@@ -35,17 +35,17 @@ WD=$(mktemp -d "${TMPDIR:-/tmp}/rebound-two-nodes.XXXXXX")
 log "work dir $WD"
 start_sink 127.0.0.1:2526 "$WD/sink.out"
 
-node() {   # node ID HTTP_PORT SMTP_PORT
+node() {   # node ID HTTP_PORT SMTP_PORT; sets NODE_PID (not in a subshell: cleanup_common stops STARTED_PIDS)
     REBOUND_NODE_ID=$1 REBOUND_HTTP_LISTEN=127.0.0.1:$2 REBOUND_SMTP_LISTEN=127.0.0.1:$3 REBOUND_STORE_URL=$URL \
     REBOUND_DELIVERY_RELAY=127.0.0.1:2526 REBOUND_DELIVERY_TLS=none \
         "$JAVA" -jar "$JAR" serve >"$WD/$1.log" 2>&1 &
-    STARTED_PIDS+=("$!")
-    echo "$!"
+    NODE_PID=$!
+    STARTED_PIDS+=("$NODE_PID")
 }
 ready() { local i=0; until curl -sf "http://127.0.0.1:$1/healthz" >/dev/null; do i=$((i + 1)); [ "$i" -gt 600 ] && return 1; sleep 0.1; done; }
-PID_A=$(node node-a 18480 2587)
+node node-a 18480 2587; PID_A=$NODE_PID
 ready 18480 || die "node-a did not start: $(tail -5 "$WD/node-a.log")"
-PID_B=$(node node-b 18481 2588)
+node node-b 18481 2588; PID_B=$NODE_PID
 ready 18481 || die "node-b did not start: $(tail -5 "$WD/node-b.log")"
 log "node-a pid $PID_A, node-b pid $PID_B"
 
@@ -113,3 +113,5 @@ echo "nodes=$(echo "$nodes" | tr -d '\n' | head -c 600)"
 echo "cpu_busy_pct=$(cpu_busy_pct "$c1" "$c2")"
 echo "loadavg_after=$(cut -d' ' -f1 /proc/loadavg)"
 echo "workdir=$WD"
+stop_pid "$PID_B" node-b
+stop_pid "$PID_A" node-a
