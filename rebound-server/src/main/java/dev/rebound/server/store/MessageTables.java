@@ -317,7 +317,10 @@ final class MessageTables {
 
     /**
      * Extends the leases of work in flight to now + {@code lease}, each only while the recipient still carries the
-     * claim's lease (owner and version). Returns the recipients whose lease was lost (taken over by another node).
+     * claim's lease (owner and version). Returns the recipients whose lease was lost (taken over by another claim: its
+     * version moved on). A recipient whose lease this very claim freed meanwhile (its result or postponement
+     * committed between the caller's look at what is in flight and this write: same version, no owner) is finished,
+     * not lost.
      */
     Fenced renewLeases(List<Claim> claims, Duration lease) {
         if (claims.isEmpty()) return Fenced.NONE;
@@ -336,6 +339,19 @@ final class MessageTables {
                 });
                 for (int i = 0; i < counts.length; i++) if (counts[i] != 1) refused.add(claims.get(i).recipientId());
             }
+            if (refused.isEmpty()) return Fenced.NONE;
+            Map<String, Claim> byId = new LinkedHashMap<>();
+            for (Claim cl : claims) byId.put(cl.recipientId(), cl);
+            List<String> finished = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT lease_owner, lease_version FROM recipients WHERE id = ?")) {
+                for (String id : refused) {
+                    ps.setString(1, id);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next() && rs.getString(1) == null && rs.getLong(2) == byId.get(id).lease().version()) finished.add(id);
+                    }
+                }
+            }
+            refused.removeAll(finished);
             return new Fenced(refused);
         });
     }

@@ -752,6 +752,26 @@ abstract class StoreContract {
     }
 
     @Test
+    void fenced_renewalOfWorkThatFinishedMeanwhile_isNotALostLease_andRenewsNothing() {
+        try (Store store = open(dir, clock)) {
+            store.accept(message("transactional", Optional.empty(), "", "a@one.test", "b@one.test"));
+            List<Claim> claims = store.claimDue("n1", 10, Duration.ofMinutes(1));
+            assertThat(claims).hasSize(2);
+            Claim done = claims.get(0), postponed = claims.get(1);
+            // both finish (a result, a postponement) after the heartbeat read what is in flight and before its renewal ran
+            assertThat(store.recordAttempts(List.of(attempt(done, "transactional", SmtpReply.of(250, "2.0.0 ok"), Outcome.DELIVERED,
+                    Reason.DELIVERED, new GiveUp(Outcome.DELIVERED, Reason.DELIVERED, "retry.done"))), new RecordingDecider()).refused()).isEmpty();
+            assertThat(store.postpone(List.of(postponed), clock.instant().plusSeconds(30)).refused()).isEmpty();
+            assertThat(store.renewLeases(claims, Duration.ofMinutes(10)).refused()).as("finished, not lost").isEmpty();
+            clock.advance(Duration.ofSeconds(31));
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(1))).as("nothing was renewed: the postponed one is free when due")
+                    .extracting(Claim::recipientId).containsExactly(postponed.recipientId());
+            // the first holder's lease is now lost to n2 (a higher version)
+            assertThat(store.renewLeases(List.of(postponed), Duration.ofMinutes(1)).refused()).containsExactly(postponed.recipientId());
+        }
+    }
+
+    @Test
     void fenced_renewalKeepsALongDeliveryLeased_andIsRefusedAfterATakeover() {
         try (Store store = open(dir, clock)) {
             store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
