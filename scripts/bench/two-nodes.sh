@@ -31,7 +31,7 @@ trap 'cleanup_common' EXIT
 trap 'exit 130' INT TERM
 
 for p in 2526 2587 2588 18480 18481; do port_in_use "$p" && die "port $p is in use"; done
-WD=$(mktemp -d "${TMPDIR:-/tmp}/rebound-two-nodes.XXXXXX")
+WD=$(mktemp -d -t rebound-two-nodes.XXXXXX)
 log "work dir $WD"
 start_sink 127.0.0.1:2526 "$WD/sink.out"
 
