@@ -12,13 +12,15 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * {@code rebound status}: one screen for an operator, from the API: the queue (depth and ages per state), the rates
- * of the last hour against the last 24 hours, open alerts and pauses, domains throttled or dead, webhook backlog.
+ * of the last hour against the last 24 hours, open alerts and pauses, domains throttled or dead, webhook backlog, and
+ * the nodes sharing the store (the registry of {@code GET /v1/nodes}, as {@code rebound nodes} prints it).
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {
                 "Print one screen for an operator: queue depth and age, rates in the last hour against the last 24 hours, open alerts",
-                "and pauses, domains throttled or dead, and the webhook backlog. Reads GET /v1/queue, /v1/stats, /v1/alerts,",
-                "/v1/domains and /v1/webhooks (a part the key may not read is shown as such)."
+                "and pauses, domains throttled or dead, the webhook backlog, and the nodes sharing the store (id, state ALIVE, DEAD",
+                "or STOPPED, seconds since the last heartbeat, recipients leased). Reads GET /v1/queue, /v1/stats, /v1/alerts,",
+                "/v1/domains, /v1/webhooks and /v1/nodes (a part the key may not read is shown as such)."
         })
 final class StatusCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -96,6 +98,17 @@ final class StatusCommand implements Callable<Integer> {
                         e.path("enabled").asBoolean() ? "enabled" : "disabled", one.map(o -> o.path("pending").asString()).orElse("?"),
                         one.map(o -> o.path("oldest_pending_event_at").isNull() ? "-" : o.path("oldest_pending_event_at").asString()).orElse("?"),
                         e.path("url").asString());
+            }
+        }
+        out.println("NODES");
+        Optional<JsonNode> nodes = client.get("/v1/nodes", perr);
+        if (nodes.isEmpty()) out.println("  unavailable");
+        else if (nodes.get().path("nodes").isEmpty()) out.println("  none registered");
+        else {
+            out.printf("  %-24s %-7s %10s %7s  %s%n", "NODE", "STATE", "LAST SEEN", "LEASED", "HOST");
+            for (JsonNode n : nodes.get().path("nodes")) {
+                out.printf("  %-24s %-7s %9ds %7d  %s%n", n.path("id").asString(""), n.path("state").asString(""),
+                        n.path("last_seen_seconds_ago").asLong(), n.path("leased").asLong(), n.path("host").asString(""));
             }
         }
         perr.flush();

@@ -24,7 +24,8 @@ import java.util.Set;
  *   committed late. SQLite: the single writer assigns {@code MAX(seq) + 1}. PostgreSQL: rows are inserted with a
  *   negative placeholder from the sequence {@code events_pending_seq} (insertion order within the transaction);
  *   just before {@code COMMIT} the writer takes the transaction-level advisory lock {@link #OUTBOX_LOCK}, numbers
- *   its rows from the sequence {@code events_commit_seq} and commits, releasing the lock. A transaction's locks are
+ *   its rows from the sequence {@code events_commit_seq} and commits, releasing the lock (one round trip,
+ *   {@link #commit}). A transaction's locks are
  *   released only after its commit is visible, so the next holder's numbers are higher than every visible one:
  *   readers ({@code seq > cursor}) see the outbox grow as a prefix in seq order. The lock is the last one a
  *   transaction takes and is held only while numbering and committing, so it cannot be part of a deadlock.</li>
@@ -93,28 +94,68 @@ enum Dialect {
     }
 
     /**
-     * Runs inside the group transaction just before it commits: on PostgreSQL, numbers the transaction's outbox rows
-     * in commit order under {@link #OUTBOX_LOCK}. Nothing on SQLite.
+     * PostgreSQL's end of a group in one round trip: the outbox lock only when this transaction wrote outbox rows (rows
+     * with {@code seq < 0} visible here are its own), then their numbers, then {@code COMMIT}. pgjdbc sends the three
+     * statements of one string together and reads their answers after one sync; an error in one skips the rest (the
+     * transaction is aborted, so a {@code COMMIT} would not commit anyway) and is thrown.
+     * {@code nextval} in the outer query over the ordered subquery: numbers follow the insertion order (placeholders
+     * -1, -2, ... were drawn in that order).
      */
-    void beforeCommit(Connection c) throws SQLException {
-        if (this == SQLITE) return;
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM events WHERE seq < 0 LIMIT 1"); ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) return; // no outbox row in this transaction: no lock
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-            ps.setLong(1, OUTBOX_LOCK);
+    private static final String NUMBER_OUTBOX_AND_COMMIT = "SELECT pg_advisory_xact_lock(" + OUTBOX_LOCK + ") FROM "
+            + "(SELECT 1 FROM events WHERE seq < 0 LIMIT 1) own_rows; "
+            + "UPDATE events e SET seq = n.seq FROM (SELECT o.id, nextval('events_commit_seq') AS seq "
+            + "FROM (SELECT id FROM events WHERE seq < 0 ORDER BY seq DESC) o) n WHERE e.id = n.id; "
+            + "COMMIT";
+
+    /**
+     * Ends a group's transaction: {@code COMMIT} on SQLite; on PostgreSQL the transaction's outbox rows are first
+     * numbered in commit order under {@link #OUTBOX_LOCK} (see the class comment), in the same round trip as the
+     * {@code COMMIT}. Returns normally only when the transaction committed.
+     */
+    void commit(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(this == SQLITE ? "COMMIT" : NUMBER_OUTBOX_AND_COMMIT)) {
             ps.execute();
         }
-        // nextval in the outer query over the ordered subquery: numbers follow the insertion order (placeholders
-        // -1, -2, ... were drawn in that order). Rows with seq < 0 visible here are this transaction's own.
-        try (PreparedStatement ps = c.prepareStatement("""
-                UPDATE events e SET seq = n.seq
-                FROM (SELECT o.id, nextval('events_commit_seq') AS seq
-                      FROM (SELECT id FROM events WHERE seq < 0 ORDER BY seq DESC) o) n
-                WHERE e.id = n.id
-                """)) {
-            ps.executeUpdate();
+    }
+
+    /**
+     * Whether the {@link GroupCommitWriter} first runs a group without a savepoint per unit (and only after a unit
+     * failed runs it again with them): PostgreSQL, where each savepoint costs two round trips and a subtransaction.
+     * SQLite keeps its savepoints, which cost nothing there and which its fault handling reads.
+     */
+    boolean optimisticGroups() {
+        return this == POSTGRESQL;
+    }
+
+    /** Sets the parameters of row {@code i} of a statement run once per row. */
+    @FunctionalInterface
+    interface Row {
+        void bind(PreparedStatement ps, int i) throws SQLException;
+    }
+
+    /**
+     * Runs {@code ps} once for each of {@code rows} rows and returns each run's update count, in row order (fenced
+     * updates read them: 1 when the row still carried the lease). PostgreSQL: one JDBC batch, which pgjdbc sends in one
+     * round trip and answers with each statement's count. SQLite: one {@code executeUpdate} per row, a call into the
+     * same process.
+     */
+    int[] updateEach(PreparedStatement ps, int rows, Row row) throws SQLException {
+        int[] counts = new int[rows];
+        if (this == SQLITE) {
+            for (int i = 0; i < rows; i++) {
+                row.bind(ps, i);
+                counts[i] = ps.executeUpdate();
+            }
+            return counts;
         }
+        if (rows == 0) return counts;
+        for (int i = 0; i < rows; i++) {
+            row.bind(ps, i);
+            ps.addBatch();
+        }
+        int[] done = ps.executeBatch();
+        if (done.length != rows) throw new SQLException("a batch of " + rows + " updates reported " + done.length + " counts");
+        return done;
     }
 
     /** The error in {@code e}'s causes that means the store cannot take writes now, if any. */

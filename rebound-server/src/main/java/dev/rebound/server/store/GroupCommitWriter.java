@@ -34,6 +34,15 @@ import org.slf4j.LoggerFactory;
  * which errors are store faults, and that a unit failing on a deadlock or serialization conflict with another node
  * is rolled back to its savepoint and run again (up to {@link #CONFLICT_RETRIES} times) instead of failing.
  *
+ * <p><b>Round trips on PostgreSQL.</b> Every statement is a network round trip to the server (SQLite's are calls
+ * into the same process), and a savepoint that writes is a subtransaction of its own. So on PostgreSQL
+ * ({@link Dialect#optimisticGroups()}) a group is first run without unit savepoints,
+ * <pre>BEGIN; work*; (number the outbox rows; COMMIT)</pre>
+ * the last three in one round trip ({@link Dialect#commit}). Only when one of its units throws is that transaction
+ * rolled back (nothing of it committed, no caller answered) and the whole group run again the savepoint way below, where
+ * the failing unit fails alone (or, after a conflict with another node, runs again). A unit is therefore run at most
+ * twice before it commits; units are plain SQL over the connection and may run again (as after a conflict already).
+ *
  * <p><b>Faults.</b> SQLite may roll a whole transaction back by itself after {@code SQLITE_FULL},
  * {@code SQLITE_IOERR}, {@code SQLITE_NOMEM} or {@code SQLITE_BUSY} ("Response To Errors Within A Transaction",
  * https://sqlite.org/lang_transaction.html), after which the connection is in autocommit mode and a
@@ -217,6 +226,58 @@ final class GroupCommitWriter implements AutoCloseable {
      * @return true when the group committed
      */
     private boolean runGroup(List<Request<?>> batch) {
+        if (dialect.optimisticGroups()) {
+            Optional<Boolean> done = runOptimistic(batch);
+            if (done.isPresent()) return done.get();
+        }
+        return runWithSavepoints(batch);
+    }
+
+    /**
+     * The group without unit savepoints (PostgreSQL, see the class comment). Empty when a unit threw: the transaction
+     * was rolled back, no caller was answered, and the group must run the savepoint way. Otherwise the group's outcome
+     * (every caller answered): committed, or failed at {@code BEGIN}/{@code COMMIT} like a group the savepoint way.
+     */
+    private Optional<Boolean> runOptimistic(List<Request<?>> batch) {
+        int n = batch.size();
+        Object[] results = new Object[n];
+        tally.clear();
+        try {
+            if (connection == null) connection = reopen();
+            execute(dialect.beginWrite());
+        } catch (SQLException e) {
+            return Optional.empty(); // the savepoint way meets the same problem and reports it
+        }
+        for (int i = 0; i < n; i++) {
+            try {
+                tally.unitStart();
+                results[i] = batch.get(i).work().run(connection);
+                tally.unitKept();
+            } catch (Exception | Error e) {
+                tally.clear(); // rolled back: the rerun with savepoints starts afresh
+                try {
+                    execute("ROLLBACK");
+                } catch (SQLException gone) {
+                    // the savepoint way's BEGIN finds out whether the connection is still usable
+                }
+                log.debug("a unit failed in a group without savepoints ({}); running the group again with savepoints", e.toString());
+                return Optional.empty();
+            }
+        }
+        Throwable[] failures = new Throwable[n];
+        boolean[] released = new boolean[n];
+        java.util.Arrays.fill(released, true);
+        try {
+            tally.flush(connection); // the group's queue counts and domain bounds, written once
+            dialect.commit(connection);
+        } catch (SQLException lost) {
+            return Optional.of(finish(batch, results, failures, released, false, lost, true, lost.getMessage()));
+        }
+        return Optional.of(finish(batch, results, failures, released, true, null, false, null));
+    }
+
+    /** The group the savepoint way (see the class comment). */
+    private boolean runWithSavepoints(List<Request<?>> batch) {
         int n = batch.size();
         Object[] results = new Object[n];
         Throwable[] failures = new Throwable[n];
@@ -279,13 +340,19 @@ final class GroupCommitWriter implements AutoCloseable {
             try {
                 execute("RELEASE grp"); // fails when SQLite dropped the transaction along the way
                 tally.flush(connection); // the group's queue counts and domain bounds, written once
-                dialect.beforeCommit(connection);
-                execute("COMMIT");
+                dialect.commit(connection);
                 committed = true;
             } catch (SQLException e) {
                 lost = e;
             }
         }
+        return finish(batch, results, failures, released, committed, lost, faulted, faultReason);
+    }
+
+    /** Counts the group, marks a fault, recovers the connection after a group that did not commit, answers every caller. */
+    private boolean finish(List<Request<?>> batch, Object[] results, Throwable[] failures, boolean[] released, boolean committed,
+                           SQLException lost, boolean faulted, String faultReason) {
+        int n = batch.size();
         if (committed) {
             commits.incrementAndGet();
             writes.addAndGet(n);

@@ -100,8 +100,9 @@ final class MessageTables {
                 """)) {
             QueueTally tally = db.tally();
             int pos = 0;
+            Map<String, Suppression> blocked = SuppressionTables.blockingAll(c, m.recipients(), m.stream(), now);
             for (String address : m.recipients()) {
-                Optional<Suppression> sup = SuppressionTables.blocking(c, address, m.stream(), now);
+                Optional<Suppression> sup = Optional.ofNullable(blocked.get(address.toLowerCase(Locale.ROOT)));
                 RecipientState state = sup.isPresent() ? RecipientState.SUPPRESSED : RecipientState.QUEUED;
                 String rid = Database.newId();
                 String domain = MailDomain.of(address);
@@ -304,21 +305,25 @@ final class MessageTables {
         try (PreparedStatement ps = c.prepareStatement("""
                 UPDATE recipients SET lease_owner = ?, lease_expires_at = ?, lease_version = ? WHERE id = ? AND lease_version = ?
                 """)) {
-            for (Claim cl : found) {
-                ps.setString(1, cl.lease().owner());
-                ps.setLong(2, expiresAt);
-                ps.setLong(3, cl.lease().version());
-                ps.setString(4, cl.recipientId());
-                ps.setLong(5, cl.lease().version() - 1);
-                if (ps.executeUpdate() == 1) claims.add(cl);
-            }
+            int[] counts = Dialect.of(c).updateEach(ps, found.size(), (p, i) -> {
+                Claim cl = found.get(i);
+                p.setString(1, cl.lease().owner());
+                p.setLong(2, expiresAt);
+                p.setLong(3, cl.lease().version());
+                p.setString(4, cl.recipientId());
+                p.setLong(5, cl.lease().version() - 1);
+            });
+            for (int i = 0; i < counts.length; i++) if (counts[i] == 1) claims.add(found.get(i));
         }
         return claims;
     }
 
     /**
      * Extends the leases of work in flight to now + {@code lease}, each only while the recipient still carries the
-     * claim's lease (owner and version). Returns the recipients whose lease was lost (taken over by another node).
+     * claim's lease (owner and version). Returns the recipients whose lease was lost (taken over by another claim: its
+     * version moved on). A recipient whose lease this very claim freed meanwhile (its result or postponement
+     * committed between the caller's look at what is in flight and this write: same version, no owner) is finished,
+     * not lost.
      */
     Fenced renewLeases(List<Claim> claims, Duration lease) {
         if (claims.isEmpty()) return Fenced.NONE;
@@ -328,14 +333,28 @@ final class MessageTables {
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE recipients SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND lease_version = ?
                     """)) {
-                for (Claim cl : claims) {
-                    ps.setLong(1, until);
-                    ps.setString(2, cl.recipientId());
-                    ps.setString(3, cl.lease().owner());
-                    ps.setLong(4, cl.lease().version());
-                    if (ps.executeUpdate() != 1) refused.add(cl.recipientId());
+                int[] counts = db.dialect().updateEach(ps, claims.size(), (p, i) -> {
+                    Claim cl = claims.get(i);
+                    p.setLong(1, until);
+                    p.setString(2, cl.recipientId());
+                    p.setString(3, cl.lease().owner());
+                    p.setLong(4, cl.lease().version());
+                });
+                for (int i = 0; i < counts.length; i++) if (counts[i] != 1) refused.add(claims.get(i).recipientId());
+            }
+            if (refused.isEmpty()) return Fenced.NONE;
+            Map<String, Claim> byId = new LinkedHashMap<>();
+            for (Claim cl : claims) byId.put(cl.recipientId(), cl);
+            List<String> finished = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT lease_owner, lease_version FROM recipients WHERE id = ?")) {
+                for (String id : refused) {
+                    ps.setString(1, id);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next() && rs.getString(1) == null && rs.getLong(2) == byId.get(id).lease().version()) finished.add(id);
+                    }
                 }
             }
+            refused.removeAll(finished);
             return new Fenced(refused);
         });
     }
@@ -498,14 +517,18 @@ final class MessageTables {
                     UPDATE recipients SET next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
                     WHERE id = ? AND lease_owner = ? AND lease_version = ?
                     """)) {
-                for (Claim cl : claims) {
-                    long now = db.clock().millis();
-                    ps.setLong(1, at.toEpochMilli());
-                    ps.setLong(2, now);
-                    ps.setString(3, cl.recipientId());
-                    ps.setString(4, cl.lease().owner());
-                    ps.setLong(5, cl.lease().version());
-                    if (ps.executeUpdate() != 1) {
+                long now = db.clock().millis();
+                int[] counts = db.dialect().updateEach(ps, claims.size(), (p, i) -> {
+                    Claim cl = claims.get(i);
+                    p.setLong(1, at.toEpochMilli());
+                    p.setLong(2, now);
+                    p.setString(3, cl.recipientId());
+                    p.setString(4, cl.lease().owner());
+                    p.setLong(5, cl.lease().version());
+                });
+                for (int i = 0; i < counts.length; i++) {
+                    Claim cl = claims.get(i);
+                    if (counts[i] != 1) {
                         refused.add(cl.recipientId());
                         continue;
                     }

@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  *   (https://www.postgresql.org/docs/15/runtime-config-wal.html#GUC-SYNCHRONOUS-COMMIT);</li>
  *   <li>writes through one {@link GroupCommitWriter} per node holding one of them: each round of queued writes is one
  *   transaction and one WAL flush, and no caller of the round is acknowledged before its {@code COMMIT} returned; a
- *   failed {@code COMMIT} fails every caller of the round;</li>
+ *   failed {@code COMMIT} fails every caller of the round. Each statement is a network round trip, so the writer runs a
+ *   round without savepoints first and ends it in one round trip ({@link Dialect#optimisticGroups()},
+ *   {@link Dialect#commit}), fenced updates of many rows go as one JDBC batch ({@link Dialect#updateEach}), and
+ *   batched INSERTs are rewritten into multi-row ones ({@code reWriteBatchedInserts});</li>
  *   <li>reads on the other pooled connections, in autocommit (each statement sees what was committed when it began,
  *   as the SQLite readers do);</li>
  *   <li>Flyway migrations from {@code db/postgresql}, one per SQLite migration with the same version number.</li>
@@ -82,6 +85,10 @@ final class PostgresStore extends SqlStore {
         cfg.setInitializationFailTimeout(Duration.ofSeconds(2).toMillis()); // fail the start with a clear message, not a hang
         cfg.addDataSourceProperty("ApplicationName", "rebound");
         cfg.addDataSourceProperty("tcpKeepAlive", "true");
+        // a JDBC batch of INSERTs (a message's recipients) goes as multi-row INSERTs: fewer statements for the server
+        // to parse and run (https://jdbc.postgresql.org/documentation/use/#connection-parameters); batches of
+        // INSERT ... ON CONFLICT DO UPDATE must then not repeat a key (each is one statement), so they add per key first
+        cfg.addDataSourceProperty("reWriteBatchedInserts", "true");
         HikariDataSource pool;
         try {
             pool = new HikariDataSource(cfg);

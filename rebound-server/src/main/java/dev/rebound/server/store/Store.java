@@ -61,7 +61,9 @@ public interface Store extends AutoCloseable {
 
     /**
      * Extends the leases of work in flight to now + {@code lease} (a node's heartbeat renews what it is delivering),
-     * each only while the recipient still carries the claim's lease; the lost ones are returned as refused.
+     * each only while the recipient still carries the claim's lease; the lost ones are returned as refused: those
+     * another claim took over (a higher lease version). A lease that was freed by its own result or postponement
+     * (same version, no owner: the work finished while the heartbeat read what is in flight) is not lost and not renewed.
      */
     Fenced renewLeases(List<Claim> claims, Duration lease);
 

@@ -160,6 +160,33 @@ final class SuppressionTables {
         }
     }
 
+    /** The most addresses one {@link #blockingAll} statement asks for; more take several statements. */
+    static final int BLOCKING_CHUNK = 256;
+
+    /**
+     * {@link #blocking} for every address of a message at once: one statement per {@link #BLOCKING_CHUNK} addresses
+     * instead of one per address (on PostgreSQL each statement is a round trip). Keyed by the lower-cased address.
+     * The {@code IN} list is padded to a power of two (by repeating the last address), so a message's recipient count
+     * makes one of a few statement texts, which the statement caches keep.
+     */
+    static Map<String, Suppression> blockingAll(Connection c, List<String> addresses, String stream, long now) throws SQLException {
+        Map<String, Suppression> out = new java.util.HashMap<>();
+        List<String> distinct = addresses.stream().map(a -> a.toLowerCase(Locale.ROOT)).distinct().toList();
+        for (int from = 0; from < distinct.size(); from += BLOCKING_CHUNK) {
+            List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + BLOCKING_CHUNK));
+            int marks = Integer.highestOneBit(chunk.size());
+            if (marks < chunk.size()) marks <<= 1;
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM suppressions WHERE stream = ? AND state = 'SUPPRESSED' "
+                    + "AND (expires_at IS NULL OR expires_at > ?) AND address IN (" + String.join(",", java.util.Collections.nCopies(marks, "?")) + ")")) {
+                ps.setString(1, stream);
+                ps.setLong(2, now);
+                for (int i = 0; i < marks; i++) ps.setString(3 + i, chunk.get(Math.min(i, chunk.size() - 1)));
+                for (Suppression sup : rows(ps)) out.put(sup.address(), sup);
+            }
+        }
+        return out;
+    }
+
     Optional<Suppression> suppression(String address, String stream) {
         return db.read(c -> blocking(c, address, stream, db.clock().millis()));
     }

@@ -66,7 +66,7 @@ class MonitorCommandsTest {
 
                 Run status = run("status", "--url", url);
                 assertThat(status.code()).as(status.err()).isZero();
-                assertThat(status.out()).contains("QUEUE", "waiting 0", "RATES", "ALERTS", "DOMAINS (throttled, dead or paused)", "WEBHOOKS", "no endpoints")
+                assertThat(status.out()).contains("QUEUE", "waiting 0", "RATES", "ALERTS", "DOMAINS (throttled, dead or paused)", "WEBHOOKS", "no endpoints", "NODES")
                         .containsPattern("last 1h\\s+300\\s+300\\s+33\\.33%").containsPattern("last 24h\\s+300\\s+300\\s+33\\.33%")
                         .contains("critical", "domain bouncy.test");
 

@@ -355,8 +355,9 @@ class MultiNodePostgresTest {
         String afterB = get(b, "/v1/messages/" + messageId).body();
         release.countDown(); // the MX answers node-a's transaction: 250, it has the message a second time
         signal(a, "CONT");
+        // the counter is incremented just before the warning is written to node-a's log: wait for both
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
-                staleResults(get(a, "/metrics").body()) >= 1);
+                staleResults(get(a, "/metrics").body()) >= 1 && Files.readString(dir.resolve("node-node-a.log")).contains("refused by fencing"));
         String log = Files.readString(dir.resolve("node-node-a.log"));
         JsonNode view = JSON.readTree(get(b, "/v1/messages/" + messageId).body());
         System.out.printf("SIGSTOP/SIGCONT: node-a's late result refused (rebound_stale_results_total %s), the MX got the message %d times%n",

@@ -22,7 +22,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The node registry over real HTTP and a real store: a started node registers itself, its heartbeat moves
  * {@code last_seen_at}, another node that stopped beating is DEAD after its missed heartbeats, a clean stop is
- * STOPPED, and leases are counted per node. {@code rebound nodes} prints it and exits 3 while a node is dead.
+ * STOPPED, and leases are counted per node. {@code rebound nodes} prints it and exits 3 while a node is dead;
+ * {@code rebound status} shows it in its NODES part.
  */
 class NodeRegistryTest {
     @TempDir Path dir;
@@ -78,6 +79,11 @@ class NodeRegistryTest {
             String[] r = run("nodes", "--url", url);
             assertThat(r[0]).as("a dead node: exit 3").isEqualTo("3");
             assertThat(r[1]).containsPattern("other\\s+DEAD\\s+host-b\\s+4242").containsPattern("test-node\\s+ALIVE");
+            // rebound status shows the same registry: id, state, seconds since the last beat, leases held, host
+            String[] status = run("status", "--url", url);
+            assertThat(status[0]).as(status[2]).isEqualTo("0");
+            assertThat(status[1]).contains("NODES").containsPattern("NODE\\s+STATE\\s+LAST SEEN\\s+LEASED\\s+HOST")
+                    .containsPattern("other\\s+DEAD\\s+7s\\s+1\\s+host-b").containsPattern("test-node\\s+ALIVE\\s+0s\\s+0\\s+");
 
             // the expired lease of the dead node is not counted as its any more
             clock.advance(Duration.ofMinutes(1));

@@ -282,6 +282,29 @@ abstract class StoreContract {
     }
 
     @Test
+    void intake_manyRecipients_eachSuppressedOneFound_whateverItsCase_expiredAndOtherStreamsIgnored() {
+        try (Store store = open(dir, clock)) {
+            // more recipients than one suppression look-up asks for, and a count that is no power of two
+            List<String> to = new ArrayList<>();
+            for (int i = 0; i < 300; i++) to.add("r" + i + "@many.test");
+            to.add("R7@Many.Test"); // the same mailbox again, in another case
+            store.suppress(new Suppression("r7@many.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(), Optional.empty(), ""));
+            store.suppress(new Suppression("r299@many.test", "transactional", "userunknown", "suppress.hard.userunknown", clock.instant(), Optional.empty(), ""));
+            store.suppress(new Suppression("r100@many.test", "transactional", "mailboxfull", "suppress.soft", clock.instant().minusSeconds(7200),
+                    Optional.of(clock.instant().minusSeconds(60)), "")); // expired
+            store.suppress(new Suppression("r200@many.test", "marketing", "userunknown", "suppress.hard.userunknown", clock.instant(), Optional.empty(), ""));
+            store.suppress(new Suppression("r250@many.test", "transactional", "blocked", "suppress.breaker.hard", clock.instant(), Optional.empty(), "",
+                    SuppressionState.REVIEW)); // under review: not blocking
+            var r = (AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", to.toArray(String[]::new)));
+            List<AcceptResult.RecipientReceipt> got = r.receipt().recipients();
+            assertThat(got).hasSize(301);
+            List<String> suppressed = got.stream().filter(x -> x.state() == RecipientState.SUPPRESSED).map(AcceptResult.RecipientReceipt::address).toList();
+            assertThat(suppressed).containsExactly("r7@many.test", "r299@many.test", "R7@Many.Test");
+            assertThat(store.queueStats().depth()).isEqualTo(298);
+        }
+    }
+
+    @Test
     void suppressionPage_keysetCursor_filters_neitherRepeatsNorSkips() {
         try (Store store = open(dir, clock)) {
             List<Suppression> chunk = new ArrayList<>();
@@ -725,6 +748,26 @@ abstract class StoreContract {
             assertThat(again.lease().version()).isGreaterThan(old.lease().version());
             assertThat(store.recordAttempts(List.of(delivered(old)), new RecordingDecider()).refused()).containsExactly(old.recipientId());
             assertThat(store.recordAttempts(List.of(delivered(again)), new RecordingDecider()).refused()).isEmpty();
+        }
+    }
+
+    @Test
+    void fenced_renewalOfWorkThatFinishedMeanwhile_isNotALostLease_andRenewsNothing() {
+        try (Store store = open(dir, clock)) {
+            store.accept(message("transactional", Optional.empty(), "", "a@one.test", "b@one.test"));
+            List<Claim> claims = store.claimDue("n1", 10, Duration.ofMinutes(1));
+            assertThat(claims).hasSize(2);
+            Claim done = claims.get(0), postponed = claims.get(1);
+            // both finish (a result, a postponement) after the heartbeat read what is in flight and before its renewal ran
+            assertThat(store.recordAttempts(List.of(attempt(done, "transactional", SmtpReply.of(250, "2.0.0 ok"), Outcome.DELIVERED,
+                    Reason.DELIVERED, new GiveUp(Outcome.DELIVERED, Reason.DELIVERED, "retry.done"))), new RecordingDecider()).refused()).isEmpty();
+            assertThat(store.postpone(List.of(postponed), clock.instant().plusSeconds(30)).refused()).isEmpty();
+            assertThat(store.renewLeases(claims, Duration.ofMinutes(10)).refused()).as("finished, not lost").isEmpty();
+            clock.advance(Duration.ofSeconds(31));
+            assertThat(store.claimDue("n2", 10, Duration.ofMinutes(1))).as("nothing was renewed: the postponed one is free when due")
+                    .extracting(Claim::recipientId).containsExactly(postponed.recipientId());
+            // the first holder's lease is now lost to n2 (a higher version)
+            assertThat(store.renewLeases(List.of(postponed), Duration.ofMinutes(1)).refused()).containsExactly(postponed.recipientId());
         }
     }
 
