@@ -303,6 +303,11 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     }
 
     @Override
+    public final Promotions sweepProvisional(SuppressionDecider decider, Instant now) {
+        return suppressions.sweepProvisional(decider, now);
+    }
+
+    @Override
     public final List<FinalOutcome> finalOutcomes(String address, String stream) {
         return evidence.finalOutcomes(address, stream);
     }

@@ -199,6 +199,13 @@ public interface Store extends AutoCloseable {
     /** Final outcomes of {@code domain} recorded by attempts since {@code since} (the circuit breaker's counts). */
     DomainOutcomes domainOutcomes(String domain, Instant since);
 
+    /**
+     * Decides again, with {@code decider}, the provisional reviews ({@code suppress.provisional.hard}) whose hold has ended
+     * by {@code now}, each over the history up to the end of its hold and its domain's counts of the window ending there;
+     * writes each change with one audit row and one outbox event. Nothing is written when nothing is due.
+     */
+    Promotions sweepProvisional(SuppressionDecider decider, Instant now);
+
     // ---- rates and alerts (V40) ----------------------------------------------------------------------------
 
     /** {@code outcome_counts} summed over the minutes in [from, to), per scope ({@link ScopedCounts.By}), busiest first. */

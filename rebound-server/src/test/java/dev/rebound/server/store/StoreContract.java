@@ -67,6 +67,16 @@ abstract class StoreContract {
             return Optional.of(new Suppression(address, stream, "userunknown", "suppress.hard.userunknown", now,
                     Optional.of(now.plus(Duration.ofDays(365))), ""));
         }
+
+        @Override
+        public Optional<Instant> provisionalUntil(List<FinalOutcome> f) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Promotion promote(String address, String stream, List<FinalOutcome> f, DomainOutcomes d, Instant due) {
+            return new Promotion(decide(address, stream, f, d, due), "suppress.hard.userunknown");
+        }
     }
 
     @Test
