@@ -12,6 +12,8 @@ import dev.rebound.core.policy.Attempt;
 import dev.rebound.core.policy.GiveUp;
 import dev.rebound.core.policy.RetryAt;
 import dev.rebound.core.policy.RetryDecision;
+import dev.rebound.core.policy.SuppressionPolicy;
+import dev.rebound.core.smtp.MailDomain;
 import dev.rebound.core.smtp.SmtpReply;
 import dev.rebound.core.smtp.SmtpReplyException;
 import dev.rebound.core.smtp.SmtpReplyParser;
@@ -28,6 +30,7 @@ import dev.rebound.server.store.ReplayInput;
 import dev.rebound.server.store.ReplayPair;
 import dev.rebound.server.store.Suppression;
 import dev.rebound.server.store.SuppressionAudit;
+import dev.rebound.server.store.SuppressionDecider;
 import dev.rebound.server.store.SuppressionState;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,6 +67,8 @@ import java.util.TreeMap;
  *       record keeps its recorded classification (the bounce email is not stored, only the parsed record, and the DSN
  *       rules read the whole email). Then the evidence policy and the suppression policy decide again over the
  *       replayed state and history, with the clock at its receipt.</li>
+ *   <li>A provisional review ({@code suppress.provisional.hard}) whose hold ends in the range is decided again at the
+ *       end of its hold, as the store's sweep does, before the rows after it.</li>
  *   <li>Suppression changes made by people (audit actor other than {@code policy} and {@code replay}) in the range
  *       happen again as recorded; policy changes are what replay recomputes. A REVIEW never replaces an active
  *       SUPPRESSED entry, as in the store.</li>
@@ -179,11 +184,13 @@ public final class Replay {
         PairResult run(List<Row> rows, Optional<Suppression> atSince, Optional<Suppression> stored, Instant since, Instant until) {
             entry = atSince;
             for (Row r : rows) {
+                endHold(r.at(), since);
                 boolean inRange = !r.at().isBefore(since);
                 if (r.attempt() != null) attempt(r.attempt(), inRange);
                 else if (r.evidence() != null) evidence(r.evidence(), inRange);
                 else entry = Replay.apply(entry, r.audit());
             }
+            endHold(until, since);
             Optional<Suppression> replayed = entry.filter(s -> ReplayChange.active(s, until));
             Optional<Suppression> before = stored.filter(s -> ReplayChange.active(s, until));
             List<RecipientChange> changes = new ArrayList<>();
@@ -287,6 +294,28 @@ public final class Replay {
             return suppressionRule.isEmpty() ? "" : " / " + suppressionRule;
         }
 
+        /**
+         * As the store's sweep does (its {@code sweepProvisional}): a provisional review whose hold ended in range by
+         * {@code t} is decided again at the end of its hold, over the final outcomes up to then and the domain's counts of
+         * the whole minutes of the window before it, and replaced (or lifted).
+         */
+        private void endHold(Instant t, Instant since) {
+            if (entry.isEmpty()) return;
+            Suppression e = entry.get();
+            if (e.state() != SuppressionState.REVIEW || !SuppressionPolicy.PROVISIONAL_HARD.equals(e.ruleId())) return;
+            Instant due = suppressions.provisionalUntil(finals).orElse(e.createdAt());
+            if (due.isAfter(t) || due.isBefore(since)) return;
+            List<FinalOutcome> upTo = finals.stream().filter(f -> !f.at().isAfter(due)).toList();
+            SuppressionDecider.Promotion p = suppressions.promote(pair.address(), pair.stream(), upTo,
+                    counts(MailDomain.of(pair.address()), due, false), due);
+            if (p.entry().isEmpty()) {
+                entry = Optional.empty();
+                return;
+            }
+            Suppression next = p.entry().get().withEvidenceRef(e.evidenceRef());
+            if (next.state() != e.state() || !next.ruleId().equals(e.ruleId())) entry = Optional.of(next);
+        }
+
         /** As the store writes an entry: a REVIEW does not replace a SUPPRESSED entry still in force. */
         private void upsert(Suppression s) {
             if (entry.isPresent() && ReplayChange.active(entry.get(), s.createdAt()) && s.state() == SuppressionState.REVIEW
@@ -301,13 +330,22 @@ public final class Replay {
 
         /** The breaker's counts of {@code domain} in the window before {@code now}, by the minute, as the store sums them. */
         private DomainOutcomes counts(String domain, Instant now) {
+            return counts(domain, now, true);
+        }
+
+        /**
+         * @param nowsMinute whether the minute of {@code now} counts (a live decision reads what is written so far; the
+         *                   end of a provisional hold only the whole minutes before it)
+         */
+        private DomainOutcomes counts(String domain, Instant now, boolean nowsMinute) {
             String d = domain.toLowerCase(Locale.ROOT);
             Instant from = now.minus(suppressions.breakerWindow());
             long first = Math.floorDiv(from.toEpochMilli(), 60_000L) * 60_000L;
             int finalsCount = 0, failures = 0;
             TreeMap<Long, int[]> m = minutes.get(d);
             if (m != null) {
-                for (int[] n : m.subMap(first, true, now.toEpochMilli(), true).values()) {
+                long last = nowsMinute ? now.toEpochMilli() : Math.floorDiv(now.toEpochMilli(), 60_000L) * 60_000L;
+                for (int[] n : m.subMap(first, true, last, nowsMinute).values()) {
                     finalsCount += n[0];
                     failures += n[1];
                 }

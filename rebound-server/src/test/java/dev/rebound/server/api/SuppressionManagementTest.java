@@ -78,7 +78,7 @@ class SuppressionManagementTest {
 
     @Test
     void manualAdd_filters_cursorPages_andAPolicyEntryShowsTheAttemptThatCausedIt() throws Exception {
-        h = new ServiceHarness(dir, clock, agent, false, Map.of());
+        h = new ServiceHarness(dir, clock, agent, false, SuppressionApiTest.NO_HOLD);
         newEvents();
         agent.on("gone@policy.test", SmtpReply.of(550, "5.1.1 no such user"));
         post("gone@policy.test");

@@ -96,6 +96,8 @@ class ReplayTest {
         assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
         assertThat(r.json().get("results").get(0).get("outcome").asString()).isEqualTo("BOUNCED_HARD");
         clock.advance(Duration.ofHours(1));
+        // d's and p's hard bounces were provisional reviews (soft.test is too quiet for the breaker to judge): their hold ended
+        assertThat(h.service.provisional().runOnce().suppressed()).isEqualTo(2);
     }
 
     private record Run(int code, String out, String err) {}

@@ -157,7 +157,10 @@ class T10_DsnAfterDeliveryTest extends ScenarioBase {
         assertThat(ev.get("message_id_header").asString()).isEqualTo(messageId.replaceAll("^<|>$", ""));
         assertThat(ev.get("raw_reason").asString()).contains("User");
         assertThat(ev.get("outcome").asString()).isEqualTo("BOUNCED_HARD");
-        assertThat(ev.get("suppression_rule").asString()).isEqualTo("suppress.hard.userunknown");
+        // one recipient of example.test in the breaker's window: a provisional review, suppressed when its hold ends
+        assertThat(ev.get("suppression_rule").asString()).isEqualTo("suppress.provisional.hard");
+        clock.advance(java.time.Duration.ofMinutes(15));
+        assertThat(h.service.provisional().runOnce().suppressed()).isEqualTo(1);
         assertThat(h.service.store().suppression("alice@example.test", "transactional"))
                 .hasValueSatisfying(s -> assertThat(s.evidenceRef()).isEqualTo(ev.get("id").asString()));
 

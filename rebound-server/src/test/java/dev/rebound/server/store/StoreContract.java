@@ -258,6 +258,72 @@ abstract class StoreContract {
         }
     }
 
+    /** One recipient per address at {@code domain}, each given up on with a 550 5.1.1 (or delivered when {@code ok}). */
+    private List<AttemptRecord> round(Store store, boolean ok, String... to) {
+        store.accept(message("transactional", Optional.empty(), "", to));
+        List<AttemptRecord> out = new ArrayList<>();
+        for (Claim c : store.claimDue("n1", 100, Duration.ofMinutes(5))) {
+            out.add(ok ? attempt(c, "transactional", SmtpReply.of(250, "2.0.0 ok"), Outcome.DELIVERED, Reason.DELIVERED,
+                            new GiveUp(Outcome.DELIVERED, Reason.DELIVERED, "retry.done"))
+                    : attempt(c, "transactional", SmtpReply.of(550, "5.1.1 no such user"), Outcome.BOUNCED_HARD, Reason.USERUNKNOWN,
+                            new GiveUp(Outcome.BOUNCED_HARD, Reason.USERUNKNOWN, "retry.no-repeat-5xx")));
+        }
+        return out;
+    }
+
+    @Test
+    void provisionalReview_decidedAgainOnceWhenItsHoldEnds_asOfTheEndOfTheHold() {
+        var decider = new dev.rebound.server.decide.Suppressions(dev.rebound.core.policy.SuppressionConfig.defaults());
+        try (Store store = open(dir, clock)) {
+            Instant bounced = clock.instant();
+            assertThat(store.webhooks().outboxAfter("contract", 1)).isEmpty(); // the cursor starts here
+            // a quiet domain: one recipient, gone; a failing one: 12 of 20 recipients gone in one round
+            store.recordAttempts(round(store, false, "Gone@Quiet.test"), decider);
+            List<String> flaky = new ArrayList<>();
+            for (int i = 0; i < 20; i++) flaky.add((i < 12 ? "gone" : "ok") + i + "@flaky.test");
+            List<AttemptRecord> group = new ArrayList<>(round(store, true, flaky.subList(12, 20).toArray(String[]::new)));
+            group.addAll(round(store, false, flaky.subList(0, 12).toArray(String[]::new)));
+            store.recordAttempts(group, decider);
+            assertThat(store.suppressions(Optional.of("transactional"), Optional.empty(), Optional.empty(), 100))
+                    .hasSize(13).allSatisfy(s -> {
+                        assertThat(s.state()).isEqualTo(SuppressionState.REVIEW);
+                        assertThat(s.ruleId()).isEqualTo("suppress.provisional.hard");
+                    });
+            String quietRef = store.suppressions(Optional.of("transactional"), Optional.of("gone@quiet.test"), Optional.empty(), 1)
+                    .getFirst().evidenceRef();
+            long events = store.webhooks().outboxAfter("contract", 100_000).size();
+
+            // before the hold ends nothing is written
+            assertThat(store.sweepProvisional(decider, bounced.plus(Duration.ofMinutes(14)))).isEqualTo(new Promotions(0, 0, 0));
+            assertThat(store.webhooks().outboxAfter("contract", 100_000)).hasSize((int) events);
+
+            // a sweep an hour after the hold ended decides as at its end: quiet.test healthy, flaky.test failing (12 of 20)
+            clock.advance(Duration.ofMinutes(75));
+            assertThat(store.sweepProvisional(decider, clock.instant())).isEqualTo(new Promotions(1, 12, 0));
+            assertThat(store.suppression("gone@quiet.test", "transactional")).hasValueSatisfying(s -> {
+                assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown");
+                assertThat(s.expiresAt()).contains(bounced.plus(Duration.ofDays(365)));
+                assertThat(s.evidenceRef()).isEqualTo(quietRef);
+            });
+            assertThat(store.suppressionAudit("gone@quiet.test", "transactional")).extracting(SuppressionAudit::action, SuppressionAudit::actor,
+                    SuppressionAudit::note).containsExactly(org.assertj.core.groups.Tuple.tuple("created", "policy", "suppress.provisional.hard"),
+                    org.assertj.core.groups.Tuple.tuple("updated", "policy", "suppress.hard.userunknown"));
+            assertThat(store.suppressionAudit("gone@quiet.test", "transactional").getLast().at()).isEqualTo(bounced.plus(Duration.ofMinutes(15)));
+            for (int i = 0; i < 12; i++) {
+                assertThat(store.suppressions(Optional.of("transactional"), Optional.of(flaky.get(i)), Optional.empty(), 1)).singleElement()
+                        .satisfies(s -> {
+                            assertThat(s.state()).isEqualTo(SuppressionState.REVIEW);
+                            assertThat(s.ruleId()).isEqualTo("suppress.breaker.hard");
+                        });
+            }
+            assertThat(store.webhooks().outboxAfter("contract", 100_000).stream().skip(events).map(WebhookStore.OutboxEvent::type))
+                    .containsExactlyInAnyOrder(java.util.stream.Stream.concat(java.util.stream.Stream.of("suppression.created"),
+                            java.util.Collections.nCopies(12, "suppression.review").stream()).toArray(String[]::new));
+            // done once: a second sweep finds nothing
+            assertThat(store.sweepProvisional(decider, clock.instant())).isEqualTo(new Promotions(0, 0, 0));
+        }
+    }
+
     @Test
     void suppressions_reviewNeverReplacesAnActiveSuppression_removalIsAudited_intakeSkipsSuppressed() {
         try (Store store = open(dir, clock)) {
