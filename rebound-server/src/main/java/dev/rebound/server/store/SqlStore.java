@@ -293,8 +293,8 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     }
 
     @Override
-    public final boolean[] importSuppressions(List<Suppression> chunk, String actor) {
-        return suppressions.importChunk(chunk, actor);
+    public final boolean[] importSuppressions(List<Suppression> chunk, String actor, boolean events) {
+        return suppressions.importChunk(chunk, actor, events);
     }
 
     @Override

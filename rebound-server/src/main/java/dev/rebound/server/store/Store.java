@@ -165,9 +165,10 @@ public interface Store extends AutoCloseable {
 
     /**
      * Writes one chunk of a bulk import in one transaction (each written entry with one audit row, action
-     * {@code imported}); an address with an active entry is left as it is. Returns, per entry, whether it was written.
+     * {@code imported}, and with {@code events} one outbox event); an address with an active entry is left as it is.
+     * Returns, per entry, whether it was written.
      */
-    boolean[] importSuppressions(List<Suppression> chunk, String actor);
+    boolean[] importSuppressions(List<Suppression> chunk, String actor, boolean events);
 
     /**
      * One page of an address's timeline (case-insensitive), oldest first: the messages accepted for it, every attempt,

@@ -336,10 +336,13 @@ final class SuppressionTables {
 
     /**
      * One chunk of a bulk import, in one transaction: each entry is written (origin import) with one audit row
-     * (action {@code imported}) unless an active entry exists (then it is left as it is). No outbox events: a bulk
-     * load is not news to the applications. Returns, per entry in order, whether it was written.
+     * (action {@code imported}) unless an active entry exists (then it is left as it is). Outbox events only when
+     * {@code events} (one {@code suppression.created} / {@code suppression.review} per written entry, source
+     * {@code import}): by default a bulk load (a list moved from another system, a million lines) is not news to the
+     * applications, and a million webhook deliveries would bury the ones that are. Returns, per entry in order, whether
+     * it was written.
      */
-    boolean[] importChunk(List<Suppression> chunk, String actor) {
+    boolean[] importChunk(List<Suppression> chunk, String actor, boolean events) {
         if (chunk.isEmpty()) return new boolean[0];
         return db.write(c -> {
             long now = db.clock().millis();
@@ -350,6 +353,8 @@ final class SuppressionTables {
                 if (found.isPresent()) continue;
                 write(c, e);
                 audit(c, now, e, "imported", actor, e.note());
+                if (events) event(c, now, e.state() == SuppressionState.SUPPRESSED ? "suppression.created" : "suppression.review", e,
+                        "import", actor, e.note(), -1);
                 written[i] = true;
             }
             return written;

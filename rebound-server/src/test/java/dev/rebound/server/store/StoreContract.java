@@ -366,9 +366,9 @@ abstract class StoreContract {
                         "manual", "import", clock.instant(), Optional.empty(), "", SuppressionState.SUPPRESSED, Suppression.IMPORT, "n" + i));
                 if (i % 5 == 4) clock.advance(Duration.ofSeconds(1)); // several entries share a created_at
             }
-            boolean[] written = store.importSuppressions(chunk, "ops");
+            boolean[] written = store.importSuppressions(chunk, "ops", false);
             assertThat(written).hasSize(25).doesNotContain(false);
-            assertThat(store.importSuppressions(List.of(chunk.getFirst()), "ops")).containsExactly(false);
+            assertThat(store.importSuppressions(List.of(chunk.getFirst()), "ops", false)).containsExactly(false);
             List<String> seen = new ArrayList<>();
             SuppressionQuery q = SuppressionQuery.all(4);
             while (true) {
