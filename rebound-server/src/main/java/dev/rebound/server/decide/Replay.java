@@ -3,6 +3,9 @@ package dev.rebound.server.decide;
 import dev.rebound.core.classify.Classification;
 import dev.rebound.core.classify.Outcome;
 import dev.rebound.core.classify.ReplyClassifier;
+import dev.rebound.core.dsn.BounceParser;
+import dev.rebound.core.dsn.BounceRecord;
+import dev.rebound.core.dsn.BounceResult;
 import dev.rebound.core.events.EventResult;
 import dev.rebound.core.events.Provider;
 import dev.rebound.core.events.ProviderEvent;
@@ -64,8 +67,9 @@ import java.util.TreeMap;
  *       circuit-breaker counts of the hour before (from the stored per-minute counts).</li>
  *   <li>A provider event in [since, until): its stored JSON is normalized again by the core normalizer of its provider
  *       ({@link ProviderWebhooks#renormalize}; when it no longer reads, its recorded classification stands). A DSN
- *       record keeps its recorded classification (the bounce email is not stored, only the parsed record, and the DSN
- *       rules read the whole email). Then the evidence policy and the suppression policy decide again over the
+ *       record is read again from its kept bounce email by the running build's {@code BounceParser} (the DSN rules read
+ *       the whole email; {@link DsnRecords}, the same fields the bounce mailbox stores); a record whose email was not kept
+ *       (over 1 MiB, or received before emails were kept) keeps its recorded classification. Then the evidence policy and the suppression policy decide again over the
  *       replayed state and history, with the clock at its receipt.</li>
  *   <li>A provisional review ({@code suppress.provisional.hard}) whose hold ends in the range is decided again at the
  *       end of its hold, as the store's sweep does, before the rows after it.</li>
@@ -129,7 +133,7 @@ public final class Replay {
                 if (!x.at().isBefore(since) && !MACHINE_ACTORS.contains(x.actor())) all.add(new Row(x.at(), 2, x.id(), null, null, x));
             all.sort(Comparator.comparing(Row::at).thenComparingInt(Row::rank).thenComparing(Row::id));
             Optional<Suppression> stored = untilIsNow ? Optional.ofNullable(current.get(p)) : entryAt(trail, until);
-            out.add(new Walk(p, recipients.getOrDefault(p, List.of()), minutes).run(all, entryAt(trail, since), stored, since, until));
+            out.add(new Walk(p, recipients.getOrDefault(p, List.of()), minutes, in.bounceMail()).run(all, entryAt(trail, since), stored, since, until));
         }
         return out;
     }
@@ -164,6 +168,7 @@ public final class Replay {
         private final ReplayPair pair;
         private final Map<String, ReplayInput.RecipientRow> recipientsById = new HashMap<>();
         private final Map<String, TreeMap<Long, int[]>> minutes;
+        private final Map<String, byte[]> bounceMail;
         private final Map<String, RecipientState> state = new HashMap<>();
         private final Map<String, List<Attempt>> history = new HashMap<>();
         private final List<FinalOutcome> finals = new ArrayList<>();
@@ -172,9 +177,11 @@ public final class Replay {
         private Optional<Suppression> entry = Optional.empty();
         private int attemptCount, evidenceCount;
 
-        Walk(ReplayPair pair, List<ReplayInput.RecipientRow> recipients, Map<String, TreeMap<Long, int[]>> minutes) {
+        Walk(ReplayPair pair, List<ReplayInput.RecipientRow> recipients, Map<String, TreeMap<Long, int[]>> minutes,
+             Map<String, byte[]> bounceMail) {
             this.pair = pair;
             this.minutes = minutes;
+            this.bounceMail = bounceMail;
             for (ReplayInput.RecipientRow r : recipients) {
                 recipientsById.put(r.id(), r);
                 state.put(r.id(), r.initialState());
@@ -262,7 +269,7 @@ public final class Replay {
                 return;
             }
             evidenceCount++;
-            Classified c = classified(e);
+            Classified c = classified(e, bounceMail);
             Optional<RecipientState> currentState = rid.map(id -> state.getOrDefault(id, RecipientState.QUEUED));
             NewEvidence ne = new NewEvidence(e.id(), e.source(), e.provider(), e.providerEvent(), e.providerMessageId(), e.headerMessageId(),
                     rid, Optional.of(e.messageId()), e.address(), Optional.of(e.stream()), c.smtpCode(), c.enhancedCode(), c.rawReason(),
@@ -354,12 +361,34 @@ public final class Replay {
         }
     }
 
-    /** A piece of evidence's classification: as recorded, or for a provider event as its normalizer gives it now. */
+    /**
+     * A piece of evidence's classification: for a provider event as its normalizer gives it now, for a DSN record as the
+     * running build's parser reads its kept email now, else (an email too large to keep, or received before emails were
+     * kept) as recorded.
+     */
     private record Classified(Optional<Outcome> outcome, String reason, String ruleId, int smtpCode, String enhancedCode, String rawReason) {}
 
-    private Classified classified(EvidenceView e) {
+    private Classified classified(EvidenceView e, Map<String, byte[]> bounceMail) {
         Classified recorded = new Classified(Optional.of(e.outcome()).filter(x -> !x.isEmpty()).map(Outcome::valueOf), e.reason(), e.ruleId(),
                 e.smtpCode(), e.enhancedCode(), e.rawReason());
+        if ("dsn".equals(e.source())) {
+            byte[] raw = bounceMail.get(e.id());
+            if (raw == null || e.address().isEmpty()) return recorded;
+            BounceResult parsed = BounceParser.parse(raw);
+            Optional<BounceRecord> record = DsnRecords.about(parsed, e.address());
+            if (record.isEmpty()) { // the running parser no longer reads a record about this address in the email
+                String rule = switch (parsed) {
+                    case BounceResult.AutoReply a -> a.ruleId();
+                    case BounceResult.NotABounce n -> "dsn.not-a-bounce";
+                    case BounceResult.Unparseable u -> "dsn.unparseable";
+                    case BounceResult.Bounces b -> "dsn.no-records";
+                    case BounceResult.Complaint c -> "dsn.no-records";
+                };
+                return new Classified(Optional.empty(), parsed instanceof BounceResult.AutoReply ? "vacation" : "", rule, 0, "", "");
+            }
+            DsnRecords.Fields f = DsnRecords.of(record.get());
+            return new Classified(Optional.of(f.outcome()), f.reason(), f.ruleId(), f.smtpCode(), f.enhancedCode(), f.diagnostic());
+        }
         if (!"provider".equals(e.source())) return recorded;
         Optional<Provider> p = Provider.fromId(e.provider());
         if (p.isEmpty()) return recorded;

@@ -24,10 +24,25 @@ final class EvidenceTables {
         this.db = db;
     }
 
-    /** Stores the evidence in one write transaction (see {@link Store#recordEvidence}). */
-    List<StoredEvidence> record(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider) {
+    /**
+     * Stores the evidence in one write transaction (see {@link Store#recordEvidence}); with {@code mail} (may be null) the
+     * bounce email too, once, when it is small enough to keep.
+     */
+    List<StoredEvidence> record(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider, BounceMail mail) {
         if (evidence.isEmpty()) return List.of();
-        return db.write(c -> record(c, evidence, decider, defaultStream, db.clock().millis()));
+        return db.write(c -> {
+            long now = db.clock().millis();
+            if (mail != null && mail.kept()) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO bounce_mail (sha256, received_at, raw) VALUES (?,?,?) ON CONFLICT (sha256) DO NOTHING")) {
+                    ps.setString(1, mail.sha256());
+                    ps.setLong(2, now);
+                    ps.setBytes(3, mail.raw());
+                    ps.executeUpdate();
+                }
+            }
+            return record(c, evidence, decider, defaultStream, now);
+        });
     }
 
     List<EvidenceView> ofMessage(String messageId) {

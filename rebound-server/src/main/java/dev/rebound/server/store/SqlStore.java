@@ -314,7 +314,13 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
 
     @Override
     public final List<StoredEvidence> recordEvidence(List<NewEvidence> items, String defaultStream, EvidenceDecision.Decider decider) {
-        return evidence.record(items, defaultStream, decider);
+        return evidence.record(items, defaultStream, decider, null);
+    }
+
+    @Override
+    public final List<StoredEvidence> recordEvidence(List<NewEvidence> items, String defaultStream, EvidenceDecision.Decider decider,
+                                                     BounceMail mail) {
+        return evidence.record(items, defaultStream, decider, mail);
     }
 
     @Override

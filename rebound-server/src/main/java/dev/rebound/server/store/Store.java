@@ -99,6 +99,13 @@ public interface Store extends AutoCloseable {
      */
     List<StoredEvidence> recordEvidence(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider);
 
+    /**
+     * As {@link #recordEvidence(List, String, EvidenceDecision.Decider)}, for the records of one bounce email: the email is
+     * kept in the same transaction (once per SHA-256, when no larger than {@link BounceMail#MAX_KEPT}) for replay to parse
+     * again.
+     */
+    List<StoredEvidence> recordEvidence(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider, BounceMail mail);
+
     /** Evidence matched to a message's recipients, oldest first. */
     List<EvidenceView> evidenceOfMessage(String messageId);
 

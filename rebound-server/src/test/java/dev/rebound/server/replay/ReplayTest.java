@@ -241,6 +241,88 @@ class ReplayTest {
         assertThat(refused.err()).contains("400", "apply needs the range to end now");
     }
 
+    /** An RFC 3464 report from a Postfix relay: {@code rcpt}'s mailbox does not exist (550 5.1.1 at RCPT). */
+    static byte[] dsn(String rcpt) {
+        return ("Return-Path: <>\r\n"
+                + "Date: Sun,  1 Mar 2026 09:05:00 +0000 (UTC)\r\n"
+                + "From: MAILER-DAEMON@mx1.soft.test (Mail Delivery System)\r\n"
+                + "Subject: Undelivered Mail Returned to Sender\r\n"
+                + "To: bounces@rebound.test\r\n"
+                + "Auto-Submitted: auto-replied\r\n"
+                + "MIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B1\"\r\n"
+                + "Message-Id: <20260301090500.ABC@mx1.soft.test>\r\n"
+                + "\r\n"
+                + "--B1\r\n"
+                + "Content-Type: text/plain; charset=us-ascii\r\n"
+                + "\r\n"
+                + "<" + rcpt + ">: host store.soft.test[192.0.2.25] said: 550 5.1.1 <" + rcpt + ">:\r\n"
+                + "    Recipient address rejected: User unknown in local recipient table (in reply to RCPT TO command)\r\n"
+                + "\r\n"
+                + "--B1\r\n"
+                + "Content-Type: message/delivery-status\r\n"
+                + "\r\n"
+                + "Reporting-MTA: dns; mx1.soft.test\r\n"
+                + "\r\n"
+                + "Final-Recipient: rfc822; " + rcpt + "\r\n"
+                + "Action: failed\r\n"
+                + "Status: 5.1.1\r\n"
+                + "Remote-MTA: dns; store.soft.test\r\n"
+                + "Diagnostic-Code: smtp; 550 5.1.1 <" + rcpt + ">: Recipient address rejected: User unknown in local recipient table\r\n"
+                + "\r\n"
+                + "--B1--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void dsnRecords_areReadAgainFromTheirKeptEmail_byTheRunningParser_orKeepTheirRecordWithoutOne() throws Exception {
+        // x and y were delivered, then a DSN said each mailbox does not exist. The rows were written by an older build that
+        // read those words as a filter (BOUNCED_SOFT/filtered); x's email was kept, y's (say, received before emails were
+        // kept) was not.
+        Map<String, String> ids = new TreeMap<>();
+        for (String a : List.of("x@soft.test", "y@soft.test")) {
+            var r = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"" + a + "\"],\"text\":\"x\"}");
+            ids.put(a, r.json().get("recipients").get(0).get("id").asString());
+        }
+        h.service.scheduler().runOnce();
+        clock.advance(Duration.ofMinutes(5));
+        var decider = new dev.rebound.server.decide.EvidenceDecider(
+                new dev.rebound.server.decide.Suppressions(dev.rebound.core.policy.SuppressionConfig.defaults()));
+        for (String a : List.of("x@soft.test", "y@soft.test")) {
+            byte[] raw = dsn(a);
+            String sha = dev.rebound.server.intake.Sha256.hex(raw);
+            // what this build's parser reads in it
+            assertThat(dev.rebound.core.dsn.BounceParser.parse(raw).records()).singleElement().satisfies(rec -> {
+                assertThat(rec.outcome()).isEqualTo(dev.rebound.core.classify.Outcome.BOUNCED_HARD);
+                assertThat(rec.reason().id()).isEqualTo("userunknown");
+            });
+            var old = new dev.rebound.server.store.NewEvidence("dsn:" + sha + ":" + a, "dsn", "postfix", "failed/5.1.1", "", "",
+                    Optional.of(ids.get(a)), Optional.empty(), a, Optional.empty(), 550, "5.1.1", "550 5.1.1 User unknown",
+                    Optional.of(dev.rebound.core.classify.Outcome.BOUNCED_SOFT), "filtered", "dsn.filtered.older-build", Optional.empty(),
+                    "{\"raw_sha256\":\"" + sha + "\"}");
+            if (a.startsWith("x")) h.service.store().recordEvidence(List.of(old), "transactional", decider,
+                    new dev.rebound.server.store.BounceMail(sha, raw));
+            else h.service.store().recordEvidence(List.of(old), "transactional", decider);
+        }
+        assertThat(h.service.store().suppressions(Optional.of("transactional"), Optional.of("x@soft.test"), Optional.empty(), 1))
+                .as("a soft bounce does not suppress").isEmpty();
+        clock.advance(Duration.ofHours(1));
+
+        JsonNode report = replayJson();
+        assertThat(report.get("evidence").asInt()).isEqualTo(2);
+        assertThat(report.get("recipients_changed").asInt()).isEqualTo(1);
+        JsonNode x = report.get("recipients").get(0);
+        assertThat(x.get("address").asString()).isEqualTo("x@soft.test");
+        assertThat(x.get("before").get("outcome").asString()).isEqualTo("BOUNCED_SOFT");
+        assertThat(x.get("before").get("rule").asString()).isEqualTo("dsn.filtered.older-build");
+        assertThat(x.get("after").get("outcome").asString()).isEqualTo("BOUNCED_HARD");
+        assertThat(x.get("after").get("reason").asString()).isEqualTo("userunknown");
+        assertThat(x.get("after").get("rule").asString()).as("the running parser's rule")
+                .isEqualTo(dev.rebound.core.dsn.BounceParser.parse(dsn("x@soft.test")).records().getFirst().ruleId());
+        // read as a gone mailbox, x is suppressed (its provisional hold at the quiet soft.test ended within the range); y,
+        // without its email, keeps its recorded reading and nothing changes
+        assertThat(changes(report)).containsExactly(Map.entry("x@soft.test", "added suppress.hard.userunknown"));
+    }
+
     @Test
     void refusals_sayWhatIsWrong() throws Exception {
         Path bad = dir.resolve("bad.yaml");

@@ -324,6 +324,40 @@ abstract class StoreContract {
         }
     }
 
+    private static NewEvidence dsnRecord(String sha, String address) {
+        return new NewEvidence("dsn:" + sha + ":" + address, "dsn", "postfix", "failed/5.1.1", "", "", Optional.empty(), Optional.empty(),
+                address, Optional.empty(), 550, "5.1.1", "user unknown", Optional.of(Outcome.BOUNCED_HARD), "userunknown", "dsn.status",
+                Optional.empty(), "{}");
+    }
+
+    @Test
+    void bounceMail_keptOnceWithItsRecords_forReplay_unlessTooLarge() {
+        var decider = new dev.rebound.server.decide.EvidenceDecider(
+                new dev.rebound.server.decide.Suppressions(dev.rebound.core.policy.SuppressionConfig.defaults()));
+        try (Store store = open(dir, clock)) {
+            Instant since = clock.instant();
+            byte[] mail = "Subject: Undelivered Mail\r\n\r\ntwo recipients\r\n".getBytes(StandardCharsets.US_ASCII);
+            String sha = "a".repeat(64), big = "b".repeat(64);
+            List<StoredEvidence> two = store.recordEvidence(List.of(dsnRecord(sha, "m1@mail.test"), dsnRecord(sha, "m2@mail.test")),
+                    "transactional", decider, new BounceMail(sha, mail));
+            // the same email again (an MTA's retry): its records are duplicates, the email is kept once
+            assertThat(store.recordEvidence(List.of(dsnRecord(sha, "m1@mail.test")), "transactional", decider, new BounceMail(sha, mail)))
+                    .singleElement().satisfies(e -> assertThat(e.duplicate()).isTrue());
+            byte[] huge = new byte[BounceMail.MAX_KEPT + 1];
+            List<StoredEvidence> large = store.recordEvidence(List.of(dsnRecord(big, "m3@mail.test")), "transactional", decider,
+                    new BounceMail(big, huge));
+            ReplayInput in = store.replayInput(List.of(new ReplayPair("m1@mail.test", "transactional"), new ReplayPair("m2@mail.test", "transactional"),
+                    new ReplayPair("m3@mail.test", "transactional")), clock.instant().plusSeconds(1), since);
+            assertThat(in.evidence()).hasSize(3);
+            assertThat(in.bounceMail()).containsOnlyKeys(two.get(0).evidenceId(), two.get(1).evidenceId());
+            assertThat(in.bounceMail().get(two.get(0).evidenceId())).isEqualTo(mail);
+            assertThat(in.bounceMail()).doesNotContainKey(large.getFirst().evidenceId());
+            // records received before the range's counts start are not read again (their email is not loaded)
+            assertThat(store.replayInput(List.of(new ReplayPair("m1@mail.test", "transactional")), clock.instant().plusSeconds(1),
+                    clock.instant().plusMillis(1)).bounceMail()).isEmpty();
+        }
+    }
+
     @Test
     void suppressions_reviewNeverReplacesAnActiveSuppression_removalIsAudited_intakeSkipsSuppressed() {
         try (Store store = open(dir, clock)) {
