@@ -310,7 +310,7 @@ public final class Replay {
             if (entry.isEmpty()) return;
             Suppression e = entry.get();
             if (e.state() != SuppressionState.REVIEW || !SuppressionPolicy.PROVISIONAL_HARD.equals(e.ruleId())) return;
-            Instant due = suppressions.provisionalUntil(finals).orElse(e.createdAt());
+            Instant due = suppressions.provisionalUntil(finals).orElse(t); // none: nothing provisional left (a delivery since)
             if (due.isAfter(t) || due.isBefore(since)) return;
             List<FinalOutcome> upTo = finals.stream().filter(f -> !f.at().isAfter(due)).toList();
             SuppressionDecider.Promotion p = suppressions.promote(pair.address(), pair.stream(), upTo,

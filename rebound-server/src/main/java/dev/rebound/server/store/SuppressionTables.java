@@ -435,8 +435,9 @@ final class SuppressionTables {
         List<Suppression> due = db.read(c -> {
             List<Suppression> out = new ArrayList<>();
             for (Suppression s : provisionals(c)) {
+                // no hold left to wait for (e.g. a delivery since the bounce): decided at once
                 Optional<Instant> until = d.provisionalUntil(EvidenceTables.finalOutcomes(c, s.address(), s.stream()));
-                if (!until.orElse(s.createdAt()).isAfter(now)) out.add(s);
+                if (!until.orElse(now).isAfter(now)) out.add(s);
             }
             return out;
         });
@@ -447,7 +448,7 @@ final class SuppressionTables {
                 Optional<Suppression> current = entry(c, read.address(), read.stream());
                 if (current.isEmpty() || !current.get().equals(read)) continue; // changed since it was read
                 List<FinalOutcome> finals = EvidenceTables.finalOutcomes(c, read.address(), read.stream());
-                Instant at = d.provisionalUntil(finals).orElse(read.createdAt());
+                Instant at = d.provisionalUntil(finals).orElse(now); // none: nothing provisional left (a delivery since), decide now
                 if (at.isAfter(now)) continue;
                 List<FinalOutcome> upTo = finals.stream().filter(f -> !f.at().isAfter(at)).toList();
                 SuppressionDecider.Promotion p = d.promote(read.address(), read.stream(), upTo,

@@ -296,10 +296,19 @@ abstract class StoreContract {
             // before the hold ends nothing is written
             assertThat(store.sweepProvisional(decider, bounced.plus(Duration.ofMinutes(14)))).isEqualTo(new Promotions(0, 0, 0));
             assertThat(store.webhooks().outboxAfter("contract", 100_000)).hasSize((int) events);
+            // back@quiet.test bounced too, and then a message to it was delivered: nothing is provisional any more
+            store.recordAttempts(round(store, false, "back@quiet.test"), decider);
+            clock.advance(Duration.ofMinutes(1)); // the delivery strictly after the bounce
+            store.recordAttempts(round(store, true, "back@quiet.test"), decider);
+            events = store.webhooks().outboxAfter("contract", 100_000).size();
 
             // a sweep an hour after the hold ended decides as at its end: quiet.test healthy, flaky.test failing (12 of 20)
             clock.advance(Duration.ofMinutes(75));
-            assertThat(store.sweepProvisional(decider, clock.instant())).isEqualTo(new Promotions(1, 12, 0));
+            assertThat(store.sweepProvisional(decider, clock.instant())).isEqualTo(new Promotions(1, 12, 1));
+            assertThat(store.suppressions(Optional.of("transactional"), Optional.of("back@quiet.test"), Optional.empty(), 1)).isEmpty();
+            assertThat(store.suppressionAudit("back@quiet.test", "transactional")).extracting(SuppressionAudit::action, SuppressionAudit::note)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("created", "suppress.provisional.hard"),
+                            org.assertj.core.groups.Tuple.tuple("removed", "suppress.none.delivered"));
             assertThat(store.suppression("gone@quiet.test", "transactional")).hasValueSatisfying(s -> {
                 assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown");
                 assertThat(s.expiresAt()).contains(bounced.plus(Duration.ofDays(365)));
@@ -317,7 +326,7 @@ abstract class StoreContract {
                         });
             }
             assertThat(store.webhooks().outboxAfter("contract", 100_000).stream().skip(events).map(WebhookStore.OutboxEvent::type))
-                    .containsExactlyInAnyOrder(java.util.stream.Stream.concat(java.util.stream.Stream.of("suppression.created"),
+                    .containsExactlyInAnyOrder(java.util.stream.Stream.concat(java.util.stream.Stream.of("suppression.created", "suppression.removed"),
                             java.util.Collections.nCopies(12, "suppression.review").stream()).toArray(String[]::new));
             // done once: a second sweep finds nothing
             assertThat(store.sweepProvisional(decider, clock.instant())).isEqualTo(new Promotions(0, 0, 0));
