@@ -241,6 +241,31 @@ class ReplayTest {
         assertThat(refused.err()).contains("400", "apply needs the range to end now");
     }
 
+    @Test
+    void provisionalReviews_replayedAsTheSweepDecidedThem_promotedOrLiftedByALaterDelivery() throws Exception {
+        // g's mailbox is gone; h's bounced once, then took a message five minutes later (before the hold ended)
+        mx.script().reply("RCPT TO:<g@soft.test>", "550 5.1.1 no such user").replyOnce("RCPT TO:<h@soft.test>", "550 5.1.1 no such user");
+        send(0, "g@soft.test", "h@soft.test");
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"h@soft.test\"],\"text\":\"x\"}").status()).isEqualTo(202);
+        h.service.scheduler().runOnce();
+        assertThat(mx.received()).hasSize(1);
+        clock.advance(Duration.ofMinutes(30));
+        var swept = h.service.provisional().runOnce();
+        assertThat(swept.suppressed()).isEqualTo(1);
+        assertThat(swept.lifted()).isEqualTo(1);
+        assertThat(h.service.store().suppressions(Optional.of("transactional"), Optional.of("h@soft.test"), Optional.empty(), 1)).isEmpty();
+        // the running rules over this history: nothing differs (replay ends each hold as the sweep did)
+        JsonNode same = replayJson();
+        assertThat(same.get("suppressions")).isEmpty();
+        assertThat(same.get("recipients_changed").asInt()).isZero();
+        // a candidate without the hold: g was suppressed at once, and h too (the later delivery lifts nothing by itself)
+        Path noHold = dir.resolve("no-hold.yaml");
+        Files.writeString(noHold, "suppression:\n  policy:\n    provisional-hold: 0s\n");
+        assertThat(changes(replayJson("--config", noHold.toString())))
+                .containsExactly(Map.entry("h@soft.test", "added suppress.hard.userunknown"));
+    }
+
     /** An RFC 3464 report from a Postfix relay: {@code rcpt}'s mailbox does not exist (550 5.1.1 at RCPT). */
     static byte[] dsn(String rcpt) {
         return ("Return-Path: <>\r\n"
