@@ -55,9 +55,16 @@ public final class ProvisionalSweep implements AutoCloseable {
         return this;
     }
 
-    /** One sweep at the clock's now. */
+    /**
+     * One sweep at the clock's now: store sweeps (each reads a bounded number of the oldest provisional reviews) until one
+     * changes nothing, so a backlog (a node that was down, a burst of bounces) is worked off in one run.
+     */
     public Promotions runOnce() {
-        Promotions p = store.sweepProvisional(decider, clock.instant());
+        Promotions p = new Promotions(0, 0, 0);
+        for (Promotions round = store.sweepProvisional(decider, clock.instant()); round.total() > 0;
+             round = store.sweepProvisional(decider, clock.instant())) {
+            p = new Promotions(p.suppressed() + round.suppressed(), p.reviewed() + round.reviewed(), p.lifted() + round.lifted());
+        }
         if (p.total() > 0) {
             log.info("provisional suppression reviews decided at the end of their hold: {} suppressed, {} kept as the circuit "
                     + "breaker's reviews, {} lifted", p.suppressed(), p.reviewed(), p.lifted());
