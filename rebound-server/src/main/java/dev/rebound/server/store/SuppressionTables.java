@@ -456,10 +456,11 @@ final class SuppressionTables {
                 long atMillis = at.toEpochMilli();
                 if (p.entry().isEmpty()) {
                     try (PreparedStatement ps = c.prepareStatement(
-                            "DELETE FROM suppressions WHERE address = ? AND stream = ? AND state = 'REVIEW' AND rule_id = ?")) {
+                            "DELETE FROM suppressions WHERE address = ? AND stream = ? AND state = 'REVIEW' AND rule_id = ? AND created_at = ?")) {
                         ps.setString(1, read.address());
                         ps.setString(2, read.stream());
                         ps.setString(3, read.ruleId());
+                        ps.setLong(4, read.createdAt().toEpochMilli());
                         if (ps.executeUpdate() != 1) continue;
                     }
                     audit(c, atMillis, read, "removed", "policy", p.ruleId());
@@ -469,7 +470,21 @@ final class SuppressionTables {
                 }
                 Suppression e = p.entry().get().withEvidenceRef(read.evidenceRef()).lowerCased();
                 if (e.state() == read.state() && e.ruleId().equals(read.ruleId())) continue; // still provisional: not due after all
-                write(c, e);
+                // only while the row is still the provisional review read (another node's sweep that got there first, or a
+                // newer decision, changed it: on PostgreSQL this UPDATE waits for that transaction, then matches nothing)
+                try (PreparedStatement ps = c.prepareStatement("UPDATE suppressions SET reason = ?, rule_id = ?, created_at = ?, expires_at = ?,"
+                        + " state = ? WHERE address = ? AND stream = ? AND state = 'REVIEW' AND rule_id = ? AND created_at = ?")) {
+                    ps.setString(1, e.reason());
+                    ps.setString(2, e.ruleId());
+                    ps.setLong(3, e.createdAt().toEpochMilli());
+                    Rows.setInstant(ps, 4, e.expiresAt());
+                    ps.setString(5, e.state().name());
+                    ps.setString(6, read.address());
+                    ps.setString(7, read.stream());
+                    ps.setString(8, read.ruleId());
+                    ps.setLong(9, read.createdAt().toEpochMilli());
+                    if (ps.executeUpdate() != 1) continue;
+                }
                 audit(c, atMillis, e, "updated", "policy", e.ruleId());
                 event(c, atMillis, e.state() == SuppressionState.SUPPRESSED ? "suppression.created" : "suppression.review", e, "policy",
                         "policy", e.ruleId(), -1);
