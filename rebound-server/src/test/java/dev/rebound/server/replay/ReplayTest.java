@@ -2,7 +2,15 @@ package dev.rebound.server.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rebound.core.classify.Outcome;
+import dev.rebound.core.dsn.BounceParser;
+import dev.rebound.core.policy.SuppressionConfig;
 import dev.rebound.server.cli.Main;
+import dev.rebound.server.decide.EvidenceDecider;
+import dev.rebound.server.decide.Suppressions;
+import dev.rebound.server.intake.Sha256;
+import dev.rebound.server.store.BounceMail;
+import dev.rebound.server.store.NewEvidence;
 import dev.rebound.server.store.Suppression;
 import dev.rebound.server.store.SuppressionAudit;
 import dev.rebound.server.store.SuppressionState;
@@ -12,6 +20,7 @@ import dev.rebound.server.testing.MutableClock;
 import dev.rebound.server.testing.ServiceHarness;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -295,7 +304,7 @@ class ReplayTest {
                 + "Remote-MTA: dns; store.soft.test\r\n"
                 + "Diagnostic-Code: smtp; 550 5.1.1 <" + rcpt + ">: Recipient address rejected: User unknown in local recipient table\r\n"
                 + "\r\n"
-                + "--B1--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                + "--B1--\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     @Test
@@ -310,22 +319,22 @@ class ReplayTest {
         }
         h.service.scheduler().runOnce();
         clock.advance(Duration.ofMinutes(5));
-        var decider = new dev.rebound.server.decide.EvidenceDecider(
-                new dev.rebound.server.decide.Suppressions(dev.rebound.core.policy.SuppressionConfig.defaults()));
+        var decider = new EvidenceDecider(
+                new Suppressions(SuppressionConfig.defaults()));
         for (String a : List.of("x@soft.test", "y@soft.test")) {
             byte[] raw = dsn(a);
-            String sha = dev.rebound.server.intake.Sha256.hex(raw);
+            String sha = Sha256.hex(raw);
             // what this build's parser reads in it
-            assertThat(dev.rebound.core.dsn.BounceParser.parse(raw).records()).singleElement().satisfies(rec -> {
-                assertThat(rec.outcome()).isEqualTo(dev.rebound.core.classify.Outcome.BOUNCED_HARD);
+            assertThat(BounceParser.parse(raw).records()).singleElement().satisfies(rec -> {
+                assertThat(rec.outcome()).isEqualTo(Outcome.BOUNCED_HARD);
                 assertThat(rec.reason().id()).isEqualTo("userunknown");
             });
-            var old = new dev.rebound.server.store.NewEvidence("dsn:" + sha + ":" + a, "dsn", "postfix", "failed/5.1.1", "", "",
+            var old = new NewEvidence("dsn:" + sha + ":" + a, "dsn", "postfix", "failed/5.1.1", "", "",
                     Optional.of(ids.get(a)), Optional.empty(), a, Optional.empty(), 550, "5.1.1", "550 5.1.1 User unknown",
-                    Optional.of(dev.rebound.core.classify.Outcome.BOUNCED_SOFT), "filtered", "dsn.filtered.older-build", Optional.empty(),
+                    Optional.of(Outcome.BOUNCED_SOFT), "filtered", "dsn.filtered.older-build", Optional.empty(),
                     "{\"raw_sha256\":\"" + sha + "\"}");
             if (a.startsWith("x")) h.service.store().recordEvidence(List.of(old), "transactional", decider,
-                    new dev.rebound.server.store.BounceMail(sha, raw));
+                    new BounceMail(sha, raw));
             else h.service.store().recordEvidence(List.of(old), "transactional", decider);
         }
         assertThat(h.service.store().suppressions(Optional.of("transactional"), Optional.of("x@soft.test"), Optional.empty(), 1))
@@ -342,7 +351,7 @@ class ReplayTest {
         assertThat(x.get("after").get("outcome").asString()).isEqualTo("BOUNCED_HARD");
         assertThat(x.get("after").get("reason").asString()).isEqualTo("userunknown");
         assertThat(x.get("after").get("rule").asString()).as("the running parser's rule")
-                .isEqualTo(dev.rebound.core.dsn.BounceParser.parse(dsn("x@soft.test")).records().getFirst().ruleId());
+                .isEqualTo(BounceParser.parse(dsn("x@soft.test")).records().getFirst().ruleId());
         // read as a gone mailbox, x is suppressed (its provisional hold at the quiet soft.test ended within the range); y,
         // without its email, keeps its recorded reading and nothing changes
         assertThat(changes(report)).containsExactly(Map.entry("x@soft.test", "added suppress.hard.userunknown"));
