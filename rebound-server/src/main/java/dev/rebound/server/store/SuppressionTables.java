@@ -495,12 +495,14 @@ final class SuppressionTables {
         });
     }
 
-    /** The provisional reviews, oldest first, at most {@link #SWEEP_LIMIT}. */
+    /**
+     * The provisional reviews, oldest first, at most {@link #SWEEP_LIMIT}: the partial index {@code suppressions_provisional}
+     * (V23), whose condition the query repeats literally (SQLite uses a partial index only for a literal match).
+     */
     private static List<Suppression> provisionals(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
-                + " FROM suppressions WHERE state = 'REVIEW' AND rule_id = ? ORDER BY created_at, address, stream LIMIT ?")) {
-            ps.setString(1, SuppressionPolicy.PROVISIONAL_HARD);
-            ps.setInt(2, SWEEP_LIMIT);
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM suppressions WHERE state = 'REVIEW' AND rule_id = '"
+                + SuppressionPolicy.PROVISIONAL_HARD + "' ORDER BY created_at, address, stream LIMIT ?")) {
+            ps.setInt(1, SWEEP_LIMIT);
             return rows(ps);
         }
     }
