@@ -33,9 +33,17 @@ public record DomainHealth(String domain, Duration window, int recipients, int f
         return recipients == 0 ? 0.0 : (double) failingRecipients / recipients;
     }
 
+    /**
+     * Enough recipients were tried in the window for the breaker to judge the domain (at least
+     * {@code breakerMinRecipients}); below that a failure may be the first of an outage.
+     */
+    public boolean judged(SuppressionConfig c) {
+        return recipients >= c.breakerMinRecipients();
+    }
+
     /** The breaker is open: enough recipients tried, and at least the configured share failed. */
     public boolean unhealthy(SuppressionConfig c) {
-        return recipients >= c.breakerMinRecipients()
+        return judged(c)
                 && (double) failingRecipients >= c.breakerFailureShare() * recipients;
     }
 }

@@ -24,6 +24,10 @@ import java.time.Duration;
  * @param breakerFailureShare the domain circuit breaker opens when at least this share (0–1] of the domain's
  *                            recipients failed in the caller's window...
  * @param breakerMinRecipients ...and at least this many recipients were tried in it (small samples are noise)
+ * @param provisionalHold     how long a recipient-gone hard bounce stays a provisional review when its domain had
+ *                            fewer than {@code breakerMinRecipients} recipients in the window (the breaker cannot
+ *                            tell an outage from one gone mailbox yet); zero turns the hold off (such a bounce
+ *                            suppresses at once, as at a busy healthy domain)
  */
 public record SuppressionConfig(Duration userUnknownExpiry, Duration hasMovedExpiry, Duration hostUnknownExpiry,
                                 Duration notAcceptExpiry, Duration complaintExpiry,
@@ -31,7 +35,7 @@ public record SuppressionConfig(Duration userUnknownExpiry, Duration hasMovedExp
                                 int softSuppressMessages, Duration softSuppressSpan,
                                 int mailboxFullMessages, Duration mailboxFullSpan,
                                 Duration softSuppressExpiry, Duration softEvidenceWindow,
-                                double breakerFailureShare, int breakerMinRecipients) {
+                                double breakerFailureShare, int breakerMinRecipients, Duration provisionalHold) {
 
     public SuppressionConfig {
         positive("userUnknownExpiry", userUnknownExpiry);
@@ -55,18 +59,23 @@ public record SuppressionConfig(Duration userUnknownExpiry, Duration hasMovedExp
             throw new IllegalArgumentException("SuppressionConfig.breakerMinRecipients must be at least 1, got "
                     + breakerMinRecipients);
         }
+        if (provisionalHold == null || provisionalHold.isNegative()) {
+            throw new IllegalArgumentException("SuppressionConfig.provisionalHold must be zero (off) or a positive "
+                    + "duration, got " + provisionalHold);
+        }
     }
 
     /**
      * userunknown/hasmoved 365 d, hostunknown 30 d, notaccept 90 d, complaint 3650 d; Review after 3 final soft
      * failures over ≥ 72 h; suppress for 30 d after 5 consecutive final soft failures over ≥ 30 d or mailbox full
-     * on 2 messages ≥ 30 d apart; soft evidence older than 120 d ignored; breaker at ≥ 50 % of ≥ 20 recipients.
+     * on 2 messages ≥ 30 d apart; soft evidence older than 120 d ignored; breaker at ≥ 50 % of ≥ 20 recipients;
+     * a hard bounce at a domain with fewer than 20 recipients in the window is a provisional review for 15 min.
      */
     public static SuppressionConfig defaults() {
         return new SuppressionConfig(Duration.ofDays(365), Duration.ofDays(365), Duration.ofDays(30),
                 Duration.ofDays(90), Duration.ofDays(3650),
                 3, Duration.ofHours(72), 5, Duration.ofDays(30), 2, Duration.ofDays(30),
-                Duration.ofDays(30), Duration.ofDays(120), 0.5, 20);
+                Duration.ofDays(30), Duration.ofDays(120), 0.5, 20, Duration.ofMinutes(15));
     }
 
     /** How long a hard bounce of a recipient-gone reason suppresses; null for other reasons. */

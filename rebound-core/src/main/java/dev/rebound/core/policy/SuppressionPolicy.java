@@ -36,6 +36,14 @@ import java.util.Set;
  *   <li>{@code suppress.hard.<reason>}: a BOUNCED_HARD with a recipient-gone reason (userunknown,
  *       hostunknown, hasmoved, notaccept) whose expiry is ahead → Suppress until at + the reason's expiry.
  *       When several apply, the one whose expiry lies furthest ahead decides.
+ *       {@code suppress.breaker.hard}: the domain is unhealthy ({@link DomainHealth#unhealthy}) → Review instead.
+ *       {@code suppress.provisional.hard}: the domain's window holds fewer recipients than the breaker needs to judge
+ *       it ({@link DomainHealth#judged}) and the first recipient-gone hard bounce since the last delivery is younger
+ *       than {@code provisionalHold} → Review, provisional: the bounce may be the first of a domain outage the breaker
+ *       cannot see yet (in a burst, the first failures are decided before the domain's count reaches the breaker's
+ *       minimum). Decided again at {@link #provisionalUntil} (the caller's sweep, with the domain's counts of the
+ *       window ending then), it becomes the Suppress (or, the breaker open by then, the breaker's Review). At a busy
+ *       domain (judged healthy) the hard bounce suppresses at once.
  *       {@code suppress.review.hard-other}: otherwise, BOUNCED_HARD with another reason (e.g. suppressed by a
  *       provider) → Review.</li>
  *   <li>{@code suppress.soft.mailboxfull-persistent}: final mailbox-full failures on ≥ mailboxFullMessages messages
@@ -60,6 +68,7 @@ public final class SuppressionPolicy {
     public static final String MAILBOXFULL_PERSISTENT = "suppress.soft.mailboxfull-persistent";
     public static final String SOFT_SUSTAINED = "suppress.soft.sustained";
     public static final String BREAKER_HARD = "suppress.breaker.hard";
+    public static final String PROVISIONAL_HARD = "suppress.provisional.hard";
     public static final String BREAKER_SOFT = "suppress.breaker.soft";
     public static final String REVIEW_SOFT_REPEATED = "suppress.review.soft-repeated";
     public static final String NONE_NO_EVIDENCE = "suppress.none.no-evidence";
@@ -118,6 +127,10 @@ public final class SuppressionPolicy {
         if (hard != null) {
             Reason r = hard.classification().reason();
             if (unhealthy) return new Review(r, BREAKER_HARD);
+            if (provisional(health, config)) {
+                Instant until = firstRecipientGone(recipientSide, config).at().plus(config.provisionalHold());
+                if (now.isBefore(until)) return new Review(r, PROVISIONAL_HARD);
+            }
             return new Suppress(r, hardExp, HARD_PREFIX + r.id());
         }
         if (other != null) return new Review(other, REVIEW_HARD_OTHER);
@@ -152,6 +165,39 @@ public final class SuppressionPolicy {
         if (tail.stream().anyMatch(e -> senderSide(e.classification()))) return new NoAction(NONE_POLICY_BLOCK);
         if (lastDelivery == events.size() - 1) return new NoAction(NONE_DELIVERED);
         return new NoAction(NONE_NOT_FINAL);
+    }
+
+    /**
+     * When a {@code suppress.provisional.hard} review decided over {@code history} stops being provisional: the first
+     * recipient-gone hard bounce since the last delivery plus {@code provisionalHold}; empty when the history has no
+     * such bounce or the hold is off. Deciding again with {@code now} at that instant (and the domain's counts of the
+     * window ending there) gives the promoted decision.
+     */
+    public static java.util.Optional<Instant> provisionalUntil(List<RecipientEvidence> history, SuppressionConfig config) {
+        if (config.provisionalHold().isZero()) return java.util.Optional.empty();
+        List<RecipientEvidence> events = new ArrayList<>(history);
+        events.sort(Comparator.comparing(RecipientEvidence::at));
+        int lastDelivery = -1;
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).classification().outcome() == Outcome.DELIVERED) lastDelivery = i;
+        }
+        List<RecipientEvidence> recipientSide = events.subList(lastDelivery + 1, events.size()).stream()
+                .filter(e -> !senderSide(e.classification())).toList();
+        RecipientEvidence first = firstRecipientGone(recipientSide, config);
+        return first == null ? java.util.Optional.empty() : java.util.Optional.of(first.at().plus(config.provisionalHold()));
+    }
+
+    /** The hold applies: it is on, and the caller's domain counts are too few for the breaker to judge the domain. */
+    private static boolean provisional(DomainHealth health, SuppressionConfig config) {
+        return health != null && !config.provisionalHold().isZero() && !health.judged(config);
+    }
+
+    /** The earliest recipient-gone hard bounce (a reason with a hard expiry) of {@code recipientSide}, or null. */
+    private static RecipientEvidence firstRecipientGone(List<RecipientEvidence> recipientSide, SuppressionConfig config) {
+        for (RecipientEvidence e : recipientSide) {
+            if (e.classification().outcome() == Outcome.BOUNCED_HARD && config.hardExpiry(e.classification().reason()) != null) return e;
+        }
+        return null;
     }
 
     /** Evidence about the sender (its IP, reputation, authentication, content), not the mailbox. */

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class SuppressionPolicyTest {
 
     private static final SuppressionConfig C = SuppressionConfig.defaults();
-    private static final DomainHealth HEALTHY = DomainHealth.unknown("example.com");
+    /** A busy domain, judged healthy: 1 of 100 recipients failed in the window. */
+    private static final DomainHealth HEALTHY = new DomainHealth("example.com", Duration.ofHours(1), 100, 1);
     private static final DomainHealth OUTAGE = new DomainHealth("example.com", Duration.ofHours(1), 40, 31);
 
     private static Classification soft(Reason r) {
@@ -182,6 +183,42 @@ class SuppressionPolicyTest {
     }
 
     @Test
+    void aHardBounceAtADomainTheBreakerCannotJudgeYetIsAProvisionalReviewUntilTheHoldEnds() {
+        var hard = List.of(ev(Duration.ZERO, "m1", Fixtures.userUnknown()));
+        DomainHealth small = new DomainHealth("example.com", Duration.ofHours(1), 19, 1);
+        assertThat(decide(hard, DomainHealth.unknown("example.com"), Duration.ZERO))
+                .isEqualTo(new Review(Reason.USERUNKNOWN, "suppress.provisional.hard"));
+        assertThat(decide(hard, small, Duration.ofMinutes(14))).isEqualTo(new Review(Reason.USERUNKNOWN, "suppress.provisional.hard"));
+        assertThat(SuppressionPolicy.provisionalUntil(hard, C)).contains(T0.plus(Duration.ofMinutes(15)));
+        // decided again when the hold ends: a domain still below the breaker's minimum is taken as healthy...
+        assertThat(decide(hard, small, Duration.ofMinutes(15)))
+                .isEqualTo(new Suppress(Reason.USERUNKNOWN, T0.plus(Duration.ofDays(365)), "suppress.hard.userunknown"));
+        // ...one the breaker judges failing by then keeps the review, as the breaker's
+        assertThat(decide(hard, OUTAGE, Duration.ofMinutes(15))).isEqualTo(new Review(Reason.USERUNKNOWN, "suppress.breaker.hard"));
+        // a busy healthy domain's hard bounce suppresses at once
+        assertThat(decide(hard, HEALTHY, Duration.ZERO)).isInstanceOf(Suppress.class);
+        // the hold counts from the first recipient-gone bounce since the last delivery: a second one does not extend it
+        var twice = List.of(ev(Duration.ZERO, "m1", Fixtures.userUnknown()), ev(Duration.ofMinutes(10), "m2", Fixtures.userUnknown()));
+        assertThat(SuppressionPolicy.provisionalUntil(twice, C)).contains(T0.plus(Duration.ofMinutes(15)));
+        assertThat(decide(twice, small, Duration.ofMinutes(15)).ruleId()).isEqualTo("suppress.hard.userunknown");
+        var afterDelivery = List.of(ev(Duration.ZERO, "m1", Fixtures.userUnknown()),
+                ev(Duration.ofMinutes(5), "m2", cls(Outcome.DELIVERED, Reason.DELIVERED, 250, "2.0.0", "ok")),
+                ev(Duration.ofMinutes(20), "m3", Fixtures.userUnknown()));
+        assertThat(SuppressionPolicy.provisionalUntil(afterDelivery, C)).contains(T0.plus(Duration.ofMinutes(35)));
+        // no recipient-gone bounce, or the hold off: nothing provisional
+        assertThat(SuppressionPolicy.provisionalUntil(List.of(ev(Duration.ZERO, "m1", MAILBOXFULL)), C)).isEmpty();
+        SuppressionConfig off = new SuppressionConfig(C.userUnknownExpiry(), C.hasMovedExpiry(), C.hostUnknownExpiry(),
+                C.notAcceptExpiry(), C.complaintExpiry(), C.softReviewMessages(), C.softReviewSpan(), C.softSuppressMessages(),
+                C.softSuppressSpan(), C.mailboxFullMessages(), C.mailboxFullSpan(), C.softSuppressExpiry(), C.softEvidenceWindow(),
+                C.breakerFailureShare(), C.breakerMinRecipients(), Duration.ZERO);
+        assertThat(SuppressionPolicy.decide(hard, small, off, T0).ruleId()).isEqualTo("suppress.hard.userunknown");
+        assertThat(SuppressionPolicy.provisionalUntil(hard, off)).isEmpty();
+        // complaints are never held
+        var complaint = List.of(ev(Duration.ZERO, "m1", cls(Outcome.COMPLAINT, Reason.FEEDBACK, 0, "", "abuse")));
+        assertThat(decide(complaint, small, Duration.ZERO).ruleId()).isEqualTo("suppress.complaint");
+    }
+
+    @Test
     void breakerNeedsEnoughRecipientsAndShare() {
         assertThat(new DomainHealth("d", Duration.ofHours(1), 40, 20).unhealthy(C)).isTrue();
         assertThat(new DomainHealth("d", Duration.ofHours(1), 40, 19).unhealthy(C)).isFalse();
@@ -195,11 +232,11 @@ class SuppressionPolicyTest {
     void configRejectsThresholdsThatWouldSuppressOnOneSoftBounce() {
         assertThatThrownBy(() -> new SuppressionConfig(Duration.ofDays(365), Duration.ofDays(365), Duration.ofDays(30),
                 Duration.ofDays(90), Duration.ofDays(3650), 3, Duration.ofHours(72), 1, Duration.ofDays(30), 2,
-                Duration.ofDays(30), Duration.ofDays(30), Duration.ofDays(120), 0.5, 20))
+                Duration.ofDays(30), Duration.ofDays(30), Duration.ofDays(120), 0.5, 20, Duration.ofMinutes(15)))
                 .hasMessageContaining("softSuppressMessages").hasMessageContaining("got 1");
         assertThatThrownBy(() -> new SuppressionConfig(Duration.ofDays(365), Duration.ofDays(365), Duration.ZERO,
                 Duration.ofDays(90), Duration.ofDays(3650), 3, Duration.ofHours(72), 5, Duration.ofDays(30), 2,
-                Duration.ofDays(30), Duration.ofDays(30), Duration.ofDays(120), 0.5, 20))
+                Duration.ofDays(30), Duration.ofDays(30), Duration.ofDays(120), 0.5, 20, Duration.ofMinutes(15)))
                 .hasMessageContaining("hostUnknownExpiry").hasMessageContaining("PT0S");
     }
 }

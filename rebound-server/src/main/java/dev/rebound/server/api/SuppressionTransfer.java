@@ -138,6 +138,11 @@ final class SuppressionTransfer {
         String defaultStream = Optional.ofNullable(ctx.queryParam("stream")).map(String::strip).filter(s -> !s.isEmpty()).orElse(StreamName.DEFAULT);
         if (!StreamName.valid(defaultStream)) throw ApiError.invalid("stream", defaultStream, StreamName.EXPECTED);
         String actor = ApiServer.caller(ctx);
+        boolean events = switch (Optional.ofNullable(ctx.queryParam("events")).map(s -> s.strip().toLowerCase(Locale.ROOT)).orElse("false")) {
+            case "true" -> true;
+            case "false", "" -> false;
+            default -> throw ApiError.invalid("events", ctx.queryParam("events"), "expected true (one webhook event per imported entry) or false (the default: none)");
+        };
         Instant now = clock.instant();
         long lines = 0, headerLines = 0, imported = 0, existing = 0, blank = 0, failed = 0, committedThrough = 0;
         ArrayNode errors = Json.MAPPER.createArrayNode();
@@ -169,7 +174,7 @@ final class SuppressionTransfer {
                     }
                 }
                 if (chunk.size() == CHUNK) {
-                    long[] r = commit(chunk, actor, committedThrough, lines);
+                    long[] r = commit(chunk, actor, events, committedThrough, lines);
                     imported += r[0];
                     existing += r[1];
                     committedThrough = lines;
@@ -177,7 +182,7 @@ final class SuppressionTransfer {
                 }
             }
             if (!chunk.isEmpty()) {
-                long[] r = commit(chunk, actor, committedThrough, lines);
+                long[] r = commit(chunk, actor, events, committedThrough, lines);
                 imported += r[0];
                 existing += r[1];
             }
@@ -188,17 +193,18 @@ final class SuppressionTransfer {
                     .with("committed_through_line", String.valueOf(committedThrough));
         }
         ObjectNode n = Json.object().put("format", format.name().toLowerCase(Locale.ROOT)).put("lines", lines).put("imported", imported)
-                .put("already_listed", existing).put("header", headerLines).put("blank", blank).put("failed", failed);
+                .put("already_listed", existing).put("header", headerLines).put("blank", blank).put("failed", failed)
+                .put("events", events ? imported : 0);
         n.set("errors", errors);
         n.put("errors_not_listed", failed - errors.size());
         ctx.json(n);
     }
 
     /** Commits one chunk; a store fault answers 503 saying which lines are committed. */
-    private long[] commit(List<Suppression> chunk, String actor, long committedThrough, long line) {
+    private long[] commit(List<Suppression> chunk, String actor, boolean events, long committedThrough, long line) {
         boolean[] written;
         try {
-            written = store.importSuppressions(List.copyOf(chunk), actor);
+            written = store.importSuppressions(List.copyOf(chunk), actor, events);
         } catch (StoreUnavailableException e) {
             ApiError a = ApiError.storeUnavailable(e.getMessage() + "; lines 1-" + committedThrough + " are committed, lines "
                     + (committedThrough + 1) + "-" + line + " are not: send them again");

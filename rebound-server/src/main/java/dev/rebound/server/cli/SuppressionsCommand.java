@@ -426,6 +426,8 @@ final class SuppressionsCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "FILE") String file;
         @Option(names = "--format", paramLabel = "F", description = "csv or jsonl (default: from the file name; .jsonl/.ndjson = jsonl, else csv)") String format;
         @Option(names = "--stream", paramLabel = "S", description = "the stream of lines that name none (default: transactional)") String stream;
+        @Option(names = "--events", description = "send one webhook event (suppressed / review, source import) per imported entry; "
+                + "by default an import sends none (a bulk load is not news to the applications)") boolean events;
 
         @Override
         public Integer call() throws InterruptedException {
@@ -449,6 +451,7 @@ final class SuppressionsCommand implements Runnable {
             List<CountingInput> opened = new ArrayList<>(1);
             StringBuilder q = new StringBuilder("format=" + fmt);
             if (stream != null && !stream.isBlank()) q.append("&stream=").append(enc(stream.strip()));
+            if (events) q.append("&events=true");
             JsonNode r;
             try {
                 r = service.client(err).upload("/v1/suppressions/import?" + q, fmt.equals("csv") ? "text/csv" : "application/x-ndjson", () -> {

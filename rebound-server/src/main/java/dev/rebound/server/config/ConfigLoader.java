@@ -300,7 +300,7 @@ public final class ConfigLoader {
                 softCount(t, p + "soft-suppress-messages"), positive(t, p + "soft-suppress-span"),
                 softCount(t, p + "mailbox-full-messages"), positive(t, p + "mailbox-full-span"),
                 positive(t, p + "soft-suppress-expiry"), positive(t, p + "soft-evidence-window"),
-                breakerShare, intIn(t, p + "breaker-min-recipients", 1, 1_000_000));
+                breakerShare, intIn(t, p + "breaker-min-recipients", 1, 1_000_000), duration(t, p + "provisional-hold"));
     }
 
     /** A count of soft failures: at least 2, so that one soft bounce never suppresses. */

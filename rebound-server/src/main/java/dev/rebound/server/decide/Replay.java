@@ -3,6 +3,9 @@ package dev.rebound.server.decide;
 import dev.rebound.core.classify.Classification;
 import dev.rebound.core.classify.Outcome;
 import dev.rebound.core.classify.ReplyClassifier;
+import dev.rebound.core.dsn.BounceParser;
+import dev.rebound.core.dsn.BounceRecord;
+import dev.rebound.core.dsn.BounceResult;
 import dev.rebound.core.events.EventResult;
 import dev.rebound.core.events.Provider;
 import dev.rebound.core.events.ProviderEvent;
@@ -12,6 +15,8 @@ import dev.rebound.core.policy.Attempt;
 import dev.rebound.core.policy.GiveUp;
 import dev.rebound.core.policy.RetryAt;
 import dev.rebound.core.policy.RetryDecision;
+import dev.rebound.core.policy.SuppressionPolicy;
+import dev.rebound.core.smtp.MailDomain;
 import dev.rebound.core.smtp.SmtpReply;
 import dev.rebound.core.smtp.SmtpReplyException;
 import dev.rebound.core.smtp.SmtpReplyParser;
@@ -28,6 +33,7 @@ import dev.rebound.server.store.ReplayInput;
 import dev.rebound.server.store.ReplayPair;
 import dev.rebound.server.store.Suppression;
 import dev.rebound.server.store.SuppressionAudit;
+import dev.rebound.server.store.SuppressionDecider;
 import dev.rebound.server.store.SuppressionState;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,9 +67,12 @@ import java.util.TreeMap;
  *       circuit-breaker counts of the hour before (from the stored per-minute counts).</li>
  *   <li>A provider event in [since, until): its stored JSON is normalized again by the core normalizer of its provider
  *       ({@link ProviderWebhooks#renormalize}; when it no longer reads, its recorded classification stands). A DSN
- *       record keeps its recorded classification (the bounce email is not stored, only the parsed record, and the DSN
- *       rules read the whole email). Then the evidence policy and the suppression policy decide again over the
+ *       record is read again from its kept bounce email by the running build's {@code BounceParser} (the DSN rules read
+ *       the whole email; {@link DsnRecords}, the same fields the bounce mailbox stores); a record whose email was not kept
+ *       (over 1 MiB, or received before emails were kept) keeps its recorded classification. Then the evidence policy and the suppression policy decide again over the
  *       replayed state and history, with the clock at its receipt.</li>
+ *   <li>A provisional review ({@code suppress.provisional.hard}) whose hold ends in the range is decided again at the
+ *       end of its hold, as the store's sweep does, before the rows after it.</li>
  *   <li>Suppression changes made by people (audit actor other than {@code policy} and {@code replay}) in the range
  *       happen again as recorded; policy changes are what replay recomputes. A REVIEW never replaces an active
  *       SUPPRESSED entry, as in the store.</li>
@@ -124,7 +133,7 @@ public final class Replay {
                 if (!x.at().isBefore(since) && !MACHINE_ACTORS.contains(x.actor())) all.add(new Row(x.at(), 2, x.id(), null, null, x));
             all.sort(Comparator.comparing(Row::at).thenComparingInt(Row::rank).thenComparing(Row::id));
             Optional<Suppression> stored = untilIsNow ? Optional.ofNullable(current.get(p)) : entryAt(trail, until);
-            out.add(new Walk(p, recipients.getOrDefault(p, List.of()), minutes).run(all, entryAt(trail, since), stored, since, until));
+            out.add(new Walk(p, recipients.getOrDefault(p, List.of()), minutes, in.bounceMail()).run(all, entryAt(trail, since), stored, since, until));
         }
         return out;
     }
@@ -159,6 +168,7 @@ public final class Replay {
         private final ReplayPair pair;
         private final Map<String, ReplayInput.RecipientRow> recipientsById = new HashMap<>();
         private final Map<String, TreeMap<Long, int[]>> minutes;
+        private final Map<String, byte[]> bounceMail;
         private final Map<String, RecipientState> state = new HashMap<>();
         private final Map<String, List<Attempt>> history = new HashMap<>();
         private final List<FinalOutcome> finals = new ArrayList<>();
@@ -167,9 +177,11 @@ public final class Replay {
         private Optional<Suppression> entry = Optional.empty();
         private int attemptCount, evidenceCount;
 
-        Walk(ReplayPair pair, List<ReplayInput.RecipientRow> recipients, Map<String, TreeMap<Long, int[]>> minutes) {
+        Walk(ReplayPair pair, List<ReplayInput.RecipientRow> recipients, Map<String, TreeMap<Long, int[]>> minutes,
+             Map<String, byte[]> bounceMail) {
             this.pair = pair;
             this.minutes = minutes;
+            this.bounceMail = bounceMail;
             for (ReplayInput.RecipientRow r : recipients) {
                 recipientsById.put(r.id(), r);
                 state.put(r.id(), r.initialState());
@@ -179,11 +191,13 @@ public final class Replay {
         PairResult run(List<Row> rows, Optional<Suppression> atSince, Optional<Suppression> stored, Instant since, Instant until) {
             entry = atSince;
             for (Row r : rows) {
+                endHold(r.at(), since);
                 boolean inRange = !r.at().isBefore(since);
                 if (r.attempt() != null) attempt(r.attempt(), inRange);
                 else if (r.evidence() != null) evidence(r.evidence(), inRange);
                 else entry = Replay.apply(entry, r.audit());
             }
+            endHold(until, since);
             Optional<Suppression> replayed = entry.filter(s -> ReplayChange.active(s, until));
             Optional<Suppression> before = stored.filter(s -> ReplayChange.active(s, until));
             List<RecipientChange> changes = new ArrayList<>();
@@ -255,7 +269,7 @@ public final class Replay {
                 return;
             }
             evidenceCount++;
-            Classified c = classified(e);
+            Classified c = classified(e, bounceMail);
             Optional<RecipientState> currentState = rid.map(id -> state.getOrDefault(id, RecipientState.QUEUED));
             NewEvidence ne = new NewEvidence(e.id(), e.source(), e.provider(), e.providerEvent(), e.providerMessageId(), e.headerMessageId(),
                     rid, Optional.of(e.messageId()), e.address(), Optional.of(e.stream()), c.smtpCode(), c.enhancedCode(), c.rawReason(),
@@ -287,6 +301,28 @@ public final class Replay {
             return suppressionRule.isEmpty() ? "" : " / " + suppressionRule;
         }
 
+        /**
+         * As the store's sweep does (its {@code sweepProvisional}): a provisional review whose hold ended in range by
+         * {@code t} is decided again at the end of its hold, over the final outcomes up to then and the domain's counts of
+         * the whole minutes of the window before it, and replaced (or lifted).
+         */
+        private void endHold(Instant t, Instant since) {
+            if (entry.isEmpty()) return;
+            Suppression e = entry.get();
+            if (e.state() != SuppressionState.REVIEW || !SuppressionPolicy.PROVISIONAL_HARD.equals(e.ruleId())) return;
+            Instant due = suppressions.provisionalUntil(finals).orElse(t); // none: nothing provisional left (a delivery since)
+            if (due.isAfter(t) || due.isBefore(since)) return;
+            List<FinalOutcome> upTo = finals.stream().filter(f -> !f.at().isAfter(due)).toList();
+            SuppressionDecider.Promotion p = suppressions.promote(pair.address(), pair.stream(), upTo,
+                    counts(MailDomain.of(pair.address()), due, false), due);
+            if (p.entry().isEmpty()) {
+                entry = Optional.empty();
+                return;
+            }
+            Suppression next = p.entry().get().withEvidenceRef(e.evidenceRef());
+            if (next.state() != e.state() || !next.ruleId().equals(e.ruleId())) entry = Optional.of(next);
+        }
+
         /** As the store writes an entry: a REVIEW does not replace a SUPPRESSED entry still in force. */
         private void upsert(Suppression s) {
             if (entry.isPresent() && ReplayChange.active(entry.get(), s.createdAt()) && s.state() == SuppressionState.REVIEW
@@ -301,13 +337,22 @@ public final class Replay {
 
         /** The breaker's counts of {@code domain} in the window before {@code now}, by the minute, as the store sums them. */
         private DomainOutcomes counts(String domain, Instant now) {
+            return counts(domain, now, true);
+        }
+
+        /**
+         * @param nowsMinute whether the minute of {@code now} counts (a live decision reads what is written so far; the
+         *                   end of a provisional hold only the whole minutes before it)
+         */
+        private DomainOutcomes counts(String domain, Instant now, boolean nowsMinute) {
             String d = domain.toLowerCase(Locale.ROOT);
             Instant from = now.minus(suppressions.breakerWindow());
             long first = Math.floorDiv(from.toEpochMilli(), 60_000L) * 60_000L;
             int finalsCount = 0, failures = 0;
             TreeMap<Long, int[]> m = minutes.get(d);
             if (m != null) {
-                for (int[] n : m.subMap(first, true, now.toEpochMilli(), true).values()) {
+                long last = nowsMinute ? now.toEpochMilli() : Math.floorDiv(now.toEpochMilli(), 60_000L) * 60_000L;
+                for (int[] n : m.subMap(first, true, last, nowsMinute).values()) {
                     finalsCount += n[0];
                     failures += n[1];
                 }
@@ -316,12 +361,34 @@ public final class Replay {
         }
     }
 
-    /** A piece of evidence's classification: as recorded, or for a provider event as its normalizer gives it now. */
+    /**
+     * A piece of evidence's classification: for a provider event as its normalizer gives it now, for a DSN record as the
+     * running build's parser reads its kept email now, else (an email too large to keep, or received before emails were
+     * kept) as recorded.
+     */
     private record Classified(Optional<Outcome> outcome, String reason, String ruleId, int smtpCode, String enhancedCode, String rawReason) {}
 
-    private Classified classified(EvidenceView e) {
+    private Classified classified(EvidenceView e, Map<String, byte[]> bounceMail) {
         Classified recorded = new Classified(Optional.of(e.outcome()).filter(x -> !x.isEmpty()).map(Outcome::valueOf), e.reason(), e.ruleId(),
                 e.smtpCode(), e.enhancedCode(), e.rawReason());
+        if ("dsn".equals(e.source())) {
+            byte[] raw = bounceMail.get(e.id());
+            if (raw == null || e.address().isEmpty()) return recorded;
+            BounceResult parsed = BounceParser.parse(raw);
+            Optional<BounceRecord> record = DsnRecords.about(parsed, e.address());
+            if (record.isEmpty()) { // the running parser no longer reads a record about this address in the email
+                String rule = switch (parsed) {
+                    case BounceResult.AutoReply a -> a.ruleId();
+                    case BounceResult.NotABounce n -> "dsn.not-a-bounce";
+                    case BounceResult.Unparseable u -> "dsn.unparseable";
+                    case BounceResult.Bounces b -> "dsn.no-records";
+                    case BounceResult.Complaint c -> "dsn.no-records";
+                };
+                return new Classified(Optional.empty(), parsed instanceof BounceResult.AutoReply ? "vacation" : "", rule, 0, "", "");
+            }
+            DsnRecords.Fields f = DsnRecords.of(record.get());
+            return new Classified(Optional.of(f.outcome()), f.reason(), f.ruleId(), f.smtpCode(), f.enhancedCode(), f.diagnostic());
+        }
         if (!"provider".equals(e.source())) return recorded;
         Optional<Provider> p = Provider.fromId(e.provider());
         if (p.isEmpty()) return recorded;

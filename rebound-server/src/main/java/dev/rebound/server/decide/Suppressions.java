@@ -31,7 +31,8 @@ import java.util.Optional;
  * {@link SuppressionPolicy} over every final outcome of the address in its stream and its domain's health, and the
  * one mapping of its decision to a suppression list entry ({@link Suppress} → a {@code SUPPRESSED} entry with its
  * expiry, {@link Review} → a {@code REVIEW} entry without one, {@link NoAction} → none). The store calls it inside
- * the transaction that writes the entry, with the history read there. Pure.
+ * the transaction that writes the entry, with the history read there; and again for a provisional review
+ * ({@code suppress.provisional.hard}) once its hold has passed ({@link #promote}, the store's sweep). Pure.
  */
 public final class Suppressions implements SuppressionDecider {
     /** The window the domain circuit breaker counts final outcomes in. */
@@ -53,15 +54,30 @@ public final class Suppressions implements SuppressionDecider {
         return entry(decision(finals, health(domain), now), address, stream, now);
     }
 
+    @Override
+    public Optional<Instant> provisionalUntil(List<FinalOutcome> finals) {
+        return SuppressionPolicy.provisionalUntil(evidence(finals), config);
+    }
+
+    @Override
+    public Promotion promote(String address, String stream, List<FinalOutcome> finals, DomainOutcomes domain, Instant due) {
+        SuppressionDecision d = decision(finals, health(domain), due);
+        return new Promotion(entry(d, address, stream, due), d.ruleId());
+    }
+
     /** The core policy's decision over the address's final outcomes in one stream. */
     SuppressionDecision decision(List<FinalOutcome> finals, DomainHealth health, Instant now) {
+        return SuppressionPolicy.decide(evidence(finals), health, config, now);
+    }
+
+    private static List<RecipientEvidence> evidence(List<FinalOutcome> finals) {
         List<RecipientEvidence> evidence = new ArrayList<>(finals.size());
         for (FinalOutcome f : finals) {
             Classification c = new Classification(outcome(f.state()), Reason.fromId(f.reason()).orElse(Reason.UNDEFINED), f.ruleId(),
                     new Evidence(f.smtpCode(), f.enhancedCode(), f.text(), phase(f.phase()), f.domain(), ""));
             evidence.add(new RecipientEvidence(f.at(), f.messageId(), c, true));
         }
-        return SuppressionPolicy.decide(evidence, health, config, now);
+        return evidence;
     }
 
     /** The one mapping of a suppression decision to the list entry it writes. */

@@ -3,9 +3,11 @@ package dev.rebound.server.evidence;
 import dev.rebound.core.dsn.BounceParser;
 import dev.rebound.core.dsn.BounceRecord;
 import dev.rebound.core.dsn.BounceResult;
+import dev.rebound.server.decide.DsnRecords;
 import dev.rebound.server.decide.Verp;
 import dev.rebound.server.intake.BounceSink;
 import dev.rebound.server.intake.Sha256;
+import dev.rebound.server.store.BounceMail;
 import dev.rebound.server.store.NewEvidence;
 import dev.rebound.server.store.StoredEvidence;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,7 +27,8 @@ import tools.jackson.databind.node.ObjectNode;
  * complaints, RFC 3834 auto-replies) and every per-recipient record goes through the evidence path: matched by the
  * VERP recipient id, else by the original Message-ID + recipient, deduplicated by the SHA-256 of the email and the
  * recipient (the same DSN received twice counts once). Auto-replies, mail that is not a bounce and unreadable mail
- * are stored as evidence without an outcome, so nothing sent to the address is silently lost.
+ * are stored as evidence without an outcome, so nothing sent to the address is silently lost. The email itself is kept
+ * once (up to {@link BounceMail#MAX_KEPT}) in the same transaction, for replay to parse again.
  */
 public final class BounceMailbox implements BounceSink {
     private static final Logger log = LoggerFactory.getLogger(BounceMailbox.class);
@@ -57,7 +60,7 @@ public final class BounceMailbox implements BounceSink {
         String sha = Sha256.hex(raw);
         BounceResult result = BounceParser.parse(raw);
         List<NewEvidence> evidence = evidence(result, verp, sha, raw.length);
-        List<StoredEvidence> stored = recorder.record(evidence);
+        List<StoredEvidence> stored = recorder.record(evidence, new BounceMail(sha, raw));
         long fresh = stored.stream().filter(s -> !s.duplicate()).count();
         String kind = result.getClass().getSimpleName().toLowerCase(Locale.ROOT);
         metrics.counter("rebound_bounce_mail", "result", kind).increment();
@@ -92,15 +95,10 @@ public final class BounceMailbox implements BounceSink {
                 .put("feedback_type", r.feedbackType()).put("decoded_by", r.decodedBy()).put("phase", r.phase().name())
                 .put("hardbounce", r.hardBounce());
         String event = complaint ? "feedback/" + r.feedbackType() : (r.action().isEmpty() ? "bounce" : r.action()) + (r.status().isEmpty() ? "" : "/" + r.status());
-        int code = 0;
-        try {
-            if (!r.replyCode().isBlank()) code = Integer.parseInt(r.replyCode().strip());
-        } catch (NumberFormatException ignored) {
-            // a reply code the parser could not read as a number stays 0; the text is kept in raw_reason
-        }
+        DsnRecords.Fields f = DsnRecords.of(r);
         return new NewEvidence("dsn:" + sha + ":" + r.recipient().toLowerCase(Locale.ROOT), "dsn", r.decodedBy(), event,
-                r.envelopeId(), r.messageId(), verp, Optional.empty(), r.recipient(), Optional.empty(), code, r.status(),
-                r.diagnosticText(), Optional.of(r.outcome()), r.reason().id(), r.ruleId(), Optional.empty(), p.toString());
+                r.envelopeId(), r.messageId(), verp, Optional.empty(), r.recipient(), Optional.empty(), f.smtpCode(), f.enhancedCode(),
+                f.diagnostic(), Optional.of(f.outcome()), f.reason(), f.ruleId(), Optional.empty(), p.toString());
     }
 
     private static NewEvidence none(String kind, String reason, String rule, Optional<String> verp, String sha, int size, ObjectNode p) {

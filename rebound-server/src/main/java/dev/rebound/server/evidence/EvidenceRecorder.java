@@ -4,6 +4,7 @@ import dev.rebound.core.classify.Outcome;
 import dev.rebound.core.events.EventResult;
 import dev.rebound.core.events.ProviderEvent;
 import dev.rebound.server.decide.EvidenceDecider;
+import dev.rebound.server.store.BounceMail;
 import dev.rebound.server.store.NewEvidence;
 import dev.rebound.server.store.Store;
 import dev.rebound.server.store.StoredEvidence;
@@ -39,6 +40,11 @@ public final class EvidenceRecorder {
     /** Stores the evidence (after commit) and returns one result per piece, in order. */
     public List<StoredEvidence> record(List<NewEvidence> evidence) {
         return store.recordEvidence(evidence, defaultStream, decider);
+    }
+
+    /** The records of one bounce email, stored with the email itself (kept for replay when small enough), in one transaction. */
+    public List<StoredEvidence> record(List<NewEvidence> evidence, BounceMail mail) {
+        return store.recordEvidence(evidence, defaultStream, decider, mail);
     }
 
     /** A provider event as evidence; Ignored and subscription confirmations are kept without an outcome. */

@@ -27,6 +27,7 @@ import java.util.List;
 import dev.rebound.server.notices.BounceNotices;
 import dev.rebound.server.nodes.Heartbeat;
 import dev.rebound.server.monitor.AlertMonitor;
+import dev.rebound.server.suppression.ProvisionalSweep;
 import io.micrometer.core.instrument.FunctionCounter;
 import dev.rebound.server.webhooks.Webhooks;
 import io.micrometer.core.instrument.Gauge;
@@ -52,9 +53,11 @@ public final class ReboundService implements AutoCloseable {
     private final BounceNotices notices;
     private final Heartbeat heartbeat;
     private final AlertMonitor alerts;
+    private final ProvisionalSweep provisional;
 
     private ReboundService(ReboundConfig config, Store store, DeliveryAgent agent, Scheduler scheduler, ApiServer http, SmtpListener smtp,
-                           Webhooks webhooks, BounceNotices notices, AlertMonitor alerts, Heartbeat heartbeat) {
+                           Webhooks webhooks, BounceNotices notices, AlertMonitor alerts, Heartbeat heartbeat, ProvisionalSweep provisional) {
+        this.provisional = provisional;
         this.heartbeat = heartbeat;
         this.alerts = alerts;
         this.webhooks = webhooks;
@@ -86,6 +89,7 @@ public final class ReboundService implements AutoCloseable {
         Webhooks outbound = null;
         Heartbeat heartbeat = null;
         AlertMonitor alerts = null;
+        ProvisionalSweep provisional = null;
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             AttemptDecider retry = new AttemptDecider(ReplyClassifier.standard(), config.retry());
@@ -135,8 +139,11 @@ public final class ReboundService implements AutoCloseable {
             if (runLoop) alerts.start();
             Gauge.builder("rebound_alerts_open", alerts, AlertMonitor::openCount)
                     .description("alerts open after the last evaluation").register(metrics);
-            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound, notices, alerts, heartbeat);
+            provisional = new ProvisionalSweep(store, suppressions, clock);
+            if (runLoop) provisional.start();
+            return new ReboundService(config, store, agent, scheduler, http, smtp, outbound, notices, alerts, heartbeat, provisional);
         } catch (RuntimeException e) {
+            if (provisional != null) provisional.close();
             if (alerts != null) alerts.close();
             if (smtp != null) smtp.close();
             if (http != null) http.close();
@@ -227,12 +234,18 @@ public final class ReboundService implements AutoCloseable {
         return webhooks;
     }
 
+    /** The sweep that ends provisional suppression reviews (tests run {@link ProvisionalSweep#runOnce()} on their clock). */
+    public ProvisionalSweep provisional() {
+        return provisional;
+    }
+
     public ReboundConfig config() {
         return config;
     }
 
     @Override
     public void close() {
+        provisional.close();
         alerts.close();
         smtp.close();
         http.close();

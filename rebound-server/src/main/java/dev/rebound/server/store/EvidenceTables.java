@@ -24,10 +24,25 @@ final class EvidenceTables {
         this.db = db;
     }
 
-    /** Stores the evidence in one write transaction (see {@link Store#recordEvidence}). */
-    List<StoredEvidence> record(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider) {
+    /**
+     * Stores the evidence in one write transaction (see {@link Store#recordEvidence}); with {@code mail} (may be null) the
+     * bounce email too, once, when it is small enough to keep.
+     */
+    List<StoredEvidence> record(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider, BounceMail mail) {
         if (evidence.isEmpty()) return List.of();
-        return db.write(c -> record(c, db.tally(), evidence, decider, defaultStream, db.clock().millis()));
+        return db.write(c -> {
+            long now = db.clock().millis();
+            if (mail != null && mail.kept()) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO bounce_mail (sha256, received_at, raw) VALUES (?,?,?) ON CONFLICT (sha256) DO NOTHING")) {
+                    ps.setString(1, mail.sha256());
+                    ps.setLong(2, now);
+                    ps.setBytes(3, mail.raw());
+                    ps.executeUpdate();
+                }
+            }
+            return record(c, db.tally(), evidence, decider, defaultStream, now);
+        });
     }
 
     List<EvidenceView> ofMessage(String messageId) {
@@ -266,23 +281,25 @@ final class EvidenceTables {
     }
 
     /**
-     * Final outcomes of {@code address} in {@code stream}: attempts whose decision was final, then evidence with a
-     * final outcome (DELIVERED included: a delivery resets the soft-bounce count), oldest first.
+     * Final outcomes of {@code address} (any case: the list's entries are case-insensitive, as replay reads them) in
+     * {@code stream}: attempts whose decision was final, then evidence with a final outcome (DELIVERED included: a
+     * delivery resets the soft-bounce count), oldest first; rows of one millisecond in the order they were written (their
+     * ids grow), so a delivery and a bounce recorded in the same millisecond are always read in the same order.
      */
     static List<FinalOutcome> finalOutcomes(Connection c, String address, String stream) throws SQLException {
         List<FinalOutcome> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT a.started_at, a.message_id, a.decision, a.decision_reason, a.decision_rule, a.smtp_code, a.enhanced_code,
-                    a.reply_lines, a.phase, a.recipient_domain
+                    a.reply_lines, a.phase, a.recipient_domain, a.id
                 FROM attempts a JOIN recipients r ON r.id = a.recipient_id JOIN messages m ON m.id = a.message_id
-                WHERE r.address = ? AND m.stream = ? AND a.decision NOT IN ('QUEUED', 'DEFERRED')
+                WHERE LOWER(r.address) = ? AND m.stream = ? AND a.decision NOT IN ('QUEUED', 'DEFERRED')
                 UNION ALL
                 SELECT e.received_at, COALESCE(e.message_id, ''), e.outcome, COALESCE(e.reason, ''), e.rule_id, e.smtp_code,
-                    e.enhanced_code, e.raw_reason, 'NONE', e.recipient_domain
+                    e.enhanced_code, e.raw_reason, 'NONE', e.recipient_domain, e.id
                 FROM evidence e WHERE e.address = ? AND e.stream = ? AND e.outcome IS NOT NULL AND e.outcome <> 'DEFERRED'
-                ORDER BY 1
+                ORDER BY 1, 11
                 """)) {
-            ps.setString(1, address);
+            ps.setString(1, address.toLowerCase(Locale.ROOT));
             ps.setString(2, stream);
             ps.setString(3, address.toLowerCase(Locale.ROOT));
             ps.setString(4, stream);

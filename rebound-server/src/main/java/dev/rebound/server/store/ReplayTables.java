@@ -8,8 +8,10 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 
@@ -97,7 +99,7 @@ final class ReplayTables {
             addresses.add(p.address());
             domains.add(MailDomain.of(p.address()));
         }
-        if (addresses.isEmpty()) return new ReplayInput(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
+        if (addresses.isEmpty()) return new ReplayInput(List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), Map.of());
         long end = until.toEpochMilli();
         String in = marks(addresses.size());
         return db.read(c -> {
@@ -160,7 +162,36 @@ final class ReplayTables {
                     while (rs.next()) minutes.add(new ReplayInput.DomainMinute(rs.getString(1), rs.getLong(2), rs.getInt(3), rs.getInt(4)));
                 }
             }
-            return new ReplayInput(recipients, attempts, evidence, audit, current, minutes);
+            // the kept emails of DSN records received from countsFrom on (replay parses them again; older ones keep their record)
+            Map<String, String> shaById = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, dedup_key FROM evidence WHERE address IN (" + in
+                    + ") AND source = 'dsn' AND received_at >= ? AND received_at < ?")) {
+                int i = bindAll(ps, 1, addresses);
+                ps.setLong(i++, countsFrom.toEpochMilli());
+                ps.setLong(i, end);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String[] key = rs.getString(2).split(":", 3); // dsn:<sha256 of the email>:<recipient>
+                        if (key.length == 3 && key[1].length() == 64) shaById.put(rs.getString(1), key[1]);
+                    }
+                }
+            }
+            Map<String, byte[]> mail = new HashMap<>();
+            if (!shaById.isEmpty()) {
+                TreeSet<String> shas = new TreeSet<>(shaById.values());
+                Map<String, byte[]> bySha = new HashMap<>();
+                try (PreparedStatement ps = c.prepareStatement("SELECT sha256, raw FROM bounce_mail WHERE sha256 IN (" + marks(shas.size()) + ")")) {
+                    bindAll(ps, 1, shas);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) bySha.put(rs.getString(1), rs.getBytes(2));
+                    }
+                }
+                shaById.forEach((id, sha) -> {
+                    byte[] raw = bySha.get(sha);
+                    if (raw != null) mail.put(id, raw);
+                });
+            }
+            return new ReplayInput(recipients, attempts, evidence, audit, current, minutes, mail);
         });
     }
 

@@ -293,13 +293,18 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
     }
 
     @Override
-    public final boolean[] importSuppressions(List<Suppression> chunk, String actor) {
-        return suppressions.importChunk(chunk, actor);
+    public final boolean[] importSuppressions(List<Suppression> chunk, String actor, boolean events) {
+        return suppressions.importChunk(chunk, actor, events);
     }
 
     @Override
     public final DomainOutcomes domainOutcomes(String domain, Instant since) {
         return suppressions.domainOutcomes(domain, since);
+    }
+
+    @Override
+    public final Promotions sweepProvisional(SuppressionDecider decider, Instant now) {
+        return suppressions.sweepProvisional(decider, now);
     }
 
     @Override
@@ -309,7 +314,13 @@ public abstract sealed class SqlStore implements Store, Database permits SqliteS
 
     @Override
     public final List<StoredEvidence> recordEvidence(List<NewEvidence> items, String defaultStream, EvidenceDecision.Decider decider) {
-        return evidence.record(items, defaultStream, decider);
+        return evidence.record(items, defaultStream, decider, null);
+    }
+
+    @Override
+    public final List<StoredEvidence> recordEvidence(List<NewEvidence> items, String defaultStream, EvidenceDecision.Decider decider,
+                                                     BounceMail mail) {
+        return evidence.record(items, defaultStream, decider, mail);
     }
 
     @Override

@@ -101,6 +101,13 @@ public interface Store extends AutoCloseable {
      */
     List<StoredEvidence> recordEvidence(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider);
 
+    /**
+     * As {@link #recordEvidence(List, String, EvidenceDecision.Decider)}, for the records of one bounce email: the email is
+     * kept in the same transaction (once per SHA-256, when no larger than {@link BounceMail#MAX_KEPT}) for replay to parse
+     * again.
+     */
+    List<StoredEvidence> recordEvidence(List<NewEvidence> evidence, String defaultStream, EvidenceDecision.Decider decider, BounceMail mail);
+
     /** Evidence matched to a message's recipients, oldest first. */
     List<EvidenceView> evidenceOfMessage(String messageId);
 
@@ -167,9 +174,10 @@ public interface Store extends AutoCloseable {
 
     /**
      * Writes one chunk of a bulk import in one transaction (each written entry with one audit row, action
-     * {@code imported}); an address with an active entry is left as it is. Returns, per entry, whether it was written.
+     * {@code imported}, and with {@code events} one outbox event); an address with an active entry is left as it is.
+     * Returns, per entry, whether it was written.
      */
-    boolean[] importSuppressions(List<Suppression> chunk, String actor);
+    boolean[] importSuppressions(List<Suppression> chunk, String actor, boolean events);
 
     /**
      * One page of an address's timeline (case-insensitive), oldest first: the messages accepted for it, every attempt,
@@ -200,6 +208,13 @@ public interface Store extends AutoCloseable {
 
     /** Final outcomes of {@code domain} recorded by attempts since {@code since} (the circuit breaker's counts). */
     DomainOutcomes domainOutcomes(String domain, Instant since);
+
+    /**
+     * Decides again, with {@code decider}, the provisional reviews ({@code suppress.provisional.hard}) whose hold has ended
+     * by {@code now}, each over the history up to the end of its hold and its domain's counts of the window ending there;
+     * writes each change with one audit row and one outbox event. Nothing is written when nothing is due.
+     */
+    Promotions sweepProvisional(SuppressionDecider decider, Instant now);
 
     // ---- rates and alerts (V40) ----------------------------------------------------------------------------
 

@@ -21,4 +21,21 @@ public interface SuppressionDecider {
      * @return the entry to write (SUPPRESSED or REVIEW), empty when none
      */
     Optional<Suppression> decide(String address, String stream, List<FinalOutcome> finals, DomainOutcomes domain, Instant now);
+
+    /**
+     * When a provisional review ({@code suppress.provisional.hard}) decided over {@code finals} ends: the instant from
+     * which {@link #decide} no longer holds it (empty when {@code finals} hold no bounce that makes one). The store's
+     * sweep decides the entry again then ({@link #promote}).
+     */
+    Optional<Instant> provisionalUntil(List<FinalOutcome> finals);
+
+    /**
+     * The decision for a provisional review at the end of its hold ({@code due}), over the address's final outcomes up
+     * to {@code due} and its domain's counts of the window ending at {@code due}: the entry that replaces it
+     * (SUPPRESSED, or the breaker's REVIEW), or none (then the rule says why, e.g. a delivery in the meantime).
+     */
+    Promotion promote(String address, String stream, List<FinalOutcome> finals, DomainOutcomes domain, Instant due);
+
+    /** What becomes of a provisional review: {@code entry} replaces it, or (empty) it is lifted; {@code ruleId} decided. */
+    record Promotion(Optional<Suppression> entry, String ruleId) {}
 }

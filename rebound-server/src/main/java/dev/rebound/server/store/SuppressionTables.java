@@ -1,5 +1,6 @@
 package dev.rebound.server.store;
 
+import dev.rebound.core.policy.SuppressionPolicy;
 import dev.rebound.core.smtp.MailDomain;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -362,10 +363,13 @@ final class SuppressionTables {
 
     /**
      * One chunk of a bulk import, in one transaction: each entry is written (origin import) with one audit row
-     * (action {@code imported}) unless an active entry exists (then it is left as it is). No outbox events: a bulk
-     * load is not news to the applications. Returns, per entry in order, whether it was written.
+     * (action {@code imported}) unless an active entry exists (then it is left as it is). Outbox events only when
+     * {@code events} (one {@code suppression.created} / {@code suppression.review} per written entry, source
+     * {@code import}): by default a bulk load (a list moved from another system, a million lines) is not news to the
+     * applications, and a million webhook deliveries would bury the ones that are. Returns, per entry in order, whether
+     * it was written.
      */
-    boolean[] importChunk(List<Suppression> chunk, String actor) {
+    boolean[] importChunk(List<Suppression> chunk, String actor, boolean events) {
         if (chunk.isEmpty()) return new boolean[0];
         return db.write(c -> {
             long now = db.clock().millis();
@@ -376,6 +380,8 @@ final class SuppressionTables {
                 if (found.isPresent()) continue;
                 write(c, e);
                 audit(c, now, e, "imported", actor, e.note());
+                if (events) event(c, now, e.state() == SuppressionState.SUPPRESSED ? "suppression.created" : "suppression.review", e,
+                        "import", actor, e.note(), -1);
                 written[i] = true;
             }
             return written;
@@ -446,6 +452,95 @@ final class SuppressionTables {
         return released;
     }
 
+    // ---- provisional reviews (suppress.provisional.hard) --------------------------------------------------
+
+    /** Candidates read per sweep, oldest first (more wait for the next sweep). */
+    static final int SWEEP_LIMIT = 500;
+
+    /**
+     * Decides again every provisional review whose hold has ended by {@code now} ({@link SuppressionDecider#provisionalUntil}
+     * over the address's final outcomes) and writes what the decider says at the end of the hold: the entry replaced
+     * (SUPPRESSED, or the breaker's REVIEW) or lifted, with one audit row (actor {@code policy}, the rule, at the end of
+     * the hold) and one outbox event. Reads first, so a sweep with nothing due writes nothing; then one transaction that
+     * reads everything again and changes an entry only while it is still the provisional review it read (a second node's
+     * sweep, or a newer decision, leaves nothing to do twice).
+     */
+    Promotions sweepProvisional(SuppressionDecider d, Instant now) {
+        List<Suppression> due = db.read(c -> {
+            List<Suppression> out = new ArrayList<>();
+            for (Suppression s : provisionals(c)) {
+                // no hold left to wait for (e.g. a delivery since the bounce): decided at once
+                Optional<Instant> until = d.provisionalUntil(EvidenceTables.finalOutcomes(c, s.address(), s.stream()));
+                if (!until.orElse(now).isAfter(now)) out.add(s);
+            }
+            return out;
+        });
+        if (due.isEmpty()) return new Promotions(0, 0, 0);
+        return db.write(c -> {
+            int suppressed = 0, reviewed = 0, lifted = 0;
+            for (Suppression read : due) {
+                Optional<Suppression> current = entry(c, read.address(), read.stream());
+                if (current.isEmpty() || !current.get().equals(read)) continue; // changed since it was read
+                List<FinalOutcome> finals = EvidenceTables.finalOutcomes(c, read.address(), read.stream());
+                Instant at = d.provisionalUntil(finals).orElse(now); // none: nothing provisional left (a delivery since), decide now
+                if (at.isAfter(now)) continue;
+                List<FinalOutcome> upTo = finals.stream().filter(f -> !f.at().isAfter(at)).toList();
+                SuppressionDecider.Promotion p = d.promote(read.address(), read.stream(), upTo,
+                        domainOutcomes(c, MailDomain.of(read.address()), at.minus(d.breakerWindow()), at), at);
+                long atMillis = at.toEpochMilli();
+                if (p.entry().isEmpty()) {
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "DELETE FROM suppressions WHERE address = ? AND stream = ? AND state = 'REVIEW' AND rule_id = ? AND created_at = ?")) {
+                        ps.setString(1, read.address());
+                        ps.setString(2, read.stream());
+                        ps.setString(3, read.ruleId());
+                        ps.setLong(4, read.createdAt().toEpochMilli());
+                        if (ps.executeUpdate() != 1) continue;
+                    }
+                    audit(c, atMillis, read, "removed", "policy", p.ruleId());
+                    event(c, atMillis, "suppression.removed", read, "policy", "policy", p.ruleId(), -1);
+                    lifted++;
+                    continue;
+                }
+                Suppression e = p.entry().get().withEvidenceRef(read.evidenceRef()).lowerCased();
+                if (e.state() == read.state() && e.ruleId().equals(read.ruleId())) continue; // still provisional: not due after all
+                // only while the row is still the provisional review read (another node's sweep that got there first, or a
+                // newer decision, changed it: on PostgreSQL this UPDATE waits for that transaction, then matches nothing)
+                try (PreparedStatement ps = c.prepareStatement("UPDATE suppressions SET reason = ?, rule_id = ?, created_at = ?, expires_at = ?,"
+                        + " state = ? WHERE address = ? AND stream = ? AND state = 'REVIEW' AND rule_id = ? AND created_at = ?")) {
+                    ps.setString(1, e.reason());
+                    ps.setString(2, e.ruleId());
+                    ps.setLong(3, e.createdAt().toEpochMilli());
+                    Rows.setInstant(ps, 4, e.expiresAt());
+                    ps.setString(5, e.state().name());
+                    ps.setString(6, read.address());
+                    ps.setString(7, read.stream());
+                    ps.setString(8, read.ruleId());
+                    ps.setLong(9, read.createdAt().toEpochMilli());
+                    if (ps.executeUpdate() != 1) continue;
+                }
+                audit(c, atMillis, e, "updated", "policy", e.ruleId());
+                event(c, atMillis, e.state() == SuppressionState.SUPPRESSED ? "suppression.created" : "suppression.review", e, "policy",
+                        "policy", e.ruleId(), -1);
+                if (e.state() == SuppressionState.SUPPRESSED) suppressed++;
+                else reviewed++;
+            }
+            return new Promotions(suppressed, reviewed, lifted);
+        });
+    }
+
+    /**
+     * The provisional reviews, oldest first, at most {@link #SWEEP_LIMIT}: the partial index {@code suppressions_provisional}
+     * (V23), whose condition the query repeats literally (SQLite uses a partial index only for a literal match).
+     */
+    private static List<Suppression> provisionals(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM suppressions WHERE state = 'REVIEW' AND rule_id = '"
+                + SuppressionPolicy.PROVISIONAL_HARD + "' ORDER BY created_at, address, stream LIMIT ?")) {
+            ps.setInt(1, SWEEP_LIMIT);
+            return rows(ps);
+        }
+    }
+
     // ---- the circuit breaker's counts (domain_outcomes) ---------------------------------------------------
 
     private static final String ADD_DOMAIN_OUTCOMES = """
@@ -502,6 +597,24 @@ final class SuppressionTables {
                 """)) {
             ps.setString(1, d);
             ps.setLong(2, minute(since.toEpochMilli()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new DomainOutcomes(d, since, rs.getInt(1), rs.getInt(2));
+            }
+        }
+    }
+
+    /**
+     * The circuit breaker's counts of {@code domain} in the whole minutes from {@code since}'s up to (without)
+     * {@code until}'s: what a decision at {@code until} sees, whenever it is read.
+     */
+    static DomainOutcomes domainOutcomes(Connection c, String domain, Instant since, Instant until) throws SQLException {
+        String d = domain.toLowerCase(Locale.ROOT);
+        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(finals), 0), COALESCE(SUM(failures), 0) FROM domain_outcomes"
+                + " WHERE domain = ? AND minute >= ? AND minute < ?")) {
+            ps.setString(1, d);
+            ps.setLong(2, minute(since.toEpochMilli()));
+            ps.setLong(3, minute(until.toEpochMilli()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new DomainOutcomes(d, since, rs.getInt(1), rs.getInt(2));

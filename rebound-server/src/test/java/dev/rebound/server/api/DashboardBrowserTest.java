@@ -76,6 +76,8 @@ class DashboardBrowserTest {
         receiver = WebhookReceiver.start();
         Map<String, String> env = new HashMap<>();
         env.put("REBOUND_API_KEYS", KEY);
+        // the provisional hold off: hard bounces suppress at once (the pages show SUPPRESSED entries and the breaker's reviews)
+        env.put("REBOUND_SUPPRESSION_POLICY_PROVISIONAL_HOLD", "0s");
         int closed;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort(); // nothing listens there once closed: connection refused

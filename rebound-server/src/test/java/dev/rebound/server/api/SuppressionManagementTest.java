@@ -78,7 +78,7 @@ class SuppressionManagementTest {
 
     @Test
     void manualAdd_filters_cursorPages_andAPolicyEntryShowsTheAttemptThatCausedIt() throws Exception {
-        h = new ServiceHarness(dir, clock, agent, false, Map.of());
+        h = new ServiceHarness(dir, clock, agent, false, SuppressionApiTest.NO_HOLD);
         newEvents();
         agent.on("gone@policy.test", SmtpReply.of(550, "5.1.1 no such user"));
         post("gone@policy.test");
@@ -280,8 +280,11 @@ class SuppressionManagementTest {
                 "e@imp.test,too,many,fields,here,!",
                 "a@imp.test,,userunknown,,duplicate line",
                 "f@imp.test,,,,", "x".repeat(5000), "g@imp.test,,,,last") + "\r\n";
+        newEvents();
         var r = h.postBytes("/v1/suppressions/import?format=csv", csv.getBytes(StandardCharsets.UTF_8), Map.of("Content-Type", "text/csv"));
         JsonNode report = ok(r);
+        assertThat(newEventTypes()).as("an import sends no webhook events unless asked").isEmpty();
+        assertThat(report.get("events").asInt()).isZero();
         assertThat(report.get("lines").asInt()).isEqualTo(12);
         assertThat(report.get("header").asInt()).isEqualTo(1);
         assertThat(report.get("imported").asInt()).isEqualTo(4);
@@ -324,5 +327,17 @@ class SuppressionManagementTest {
         JsonNode reimport = ok(h.postBytes("/v1/suppressions/import?format=csv", exported.raw().body().getBytes(StandardCharsets.UTF_8), Map.of()));
         assertThat(reimport.get("already_listed").asInt()).isEqualTo(6);
         assertThat(reimport.get("failed").asInt()).isZero();
+
+        // events=true: one event per imported entry (not for lines already listed), source import, the caller as actor
+        newEvents();
+        JsonNode withEvents = ok(h.postBytes("/v1/suppressions/import?format=jsonl&events=true",
+                "{\"address\":\"ev1@imp.test\"}\n{\"address\":\"ev2@imp.test\",\"state\":\"REVIEW\"}\n{\"address\":\"a@imp.test\"}\n"
+                        .getBytes(StandardCharsets.UTF_8), Map.of()));
+        assertThat(withEvents.get("imported").asInt()).isEqualTo(2);
+        assertThat(withEvents.get("events").asInt()).isEqualTo(2);
+        List<WebhookStore.OutboxEvent> evs = newEvents().stream().filter(e -> e.type().startsWith("suppression.")).toList();
+        assertThat(evs).extracting(WebhookStore.OutboxEvent::type).containsExactly("suppression.created", "suppression.review");
+        assertThat(evs).allSatisfy(e -> assertThat(ServiceHarness.JSON.readTree(e.payload()).get("source").asString()).isEqualTo("import"));
+        assertThat(h.post("/v1/suppressions/import?format=jsonl&events=yes", "").status()).isEqualTo(400);
     }
 }

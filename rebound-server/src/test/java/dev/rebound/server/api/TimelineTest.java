@@ -39,7 +39,9 @@ class TimelineTest {
     void start() {
         mx = FakeMx.start();
         h = ServiceHarness.withRealDelivery(dir, clock, false, Map.of("REBOUND_DELIVERY_ROUTES", "ex.test=127.0.0.1:" + mx.port(),
-                "REBOUND_DELIVERY_TLS", "none"));
+                "REBOUND_DELIVERY_TLS", "none",
+                // the provisional hold off: the hard bounce suppresses at once, so the next message is held at intake
+                "REBOUND_SUPPRESSION_POLICY_PROVISIONAL_HOLD", "0s"));
     }
 
     @AfterEach

@@ -50,7 +50,8 @@ class SuppressionsCommandTest {
     }
 
     private void start() {
-        h = new ServiceHarness(dir.resolve("svc"), clock, agent, false, Map.of());
+        // the provisional hold off: a policy entry here suppresses at once (these tests are about the command)
+        h = new ServiceHarness(dir.resolve("svc"), clock, agent, false, java.util.Map.of("REBOUND_SUPPRESSION_POLICY_PROVISIONAL_HOLD", "0s"));
         url = "http://127.0.0.1:" + h.service.httpPort();
     }
 

@@ -22,15 +22,44 @@ class SuppressionsTest {
     }
 
     @Test
-    void hardBounce_healthyDomain_isASuppressedEntryWithExpiry() {
+    void hardBounce_busyHealthyDomain_isASuppressedEntryWithExpiry() {
         var entry = suppressions.decide("Jane@example.test", "transactional", List.of(hard()),
-                new DomainOutcomes("example.test", now.minus(Suppressions.BREAKER_WINDOW), 1, 1), now);
+                new DomainOutcomes("example.test", now.minus(Suppressions.BREAKER_WINDOW), 100, 1), now);
         assertThat(entry).hasValueSatisfying(s -> {
             assertThat(s.state()).isEqualTo(SuppressionState.SUPPRESSED);
             assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown");
             assertThat(s.expiresAt()).isPresent();
             assertThat(s.stream()).isEqualTo("transactional");
         });
+    }
+
+    @Test
+    void hardBounce_domainTooSmallToJudge_isAProvisionalReview_promotedAtTheEndOfTheHold() {
+        var few = new DomainOutcomes("example.test", now.minus(Suppressions.BREAKER_WINDOW), 1, 1);
+        assertThat(suppressions.decide("jane@example.test", "transactional", List.of(hard()), few, now)).hasValueSatisfying(s -> {
+            assertThat(s.state()).isEqualTo(SuppressionState.REVIEW);
+            assertThat(s.ruleId()).isEqualTo("suppress.provisional.hard");
+            assertThat(s.expiresAt()).isEmpty();
+        });
+        Instant due = now.plus(SuppressionConfig.defaults().provisionalHold());
+        assertThat(suppressions.provisionalUntil(List.of(hard()))).contains(due);
+        var healthy = suppressions.promote("jane@example.test", "transactional", List.of(hard()), few, due);
+        assertThat(healthy.ruleId()).isEqualTo("suppress.hard.userunknown");
+        assertThat(healthy.entry()).hasValueSatisfying(s -> {
+            assertThat(s.state()).isEqualTo(SuppressionState.SUPPRESSED);
+            assertThat(s.expiresAt()).contains(now.plus(java.time.Duration.ofDays(365)));
+        });
+        var failing = suppressions.promote("jane@example.test", "transactional", List.of(hard()),
+                new DomainOutcomes("example.test", due.minus(Suppressions.BREAKER_WINDOW), 25, 17), due);
+        assertThat(failing.entry()).hasValueSatisfying(s -> {
+            assertThat(s.state()).isEqualTo(SuppressionState.REVIEW);
+            assertThat(s.ruleId()).isEqualTo("suppress.breaker.hard");
+        });
+        FinalOutcome delivered = new FinalOutcome(now.plusSeconds(60), "m2", RecipientState.DELIVERED, "delivered", "retry.delivered", 250,
+                "2.0.0", "ok", "DATA", "example.test");
+        var lifted = suppressions.promote("jane@example.test", "transactional", List.of(hard(), delivered), few, due);
+        assertThat(lifted.entry()).isEmpty();
+        assertThat(lifted.ruleId()).isEqualTo("suppress.none.delivered");
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.rebound.server.store.StoredEvidence;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -63,7 +64,8 @@ class EvidenceRecorderTest {
             assertThat(first.duplicate()).isFalse();
             assertThat(first.decision().newState()).contains(RecipientState.BOUNCED_HARD);
             assertThat(first.decision().decisionRule()).isEqualTo("evidence.late-failure");
-            assertThat(first.decision().suppressionRule()).isEqualTo("suppress.hard.userunknown");
+            // example.com has one recipient in the breaker's window: too few to judge, so a provisional review first
+            assertThat(first.decision().suppressionRule()).isEqualTo("suppress.provisional.hard");
 
             StoredEvidence again = rec.record(List.of(bounce)).getFirst();
             assertThat(again.duplicate()).isTrue();
@@ -73,6 +75,11 @@ class EvidenceRecorderTest {
             assertThat(r.state()).isEqualTo(RecipientState.BOUNCED_HARD);
             assertThat(r.lastRule()).isEqualTo("evidence.late-failure");
             assertThat(store.evidenceOfMessage(id)).hasSize(2);
+            assertThat(store.suppression("jane@example.com", "transactional")).as("a review does not block").isEmpty();
+            // the hold ends with the domain healthy: suppressed, still caused by the evidence row
+            Suppressions decider = new Suppressions(SuppressionConfig.defaults());
+            assertThat(store.sweepProvisional(decider, clock.instant().plus(Duration.ofMinutes(14))).total()).isZero();
+            assertThat(store.sweepProvisional(decider, clock.instant().plus(Duration.ofMinutes(15))).suppressed()).isEqualTo(1);
             assertThat(store.suppression("jane@example.com", "transactional")).hasValueSatisfying(s -> {
                 assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown");
                 assertThat(s.evidenceRef()).isEqualTo(first.evidenceId());
@@ -108,7 +115,8 @@ class EvidenceRecorderTest {
             // no attempt ever ran, only provider evidence.
             for (int i = 0; i < 20; i++) {
                 StoredEvidence s = rec.record(List.of(ev("ses:hb" + i, "u" + i + "@broken.test", "", Outcome.BOUNCED_HARD, "userunknown"))).getFirst();
-                assertThat(s.decision().suppressionRule()).as("bounce %d, breaker still closed", i).isEqualTo("suppress.hard.userunknown");
+                assertThat(s.decision().suppressionRule()).as("bounce %d: too few recipients for the breaker to judge", i)
+                        .isEqualTo("suppress.provisional.hard");
             }
             // a provider retry of the same event is a duplicate and is not counted again
             assertThat(rec.record(List.of(ev("ses:hb0", "u0@broken.test", "", Outcome.BOUNCED_HARD, "userunknown"))).getFirst().duplicate()).isTrue();
@@ -126,9 +134,15 @@ class EvidenceRecorderTest {
                         assertThat(x.state()).isEqualTo(dev.rebound.server.store.SuppressionState.REVIEW);
                         assertThat(x.ruleId()).isEqualTo("suppress.breaker.hard");
                     });
+            // when their hold ends the breaker is open: the 20 provisional reviews stay reviews, as the breaker's
+            var swept = store.sweepProvisional(new Suppressions(SuppressionConfig.defaults()), clock.instant().plus(Duration.ofMinutes(15)));
+            assertThat(swept.reviewed()).isEqualTo(20);
+            assertThat(swept.suppressed()).isZero();
+            assertThat(store.suppressions(Optional.of("transactional"), Optional.empty(), Optional.empty(), 100))
+                    .hasSize(21).allSatisfy(x -> assertThat(x.ruleId()).isEqualTo("suppress.breaker.hard"));
             // another domain is not affected
             assertThat(rec.record(List.of(ev("ses:ok", "a@healthy.test", "", Outcome.BOUNCED_HARD, "userunknown"))).getFirst()
-                    .decision().suppressionRule()).isEqualTo("suppress.hard.userunknown");
+                    .decision().suppressionRule()).isEqualTo("suppress.provisional.hard");
         }
     }
 

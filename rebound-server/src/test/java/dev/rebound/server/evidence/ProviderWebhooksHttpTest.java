@@ -37,7 +37,7 @@ class ProviderWebhooksHttpTest {
     @BeforeEach
     void start() {
         agent = new ScriptedAgent(clock);
-        h = new ServiceHarness(dir, clock, agent, false, ProviderFixtures.env(), ProviderFixtures.certificates());
+        h = new ServiceHarness(dir, clock, agent, false, env(), ProviderFixtures.certificates());
     }
 
     @AfterEach
@@ -56,6 +56,13 @@ class ProviderWebhooksHttpTest {
         var r = h.get("/v1/addresses/" + URLEncoder.encode(a, StandardCharsets.UTF_8));
         assertThat(r.status()).isEqualTo(200);
         return r.json();
+    }
+
+    /** The providers' settings, and the provisional hold off: a hard bounce here suppresses at once (these tests are about the events). */
+    private static java.util.Map<String, String> env() {
+        var env = new java.util.HashMap<>(ProviderFixtures.env());
+        env.put("REBOUND_SUPPRESSION_POLICY_PROVISIONAL_HOLD", "0s");
+        return env;
     }
 
     @Test
@@ -218,7 +225,7 @@ class ProviderWebhooksHttpTest {
 
         // A new service on the same SQLite file: the in-memory state is gone, the token row is not.
         h.close();
-        h = new ServiceHarness(dir, clock, agent, false, ProviderFixtures.env(), ProviderFixtures.certificates());
+        h = new ServiceHarness(dir, clock, agent, false, env(), ProviderFixtures.certificates());
         var again = post(file);
         assertThat(again.status()).as(again.raw().body()).isEqualTo(409);
         assertThat(again.json().get("error").asString()).isEqualTo("replayed");

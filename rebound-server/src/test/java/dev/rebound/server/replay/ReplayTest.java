@@ -2,7 +2,15 @@ package dev.rebound.server.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rebound.core.classify.Outcome;
+import dev.rebound.core.dsn.BounceParser;
+import dev.rebound.core.policy.SuppressionConfig;
 import dev.rebound.server.cli.Main;
+import dev.rebound.server.decide.EvidenceDecider;
+import dev.rebound.server.decide.Suppressions;
+import dev.rebound.server.intake.Sha256;
+import dev.rebound.server.store.BounceMail;
+import dev.rebound.server.store.NewEvidence;
 import dev.rebound.server.store.Suppression;
 import dev.rebound.server.store.SuppressionAudit;
 import dev.rebound.server.store.SuppressionState;
@@ -12,6 +20,7 @@ import dev.rebound.server.testing.MutableClock;
 import dev.rebound.server.testing.ServiceHarness;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,6 +105,8 @@ class ReplayTest {
         assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
         assertThat(r.json().get("results").get(0).get("outcome").asString()).isEqualTo("BOUNCED_HARD");
         clock.advance(Duration.ofHours(1));
+        // d's and p's hard bounces were provisional reviews (soft.test is too quiet for the breaker to judge): their hold ended
+        assertThat(h.service.provisional().runOnce().suppressed()).isEqualTo(2);
     }
 
     private record Run(int code, String out, String err) {}
@@ -237,6 +248,113 @@ class ReplayTest {
                 "--config", reviewTwo.toString(), "--apply");
         assertThat(refused.code()).isEqualTo(1);
         assertThat(refused.err()).contains("400", "apply needs the range to end now");
+    }
+
+    @Test
+    void provisionalReviews_replayedAsTheSweepDecidedThem_promotedOrLiftedByALaterDelivery() throws Exception {
+        // g's mailbox is gone; h's bounced once, then took a message five minutes later (before the hold ended)
+        mx.script().reply("RCPT TO:<g@soft.test>", "550 5.1.1 no such user").replyOnce("RCPT TO:<h@soft.test>", "550 5.1.1 no such user");
+        send(0, "g@soft.test", "h@soft.test");
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"h@soft.test\"],\"text\":\"x\"}").status()).isEqualTo(202);
+        h.service.scheduler().runOnce();
+        assertThat(mx.received()).hasSize(1);
+        clock.advance(Duration.ofMinutes(30));
+        var swept = h.service.provisional().runOnce();
+        assertThat(swept.suppressed()).isEqualTo(1);
+        assertThat(swept.lifted()).isEqualTo(1);
+        assertThat(h.service.store().suppressions(Optional.of("transactional"), Optional.of("h@soft.test"), Optional.empty(), 1)).isEmpty();
+        // the running rules over this history: nothing differs (replay ends each hold as the sweep did)
+        JsonNode same = replayJson();
+        assertThat(same.get("suppressions")).isEmpty();
+        assertThat(same.get("recipients_changed").asInt()).isZero();
+        // a candidate without the hold: g was suppressed at once, and h too (the later delivery lifts nothing by itself)
+        Path noHold = dir.resolve("no-hold.yaml");
+        Files.writeString(noHold, "suppression:\n  policy:\n    provisional-hold: 0s\n");
+        assertThat(changes(replayJson("--config", noHold.toString())))
+                .containsExactly(Map.entry("h@soft.test", "added suppress.hard.userunknown"));
+    }
+
+    /** An RFC 3464 report from a Postfix relay: {@code rcpt}'s mailbox does not exist (550 5.1.1 at RCPT). */
+    static byte[] dsn(String rcpt) {
+        return ("Return-Path: <>\r\n"
+                + "Date: Sun,  1 Mar 2026 09:05:00 +0000 (UTC)\r\n"
+                + "From: MAILER-DAEMON@mx1.soft.test (Mail Delivery System)\r\n"
+                + "Subject: Undelivered Mail Returned to Sender\r\n"
+                + "To: bounces@rebound.test\r\n"
+                + "Auto-Submitted: auto-replied\r\n"
+                + "MIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B1\"\r\n"
+                + "Message-Id: <20260301090500.ABC@mx1.soft.test>\r\n"
+                + "\r\n"
+                + "--B1\r\n"
+                + "Content-Type: text/plain; charset=us-ascii\r\n"
+                + "\r\n"
+                + "<" + rcpt + ">: host store.soft.test[192.0.2.25] said: 550 5.1.1 <" + rcpt + ">:\r\n"
+                + "    Recipient address rejected: User unknown in local recipient table (in reply to RCPT TO command)\r\n"
+                + "\r\n"
+                + "--B1\r\n"
+                + "Content-Type: message/delivery-status\r\n"
+                + "\r\n"
+                + "Reporting-MTA: dns; mx1.soft.test\r\n"
+                + "\r\n"
+                + "Final-Recipient: rfc822; " + rcpt + "\r\n"
+                + "Action: failed\r\n"
+                + "Status: 5.1.1\r\n"
+                + "Remote-MTA: dns; store.soft.test\r\n"
+                + "Diagnostic-Code: smtp; 550 5.1.1 <" + rcpt + ">: Recipient address rejected: User unknown in local recipient table\r\n"
+                + "\r\n"
+                + "--B1--\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void dsnRecords_areReadAgainFromTheirKeptEmail_byTheRunningParser_orKeepTheirRecordWithoutOne() throws Exception {
+        // x and y were delivered, then a DSN said each mailbox does not exist. The rows were written by an older build that
+        // read those words as a filter (BOUNCED_SOFT/filtered); x's email was kept, y's (say, received before emails were
+        // kept) was not.
+        Map<String, String> ids = new TreeMap<>();
+        for (String a : List.of("x@soft.test", "y@soft.test")) {
+            var r = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"" + a + "\"],\"text\":\"x\"}");
+            ids.put(a, r.json().get("recipients").get(0).get("id").asString());
+        }
+        h.service.scheduler().runOnce();
+        clock.advance(Duration.ofMinutes(5));
+        var decider = new EvidenceDecider(
+                new Suppressions(SuppressionConfig.defaults()));
+        for (String a : List.of("x@soft.test", "y@soft.test")) {
+            byte[] raw = dsn(a);
+            String sha = Sha256.hex(raw);
+            // what this build's parser reads in it
+            assertThat(BounceParser.parse(raw).records()).singleElement().satisfies(rec -> {
+                assertThat(rec.outcome()).isEqualTo(Outcome.BOUNCED_HARD);
+                assertThat(rec.reason().id()).isEqualTo("userunknown");
+            });
+            var old = new NewEvidence("dsn:" + sha + ":" + a, "dsn", "postfix", "failed/5.1.1", "", "",
+                    Optional.of(ids.get(a)), Optional.empty(), a, Optional.empty(), 550, "5.1.1", "550 5.1.1 User unknown",
+                    Optional.of(Outcome.BOUNCED_SOFT), "filtered", "dsn.filtered.older-build", Optional.empty(),
+                    "{\"raw_sha256\":\"" + sha + "\"}");
+            if (a.startsWith("x")) h.service.store().recordEvidence(List.of(old), "transactional", decider,
+                    new BounceMail(sha, raw));
+            else h.service.store().recordEvidence(List.of(old), "transactional", decider);
+        }
+        assertThat(h.service.store().suppressions(Optional.of("transactional"), Optional.of("x@soft.test"), Optional.empty(), 1))
+                .as("a soft bounce does not suppress").isEmpty();
+        clock.advance(Duration.ofHours(1));
+
+        JsonNode report = replayJson();
+        assertThat(report.get("evidence").asInt()).isEqualTo(2);
+        assertThat(report.get("recipients_changed").asInt()).isEqualTo(1);
+        JsonNode x = report.get("recipients").get(0);
+        assertThat(x.get("address").asString()).isEqualTo("x@soft.test");
+        assertThat(x.get("before").get("outcome").asString()).isEqualTo("BOUNCED_SOFT");
+        assertThat(x.get("before").get("rule").asString()).isEqualTo("dsn.filtered.older-build");
+        assertThat(x.get("after").get("outcome").asString()).isEqualTo("BOUNCED_HARD");
+        assertThat(x.get("after").get("reason").asString()).isEqualTo("userunknown");
+        assertThat(x.get("after").get("rule").asString()).as("the running parser's rule")
+                .isEqualTo(BounceParser.parse(dsn("x@soft.test")).records().getFirst().ruleId());
+        // read as a gone mailbox, x is suppressed (its provisional hold at the quiet soft.test ended within the range); y,
+        // without its email, keeps its recorded reading and nothing changes
+        assertThat(changes(report)).containsExactly(Map.entry("x@soft.test", "added suppress.hard.userunknown"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.rebound.server.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -25,6 +26,14 @@ class T04_HardBounceSuppressesTest extends ScenarioBase {
         assertThat(a.get("reply_lines").get(0).asString()).isEqualTo("5.1.1 <gone@example.test>: Recipient address rejected: User unknown");
         assertThat(a.get("decision_rule").asString()).isEqualTo("retry.no-repeat-5xx");
         assertThat(mx.received()).isEmpty();
+        // example.test had no other recipient in the breaker's window: too few to tell a gone mailbox from the first
+        // failure of an outage, so a provisional review first (it blocks nothing)...
+        assertThat(h.get("/v1/suppressions/transactional/gone@example.test").json().get("rule").asString())
+                .isEqualTo("suppress.provisional.hard");
+        assertThat(h.service.store().suppression("gone@example.test", "transactional")).isEmpty();
+        // ...suppressed when its hold ends with the domain healthy
+        clock.advance(Duration.ofMinutes(15));
+        assertThat(h.service.provisional().runOnce().suppressed()).isEqualTo(1);
         assertThat(h.service.store().suppression("gone@example.test", "transactional")).hasValueSatisfying(s -> {
             assertThat(s.reason()).isEqualTo("userunknown");
             assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown");

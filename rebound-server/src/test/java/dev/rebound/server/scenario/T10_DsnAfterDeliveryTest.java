@@ -157,7 +157,10 @@ class T10_DsnAfterDeliveryTest extends ScenarioBase {
         assertThat(ev.get("message_id_header").asString()).isEqualTo(messageId.replaceAll("^<|>$", ""));
         assertThat(ev.get("raw_reason").asString()).contains("User");
         assertThat(ev.get("outcome").asString()).isEqualTo("BOUNCED_HARD");
-        assertThat(ev.get("suppression_rule").asString()).isEqualTo("suppress.hard.userunknown");
+        // one recipient of example.test in the breaker's window: a provisional review, suppressed when its hold ends
+        assertThat(ev.get("suppression_rule").asString()).isEqualTo("suppress.provisional.hard");
+        clock.advance(java.time.Duration.ofMinutes(15));
+        assertThat(h.service.provisional().runOnce().suppressed()).isEqualTo(1);
         assertThat(h.service.store().suppression("alice@example.test", "transactional"))
                 .hasValueSatisfying(s -> assertThat(s.evidenceRef()).isEqualTo(ev.get("id").asString()));
 
@@ -168,6 +171,20 @@ class T10_DsnAfterDeliveryTest extends ScenarioBase {
         // The next message to alice on the stream is suppressed.
         var next = h.post("/v1/messages", "{\"from\":\"app@sender.test\",\"to\":[\"alice@example.test\"],\"text\":\"x\"}");
         assertThat(next.json().get("recipients").get(0).get("state").asString()).isEqualTo("SUPPRESSED");
+
+        // The email itself was kept: replay parses it again with this build's parser and, the rules unchanged, finds nothing
+        // to change (the DSN record decided again, its classification the same).
+        var replay = h.post("/v1/replay", "{\"since\":\"" + clock.instant().minus(java.time.Duration.ofDays(1)) + "\"}");
+        assertThat(replay.status()).as(replay.raw().body()).isEqualTo(200);
+        JsonNode report = null;
+        for (String line : replay.raw().body().split("\n")) {
+            JsonNode n = tools.jackson.databind.json.JsonMapper.builder().build().readTree(line);
+            if (n.path("type").asString().equals("report")) report = n;
+        }
+        assertThat(report).as(replay.raw().body()).isNotNull();
+        assertThat(report.get("evidence").asInt()).isEqualTo(1);
+        assertThat(report.get("recipients_changed").asInt()).isZero();
+        assertThat(report.get("suppressions")).isEmpty();
     }
 
     @Test

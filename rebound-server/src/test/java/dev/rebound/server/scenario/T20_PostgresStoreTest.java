@@ -75,6 +75,10 @@ class T20_PostgresStoreTest extends ScenarioBase {
         JsonNode bob = recipient(smtpId, "bob@example.test");
         assertThat(bob.get("state").asString()).isEqualTo("DELIVERED");
         assertThat(bob.get("attempts").get(0).get("smtp_code").asInt()).isEqualTo(250);
+        // example.test is too quiet for the breaker to judge: a provisional review, suppressed when its hold ends
+        assertThat(h.service.store().suppression("gone@example.test", "transactional")).isEmpty();
+        clock.advance(java.time.Duration.ofMinutes(15));
+        assertThat(h.service.provisional().runOnce().suppressed()).isEqualTo(1);
         assertThat(h.service.store().suppression("gone@example.test", "transactional")).hasValueSatisfying(s ->
                 assertThat(s.evidenceRef()).isEqualTo(gone.get("attempts").get(0).get("id").asString()));
         assertThat(h.get("/v1/queue").json().get("depth").asInt()).isZero();

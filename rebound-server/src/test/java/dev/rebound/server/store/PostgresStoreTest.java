@@ -163,6 +163,54 @@ class PostgresStoreTest {
             for (Claim c : claimB2.get()) assertThat(leased.add(c.recipientId())).as("leased twice: %s", c.address()).isTrue();
             assertThat(b.claimDue("node-b", 5, Duration.ofMinutes(5), 16)).as("the limit is reached").isEmpty();
             assertThat(a.queueStats().leased()).isEqualTo(16);
+    @Test
+    void provisionalSweep_twoNodesAtOnce_decideEachReviewOnce() throws Exception {
+        var decider = new dev.rebound.server.decide.Suppressions(dev.rebound.core.policy.SuppressionConfig.defaults());
+        try (PostgresStore a = open(); PostgresStore b = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+             Connection admin = pg.connect()) {
+            // three provisional reviews at a quiet domain (each address's hard bounce, recorded through a)
+            List<String> gone = List.of("g1@quiet.test", "g2@quiet.test", "g3@quiet.test");
+            a.accept(msg(gone.toArray(String[]::new)));
+            List<AttemptRecord> bounces = new ArrayList<>();
+            for (Claim c : a.claimDue("node-a", 10, Duration.ofMinutes(5))) {
+                var reply = dev.rebound.core.smtp.SmtpReply.of(550, "5.1.1 no such user");
+                var cl = new dev.rebound.core.classify.Classification(dev.rebound.core.classify.Outcome.BOUNCED_HARD,
+                        dev.rebound.core.classify.Reason.USERUNKNOWN, "test.rule", new dev.rebound.core.classify.Evidence(550, "5.1.1",
+                        reply.text(), dev.rebound.core.classify.SmtpPhase.RCPT, c.domain(), ""));
+                bounces.add(new AttemptRecord(c.recipientId(), c.messageId(), "transactional", c.address(), 1, clock.instant(),
+                        Duration.ofMillis(40), c.domain(), "mx." + c.domain(), "192.0.2.1", dev.rebound.core.classify.SmtpPhase.RCPT, reply,
+                        false, cl, new dev.rebound.core.policy.GiveUp(dev.rebound.core.classify.Outcome.BOUNCED_HARD,
+                        dev.rebound.core.classify.Reason.USERUNKNOWN, "retry.no-repeat-5xx"), clock.instant(), Optional.empty(), c.lease()));
+            }
+            a.recordAttempts(bounces, decider);
+            assertThat(a.suppressions(Optional.empty(), Optional.empty(), Optional.of(SuppressionState.REVIEW), 10)).hasSize(3);
+            clock.advance(Duration.ofMinutes(20));
+            int pidB = b.write(PostgresStoreTest::backendPid);
+
+            // a's sweep writes in a group that stays open (rows updated, nothing committed) ...
+            CountDownLatch firstRunning = new CountDownLatch(1), releaseFirst = new CountDownLatch(1);
+            CountDownLatch held = new CountDownLatch(1), release = new CountDownLatch(1);
+            Future<?> first = pool.submit(() -> a.writer().write(hold(firstRunning, releaseFirst)));
+            firstRunning.await();
+            Future<Promotions> sweepA = pool.submit(() -> a.sweepProvisional(decider, clock.instant()));
+            while (a.writer().queued() < 1) Thread.onSpinWait();
+            Future<?> holder = pool.submit(() -> a.writer().write(hold(held, release)));
+            while (a.writer().queued() < 2) Thread.onSpinWait();
+            releaseFirst.countDown();
+            held.await();
+
+            // ... while b's sweep reads the same reviews as still provisional and tries to decide them too
+            Future<Promotions> sweepB = pool.submit(() -> b.sweepProvisional(decider, clock.instant()));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> sweepB.isDone() || waitsForALock(admin, pidB));
+            release.countDown();
+            first.get();
+            holder.get();
+            Promotions fromA = sweepA.get(), fromB = sweepB.get();
+            assertThat(fromA.suppressed() + fromB.suppressed()).as("each review decided once: a %s, b %s", fromA, fromB).isEqualTo(3);
+            for (String g : gone) {
+                assertThat(a.suppressionAudit(g, "transactional")).extracting(SuppressionAudit::action).containsExactly("created", "updated");
+                assertThat(a.suppression(g, "transactional")).hasValueSatisfying(x -> assertThat(x.ruleId()).isEqualTo("suppress.hard.userunknown"));
+            }
         }
     }
 

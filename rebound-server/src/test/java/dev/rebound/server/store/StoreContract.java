@@ -67,6 +67,16 @@ abstract class StoreContract {
             return Optional.of(new Suppression(address, stream, "userunknown", "suppress.hard.userunknown", now,
                     Optional.of(now.plus(Duration.ofDays(365))), ""));
         }
+
+        @Override
+        public Optional<Instant> provisionalUntil(List<FinalOutcome> f) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Promotion promote(String address, String stream, List<FinalOutcome> f, DomainOutcomes d, Instant due) {
+            return new Promotion(decide(address, stream, f, d, due), "suppress.hard.userunknown");
+        }
     }
 
     @Test
@@ -248,6 +258,115 @@ abstract class StoreContract {
         }
     }
 
+    /** One recipient per address at {@code domain}, each given up on with a 550 5.1.1 (or delivered when {@code ok}). */
+    private List<AttemptRecord> round(Store store, boolean ok, String... to) {
+        store.accept(message("transactional", Optional.empty(), "", to));
+        List<AttemptRecord> out = new ArrayList<>();
+        for (Claim c : store.claimDue("n1", 100, Duration.ofMinutes(5))) {
+            out.add(ok ? attempt(c, "transactional", SmtpReply.of(250, "2.0.0 ok"), Outcome.DELIVERED, Reason.DELIVERED,
+                            new GiveUp(Outcome.DELIVERED, Reason.DELIVERED, "retry.done"))
+                    : attempt(c, "transactional", SmtpReply.of(550, "5.1.1 no such user"), Outcome.BOUNCED_HARD, Reason.USERUNKNOWN,
+                            new GiveUp(Outcome.BOUNCED_HARD, Reason.USERUNKNOWN, "retry.no-repeat-5xx")));
+        }
+        return out;
+    }
+
+    @Test
+    void provisionalReview_decidedAgainOnceWhenItsHoldEnds_asOfTheEndOfTheHold() {
+        var decider = new dev.rebound.server.decide.Suppressions(dev.rebound.core.policy.SuppressionConfig.defaults());
+        try (Store store = open(dir, clock)) {
+            Instant bounced = clock.instant();
+            assertThat(store.webhooks().outboxAfter("contract", 1)).isEmpty(); // the cursor starts here
+            // a quiet domain: one recipient, gone; a failing one: 12 of 20 recipients gone in one round
+            store.recordAttempts(round(store, false, "Gone@Quiet.test"), decider);
+            List<String> flaky = new ArrayList<>();
+            for (int i = 0; i < 20; i++) flaky.add((i < 12 ? "gone" : "ok") + i + "@flaky.test");
+            List<AttemptRecord> group = new ArrayList<>(round(store, true, flaky.subList(12, 20).toArray(String[]::new)));
+            group.addAll(round(store, false, flaky.subList(0, 12).toArray(String[]::new)));
+            store.recordAttempts(group, decider);
+            assertThat(store.suppressions(Optional.of("transactional"), Optional.empty(), Optional.empty(), 100))
+                    .hasSize(13).allSatisfy(s -> {
+                        assertThat(s.state()).isEqualTo(SuppressionState.REVIEW);
+                        assertThat(s.ruleId()).isEqualTo("suppress.provisional.hard");
+                    });
+            String quietRef = store.suppressions(Optional.of("transactional"), Optional.of("gone@quiet.test"), Optional.empty(), 1)
+                    .getFirst().evidenceRef();
+            long events = store.webhooks().outboxAfter("contract", 100_000).size();
+
+            // before the hold ends nothing is written
+            assertThat(store.sweepProvisional(decider, bounced.plus(Duration.ofMinutes(14)))).isEqualTo(new Promotions(0, 0, 0));
+            assertThat(store.webhooks().outboxAfter("contract", 100_000)).hasSize((int) events);
+            // back@quiet.test bounced too, and then a message to it was delivered: nothing is provisional any more
+            store.recordAttempts(round(store, false, "back@quiet.test"), decider);
+            clock.advance(Duration.ofMinutes(1)); // the delivery strictly after the bounce
+            store.recordAttempts(round(store, true, "back@quiet.test"), decider);
+            events = store.webhooks().outboxAfter("contract", 100_000).size();
+
+            // a sweep an hour after the hold ended decides as at its end: quiet.test healthy, flaky.test failing (12 of 20)
+            clock.advance(Duration.ofMinutes(75));
+            assertThat(store.sweepProvisional(decider, clock.instant())).isEqualTo(new Promotions(1, 12, 1));
+            assertThat(store.suppressions(Optional.of("transactional"), Optional.of("back@quiet.test"), Optional.empty(), 1)).isEmpty();
+            assertThat(store.suppressionAudit("back@quiet.test", "transactional")).extracting(SuppressionAudit::action, SuppressionAudit::note)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("created", "suppress.provisional.hard"),
+                            org.assertj.core.groups.Tuple.tuple("removed", "suppress.none.delivered"));
+            assertThat(store.suppression("gone@quiet.test", "transactional")).hasValueSatisfying(s -> {
+                assertThat(s.ruleId()).isEqualTo("suppress.hard.userunknown");
+                assertThat(s.expiresAt()).contains(bounced.plus(Duration.ofDays(365)));
+                assertThat(s.evidenceRef()).isEqualTo(quietRef);
+            });
+            assertThat(store.suppressionAudit("gone@quiet.test", "transactional")).extracting(SuppressionAudit::action, SuppressionAudit::actor,
+                    SuppressionAudit::note).containsExactly(org.assertj.core.groups.Tuple.tuple("created", "policy", "suppress.provisional.hard"),
+                    org.assertj.core.groups.Tuple.tuple("updated", "policy", "suppress.hard.userunknown"));
+            assertThat(store.suppressionAudit("gone@quiet.test", "transactional").getLast().at()).isEqualTo(bounced.plus(Duration.ofMinutes(15)));
+            for (int i = 0; i < 12; i++) {
+                assertThat(store.suppressions(Optional.of("transactional"), Optional.of(flaky.get(i)), Optional.empty(), 1)).singleElement()
+                        .satisfies(s -> {
+                            assertThat(s.state()).isEqualTo(SuppressionState.REVIEW);
+                            assertThat(s.ruleId()).isEqualTo("suppress.breaker.hard");
+                        });
+            }
+            assertThat(store.webhooks().outboxAfter("contract", 100_000).stream().skip(events).map(WebhookStore.OutboxEvent::type))
+                    .containsExactlyInAnyOrder(java.util.stream.Stream.concat(java.util.stream.Stream.of("suppression.created", "suppression.removed"),
+                            java.util.Collections.nCopies(12, "suppression.review").stream()).toArray(String[]::new));
+            // done once: a second sweep finds nothing
+            assertThat(store.sweepProvisional(decider, clock.instant())).isEqualTo(new Promotions(0, 0, 0));
+        }
+    }
+
+    private static NewEvidence dsnRecord(String sha, String address) {
+        return new NewEvidence("dsn:" + sha + ":" + address, "dsn", "postfix", "failed/5.1.1", "", "", Optional.empty(), Optional.empty(),
+                address, Optional.empty(), 550, "5.1.1", "user unknown", Optional.of(Outcome.BOUNCED_HARD), "userunknown", "dsn.status",
+                Optional.empty(), "{}");
+    }
+
+    @Test
+    void bounceMail_keptOnceWithItsRecords_forReplay_unlessTooLarge() {
+        var decider = new dev.rebound.server.decide.EvidenceDecider(
+                new dev.rebound.server.decide.Suppressions(dev.rebound.core.policy.SuppressionConfig.defaults()));
+        try (Store store = open(dir, clock)) {
+            Instant since = clock.instant();
+            byte[] mail = "Subject: Undelivered Mail\r\n\r\ntwo recipients\r\n".getBytes(StandardCharsets.US_ASCII);
+            String sha = "a".repeat(64), big = "b".repeat(64);
+            List<StoredEvidence> two = store.recordEvidence(List.of(dsnRecord(sha, "m1@mail.test"), dsnRecord(sha, "m2@mail.test")),
+                    "transactional", decider, new BounceMail(sha, mail));
+            // the same email again (an MTA's retry): its records are duplicates, the email is kept once
+            assertThat(store.recordEvidence(List.of(dsnRecord(sha, "m1@mail.test")), "transactional", decider, new BounceMail(sha, mail)))
+                    .singleElement().satisfies(e -> assertThat(e.duplicate()).isTrue());
+            byte[] huge = new byte[BounceMail.MAX_KEPT + 1];
+            List<StoredEvidence> large = store.recordEvidence(List.of(dsnRecord(big, "m3@mail.test")), "transactional", decider,
+                    new BounceMail(big, huge));
+            ReplayInput in = store.replayInput(List.of(new ReplayPair("m1@mail.test", "transactional"), new ReplayPair("m2@mail.test", "transactional"),
+                    new ReplayPair("m3@mail.test", "transactional")), clock.instant().plusSeconds(1), since);
+            assertThat(in.evidence()).hasSize(3);
+            assertThat(in.bounceMail()).containsOnlyKeys(two.get(0).evidenceId(), two.get(1).evidenceId());
+            assertThat(in.bounceMail().get(two.get(0).evidenceId())).isEqualTo(mail);
+            assertThat(in.bounceMail()).doesNotContainKey(large.getFirst().evidenceId());
+            // records received before the range's counts start are not read again (their email is not loaded)
+            assertThat(store.replayInput(List.of(new ReplayPair("m1@mail.test", "transactional")), clock.instant().plusSeconds(1),
+                    clock.instant().plusMillis(1)).bounceMail()).isEmpty();
+        }
+    }
+
     @Test
     void suppressions_reviewNeverReplacesAnActiveSuppression_removalIsAudited_intakeSkipsSuppressed() {
         try (Store store = open(dir, clock)) {
@@ -313,9 +432,9 @@ abstract class StoreContract {
                         "manual", "import", clock.instant(), Optional.empty(), "", SuppressionState.SUPPRESSED, Suppression.IMPORT, "n" + i));
                 if (i % 5 == 4) clock.advance(Duration.ofSeconds(1)); // several entries share a created_at
             }
-            boolean[] written = store.importSuppressions(chunk, "ops");
+            boolean[] written = store.importSuppressions(chunk, "ops", false);
             assertThat(written).hasSize(25).doesNotContain(false);
-            assertThat(store.importSuppressions(List.of(chunk.getFirst()), "ops")).containsExactly(false);
+            assertThat(store.importSuppressions(List.of(chunk.getFirst()), "ops", false)).containsExactly(false);
             List<String> seen = new ArrayList<>();
             SuppressionQuery q = SuppressionQuery.all(4);
             while (true) {
