@@ -245,11 +245,15 @@ public final class WebhookStore {
      * that wants each (disabled endpoints too: their events are kept), and moves the cursor, in one transaction.
      * A first run starts the cursor at the end of the outbox (older events reach an endpoint by replay).
      *
-     * @return the number of outbox rows read (0 when the fan-out has caught up)
+     * <p>The outbox rows, the endpoints and the subscription rule are read before the write, on a read connection
+     * (the single writer only inserts and moves the cursor); the write moves the cursor only from the position
+     * read (compare and set), so a fan-out that raced another one (a second node) inserts nothing and is repeated.
+     *
+     * @return the number of outbox rows read (0 when the fan-out has caught up or raced another one)
      */
     public int fanOut(int limit, Subscription subscription) {
-        return db.write(c -> {
-            long now = db.clock().millis();
+        record Batch(long cursor, List<OutboxEvent> events, List<String[]> deliveries) {}
+        Batch batch = db.read(c -> {
             long cursor;
             try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM webhook_cursor WHERE name = ?")) {
                 ps.setString(1, CURSOR);
@@ -257,13 +261,7 @@ public final class WebhookStore {
                     cursor = rs.next() ? rs.getLong(1) : -1;
                 }
             }
-            if (cursor < 0) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_cursor (name, last_seq) VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > 0))")) {
-                    ps.setString(1, CURSOR);
-                    ps.executeUpdate();
-                }
-                return 0;
-            }
+            if (cursor < 0) return new Batch(cursor, List.of(), List.of());
             List<OutboxEvent> events = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.seq > ? ORDER BY e.seq LIMIT ?")) {
                 ps.setLong(1, cursor);
@@ -272,22 +270,40 @@ public final class WebhookStore {
                     while (rs.next()) events.add(outboxEvent(rs));
                 }
             }
-            if (events.isEmpty()) return 0;
-            List<Endpoint> endpoints = endpoints(c);
-            if (!endpoints.isEmpty()) {
+            List<String[]> deliveries = new ArrayList<>();
+            if (!events.isEmpty()) {
+                List<Endpoint> endpoints = endpoints(c);
+                for (int i = 0; i < events.size(); i++)
+                    for (Endpoint ep : endpoints)
+                        if (subscription.wants(ep, events.get(i))) deliveries.add(new String[] {ep.id(), Integer.toString(i)});
+            }
+            return new Batch(cursor, events, deliveries);
+        });
+        if (batch.cursor() < 0) {
+            db.write(c -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_cursor (name, last_seq) VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > 0)) ON CONFLICT (name) DO NOTHING")) {
+                    ps.setString(1, CURSOR);
+                    return ps.executeUpdate();
+                }
+            });
+            return 0;
+        }
+        if (batch.events().isEmpty()) return 0;
+        return db.write(c -> {
+            long now = db.clock().millis();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_cursor SET last_seq = ? WHERE name = ? AND last_seq = ?")) {
+                ps.setLong(1, batch.events().getLast().seq());
+                ps.setString(2, CURSOR);
+                ps.setLong(3, batch.cursor());
+                if (ps.executeUpdate() != 1) return 0; // another fan-out moved it meanwhile: nothing of this batch is written
+            }
+            if (!batch.deliveries().isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement(INSERT_DELIVERY)) {
-                    for (OutboxEvent ev : events)
-                        for (Endpoint ep : endpoints)
-                            if (subscription.wants(ep, ev)) addDelivery(ps, ep.id(), ev, now);
+                    for (String[] d : batch.deliveries()) addDelivery(ps, d[0], batch.events().get(Integer.parseInt(d[1])), now);
                     ps.executeBatch();
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_cursor SET last_seq = ? WHERE name = ?")) {
-                ps.setLong(1, events.getLast().seq());
-                ps.setString(2, CURSOR);
-                ps.executeUpdate();
-            }
-            return events.size();
+            return batch.events().size();
         });
     }
 
@@ -358,7 +374,7 @@ public final class WebhookStore {
      * lease), due by the clock, and with no earlier pending delivery of the same order key for the same endpoint.
      */
     public List<Claimed> claim(String owner, int limit, Duration lease) {
-        return db.write(c -> {
+        Leased leased = db.write(c -> {
             long now = db.clock().millis();
             List<String[]> keys = new ArrayList<>();
             List<Integer> attempts = new ArrayList<>();
@@ -382,7 +398,7 @@ public final class WebhookStore {
                     }
                 }
             }
-            if (keys.isEmpty()) return List.of();
+            if (keys.isEmpty()) return new Leased(List.of(), List.of(), List.of());
             // each claim increments the delivery's lease version (its fencing token), only from the version read
             List<Boolean> taken = new ArrayList<>(keys.size());
             try (PreparedStatement ps = c.prepareStatement("""
@@ -398,22 +414,34 @@ public final class WebhookStore {
                     taken.add(ps.executeUpdate() == 1);
                 }
             }
+            List<Claim.Lease> leases = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) leases.add(taken.get(i) ? new Claim.Lease(owner, versions.get(i)) : null);
+            return new Leased(keys, attempts, leases);
+        });
+        if (leased.keys().isEmpty()) return List.of();
+        // the leased deliveries' endpoints and events, read after the commit on a read connection (the outbox rows do
+        // not change; the single writer only took the leases)
+        return db.read(c -> {
             Map<String, Endpoint> endpoints = new LinkedHashMap<>();
             for (Endpoint e : endpoints(c)) endpoints.put(e.id(), e);
-            List<Claimed> out = new ArrayList<>(keys.size());
+            List<Claimed> out = new ArrayList<>(leased.keys().size());
             try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.id = ?")) {
-                for (int i = 0; i < keys.size(); i++) {
-                    if (!taken.get(i)) continue;
-                    ps.setString(1, keys.get(i)[1]);
+                for (int i = 0; i < leased.keys().size(); i++) {
+                    Claim.Lease l = leased.leases().get(i);
+                    Endpoint ep = endpoints.get(leased.keys().get(i)[0]);
+                    if (l == null || ep == null) continue;
+                    ps.setString(1, leased.keys().get(i)[1]);
                     try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) out.add(new Claimed(endpoints.get(keys.get(i)[0]), outboxEvent(rs), attempts.get(i),
-                                new Claim.Lease(owner, versions.get(i))));
+                        if (rs.next()) out.add(new Claimed(ep, outboxEvent(rs), leased.attempts().get(i), l));
                     }
                 }
             }
             return out;
         });
     }
+
+    /** What a claim's write leased: keys (endpoint, event), attempts made, and the lease (null where another took it). */
+    private record Leased(List<String[]> keys, List<Integer> attempts, List<Claim.Lease> leases) {}
 
     /**
      * Records attempts' results in one transaction: the log rows, each delivery's new state (only while the delivery
