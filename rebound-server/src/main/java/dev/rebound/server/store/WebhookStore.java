@@ -8,11 +8,13 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -245,13 +247,29 @@ public final class WebhookStore {
      * that wants each (disabled endpoints too: their events are kept), and moves the cursor, in one transaction.
      * A first run starts the cursor at the end of the outbox (older events reach an endpoint by replay).
      *
-     * <p>The outbox rows, the endpoints and the subscription rule are read before the write, on a read connection
-     * (the single writer only inserts and moves the cursor); the write moves the cursor only from the position
-     * read (compare and set), so a fan-out that raced another one (a second node) inserts nothing and is repeated.
-     *
      * @return the number of outbox rows read (0 when the fan-out has caught up or raced another one)
      */
     public int fanOut(int limit, Subscription subscription) {
+        return fanOut(limit, subscription, "", 0, Duration.ZERO).read();
+    }
+
+    /** What one fan-out did: outbox rows read, and the new deliveries it leased at once (see {@link #fanOut(int, Subscription, String, int, Duration)}). */
+    public record FanOut(int read, List<Claimed> claimed, boolean leftDue) {}
+
+    /**
+     * {@link #fanOut(int, Subscription)}, and up to {@code slots} of the new deliveries inserted already leased to
+     * {@code owner} (lease version 1), as {@link #claim} would lease them: the endpoint is enabled (as the write
+     * transaction reads it), and no PENDING delivery of an earlier event with the same order key for the endpoint
+     * exists, in the store or earlier in this batch. The others are inserted free for {@link #claim}. So an event
+     * that nothing holds back costs one insert instead of an insert, a claim's select and a lease update.
+     *
+     * <p>The outbox rows, the endpoints and the subscription rule are read before the write, on a read connection
+     * (the single writer only inserts and moves the cursor); the write moves the cursor only from the position
+     * read (compare and set), so a fan-out that raced another one (a second node) writes nothing and is repeated.
+     *
+     * @return rows read, the leased deliveries, and whether a delivery was inserted due and free (for {@link #claim})
+     */
+    public FanOut fanOut(int limit, Subscription subscription, String owner, int slots, Duration lease) {
         record Batch(long cursor, List<OutboxEvent> events, List<String[]> deliveries) {}
         Batch batch = db.read(c -> {
             long cursor;
@@ -286,26 +304,71 @@ public final class WebhookStore {
                     return ps.executeUpdate();
                 }
             });
-            return 0;
+            return new FanOut(0, List.of(), false);
         }
-        if (batch.events().isEmpty()) return 0;
+        if (batch.events().isEmpty()) return new FanOut(0, List.of(), false);
         return db.write(c -> {
             long now = db.clock().millis();
             try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_cursor SET last_seq = ? WHERE name = ? AND last_seq = ?")) {
                 ps.setLong(1, batch.events().getLast().seq());
                 ps.setString(2, CURSOR);
                 ps.setLong(3, batch.cursor());
-                if (ps.executeUpdate() != 1) return 0; // another fan-out moved it meanwhile: nothing of this batch is written
+                if (ps.executeUpdate() != 1) return new FanOut(0, List.of(), false); // another fan-out moved it meanwhile
             }
-            if (!batch.deliveries().isEmpty()) {
-                try (PreparedStatement ps = c.prepareStatement(INSERT_DELIVERY)) {
-                    for (String[] d : batch.deliveries()) addDelivery(ps, d[0], batch.events().get(Integer.parseInt(d[1])), now);
-                    ps.executeBatch();
+            if (batch.deliveries().isEmpty()) return new FanOut(batch.events().size(), List.of(), false);
+            Map<String, Endpoint> current = new LinkedHashMap<>();
+            if (slots > 0) for (Endpoint e : endpoints(c)) current.put(e.id(), e);
+            List<Claimed> claimed = new ArrayList<>();
+            Set<String> keysInBatch = new HashSet<>();
+            boolean leftDue = false;
+            try (PreparedStatement free = c.prepareStatement(INSERT_DELIVERY);
+                 PreparedStatement leased = c.prepareStatement(INSERT_LEASED);
+                 PreparedStatement earlier = c.prepareStatement("""
+                         SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ? AND order_key = ? AND state = 'PENDING'
+                         AND event_seq < ? LIMIT 1""")) {
+                for (String[] d : batch.deliveries()) {
+                    OutboxEvent ev = batch.events().get(Integer.parseInt(d[1]));
+                    Endpoint ep = current.get(d[0]);
+                    boolean first = keysInBatch.add(d[0] + '\n' + ev.orderKey());
+                    boolean leaseIt = claimed.size() < slots && first && ep != null && ep.state() == EndpointState.ENABLED
+                            && !pendingBefore(earlier, d[0], ev);
+                    if (!leaseIt) {
+                        addDelivery(free, d[0], ev, now);
+                        leftDue = true;
+                        continue;
+                    }
+                    leased.setString(1, d[0]);
+                    leased.setString(2, ev.id());
+                    leased.setLong(3, ev.seq());
+                    leased.setString(4, ev.orderKey());
+                    leased.setLong(5, now);
+                    leased.setString(6, owner);
+                    leased.setLong(7, now + lease.toMillis());
+                    leased.setLong(8, ev.createdAt().toEpochMilli());
+                    leased.setLong(9, now);
+                    // 0: a replay inserted this delivery before the fan-out came to it; it stays as it is (claimed there)
+                    if (leased.executeUpdate() == 1) claimed.add(new Claimed(ep, ev, 0, new Claim.Lease(owner, 1)));
                 }
+                free.executeBatch();
             }
-            return batch.events().size();
+            return new FanOut(batch.events().size(), claimed, leftDue);
         });
     }
+
+    /** Whether a PENDING delivery of an earlier event with the same order key waits at this endpoint. */
+    private static boolean pendingBefore(PreparedStatement earlier, String endpointId, OutboxEvent ev) throws SQLException {
+        earlier.setString(1, endpointId);
+        earlier.setString(2, ev.orderKey());
+        earlier.setLong(3, ev.seq());
+        try (ResultSet rs = earlier.executeQuery()) {
+            return rs.next();
+        }
+    }
+
+    private static final String INSERT_LEASED = """
+            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_seq, order_key, state, attempts, next_attempt_at,
+                lease_owner, lease_expires_at, lease_version, created_at, updated_at)
+            VALUES (?,?,?,?,'PENDING',0,?,?,?,1,?,?) ON CONFLICT (endpoint_id, event_id) DO NOTHING""";
 
     private static final String INSERT_DELIVERY = """
             INSERT INTO webhook_deliveries (endpoint_id, event_id, event_seq, order_key, state, attempts, next_attempt_at,

@@ -116,8 +116,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                 int free = slots.availablePermits();
                 if (free >= refill || free == batchSize) {
                     try {
-                        fanOut();
-                        List<WebhookStore.Claimed> claims = store.claim(owner, free, lease());
+                        List<WebhookStore.Claimed> claims = fanOutAndClaim(free);
                         claimed = claims.size();
                         for (WebhookStore.Claimed c : claims) {
                             slots.acquireUninterruptibly();
@@ -153,10 +152,21 @@ public final class WebhookDispatcher implements AutoCloseable {
         }
     }
 
-    private void fanOut() {
-        for (int i = 0; i < 20 && store.fanOut(FAN_OUT_BATCH, EventTypes::wants) == FAN_OUT_BATCH; i++) {
-            // keep up with a burst; a later round continues
+    /**
+     * Fans the outbox out (up to 20 batches: a later round continues a burst), leasing what can go at once up to
+     * {@code free} (the store leases a new delivery in the fan-out's own write when nothing holds it back), then
+     * claims due deliveries (retries, events that waited for an earlier one, deliveries left by another node) for
+     * the slots still free.
+     */
+    private List<WebhookStore.Claimed> fanOutAndClaim(int free) {
+        List<WebhookStore.Claimed> claims = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            WebhookStore.FanOut f = store.fanOut(FAN_OUT_BATCH, EventTypes::wants, owner, free - claims.size(), lease());
+            claims.addAll(f.claimed());
+            if (f.read() < FAN_OUT_BATCH) break;
         }
+        if (claims.size() < free) claims.addAll(store.claim(owner, free - claims.size(), lease()));
+        return claims;
     }
 
     private Duration lease() {
@@ -221,8 +231,7 @@ public final class WebhookDispatcher implements AutoCloseable {
      * their results to be committed. Returns the number of attempts made.
      */
     public int runOnce() {
-        fanOut();
-        List<WebhookStore.Claimed> claims = store.claim(owner, batchSize, lease());
+        List<WebhookStore.Claimed> claims = fanOutAndClaim(batchSize);
         if (!claims.isEmpty()) {
             try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (WebhookStore.Claimed c : claims) pool.submit(() -> {
