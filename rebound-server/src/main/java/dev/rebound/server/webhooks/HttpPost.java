@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -110,7 +111,19 @@ final class HttpPost implements AutoCloseable {
         }
     }
 
-    private final Map<String, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
+    /** The idle connections of one origin, newest last, and their number (a deque's size() walks it). */
+    private static final class Idle {
+        final ConcurrentLinkedDeque<Connection> connections = new ConcurrentLinkedDeque<>();
+        final AtomicInteger count = new AtomicInteger();
+
+        Connection poll() {
+            Connection c = connections.pollLast();
+            if (c != null) count.decrementAndGet();
+            return c;
+        }
+    }
+
+    private final Map<String, Idle> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -346,9 +359,9 @@ final class HttpPost implements AutoCloseable {
     }
 
     private Connection pooled(String origin) {
-        ConcurrentLinkedDeque<Connection> q = idle.get(origin);
+        Idle q = idle.get(origin);
         if (q == null) return null;
-        for (Connection c; (c = q.pollLast()) != null; ) {
+        for (Connection c; (c = q.poll()) != null; ) {
             if (System.nanoTime() - c.idleSince < IDLE_NANOS && !c.socket.isClosed()) return c;
             c.close();
         }
@@ -356,13 +369,14 @@ final class HttpPost implements AutoCloseable {
     }
 
     private void release(String origin, Connection c) {
-        ConcurrentLinkedDeque<Connection> q = idle.computeIfAbsent(origin, k -> new ConcurrentLinkedDeque<>());
-        if (q.size() >= MAX_IDLE_PER_ORIGIN) {
+        Idle q = idle.computeIfAbsent(origin, k -> new Idle());
+        if (q.count.incrementAndGet() > MAX_IDLE_PER_ORIGIN) {
+            q.count.decrementAndGet();
             c.close();
             return;
         }
         c.idleSince = System.nanoTime();
-        q.addLast(c);
+        q.connections.addLast(c);
         if (closed) close();
     }
 
@@ -374,7 +388,7 @@ final class HttpPost implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (ConcurrentLinkedDeque<Connection> q : idle.values())
-            for (Connection c; (c = q.pollFirst()) != null; ) c.close();
+        for (Idle q : idle.values())
+            for (Connection c; (c = q.poll()) != null; ) c.close();
     }
 }
