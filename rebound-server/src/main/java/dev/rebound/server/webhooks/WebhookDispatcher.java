@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends the outbox to the endpoints. Each round: (1) fan-out: outbox rows after the store's cursor become one
  * delivery per subscribed endpoint, in one transaction with the cursor's move, so an event committed with its
- * outcome is never skipped and a crash repeats at most the uncommitted fan-out; (2) claim: due deliveries are
- * leased (per-recipient order and the lease are the store's rule, see {@link WebhookStore#claim}); (3) each is
+ * outcome is never skipped and a crash repeats at most the uncommitted fan-out; the fan-out leases the new
+ * deliveries that nothing holds back in the same write; (2) claim: other due deliveries are leased (per-recipient
+ * order and the lease are the store's rule, see {@link WebhookStore#claim}), only when a claim may find one; (3) each is
  * POSTed on a virtual thread with {@link HttpPost} (timeout {@code webhooks.timeout}, no redirects), signed per
  * Standard Webhooks v1 ({@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature} with one
  * {@code v1,} signature per secret during a rotation); (4) the {@link DeliveryPolicy} decides, and the log row,
