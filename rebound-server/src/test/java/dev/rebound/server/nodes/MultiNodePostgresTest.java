@@ -265,28 +265,34 @@ class MultiNodePostgresTest {
             }
         });
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(5)).until(() -> mx.received().size() >= 100);
-        // kill while node-a holds leases
-        try (Connection c = pg.connect(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*) FROM recipients WHERE lease_owner = 'node-a' AND next_attempt_at IS NOT NULL")) {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(2)).until(() -> {
+        // kill while node-a surely holds a lease: the MX holds one of its transactions at the end of DATA (not answered,
+        // so not received), and the kill comes while it waits. Polling the lease table instead raced with node-a
+        // finishing that work between the look and the kill.
+        CountDownLatch held = new CountDownLatch(1), release = new CountDownLatch(1);
+        mx.script().holdOnce(".", held, release);
+        try {
+            assertThat(held.await(120, TimeUnit.SECONDS)).as("node-a is in an SMTP transaction").isTrue();
+            a.process().destroyForcibly(); // SIGKILL
+            a.process().waitFor();
+            long killedAt = System.nanoTime();
+            // read before node-b exists: nothing can change the leases now (node-b may start slower than the lease)
+            Set<String> receivedBeforeKill = new HashSet<>(receivedCounts().keySet());
+            List<String> leasedByA = new ArrayList<>();
+            try (Connection c = pg.connect(); PreparedStatement ps = c.prepareStatement(
+                    "SELECT id FROM recipients WHERE lease_owner = 'node-a' AND next_attempt_at IS NOT NULL")) {
                 try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1) >= 1;
+                    while (rs.next()) leasedByA.add(rs.getString(1));
                 }
-            });
-        }
-        a.process().destroyForcibly(); // SIGKILL
-        a.process().waitFor();
-        long killedAt = System.nanoTime();
-        Node b = start("node-b", Map.of("REBOUND_SCHEDULER_LEASE", "10s"));
-        Set<String> receivedBeforeKill = new HashSet<>(receivedCounts().keySet());
-        List<String> leasedByA = new ArrayList<>();
-        try (Connection c = pg.connect(); PreparedStatement ps = c.prepareStatement(
-                "SELECT id FROM recipients WHERE lease_owner = 'node-a' AND next_attempt_at IS NOT NULL")) {
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) leasedByA.add(rs.getString(1));
             }
+            Node b = start("node-b", Map.of("REBOUND_SCHEDULER_LEASE", "10s"));
+            afterTheKill(b, clients, acknowledged, killedAt, receivedBeforeKill, leasedByA);
+        } finally {
+            release.countDown(); // the held transaction's connection is dead; let the MX thread end
         }
+    }
+
+    private void afterTheKill(Node b, Thread clients, Set<String> acknowledged, long killedAt, Set<String> receivedBeforeKill,
+                              List<String> leasedByA) throws Exception {
         clients.join();
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> receivedCounts().keySet().containsAll(acknowledged));
         // when the last of A's leased recipients was delivered by B
