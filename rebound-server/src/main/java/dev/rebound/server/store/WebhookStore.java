@@ -232,11 +232,14 @@ public final class WebhookStore {
         String payload = rs.getString(9);
         String address = rs.getString(7);
         String stream = rs.getString(8);
-        if (address == null || stream == null) {
+        // the payload is parsed only when it may hold what the joins did not give (a message event has no recipient
+        // row and, but for a few kinds, no address in its payload either)
+        if ((address == null && payload.contains("\"address\"")) || stream == null) {
             JsonNode p = JSON.readTree(payload);
             if (address == null) address = p.path("address").asString("");
             if (stream == null) stream = p.path("stream").asString("");
         }
+        if (address == null) address = "";
         String recipientId = rs.getString(6);
         return new OutboxEvent(rs.getLong(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getString(4),
                 rs.getString(5), recipientId == null ? "" : recipientId, address.toLowerCase(Locale.ROOT), stream, payload);
