@@ -18,7 +18,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -794,7 +793,6 @@ abstract class StoreContract {
             for (Claim c : store.claimDue("n1", 10, Duration.ofMinutes(5)))
                 deferrals.add(attempt(c, "transactional", SmtpReply.of(451, "4.3.0 later"), Outcome.DEFERRED, Reason.UNDEFINED,
                         new RetryAt(clock.instant().plusSeconds(300), "retry.transient")));
-            deferrals.sort(Comparator.comparing(AttemptRecord::address)); // a's event first
             store.recordAttempts(deferrals, decider);
             clock.advance(Duration.ofSeconds(300));
             Claim a = store.claimDue("n1", 10, Duration.ofMinutes(5)).stream().filter(c -> c.address().equals("a@one.test")).findFirst().orElseThrow();
@@ -804,7 +802,7 @@ abstract class StoreContract {
             WebhookStore.FanOut f = w.fanOut(100, recipientEvents, "n1", 10, Duration.ofMinutes(1));
             assertThat(f.claimed()).as("a's second deferral waits behind its first one of the same batch")
                     .extracting(c -> c.endpoint().id() + " " + c.event().address())
-                    .containsExactly("wh1 a@one.test", "wh1 b@one.test");
+                    .containsExactlyInAnyOrder("wh1 a@one.test", "wh1 b@one.test");
             assertThat(f.claimed()).allSatisfy(c -> {
                 assertThat(c.attempts()).isZero();
                 assertThat(c.lease()).isEqualTo(new Claim.Lease("n1", 1));
@@ -814,7 +812,7 @@ abstract class StoreContract {
             assertThat(w.deliveries("wh2", Optional.of(WebhookStore.DeliveryState.PENDING), 10)).hasSize(3);
             assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).as("leased at the fan-out; a's second waits").isEmpty();
 
-            WebhookStore.Claimed firstOfA = f.claimed().getFirst();
+            WebhookStore.Claimed firstOfA = f.claimed().stream().filter(c -> c.event().address().equals("a@one.test")).findFirst().orElseThrow();
             assertThat(w.record(List.of(result(firstOfA, 200, WebhookStore.DeliveryState.DELIVERED))).refused()).isEmpty();
             List<WebhookStore.Claimed> secondOfA = w.claim("n2", 10, Duration.ofMinutes(1));
             assertThat(secondOfA).as("a's second goes once its first is delivered").singleElement().satisfies(c -> {
@@ -832,7 +830,7 @@ abstract class StoreContract {
             assertThat(g.read()).isPositive();
             assertThat(g.claimed()).as("an earlier event of b is pending in the store").isEmpty();
             assertThat(g.leftDue()).isTrue();
-            WebhookStore.Claimed firstOfB = f.claimed().get(1);
+            WebhookStore.Claimed firstOfB = f.claimed().stream().filter(c -> c.event().address().equals("b@one.test")).findFirst().orElseThrow();
             assertThat(w.record(List.of(result(firstOfB, 200, WebhookStore.DeliveryState.DELIVERED))).refused())
                     .as("a fan-out lease carries version 1 as its fencing token").isEmpty();
             assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).singleElement()
