@@ -8,11 +8,13 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -230,11 +232,14 @@ public final class WebhookStore {
         String payload = rs.getString(9);
         String address = rs.getString(7);
         String stream = rs.getString(8);
-        if (address == null || stream == null) {
+        // the payload is parsed only when it may hold what the joins did not give (a message event has no recipient
+        // row and, but for a few kinds, no address in its payload either)
+        if ((address == null && payload.contains("\"address\"")) || stream == null) {
             JsonNode p = JSON.readTree(payload);
             if (address == null) address = p.path("address").asString("");
             if (stream == null) stream = p.path("stream").asString("");
         }
+        if (address == null) address = "";
         String recipientId = rs.getString(6);
         return new OutboxEvent(rs.getLong(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getString(4),
                 rs.getString(5), recipientId == null ? "" : recipientId, address.toLowerCase(Locale.ROOT), stream, payload);
@@ -245,11 +250,31 @@ public final class WebhookStore {
      * that wants each (disabled endpoints too: their events are kept), and moves the cursor, in one transaction.
      * A first run starts the cursor at the end of the outbox (older events reach an endpoint by replay).
      *
-     * @return the number of outbox rows read (0 when the fan-out has caught up)
+     * @return the number of outbox rows read (0 when the fan-out has caught up or raced another one)
      */
     public int fanOut(int limit, Subscription subscription) {
-        return db.write(c -> {
-            long now = db.clock().millis();
+        return fanOut(limit, subscription, "", 0, Duration.ZERO).read();
+    }
+
+    /** What one fan-out did: outbox rows read, and the new deliveries it leased at once (see {@link #fanOut(int, Subscription, String, int, Duration)}). */
+    public record FanOut(int read, List<Claimed> claimed, boolean leftDue) {}
+
+    /**
+     * {@link #fanOut(int, Subscription)}, and up to {@code slots} of the new deliveries inserted already leased to
+     * {@code owner} (lease version 1), as {@link #claim} would lease them: the endpoint is enabled (as the write
+     * transaction reads it), and no PENDING delivery of an earlier event with the same order key for the endpoint
+     * exists, in the store or earlier in this batch. The others are inserted free for {@link #claim}. So an event
+     * that nothing holds back costs one insert instead of an insert, a claim's select and a lease update.
+     *
+     * <p>The outbox rows, the endpoints and the subscription rule are read before the write, on a read connection
+     * (the single writer only inserts and moves the cursor); the write moves the cursor only from the position
+     * read (compare and set), so a fan-out that raced another one (a second node) writes nothing and is repeated.
+     *
+     * @return rows read, the leased deliveries, and whether a delivery was inserted due and free (for {@link #claim})
+     */
+    public FanOut fanOut(int limit, Subscription subscription, String owner, int slots, Duration lease) {
+        record Batch(long cursor, List<OutboxEvent> events, List<String[]> deliveries) {}
+        Batch batch = db.read(c -> {
             long cursor;
             try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM webhook_cursor WHERE name = ?")) {
                 ps.setString(1, CURSOR);
@@ -257,13 +282,7 @@ public final class WebhookStore {
                     cursor = rs.next() ? rs.getLong(1) : -1;
                 }
             }
-            if (cursor < 0) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_cursor (name, last_seq) VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > 0))")) {
-                    ps.setString(1, CURSOR);
-                    ps.executeUpdate();
-                }
-                return 0;
-            }
+            if (cursor < 0) return new Batch(cursor, List.of(), List.of());
             List<OutboxEvent> events = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.seq > ? ORDER BY e.seq LIMIT ?")) {
                 ps.setLong(1, cursor);
@@ -272,24 +291,87 @@ public final class WebhookStore {
                     while (rs.next()) events.add(outboxEvent(rs));
                 }
             }
-            if (events.isEmpty()) return 0;
-            List<Endpoint> endpoints = endpoints(c);
-            if (!endpoints.isEmpty()) {
-                try (PreparedStatement ps = c.prepareStatement(INSERT_DELIVERY)) {
-                    for (OutboxEvent ev : events)
-                        for (Endpoint ep : endpoints)
-                            if (subscription.wants(ep, ev)) addDelivery(ps, ep.id(), ev, now);
-                    ps.executeBatch();
+            List<String[]> deliveries = new ArrayList<>();
+            if (!events.isEmpty()) {
+                List<Endpoint> endpoints = endpoints(c);
+                for (int i = 0; i < events.size(); i++)
+                    for (Endpoint ep : endpoints)
+                        if (subscription.wants(ep, events.get(i))) deliveries.add(new String[] {ep.id(), Integer.toString(i)});
+            }
+            return new Batch(cursor, events, deliveries);
+        });
+        if (batch.cursor() < 0) {
+            db.write(c -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_cursor (name, last_seq) VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > 0)) ON CONFLICT (name) DO NOTHING")) {
+                    ps.setString(1, CURSOR);
+                    return ps.executeUpdate();
                 }
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_cursor SET last_seq = ? WHERE name = ?")) {
-                ps.setLong(1, events.getLast().seq());
+            });
+            return new FanOut(0, List.of(), false);
+        }
+        if (batch.events().isEmpty()) return new FanOut(0, List.of(), false);
+        return db.write(c -> {
+            long now = db.clock().millis();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_cursor SET last_seq = ? WHERE name = ? AND last_seq = ?")) {
+                ps.setLong(1, batch.events().getLast().seq());
                 ps.setString(2, CURSOR);
-                ps.executeUpdate();
+                ps.setLong(3, batch.cursor());
+                if (ps.executeUpdate() != 1) return new FanOut(0, List.of(), false); // another fan-out moved it meanwhile
             }
-            return events.size();
+            if (batch.deliveries().isEmpty()) return new FanOut(batch.events().size(), List.of(), false);
+            Map<String, Endpoint> current = new LinkedHashMap<>();
+            if (slots > 0) for (Endpoint e : endpoints(c)) current.put(e.id(), e);
+            List<Claimed> claimed = new ArrayList<>();
+            Set<String> keysInBatch = new HashSet<>();
+            boolean leftDue = false;
+            try (PreparedStatement free = c.prepareStatement(INSERT_DELIVERY);
+                 PreparedStatement leased = c.prepareStatement(INSERT_LEASED);
+                 PreparedStatement earlier = c.prepareStatement("""
+                         SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ? AND order_key = ? AND state = 'PENDING'
+                         AND event_seq < ? LIMIT 1""")) {
+                for (String[] d : batch.deliveries()) {
+                    OutboxEvent ev = batch.events().get(Integer.parseInt(d[1]));
+                    Endpoint ep = current.get(d[0]);
+                    boolean first = keysInBatch.add(d[0] + '\n' + ev.orderKey());
+                    boolean leaseIt = claimed.size() < slots && first && ep != null && ep.state() == EndpointState.ENABLED
+                            && !pendingBefore(earlier, d[0], ev);
+                    if (!leaseIt) {
+                        addDelivery(free, d[0], ev, now);
+                        leftDue = true;
+                        continue;
+                    }
+                    leased.setString(1, d[0]);
+                    leased.setString(2, ev.id());
+                    leased.setLong(3, ev.seq());
+                    leased.setString(4, ev.orderKey());
+                    leased.setLong(5, now);
+                    leased.setString(6, owner);
+                    leased.setLong(7, now + lease.toMillis());
+                    leased.setLong(8, ev.createdAt().toEpochMilli());
+                    leased.setLong(9, now);
+                    // 0: a replay inserted this delivery before the fan-out came to it; it stays as it is (claimed there)
+                    if (leased.executeUpdate() == 1) claimed.add(new Claimed(ep, ev, 0, new Claim.Lease(owner, 1)));
+                }
+                free.executeBatch();
+            }
+            return new FanOut(batch.events().size(), claimed, leftDue);
         });
     }
+
+    /** Whether a PENDING delivery of an earlier event with the same order key waits at this endpoint. */
+    private static boolean pendingBefore(PreparedStatement earlier, String endpointId, OutboxEvent ev) throws SQLException {
+        earlier.setString(1, endpointId);
+        earlier.setString(2, ev.orderKey());
+        earlier.setLong(3, ev.seq());
+        try (ResultSet rs = earlier.executeQuery()) {
+            return rs.next();
+        }
+    }
+
+    private static final String INSERT_LEASED = """
+            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_seq, order_key, state, attempts, next_attempt_at,
+                lease_owner, lease_expires_at, lease_version, created_at, updated_at)
+            VALUES (?,?,?,?,'PENDING',0,?,?,?,1,?,?) ON CONFLICT (endpoint_id, event_id) DO NOTHING""";
 
     private static final String INSERT_DELIVERY = """
             INSERT INTO webhook_deliveries (endpoint_id, event_id, event_seq, order_key, state, attempts, next_attempt_at,
@@ -358,7 +440,7 @@ public final class WebhookStore {
      * lease), due by the clock, and with no earlier pending delivery of the same order key for the same endpoint.
      */
     public List<Claimed> claim(String owner, int limit, Duration lease) {
-        return db.write(c -> {
+        Leased leased = db.write(c -> {
             long now = db.clock().millis();
             List<String[]> keys = new ArrayList<>();
             List<Integer> attempts = new ArrayList<>();
@@ -382,7 +464,7 @@ public final class WebhookStore {
                     }
                 }
             }
-            if (keys.isEmpty()) return List.of();
+            if (keys.isEmpty()) return new Leased(List.of(), List.of(), List.of());
             // each claim increments the delivery's lease version (its fencing token), only from the version read
             List<Boolean> taken = new ArrayList<>(keys.size());
             try (PreparedStatement ps = c.prepareStatement("""
@@ -398,22 +480,34 @@ public final class WebhookStore {
                     taken.add(ps.executeUpdate() == 1);
                 }
             }
+            List<Claim.Lease> leases = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) leases.add(taken.get(i) ? new Claim.Lease(owner, versions.get(i)) : null);
+            return new Leased(keys, attempts, leases);
+        });
+        if (leased.keys().isEmpty()) return List.of();
+        // the leased deliveries' endpoints and events, read after the commit on a read connection (the outbox rows do
+        // not change; the single writer only took the leases)
+        return db.read(c -> {
             Map<String, Endpoint> endpoints = new LinkedHashMap<>();
             for (Endpoint e : endpoints(c)) endpoints.put(e.id(), e);
-            List<Claimed> out = new ArrayList<>(keys.size());
+            List<Claimed> out = new ArrayList<>(leased.keys().size());
             try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.id = ?")) {
-                for (int i = 0; i < keys.size(); i++) {
-                    if (!taken.get(i)) continue;
-                    ps.setString(1, keys.get(i)[1]);
+                for (int i = 0; i < leased.keys().size(); i++) {
+                    Claim.Lease l = leased.leases().get(i);
+                    Endpoint ep = endpoints.get(leased.keys().get(i)[0]);
+                    if (l == null || ep == null) continue;
+                    ps.setString(1, leased.keys().get(i)[1]);
                     try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) out.add(new Claimed(endpoints.get(keys.get(i)[0]), outboxEvent(rs), attempts.get(i),
-                                new Claim.Lease(owner, versions.get(i))));
+                        if (rs.next()) out.add(new Claimed(ep, outboxEvent(rs), leased.attempts().get(i), l));
                     }
                 }
             }
             return out;
         });
     }
+
+    /** What a claim's write leased: keys (endpoint, event), attempts made, and the lease (null where another took it). */
+    private record Leased(List<String[]> keys, List<Integer> attempts, List<Claim.Lease> leases) {}
 
     /**
      * Records attempts' results in one transaction: the log rows, each delivery's new state (only while the delivery

@@ -1,6 +1,5 @@
 package dev.rebound.server.webhooks;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -18,6 +17,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -47,20 +48,58 @@ final class HttpPost implements AutoCloseable {
     /** Idle connections older than this are not reused (servers close idle keep-alive connections after 5–60 s). */
     private static final long IDLE_NANOS = Duration.ofSeconds(4).toNanos();
     private static final int MAX_IDLE_PER_ORIGIN = 256;
+    private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] [1-5][0-9][0-9]( .*)?");
+    private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
+    private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]{1,15}");
 
     /** The status and the first bytes of the body. */
     record Response(int status, byte[] body) {}
 
+    /**
+     * A kept-alive connection. Responses are read through its own buffer, so the read deadline is armed (one
+     * {@code setSoTimeout}) only before a read that goes to the socket, never per byte: a
+     * {@code BufferedInputStream}'s {@code available()} asks the socket (a system call) on every call.
+     */
     private static final class Connection {
         final Socket socket;
         final InputStream in;
         final OutputStream out;
+        final byte[] buf = new byte[8192];
+        int pos;
+        int lim;
         long idleSince;
 
         Connection(Socket socket) throws IOException {
             this.socket = socket;
-            this.in = new BufferedInputStream(socket.getInputStream(), 8192);
+            this.in = socket.getInputStream();
             this.out = socket.getOutputStream();
+        }
+
+        /** One byte, -1 at the end of the connection. */
+        int read(long deadline, Duration timeout) throws IOException {
+            if (pos == lim && !fill(deadline, timeout)) return -1;
+            return buf[pos++] & 0xff;
+        }
+
+        /** Up to {@code len} bytes into {@code to}, -1 at the end of the connection. */
+        int read(byte[] to, int off, int len, long deadline, Duration timeout) throws IOException {
+            if (pos == lim && !fill(deadline, timeout)) return -1;
+            int n = Math.min(len, lim - pos);
+            System.arraycopy(buf, pos, to, off, n);
+            pos += n;
+            return n;
+        }
+
+        /** Reads what the socket has (at least one byte) within what is left of the deadline; false at its end. */
+        private boolean fill(long deadline, Duration timeout) throws IOException {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) throw new HttpTimeoutException("no complete response within " + timeout);
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
+            int n = in.read(buf, 0, buf.length);
+            if (n < 0) return false;
+            pos = 0;
+            lim = n;
+            return true;
         }
 
         void close() {
@@ -72,7 +111,19 @@ final class HttpPost implements AutoCloseable {
         }
     }
 
-    private final Map<String, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
+    /** The idle connections of one origin, newest last, and their number (a deque's size() walks it). */
+    private static final class Idle {
+        final ConcurrentLinkedDeque<Connection> connections = new ConcurrentLinkedDeque<>();
+        final AtomicInteger count = new AtomicInteger();
+
+        Connection poll() {
+            Connection c = connections.pollLast();
+            if (c != null) count.decrementAndGet();
+            return c;
+        }
+    }
+
+    private final Map<String, Idle> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -128,8 +179,12 @@ final class HttpPost implements AutoCloseable {
     private Response exchange(Connection c, String origin, byte[] head, byte[] body, long deadline, Duration timeout, int keep)
             throws IOException {
         try {
-            c.out.write(head);
-            c.out.write(body);
+            // one write: head and body leave in one segment where they fit (no second system call, no small
+            // trailing segment)
+            byte[] request = new byte[head.length + body.length];
+            System.arraycopy(head, 0, request, 0, head.length);
+            System.arraycopy(body, 0, request, head.length, body.length);
+            c.out.write(request);
             c.out.flush();
         } catch (IOException e) {
             throw new StaleConnection(e);
@@ -144,7 +199,7 @@ final class HttpPost implements AutoCloseable {
             } catch (EOFException e) {
                 throw new StaleConnection(e);
             }
-            if (!statusLine.matches("HTTP/1\\.[01] [1-5][0-9][0-9]( .*)?"))
+            if (!STATUS_LINE.matcher(statusLine).matches())
                 throw new IOException("not an HTTP/1.x status line: \"" + printable(statusLine) + "\"");
             version = statusLine.substring(0, 8);
             status = Integer.parseInt(statusLine.substring(9, 12));
@@ -185,7 +240,7 @@ final class HttpPost implements AutoCloseable {
             String value = line.substring(colon + 1).trim();
             switch (name) {
                 case "content-length" -> {
-                    if (!value.matches("[0-9]{1,18}")) throw new IOException("bad Content-Length: \"" + printable(value) + "\"");
+                    if (!DIGITS.matcher(value).matches()) throw new IOException("bad Content-Length: \"" + printable(value) + "\"");
                     long v = Long.parseLong(value);
                     if (length >= 0 && length != v) throw new IOException("two different Content-Length headers: " + length + " and " + v);
                     length = v;
@@ -212,8 +267,7 @@ final class HttpPost implements AutoCloseable {
         long read = 0;
         while (read < length) {
             if (read >= MAX_DRAIN) return false;
-            arm(c, deadline, timeout);
-            int n = c.in.read(buf, 0, (int) Math.min(buf.length, length - read));
+            int n = c.read(buf, 0, (int) Math.min(buf.length, length - read), deadline, timeout);
             if (n < 0) {
                 if (length == Long.MAX_VALUE) return true;
                 throw new EOFException("the response body ended after " + read + " of " + length + " bytes");
@@ -231,7 +285,7 @@ final class HttpPost implements AutoCloseable {
             String sizeLine = line(c, deadline, timeout, false);
             int semi = sizeLine.indexOf(';');
             String hex = (semi >= 0 ? sizeLine.substring(0, semi) : sizeLine).trim();
-            if (!hex.matches("[0-9a-fA-F]{1,15}")) throw new IOException("bad chunk size: \"" + printable(sizeLine) + "\"");
+            if (!HEX.matcher(hex).matches()) throw new IOException("bad chunk size: \"" + printable(sizeLine) + "\"");
             long size = Long.parseLong(hex, 16);
             if (size == 0) {
                 headers(c, deadline, timeout); // trailer section
@@ -248,8 +302,7 @@ final class HttpPost implements AutoCloseable {
     private static String line(Connection c, long deadline, Duration timeout, boolean first) throws IOException {
         StringBuilder sb = new StringBuilder(64);
         while (true) {
-            arm(c, deadline, timeout);
-            int b = c.in.read();
+            int b = c.read(deadline, timeout);
             if (b < 0) {
                 if (first && sb.isEmpty()) throw new EOFException("the connection closed before a response");
                 throw new EOFException("the connection closed in the middle of a line: \"" + printable(sb.toString()) + "\"");
@@ -262,14 +315,6 @@ final class HttpPost implements AutoCloseable {
             if (sb.length() >= MAX_LINE) throw new IOException("a response line longer than " + MAX_LINE + " octets");
             sb.append((char) b);
         }
-    }
-
-    /** Sets the socket's read timeout to what is left of the deadline. */
-    private static void arm(Connection c, long deadline, Duration timeout) throws IOException {
-        if (c.in.available() > 0) return;
-        long left = deadline - System.nanoTime();
-        if (left <= 0) throw new HttpTimeoutException("no complete response within " + timeout);
-        c.socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
     }
 
     private static byte[] head(URI uri, String host, List<Map.Entry<String, String>> headers, int length) {
@@ -314,9 +359,9 @@ final class HttpPost implements AutoCloseable {
     }
 
     private Connection pooled(String origin) {
-        ConcurrentLinkedDeque<Connection> q = idle.get(origin);
+        Idle q = idle.get(origin);
         if (q == null) return null;
-        for (Connection c; (c = q.pollLast()) != null; ) {
+        for (Connection c; (c = q.poll()) != null; ) {
             if (System.nanoTime() - c.idleSince < IDLE_NANOS && !c.socket.isClosed()) return c;
             c.close();
         }
@@ -324,13 +369,14 @@ final class HttpPost implements AutoCloseable {
     }
 
     private void release(String origin, Connection c) {
-        ConcurrentLinkedDeque<Connection> q = idle.computeIfAbsent(origin, k -> new ConcurrentLinkedDeque<>());
-        if (q.size() >= MAX_IDLE_PER_ORIGIN) {
+        Idle q = idle.computeIfAbsent(origin, k -> new Idle());
+        if (q.count.incrementAndGet() > MAX_IDLE_PER_ORIGIN) {
+            q.count.decrementAndGet();
             c.close();
             return;
         }
         c.idleSince = System.nanoTime();
-        q.addLast(c);
+        q.connections.addLast(c);
         if (closed) close();
     }
 
@@ -342,7 +388,7 @@ final class HttpPost implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (ConcurrentLinkedDeque<Connection> q : idle.values())
-            for (Connection c; (c = q.pollFirst()) != null; ) c.close();
+        for (Idle q : idle.values())
+            for (Connection c; (c = q.poll()) != null; ) c.close();
     }
 }

@@ -3,6 +3,7 @@ package dev.rebound.server.webhooks;
 import dev.rebound.server.store.WebhookStore;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -22,6 +23,7 @@ final class WebhookBody {
             "outcome", "reason", "rule_id", "smtp_code", "enhanced_code", "raw_reason", "provider", "provider_event",
             "source", "attempt", "decision", "decision_rule", "occurred_at", "next_attempt_at", "suppression");
 
+    private static final Set<String> FIELD_SET = Set.copyOf(FIELDS);
     private static final Map<String, String> RENAMED = Map.of("recipient", "address");
 
     private WebhookBody() {}
@@ -51,7 +53,7 @@ final class WebhookBody {
         ObjectNode details = JSON.createObjectNode();
         for (Map.Entry<String, JsonNode> en : payload.properties()) {
             String name = en.getKey();
-            if (FIELDS.contains(name) || RENAMED.containsValue(name)) continue;
+            if (FIELD_SET.contains(name) || RENAMED.containsValue(name)) continue;
             details.set(name, en.getValue());
         }
         data.set("details", details);

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends the outbox to the endpoints. Each round: (1) fan-out: outbox rows after the store's cursor become one
  * delivery per subscribed endpoint, in one transaction with the cursor's move, so an event committed with its
- * outcome is never skipped and a crash repeats at most the uncommitted fan-out; (2) claim: due deliveries are
- * leased (per-recipient order and the lease are the store's rule, see {@link WebhookStore#claim}); (3) each is
+ * outcome is never skipped and a crash repeats at most the uncommitted fan-out; the fan-out leases the new
+ * deliveries that nothing holds back in the same write; (2) claim: other due deliveries are leased (per-recipient
+ * order and the lease are the store's rule, see {@link WebhookStore#claim}), only when a claim may find one; (3) each is
  * POSTed on a virtual thread with {@link HttpPost} (timeout {@code webhooks.timeout}, no redirects), signed per
  * Standard Webhooks v1 ({@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature} with one
  * {@code v1,} signature per secret during a rotation); (4) the {@link DeliveryPolicy} decides, and the log row,
@@ -61,7 +62,13 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final ConcurrentLinkedQueue<WebhookStore.Result> unrecorded = new ConcurrentLinkedQueue<>();
     private final ReentrantLock recording = new ReentrantLock();
     private final ConcurrentHashMap<String, StandardWebhookSignature> signers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, URI> uris = new ConcurrentHashMap<>();
     private boolean woken;
+    /** A claim may find something (see {@link #fanOutAndClaim}). */
+    private volatile boolean claimWanted = true;
+    /** The fan-out left deliveries free since the dispatcher was last idle (they may wait for results). */
+    private volatile boolean freeLeft;
+    private long claimedAt;
     private volatile boolean running;
     private Thread loop;
     private long gaugesAt;
@@ -94,8 +101,14 @@ public final class WebhookDispatcher implements AutoCloseable {
         return store.releaseLeases(owner);
     }
 
-    /** Makes the loop look now (after an API change or a replay). */
+    /** Makes the loop look now, claim included (after an API change, a redelivery or a replay). */
     public void wake() {
+        claimWanted = true;
+        nudge();
+    }
+
+    /** Makes the loop look now (a slot freed). */
+    private void nudge() {
         synchronized (signal) {
             woken = true;
             signal.notifyAll();
@@ -116,8 +129,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                 int free = slots.availablePermits();
                 if (free >= refill || free == batchSize) {
                     try {
-                        fanOut();
-                        List<WebhookStore.Claimed> claims = store.claim(owner, free, lease());
+                        List<WebhookStore.Claimed> claims = fanOutAndClaim(free, free == batchSize);
                         claimed = claims.size();
                         for (WebhookStore.Claimed c : claims) {
                             slots.acquireUninterruptibly();
@@ -129,7 +141,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                                             c.event().id(), c.endpoint().id(), e.toString());
                                 } finally {
                                     slots.release();
-                                    if (slots.availablePermits() >= refill) wake();
+                                    if (slots.availablePermits() >= refill) nudge();
                                 }
                             });
                         }
@@ -153,10 +165,40 @@ public final class WebhookDispatcher implements AutoCloseable {
         }
     }
 
-    private void fanOut() {
-        for (int i = 0; i < 20 && store.fanOut(FAN_OUT_BATCH, EventTypes::wants) == FAN_OUT_BATCH; i++) {
-            // keep up with a burst; a later round continues
+    /**
+     * Fans the outbox out (up to 20 batches: a later round continues a burst), leasing what can go at once up to
+     * {@code free} (the store leases a new delivery in the fan-out's own write when nothing holds it back), then
+     * claims due deliveries (retries, events that waited for an earlier one, deliveries of another node) for the
+     * slots still free. The claim is a store write, so it runs only when it may find something: the fan-out left
+     * deliveries free, the last claim was full, a result was recorded while free deliveries may wait for it, the
+     * API asked ({@link #wake()}), or a poll interval passed (retries come due, other nodes' leases expire).
+     *
+     * @param idle nothing is in flight: a claim that finds less than it asks for then ends the wait for results
+     */
+    private List<WebhookStore.Claimed> fanOutAndClaim(int free, boolean idle) {
+        List<WebhookStore.Claimed> claims = new ArrayList<>();
+        boolean leftDue = false;
+        for (int i = 0; i < 20; i++) {
+            WebhookStore.FanOut f = store.fanOut(FAN_OUT_BATCH, EventTypes::wants, owner, free - claims.size(), lease());
+            claims.addAll(f.claimed());
+            leftDue |= f.leftDue();
+            if (f.read() < FAN_OUT_BATCH) break;
         }
+        if (leftDue) {
+            freeLeft = true;
+            claimWanted = true;
+        }
+        long now = System.nanoTime();
+        int ask = free - claims.size();
+        if (ask > 0 && (claimWanted || now - claimedAt >= pollInterval.toNanos())) {
+            claimWanted = false; // before the claim: a result recorded meanwhile sets it again
+            claimedAt = now;
+            List<WebhookStore.Claimed> more = store.claim(owner, ask, lease());
+            if (more.size() == ask) claimWanted = true;
+            else if (idle && !leftDue) freeLeft = false;
+            claims.addAll(more);
+        }
+        return claims;
     }
 
     private Duration lease() {
@@ -190,6 +232,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                 for (WebhookStore.Result r; (r = unrecorded.poll()) != null; ) batch.add(r);
                 if (batch.isEmpty()) continue;
                 refused = store.record(batch).refused();
+                if (freeLeft) claimWanted = true; // a delivery that waited for one of these may be due now
             } catch (RuntimeException e) {
                 log.warn("{} webhook delivery results not recorded (their leases expire and they are retried): {}",
                         batch.size(), e.toString());
@@ -221,8 +264,8 @@ public final class WebhookDispatcher implements AutoCloseable {
      * their results to be committed. Returns the number of attempts made.
      */
     public int runOnce() {
-        fanOut();
-        List<WebhookStore.Claimed> claims = store.claim(owner, batchSize, lease());
+        claimWanted = true; // a round claims whatever is due
+        List<WebhookStore.Claimed> claims = fanOutAndClaim(batchSize, true);
         if (!claims.isEmpty()) {
             try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (WebhookStore.Claimed c : claims) pool.submit(() -> {
@@ -250,7 +293,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         String response = "";
         long t0 = System.nanoTime();
         try {
-            HttpPost.Response resp = http.post(URI.create(c.endpoint().url()), List.of(
+            HttpPost.Response resp = http.post(uri(c.endpoint().url()), List.of(
                     Map.entry("Content-Type", "application/json"), Map.entry("User-Agent", "Rebound-Webhooks/1"),
                     Map.entry("webhook-id", id), Map.entry("webhook-timestamp", Long.toString(ts)),
                     Map.entry("webhook-signature", signature)), body, timeout, RESPONSE_KEPT);
@@ -267,6 +310,12 @@ public final class WebhookDispatcher implements AutoCloseable {
         WebhookStore.Attempt a = new WebhookStore.Attempt(WebhookStore.newId(), c.endpoint().id(), ev.id(), attemptNo, at, status,
                 latency, error, response);
         return new WebhookStore.Result(c, a, d.state(), d.next(), d.disableReason());
+    }
+
+    /** The parsed URL of an endpoint (a handful of endpoints; parsed once rather than per request). */
+    private URI uri(String url) {
+        if (uris.size() > 64) uris.clear();
+        return uris.computeIfAbsent(url, URI::create);
     }
 
     /** The signer of a secret, kept while the endpoints use it (a handful: one or two secrets per endpoint). */

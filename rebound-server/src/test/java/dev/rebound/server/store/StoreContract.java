@@ -941,6 +941,68 @@ abstract class StoreContract {
         }
     }
 
+    @Test
+    void fanOut_leasesNewDeliveriesAtOnce_onlyWhenNothingEarlierOfTheirRecipientIsPending() {
+        try (Store store = open(dir, clock)) {
+            WebhookStore w = store.webhooks();
+            for (String id : List.of("wh1", "wh2"))
+                w.save(new WebhookStore.Endpoint(id, "api", "https://app.example/" + id, "whsec_x", Optional.empty(), Optional.empty(),
+                        List.of(), List.of(), false, id.equals("wh1") ? WebhookStore.EndpointState.ENABLED : WebhookStore.EndpointState.DISABLED,
+                        "", Optional.empty(), "", clock.instant(), clock.instant()));
+            WebhookStore.Subscription recipientEvents = (e, ev) -> ev.type().startsWith("recipient.");
+            w.fanOut(100, recipientEvents); // the first fan-out starts the cursor at the end of the outbox
+            store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
+            store.accept(message("transactional", Optional.empty(), "", "b@one.test"));
+            RecordingDecider decider = new RecordingDecider();
+            List<AttemptRecord> deferrals = new ArrayList<>();
+            for (Claim c : store.claimDue("n1", 10, Duration.ofMinutes(5)))
+                deferrals.add(attempt(c, "transactional", SmtpReply.of(451, "4.3.0 later"), Outcome.DEFERRED, Reason.UNDEFINED,
+                        new RetryAt(clock.instant().plusSeconds(300), "retry.transient")));
+            store.recordAttempts(deferrals, decider);
+            clock.advance(Duration.ofSeconds(300));
+            Claim a = store.claimDue("n1", 10, Duration.ofMinutes(5)).stream().filter(c -> c.address().equals("a@one.test")).findFirst().orElseThrow();
+            store.recordAttempts(List.of(attempt(a, "transactional", SmtpReply.of(451, "4.3.0 later"), Outcome.DEFERRED, Reason.UNDEFINED,
+                    new RetryAt(clock.instant().plusSeconds(300), "retry.transient"))), decider);
+            // outbox: a's first deferral, b's, a's second: to wh1 (enabled) and wh2 (disabled: kept, never leased)
+            WebhookStore.FanOut f = w.fanOut(100, recipientEvents, "n1", 10, Duration.ofMinutes(1));
+            assertThat(f.claimed()).as("a's second deferral waits behind its first one of the same batch")
+                    .extracting(c -> c.endpoint().id() + " " + c.event().address())
+                    .containsExactlyInAnyOrder("wh1 a@one.test", "wh1 b@one.test");
+            assertThat(f.claimed()).allSatisfy(c -> {
+                assertThat(c.attempts()).isZero();
+                assertThat(c.lease()).isEqualTo(new Claim.Lease("n1", 1));
+            });
+            assertThat(f.leftDue()).isTrue();
+            assertThat(w.deliveries("wh1", Optional.of(WebhookStore.DeliveryState.PENDING), 10)).hasSize(3);
+            assertThat(w.deliveries("wh2", Optional.of(WebhookStore.DeliveryState.PENDING), 10)).hasSize(3);
+            assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).as("leased at the fan-out; a's second waits").isEmpty();
+
+            WebhookStore.Claimed firstOfA = f.claimed().stream().filter(c -> c.event().address().equals("a@one.test")).findFirst().orElseThrow();
+            assertThat(w.record(List.of(result(firstOfA, 200, WebhookStore.DeliveryState.DELIVERED))).refused()).isEmpty();
+            List<WebhookStore.Claimed> secondOfA = w.claim("n2", 10, Duration.ofMinutes(1));
+            assertThat(secondOfA).as("a's second goes once its first is delivered").singleElement().satisfies(c -> {
+                assertThat(c.event().address()).isEqualTo("a@one.test");
+                assertThat(c.event().seq()).isGreaterThan(firstOfA.event().seq());
+            });
+            assertThat(w.record(List.of(result(secondOfA.getFirst(), 200, WebhookStore.DeliveryState.DELIVERED))).refused()).isEmpty();
+
+            // b's first delivery is still pending (leased): a new event of b is inserted free, not leased
+            clock.advance(Duration.ofSeconds(300));
+            Claim b = store.claimDue("n1", 10, Duration.ofMinutes(5)).stream().filter(c -> c.address().equals("b@one.test")).findFirst().orElseThrow();
+            store.recordAttempts(List.of(attempt(b, "transactional", SmtpReply.of(451, "4.3.0 later"), Outcome.DEFERRED, Reason.UNDEFINED,
+                    new RetryAt(clock.instant().plusSeconds(300), "retry.transient"))), decider);
+            WebhookStore.FanOut g = w.fanOut(100, recipientEvents, "n1", 10, Duration.ofMinutes(1));
+            assertThat(g.read()).isPositive();
+            assertThat(g.claimed()).as("an earlier event of b is pending in the store").isEmpty();
+            assertThat(g.leftDue()).isTrue();
+            WebhookStore.Claimed firstOfB = f.claimed().stream().filter(c -> c.event().address().equals("b@one.test")).findFirst().orElseThrow();
+            assertThat(w.record(List.of(result(firstOfB, 200, WebhookStore.DeliveryState.DELIVERED))).refused())
+                    .as("a fan-out lease carries version 1 as its fencing token").isEmpty();
+            assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).singleElement()
+                    .satisfies(c -> assertThat(c.event().address()).isEqualTo("b@one.test"));
+        }
+    }
+
     private WebhookStore.Result result(WebhookStore.Claimed c, int status, WebhookStore.DeliveryState state) {
         WebhookStore.Attempt a = new WebhookStore.Attempt(WebhookStore.newId(), c.endpoint().id(), c.event().id(), c.attempts() + 1,
                 clock.instant(), status, 5, "", "");
