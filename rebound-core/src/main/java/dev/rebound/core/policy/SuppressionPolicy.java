@@ -80,11 +80,25 @@ public final class SuppressionPolicy {
 
     private SuppressionPolicy() {}
 
-    /** The decision for one recipient; {@code history} in any order (it is sorted by time, stably). */
+    /**
+     * Time order with a fixed order among evidence of the same instant, so the decision never depends on the order
+     * the history was read in: failures first, then a delivery (a delivery at the same instant as a failure shows the
+     * mailbox took mail, the cautious reading), then by outcome, reason, message id, rule and evidence text.
+     */
+    static final Comparator<RecipientEvidence> ORDER = Comparator.comparing(RecipientEvidence::at)
+            .thenComparing(e -> e.classification().outcome() == Outcome.DELIVERED)
+            .thenComparing(e -> e.classification().outcome())
+            .thenComparing(e -> e.classification().reason())
+            .thenComparing(RecipientEvidence::messageId)
+            .thenComparing(e -> e.classification().ruleId())
+            .thenComparing(RecipientEvidence::finalForMessage)
+            .thenComparing(e -> e.classification().evidence().text());
+
+    /** The decision for one recipient; {@code history} in any order (it is sorted by {@link #ORDER}). */
     public static SuppressionDecision decide(List<RecipientEvidence> history, DomainHealth health,
                                              SuppressionConfig config, Instant now) {
         List<RecipientEvidence> events = new ArrayList<>(history);
-        events.sort(Comparator.comparing(RecipientEvidence::at));
+        events.sort(ORDER);
         if (events.isEmpty()) return new NoAction(NONE_NO_EVIDENCE);
         boolean unhealthy = health != null && health.unhealthy(config);
 
@@ -176,7 +190,7 @@ public final class SuppressionPolicy {
     public static java.util.Optional<Instant> provisionalUntil(List<RecipientEvidence> history, SuppressionConfig config) {
         if (config.provisionalHold().isZero()) return java.util.Optional.empty();
         List<RecipientEvidence> events = new ArrayList<>(history);
-        events.sort(Comparator.comparing(RecipientEvidence::at));
+        events.sort(ORDER);
         int lastDelivery = -1;
         for (int i = 0; i < events.size(); i++) {
             if (events.get(i).classification().outcome() == Outcome.DELIVERED) lastDelivery = i;

@@ -49,6 +49,26 @@ class SuppressionPolicyTest {
     }
 
     @Test
+    void evidenceOfOneInstantIsReadInOneOrderWhateverTheHistorysOrder() {
+        // found by SuppressionPolicyPropertiesTest: a delivery and a hard bounce at the same instant gave Suppress in
+        // one input order and NoAction in the other; a delivery at the same instant now counts as the later one
+        Classification delivered = cls(Outcome.DELIVERED, Reason.DELIVERED, 250, "2.0.0", "250 ok");
+        var bounceFirst = List.of(ev(Duration.ZERO, "m0", Fixtures.userUnknown()), ev(Duration.ZERO, "m0", delivered));
+        var deliveryFirst = List.of(ev(Duration.ZERO, "m0", delivered), ev(Duration.ZERO, "m0", Fixtures.userUnknown()));
+        for (DomainHealth health : List.of(HEALTHY, new DomainHealth("example.com", Duration.ofHours(1), 0, 0))) {
+            assertThat(decide(bounceFirst, health, Duration.ZERO)).isInstanceOf(NoAction.class)
+                    .isEqualTo(decide(deliveryFirst, health, Duration.ZERO));
+            assertThat(SuppressionPolicy.provisionalUntil(bounceFirst, C)).isEqualTo(SuppressionPolicy.provisionalUntil(deliveryFirst, C));
+        }
+        // two soft failures of one instant: the same decision, the same reason, in either order
+        var a = new ArrayList<>(softStreak(4, Duration.ofDays(2), MAILBOXFULL));
+        a.add(ev(Duration.ofDays(6), "m9", EXPIRED));
+        var b = new ArrayList<>(a);
+        java.util.Collections.swap(b, 3, 4);
+        assertThat(decide(a, HEALTHY, Duration.ofDays(7))).isEqualTo(decide(b, HEALTHY, Duration.ofDays(7)));
+    }
+
+    @Test
     void noEvidenceIsNoAction() {
         assertThat(decide(List.of(), HEALTHY, Duration.ZERO)).isEqualTo(new NoAction("suppress.none.no-evidence"));
     }
