@@ -82,11 +82,12 @@ public final class SuppressionPolicy {
 
     /**
      * Time order with a fixed order among evidence of the same instant, so the decision never depends on the order
-     * the history was read in: failures first, then a delivery (a delivery at the same instant as a failure shows the
-     * mailbox took mail, the cautious reading), then by outcome, reason, message id, rule and evidence text.
+     * the history was read in: a delivery first, then failures (an MX accepts before it can bounce: a bounce mail or
+     * provider event of the same instant as a delivery came after it), then by outcome, reason, message id, rule and
+     * evidence text.
      */
     static final Comparator<RecipientEvidence> ORDER = Comparator.comparing(RecipientEvidence::at)
-            .thenComparing(e -> e.classification().outcome() == Outcome.DELIVERED)
+            .thenComparing(e -> e.classification().outcome() != Outcome.DELIVERED)
             .thenComparing(e -> e.classification().outcome())
             .thenComparing(e -> e.classification().reason())
             .thenComparing(RecipientEvidence::messageId)

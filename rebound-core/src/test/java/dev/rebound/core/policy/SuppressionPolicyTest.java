@@ -51,13 +51,16 @@ class SuppressionPolicyTest {
     @Test
     void evidenceOfOneInstantIsReadInOneOrderWhateverTheHistorysOrder() {
         // found by SuppressionPolicyPropertiesTest: a delivery and a hard bounce at the same instant gave Suppress in
-        // one input order and NoAction in the other; a delivery at the same instant now counts as the later one
+        // one input order and NoAction in the other; a failure of the same instant now counts as after the delivery (an
+        // MX accepts before it bounces), as it would one millisecond later
         Classification delivered = cls(Outcome.DELIVERED, Reason.DELIVERED, 250, "2.0.0", "250 ok");
         var bounceFirst = List.of(ev(Duration.ZERO, "m0", Fixtures.userUnknown()), ev(Duration.ZERO, "m0", delivered));
         var deliveryFirst = List.of(ev(Duration.ZERO, "m0", delivered), ev(Duration.ZERO, "m0", Fixtures.userUnknown()));
         for (DomainHealth health : List.of(HEALTHY, new DomainHealth("example.com", Duration.ofHours(1), 0, 0))) {
-            assertThat(decide(bounceFirst, health, Duration.ZERO)).isInstanceOf(NoAction.class)
-                    .isEqualTo(decide(deliveryFirst, health, Duration.ZERO));
+            var later = List.of(ev(Duration.ZERO, "m0", delivered), ev(Duration.ofMillis(1), "m0", Fixtures.userUnknown()));
+            assertThat(decide(bounceFirst, health, Duration.ofMillis(1))).isNotInstanceOf(NoAction.class)
+                    .isEqualTo(decide(deliveryFirst, health, Duration.ofMillis(1)));
+            assertThat(decide(bounceFirst, health, Duration.ofMillis(1)).ruleId()).isEqualTo(decide(later, health, Duration.ofMillis(1)).ruleId());
             assertThat(SuppressionPolicy.provisionalUntil(bounceFirst, C)).isEqualTo(SuppressionPolicy.provisionalUntil(deliveryFirst, C));
         }
         // two soft failures of one instant: the same decision, the same reason, in either order
