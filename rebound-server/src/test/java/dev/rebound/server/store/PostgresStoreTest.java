@@ -163,6 +163,9 @@ class PostgresStoreTest {
             for (Claim c : claimB2.get()) assertThat(leased.add(c.recipientId())).as("leased twice: %s", c.address()).isTrue();
             assertThat(b.claimDue("node-b", 5, Duration.ofMinutes(5), 16)).as("the limit is reached").isEmpty();
             assertThat(a.queueStats().leased()).isEqualTo(16);
+        }
+    }
+
     @Test
     void provisionalSweep_twoNodesAtOnce_decideEachReviewOnce() throws Exception {
         var decider = new dev.rebound.server.decide.Suppressions(dev.rebound.core.policy.SuppressionConfig.defaults());
