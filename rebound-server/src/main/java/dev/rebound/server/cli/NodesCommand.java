@@ -1,20 +1,12 @@
 package dev.rebound.server.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /** {@code rebound nodes}: the nodes sharing the running service's store, from GET /v1/nodes. */
 @Command(name = "nodes", mixinStandardHelpOptions = true,
@@ -26,7 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
                         + "node is DEAD (for scripts and monitoring)."
         })
 final class NodesCommand implements Callable<Integer> {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String PATH = "/v1/nodes";
 
     @Spec CommandSpec spec;
 
@@ -44,37 +36,15 @@ final class NodesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        String endpoint = url.replaceAll("/+$", "") + "/v1/nodes";
-        HttpResponse<String> resp;
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(endpoint)).timeout(Duration.ofSeconds(10)).GET();
-            if (apiKey != null && !apiKey.isBlank()) b.header("Authorization", "Bearer " + apiKey.strip());
-            try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-                resp = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            }
-        } catch (IllegalArgumentException e) {
-            err.println("rebound: --url " + url + " is not a valid URL: " + e.getMessage() + "; e.g. http://127.0.0.1:8080");
-            return 2;
-        } catch (IOException e) {
-            err.println("rebound: cannot reach " + endpoint + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
-                    + "; is ./rebound serve running there? (set --url)");
-            return 1;
-        }
-        if (resp.statusCode() != 200) {
-            err.println("rebound: " + endpoint + " answered " + resp.statusCode() + ": " + resp.body().strip()
-                    + (resp.statusCode() == 401 ? " (give --api-key or set REBOUND_API_KEY)" : ""));
-            return 1;
-        }
         JsonNode body;
         try {
-            body = JSON.readTree(resp.body());
-        } catch (JacksonException e) {
-            err.println("rebound: " + endpoint + " did not answer JSON: " + e.getOriginalMessage());
-            return 1;
+            body = new ApiClient(url, apiKey, err).get(PATH);
+        } catch (ApiClient.Failed f) {
+            return f.exitCode;
         }
         boolean anyDead = false;
         if (json) {
-            out.println(resp.body().strip());
+            out.println(body);
         } else {
             out.printf("%-24s %-7s %-20s %8s %-16s %10s %7s  %s%n", "NODE", "STATE", "HOST", "PID", "VERSION", "LAST SEEN", "LEASED", "STARTED");
         }

@@ -1,20 +1,12 @@
 package dev.rebound.server.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /** {@code rebound queue}: the running service's queue depth, oldest age and recipients per state, from GET /v1/queue. */
 @Command(name = "queue", mixinStandardHelpOptions = true,
@@ -23,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
                 "Reads GET /v1/queue of the service at --url. With --depth-only prints just the depth (for scripts and the bench harness's --queue-cmd)."
         })
 final class QueueCommand implements Callable<Integer> {
-    private static final JsonMapper JSON = ApiClient.JSON; // the command line's one mapper
+    private static final String PATH = "/v1/queue";
 
     @Spec CommandSpec spec;
 
@@ -41,33 +33,11 @@ final class QueueCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        String endpoint = url.replaceAll("/+$", "") + "/v1/queue";
-        HttpResponse<String> resp;
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(endpoint)).timeout(Duration.ofSeconds(10)).GET();
-            if (apiKey != null && !apiKey.isBlank()) b.header("Authorization", "Bearer " + apiKey.strip());
-            try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-                resp = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            }
-        } catch (IllegalArgumentException e) {
-            err.println("rebound: --url " + url + " is not a valid URL: " + e.getMessage() + "; e.g. http://127.0.0.1:8080");
-            return 2;
-        } catch (IOException e) {
-            err.println("rebound: cannot reach " + endpoint + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
-                    + "; is ./rebound serve running there? (set --url)");
-            return 1;
-        }
-        if (resp.statusCode() != 200) {
-            err.println("rebound: " + endpoint + " answered " + resp.statusCode() + ": " + resp.body().strip()
-                    + (resp.statusCode() == 401 ? " (give --api-key or set REBOUND_API_KEY)" : ""));
-            return 1;
-        }
         JsonNode q;
         try {
-            q = JSON.readTree(resp.body());
-        } catch (JacksonException e) {
-            err.println("rebound: " + endpoint + " did not answer JSON: " + e.getOriginalMessage());
-            return 1;
+            q = new ApiClient(url, apiKey, err).get(PATH);
+        } catch (ApiClient.Failed f) {
+            return f.exitCode;
         }
         if (depthOnly) {
             out.println(q.path("depth").asLong());
