@@ -113,6 +113,11 @@ public final class WebhookDispatcher implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------
 
     private final ReentrantLock recording = new ReentrantLock();
+    /** How long the recorder lets results gather before a commit (one write per batch rather than per event). */
+    private static final long LINGER_NANOS = 10_000_000L;
+    private final Object recordSignal = new Object();
+    private boolean recordRequested;
+    private Thread recorder;
     /** A claim may find something (see {@link #claimRows}). */
     private volatile boolean claimWanted = true;
     private long claimedAt;
@@ -155,7 +160,8 @@ public final class WebhookDispatcher implements AutoCloseable {
     public void start() {
         releaseLeases();
         running = true;
-        pool = Executors.newVirtualThreadPerTaskExecutor();
+        pool = Executors.newCachedThreadPool(Thread.ofPlatform().daemon(true).name("rebound-webhook-", 0).factory());
+        recorder = Thread.ofPlatform().daemon(true).name("rebound-webhooks-recorder").start(this::recorderLoop);
         loop = Thread.ofPlatform().daemon(true).name("rebound-webhooks").start(this::loop);
     }
 
@@ -357,7 +363,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (commit) recordQueued();
+        if (commit) resultQueued();
         return b.read();
     }
 
@@ -431,13 +437,13 @@ public final class WebhookDispatcher implements AutoCloseable {
 
     /**
      * A request slot's work: sends an item, then its lane's next item or another lane's head while there is one,
-     * committing results as they come (see {@link #recordQueued()}).
+     * its results committed by the recorder (see {@link #resultQueued()}).
      */
     private void run(Item first) {
         try {
             for (Item item = first; item != null; ) {
                 item = sendItem(item);
-                recordQueued();
+                resultQueued();
                 if (item == null) {
                     lock.lock();
                     try {
@@ -537,7 +543,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                     } finally {
                         lock.unlock();
                     }
-                    recordQueued();
+                    resultQueued();
                 } catch (RuntimeException e) {
                     log.warn("webhook delivery of {} to {} failed (its lease expires and it is retried): {}",
                             c.event().id(), c.endpoint().id(), e.toString());
@@ -551,6 +557,47 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
 
     // ---- commits ------------------------------------------------------------------------------------------
+
+    /**
+     * A result or hand-off was queued: the recorder thread commits it after a short linger (with the service's
+     * loop), or this thread commits at once (rounds driven by {@link #runOnce()}).
+     */
+    private void resultQueued() {
+        if (recorder == null) {
+            recordQueued();
+            return;
+        }
+        synchronized (recordSignal) {
+            if (recordRequested) return;
+            recordRequested = true;
+            recordSignal.notifyAll();
+        }
+    }
+
+    /** The recorder thread: waits for a queued result, lets others gather for {@link #LINGER_NANOS}, commits them. */
+    private void recorderLoop() {
+        while (true) {
+            synchronized (recordSignal) {
+                while (!recordRequested && running) {
+                    try {
+                        recordSignal.wait(1_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (!recordRequested && !running) return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(LINGER_NANOS);
+            synchronized (recordSignal) {
+                recordRequested = false;
+            }
+            try {
+                recordQueued();
+            } catch (RuntimeException e) {
+                log.warn("webhook results not recorded: {}", e.toString());
+            }
+        }
+    }
 
     /**
      * Commits the results and hand-offs queued so far with the stream's position, one store write per batch: while
@@ -727,6 +774,9 @@ public final class WebhookDispatcher implements AutoCloseable {
     public void close() {
         running = false;
         nudge();
+        synchronized (recordSignal) {
+            recordSignal.notifyAll();
+        }
         if (loop != null) {
             try {
                 loop.join(timeout.toMillis() + 5_000);
@@ -740,6 +790,13 @@ public final class WebhookDispatcher implements AutoCloseable {
                 pool.awaitTermination(timeout.toMillis() + 5_000, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            if (recorder != null) {
+                try {
+                    recorder.join(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             recordQueued();
         }
