@@ -190,9 +190,11 @@ static int serve(struct conn *c, unsigned events) {
         ssize_t r = read(c->fd, dst, room);
         if (r > 0) {
             n_bytes += r;
-            if (c->st == DRAIN) { if ((c->drained += r) > 65536) eof = 1; continue; }
+            if (c->st == DRAIN && (c->drained += r) > 65536) eof = 1;
+            if (c->st == DRAIN) continue;
             c->in_len += r;
             process(c);
+            if ((size_t)r < room) break;   /* all there was: level-triggered epoll reports what comes later */
         } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) eof = 1;
         else if (errno == EAGAIN) break;
     }
