@@ -370,7 +370,8 @@ public final class WebhookDispatcher implements AutoCloseable {
     /**
      * Puts one offered event in its lane (under the lock): behind the lane's items; as a hand-off when the lane
      * spilled, when the store has a pending row of its key (or had one committed by this node since the batch was
-     * read, {@code probe}), or when the endpoint is disabled; else in a new lane, ready to send.
+     * read, {@code probe}), or when the endpoint is disabled or failing (its retries pace it: a down endpoint does not
+     * hold request slots with every new event); else in a new lane, ready to send.
      */
     private void offer(WebhookStore.Offer o, long probe) {
         String key = o.endpoint().id() + '\n' + o.event().orderKey();
@@ -382,7 +383,7 @@ public final class WebhookDispatcher implements AutoCloseable {
             return;
         }
         if (lane != null || o.waits() || spilledAt.getOrDefault(key, Long.MIN_VALUE) > probe
-                || o.endpoint().state() != EndpointState.ENABLED) {
+                || o.endpoint().state() != EndpointState.ENABLED || o.endpoint().failingSince().isPresent()) {
             handOff(item);
             return;
         }
