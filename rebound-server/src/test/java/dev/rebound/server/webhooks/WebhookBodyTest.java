@@ -224,9 +224,27 @@ class WebhookBodyTest {
             String payload = r.nextInt(30) == 0 ? root() : object(0, true);
             if (damage) payload = damage(payload);
             var e = new WebhookStore.OutboxEvent(r.nextInt(1000), r.nextInt(10) == 0 ? text() : "01JT" + r.nextInt(1_000_000),
-                    Instant.ofEpochSecond(r.nextLong(0, 4_102_444_800L), r.nextInt(4) == 0 ? r.nextInt(1_000_000_000) : 0),
+                    instant(),
                     "recipient.deferred", column(), column(), column(), column(), payload);
             return new Case(e, r.nextInt(10) == 0 ? text() : List.of("delivered", "bounced", "deferred", "suppressed").get(r.nextInt(4)));
+        }
+
+        /** Mostly 1970–2100, also the edges of four-digit years and the whole range of Instant; 0, 3, 6 or 9 fraction digits. */
+        private Instant instant() {
+            long second = switch (r.nextInt(8)) {
+                case 0 -> r.nextLong(Instant.MIN.getEpochSecond(), 0);
+                case 1 -> 253_402_300_799L + r.nextInt(3) - 1; // 9999-12-31T23:59:59Z and its neighbours
+                case 2 -> r.nextLong(253_402_300_800L, Instant.MAX.getEpochSecond());
+                case 3 -> r.nextInt(3) - 1; // 1970-01-01T00:00:00Z and its neighbours
+                default -> r.nextLong(0, 4_102_444_800L);
+            };
+            int nano = switch (r.nextInt(4)) {
+                case 0 -> 0;
+                case 1 -> r.nextInt(1000) * 1_000_000;
+                case 2 -> r.nextInt(1_000_000) * 1000;
+                default -> r.nextInt(1_000_000_000);
+            };
+            return Instant.ofEpochSecond(second, nano);
         }
 
         private String column() {
