@@ -100,6 +100,8 @@ public final class WebhookDispatcher implements AutoCloseable {
     /** Seqs of the items still in lanes (a multiset: an event may be in one lane per endpoint). */
     private final TreeMap<Long, Integer> outstanding = new TreeMap<>();
     private int inMemory;
+    /** The last read stopped at {@link #maxInMemory}. */
+    private boolean readBlocked;
     /** Lane heads waiting for a request slot. */
     private final ArrayDeque<Item> ready = new ArrayDeque<>();
     /** Results and hand-offs not yet committed, and the lanes spilled into them. */
@@ -238,12 +240,15 @@ public final class WebhookDispatcher implements AutoCloseable {
 
     private final AtomicInteger attempts = new AtomicInteger();
 
-    /** Waits (runOnce only) until nothing is in flight and no lane head waits. */
+    /**
+     * Waits (runOnce only) until nothing is in flight and no lane head waits. (Lock order: {@code lock} may be held
+     * while taking {@code signal}, never the other way round.)
+     */
     private void awaitIdle(ExecutorService runPool) {
         while (true) {
             startReady(runPool);
-            lock.lock();
             boolean idle;
+            lock.lock();
             try {
                 idle = ready.isEmpty() && inFlight.get() == 0;
             } finally {
@@ -251,7 +256,7 @@ public final class WebhookDispatcher implements AutoCloseable {
             }
             if (idle) return;
             synchronized (signal) {
-                if (inFlight.get() == 0 && !hasReady()) continue;
+                if (inFlight.get() == 0) continue; // a head waits for a slot: start it
                 try {
                     signal.wait(50);
                 } catch (InterruptedException e) {
@@ -259,15 +264,6 @@ public final class WebhookDispatcher implements AutoCloseable {
                     return;
                 }
             }
-        }
-    }
-
-    private boolean hasReady() {
-        lock.lock();
-        try {
-            return !ready.isEmpty();
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -342,7 +338,11 @@ public final class WebhookDispatcher implements AutoCloseable {
         boolean commit;
         lock.lock();
         try {
-            if (stream == null || inMemory >= maxInMemory) return 0;
+            if (stream == null) return 0;
+            if (inMemory >= maxInMemory) {
+                readBlocked = true; // release() nudges the loop once the lanes have drained to half
+                return 0;
+            }
             after = readSeq;
             hwm = Math.max(stream.hwm(), resolvedHwm);
             gen = generation;
@@ -402,6 +402,10 @@ public final class WebhookDispatcher implements AutoCloseable {
     private void release(Item item) {
         outstanding.computeIfPresent(item.event().seq(), (k, n) -> n == 1 ? null : n - 1);
         inMemory--;
+        if (readBlocked && inMemory <= maxInMemory / 2) {
+            readBlocked = false;
+            nudge();
+        }
     }
 
     private void handOff(Item item) {
@@ -697,8 +701,9 @@ public final class WebhookDispatcher implements AutoCloseable {
         String id = WebhookBody.webhookId(ev);
         Instant at = clock.instant();
         long ts = at.getEpochSecond();
-        String signature = c.endpoint().signingSecrets(at).stream()
-                .map(s -> signer(s).sign(id, ts, body)).collect(Collectors.joining(" "));
+        List<String> secrets = c.endpoint().signingSecrets(at);
+        String signature = signer(secrets.getFirst()).sign(id, ts, body);
+        for (int i = 1; i < secrets.size(); i++) signature += " " + signer(secrets.get(i)).sign(id, ts, body);
         int status = 0;
         String error = "";
         String response = "";
