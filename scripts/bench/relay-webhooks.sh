@@ -190,7 +190,8 @@ EOF
     E2E=$e2e
 }
 
-say "java $JAVA (Java $m), jar $JAR, $RUNS pair(s) of $N messages, store ${REBOUND_STORE_URL:-fresh SQLite per run}"
+say "java $JAVA (Java $m), jar $JAR, $RUNS pair(s) of $N messages," \
+    "store $(printf '%s' "${REBOUND_STORE_URL:-fresh SQLite per run}" | sed 's/password=[^&]*/password=.../')"
 printf '%-4s %-5s %8s %12s %10s %14s %15s %10s  %s\n' pair mode load_1m e2e_msgs/s fifo_p50_s svc_cpu_ms/msg \
     recv_cpu_ms/msg wh_reqs note
 RATIOS=()

@@ -252,7 +252,8 @@ int main(int argc, char **argv) {
     int opt;
     while ((opt = getopt(argc, argv, "l:s:c:h")) != -1) {
         if (opt == 'l' && strlen(optarg) < sizeof addr) strcpy(addr, optarg);
-        else if (opt == 's' && (status = atoi(optarg)) >= 200 && status <= 599) continue;
+        else if (opt == 's' && strspn(optarg, "0123456789") == 3 && !optarg[3] && (status = atoi(optarg)) >= 200
+                 && status <= 599) continue;
         else if (opt == 'c') counters_file = optarg;
         else usage();
     }
@@ -277,7 +278,7 @@ int main(int argc, char **argv) {
     sigprocmask(SIG_BLOCK, &set, NULL);
     int sfd = signalfd(-1, &set, SFD_NONBLOCK);
     static int listen_tag, signal_tag;
-    ep = epoll_create1(0);
+    if (sfd < 0 || (ep = epoll_create1(0)) < 0) { perror("webhook-sink: signalfd/epoll"); return 1; }
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &listen_tag }, evs[256];
     epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
     ev.data.ptr = &signal_tag;
