@@ -97,7 +97,8 @@ static int parse_head(struct conn *c, char *p, size_t len) {
     if (i == 0 || p + i >= eol || p[i] != ' ') return 400;
     sp1 = p + i;
     for (sp2 = sp1 + 1; sp2 < eol && *sp2 > 32 && *sp2 < 127; sp2++) {}
-    if (sp2 == sp1 + 1 || sp2 + 9 != eol || *sp2 != ' ' || memcmp(sp2 + 1, "HTTP/1.", 7) || (sp2[8] != '0' && sp2[8] != '1'))
+    if (sp2 == sp1 + 1 || sp2 + 9 != eol || *sp2 != ' ' || memcmp(sp2 + 1, "HTTP/1.", 7)
+        || (sp2[8] != '0' && sp2[8] != '1'))
         return 400;
     int http11 = sp2[8] == '1', hosts = 0, keep = http11, close = 0, cont = 0;
     long cl = -1;
