@@ -7,6 +7,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -45,5 +56,37 @@ class StandardWebhookSignatureTest {
                 .isInstanceOfSatisfying(Verification.Rejected.class, r -> assertThat(r.problem()).isEqualTo(Verification.Problem.UNAUTHENTIC));
         assertThat(s.verify(ID, Long.toString(TS), sig, PAYLOAD, Clock.systemUTC(), TOLERANCE))
                 .isInstanceOfSatisfying(Verification.Rejected.class, r -> assertThat(r.problem()).isEqualTo(Verification.Problem.STALE));
+    }
+
+    /** The signed content is exactly {@code id.timestamp.payload} (UTF-8 ids, any timestamp), checked against a plain HMAC. */
+    @Property(tries = 300, seed = "20261205")
+    void signsIdDotTimestampDotPayload(@ForAll @StringLength(min = 1, max = 40) String id, @ForAll long ts, @ForAll byte[] payload)
+            throws Exception {
+        net.jqwik.api.Assume.that(id.indexOf('.') < 0);
+        String secret = V.get("secret").stringValue();
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));
+        byte[] head = (id + "." + ts + ".").getBytes(StandardCharsets.UTF_8);
+        byte[] content = new byte[head.length + payload.length];
+        System.arraycopy(head, 0, content, 0, head.length);
+        System.arraycopy(payload, 0, content, head.length, payload.length);
+        String want = "v1," + Base64.getEncoder().encodeToString(mac.doFinal(content));
+        assertThat(new StandardWebhookSignature(secret).sign(id, ts, payload)).isEqualTo(want);
+    }
+
+    /** One signer used by many threads at once gives every caller the vector's signature (no shared Mac state). */
+    @Test
+    void oneSignerOnManyThreads() throws Exception {
+        var s = new StandardWebhookSignature(V.get("secret").stringValue());
+        String want = V.get("expected_signature").stringValue();
+        List<Future<Boolean>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            for (int t = 0; t < 4; t++) results.add(pool.submit(() -> {
+                boolean all = true;
+                for (int i = 0; i < 2000; i++) all &= s.sign(ID, TS, PAYLOAD).equals(want);
+                return all;
+            }));
+            for (Future<Boolean> r : results) assertThat(r.get()).isTrue();
+        }
     }
 }

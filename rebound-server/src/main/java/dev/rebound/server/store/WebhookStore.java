@@ -81,9 +81,15 @@ public final class WebhookStore {
 
     /**
      * A delivery leased to this node for one attempt. {@code attempts} counts the attempts made before this one;
-     * {@code lease} is the fencing token its result must present ({@link #record}).
+     * {@code lease} is the fencing token its result must present ({@link #record}): the delivery row's, or for a
+     * {@code direct} attempt (a new event of the stream, with no row yet) the stream's.
      */
-    public record Claimed(Endpoint endpoint, OutboxEvent event, int attempts, Claim.Lease lease) {}
+    public record Claimed(Endpoint endpoint, OutboxEvent event, int attempts, Claim.Lease lease, boolean direct) {
+        /** A delivery row's claim. */
+        public Claimed(Endpoint endpoint, OutboxEvent event, int attempts, Claim.Lease lease) {
+            this(endpoint, event, attempts, lease, false);
+        }
+    }
 
     /** One delivery's state for the API. */
     public record Delivery(String endpointId, String eventId, String eventType, long eventSeq, DeliveryState state,
@@ -221,7 +227,7 @@ public final class WebhookStore {
         return gone;
     }
 
-    // ---- fan-out ----------------------------------------------------------------------------------------
+    // ---- the stream: new outbox events, attempted directly -----------------------------------------------
 
     private static final String OUTBOX = """
             SELECT e.seq, e.id, e.created_at, e.type, e.message_id, e.recipient_id, r.address, m.stream, e.payload
@@ -246,146 +252,177 @@ public final class WebhookStore {
     }
 
     /**
-     * Reads up to {@code limit} outbox rows after the cursor, inserts one PENDING delivery (due now) per endpoint
-     * that wants each (disabled endpoints too: their events are kept), and moves the cursor, in one transaction.
-     * A first run starts the cursor at the end of the outbox (older events reach an endpoint by replay).
-     *
-     * @return the number of outbox rows read (0 when the fan-out has caught up or raced another one)
+     * The hold of one node on the outbox's new events (the fan-out cursor row, V13 and V96): every event up to
+     * {@code cursor} has been attempted with its result committed, or handed off to a delivery row; {@code hwm} is
+     * the highest seq of such a commit (events between the two may be done already, see {@link #streamBatch});
+     * {@code lease} is the fencing token of the holder's commits ({@link #record}).
      */
-    public int fanOut(int limit, Subscription subscription) {
-        return fanOut(limit, subscription, "", 0, Duration.ZERO).read();
-    }
-
-    /** What one fan-out did: outbox rows read, and the new deliveries it leased at once (see {@link #fanOut(int, Subscription, String, int, Duration)}). */
-    public record FanOut(int read, List<Claimed> claimed, boolean leftDue) {}
+    public record Stream(long cursor, long hwm, Claim.Lease lease) {}
 
     /**
-     * {@link #fanOut(int, Subscription)}, and up to {@code slots} of the new deliveries inserted already leased to
-     * {@code owner} (lease version 1), as {@link #claim} would lease them: the endpoint is enabled (as the write
-     * transaction reads it), and no PENDING delivery of an earlier event with the same order key for the endpoint
-     * exists, in the store or earlier in this batch. The others are inserted free for {@link #claim}. So an event
-     * that nothing holds back costs one insert instead of an insert, a claim's select and a lease update.
+     * Takes the stream for {@code owner} when nobody holds it (or the holder's lease expired); the first call on a
+     * store starts the cursor at the end of the outbox (older events reach an endpoint by replay).
      *
-     * <p>The outbox rows, the endpoints and the subscription rule are read before the write, on a read connection
-     * (the single writer only inserts and moves the cursor); the write moves the cursor only from the position
-     * read (compare and set), so a fan-out that raced another one (a second node) writes nothing and is repeated.
-     *
-     * @return rows read, the leased deliveries, and whether a delivery was inserted due and free (for {@link #claim})
+     * @return the stream with a new lease version, or empty while another node holds it
      */
-    public FanOut fanOut(int limit, Subscription subscription, String owner, int slots, Duration lease) {
-        record Batch(long cursor, List<OutboxEvent> events, List<String[]> deliveries) {}
-        Batch batch = db.read(c -> {
-            long cursor;
-            try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM webhook_cursor WHERE name = ?")) {
+    public Optional<Stream> acquireStream(String owner, Duration lease) {
+        return db.write(c -> {
+            long now = db.clock().millis();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_cursor (name, last_seq) VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > 0)) ON CONFLICT (name) DO NOTHING")) {
+                ps.setString(1, CURSOR);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE webhook_cursor SET lease_owner = ?, lease_expires_at = ?, lease_version = lease_version + 1
+                    WHERE name = ? AND (lease_owner IS NULL OR lease_expires_at <= ?)""")) {
+                ps.setString(1, owner);
+                ps.setLong(2, now + lease.toMillis());
+                ps.setString(3, CURSOR);
+                ps.setLong(4, now);
+                if (ps.executeUpdate() != 1) return Optional.empty();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT last_seq, hwm, lease_version FROM webhook_cursor WHERE name = ?")) {
                 ps.setString(1, CURSOR);
                 try (ResultSet rs = ps.executeQuery()) {
-                    cursor = rs.next() ? rs.getLong(1) : -1;
+                    rs.next();
+                    return Optional.of(new Stream(rs.getLong(1), rs.getLong(2), new Claim.Lease(owner, rs.getLong(3))));
                 }
             }
-            if (cursor < 0) return new Batch(cursor, List.of(), List.of());
+        });
+    }
+
+    /** Extends the stream's lease; false when it is no longer this holder's (expired and taken over). */
+    public boolean renewStream(Claim.Lease lease, Duration duration) {
+        return db.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_cursor SET lease_expires_at = ? WHERE name = ? AND lease_owner = ? AND lease_version = ?")) {
+                ps.setLong(1, db.clock().millis() + duration.toMillis());
+                ps.setString(2, CURSOR);
+                ps.setString(3, lease.owner());
+                ps.setLong(4, lease.version());
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * One endpoint's part of an outbox event in a {@link StreamBatch}: {@code waits} when a PENDING delivery row of
+     * the same order key exists for the endpoint (the event must become a row behind it, {@link Handoff}).
+     */
+    public record Offer(Endpoint endpoint, OutboxEvent event, boolean waits) {}
+
+    /**
+     * Outbox events after a position and what each subscribed endpoint needs: {@code offers} in outbox order
+     * (an event's offers in endpoint order); {@code last} the highest seq read (the position for the next batch),
+     * {@code read} the number of events read.
+     */
+    public record StreamBatch(int read, long last, List<Endpoint> endpoints, List<Offer> offers) {}
+
+    /**
+     * Reads up to {@code limit} outbox events after {@code after} and the endpoints on one read connection (with no
+     * endpoint, no event: {@code last} is then the end of the outbox), and offers each event to every endpoint whose subscription wants it (disabled endpoints too: their events are
+     * kept as rows). An offer {@code waits} when a PENDING delivery of its order key exists for the endpoint (a
+     * per-key probe, made only for an endpoint that has a PENDING delivery at all). Events up to {@code hwm} may have
+     * been attempted or handed off by an earlier holder before it crashed: an endpoint's event with a delivery row,
+     * or with a 2xx in the log, is not offered again.
+     */
+    public StreamBatch streamBatch(long after, long hwm, int limit, Subscription subscription) {
+        return db.read(c -> {
+            List<Endpoint> endpoints = endpoints(c);
+            if (endpoints.isEmpty()) {
+                // nobody to offer events to: the position follows the end of the outbox (an endpoint created later
+                // starts there, as a new one does)
+                try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > 0");
+                     ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new StreamBatch(0, Math.max(after, rs.getLong(1)), endpoints, List.of());
+                }
+            }
             List<OutboxEvent> events = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(OUTBOX + " WHERE e.seq > ? ORDER BY e.seq LIMIT ?")) {
-                ps.setLong(1, cursor);
+                ps.setLong(1, after);
                 ps.setInt(2, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) events.add(outboxEvent(rs));
                 }
             }
-            List<String[]> deliveries = new ArrayList<>();
-            if (!events.isEmpty()) {
-                List<Endpoint> endpoints = endpoints(c);
-                for (int i = 0; i < events.size(); i++)
-                    for (Endpoint ep : endpoints)
-                        if (subscription.wants(ep, events.get(i))) deliveries.add(new String[] {ep.id(), Integer.toString(i)});
-            }
-            return new Batch(cursor, events, deliveries);
-        });
-        if (batch.cursor() < 0) {
-            db.write(c -> {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_cursor (name, last_seq) VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > 0)) ON CONFLICT (name) DO NOTHING")) {
-                    ps.setString(1, CURSOR);
-                    return ps.executeUpdate();
-                }
-            });
-            return new FanOut(0, List.of(), false);
-        }
-        if (batch.events().isEmpty()) return new FanOut(0, List.of(), false);
-        return db.write(c -> {
-            long now = db.clock().millis();
-            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_cursor SET last_seq = ? WHERE name = ? AND last_seq = ?")) {
-                ps.setLong(1, batch.events().getLast().seq());
-                ps.setString(2, CURSOR);
-                ps.setLong(3, batch.cursor());
-                if (ps.executeUpdate() != 1) return new FanOut(0, List.of(), false); // another fan-out moved it meanwhile
-            }
-            if (batch.deliveries().isEmpty()) return new FanOut(batch.events().size(), List.of(), false);
-            Map<String, Endpoint> current = new LinkedHashMap<>();
-            if (slots > 0) for (Endpoint e : endpoints(c)) current.put(e.id(), e);
-            List<Claimed> claimed = new ArrayList<>();
-            Set<String> keysInBatch = new HashSet<>();
-            boolean leftDue = false;
-            try (PreparedStatement free = c.prepareStatement(INSERT_DELIVERY);
-                 PreparedStatement leased = c.prepareStatement(INSERT_LEASED);
-                 PreparedStatement earlier = c.prepareStatement("""
-                         SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ? AND order_key = ? AND state = 'PENDING'
-                         AND event_seq < ? LIMIT 1""")) {
-                for (String[] d : batch.deliveries()) {
-                    OutboxEvent ev = batch.events().get(Integer.parseInt(d[1]));
-                    Endpoint ep = current.get(d[0]);
-                    boolean first = keysInBatch.add(d[0] + '\n' + ev.orderKey());
-                    boolean leaseIt = claimed.size() < slots && first && ep != null && ep.state() == EndpointState.ENABLED
-                            && !pendingBefore(earlier, d[0], ev);
-                    if (!leaseIt) {
-                        addDelivery(free, d[0], ev, now);
-                        leftDue = true;
-                        continue;
+            if (events.isEmpty()) return new StreamBatch(0, after, endpoints, List.of());
+            List<Offer> offers = new ArrayList<>(events.size() * endpoints.size());
+            Map<String, Boolean> anyPending = new LinkedHashMap<>();
+            try (PreparedStatement any = c.prepareStatement("SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ? AND state = 'PENDING' LIMIT 1");
+                 PreparedStatement key = c.prepareStatement("SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ? AND order_key = ? AND state = 'PENDING' LIMIT 1");
+                 PreparedStatement row = c.prepareStatement("SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ? AND event_id = ?");
+                 PreparedStatement ok = c.prepareStatement("SELECT 1 FROM webhook_log WHERE event_id = ? AND endpoint_id = ? AND status_code BETWEEN 200 AND 299 LIMIT 1")) {
+                for (OutboxEvent ev : events) {
+                    for (Endpoint ep : endpoints) {
+                        if (!subscription.wants(ep, ev)) continue;
+                        if (ev.seq() <= hwm && (exists(row, ep.id(), ev.id()) || exists(ok, ev.id(), ep.id()))) continue;
+                        boolean waits = anyPending.computeIfAbsent(ep.id(), id -> exists(any, id, null)) && exists(key, ep.id(), ev.orderKey());
+                        offers.add(new Offer(ep, ev, waits));
                     }
-                    leased.setString(1, d[0]);
-                    leased.setString(2, ev.id());
-                    leased.setLong(3, ev.seq());
-                    leased.setString(4, ev.orderKey());
-                    leased.setLong(5, now);
-                    leased.setString(6, owner);
-                    leased.setLong(7, now + lease.toMillis());
-                    leased.setLong(8, ev.createdAt().toEpochMilli());
-                    leased.setLong(9, now);
-                    // 0: a replay inserted this delivery before the fan-out came to it; it stays as it is (claimed there)
-                    if (leased.executeUpdate() == 1) claimed.add(new Claimed(ep, ev, 0, new Claim.Lease(owner, 1)));
                 }
-                free.executeBatch();
             }
-            return new FanOut(batch.events().size(), claimed, leftDue);
+            return new StreamBatch(events.size(), events.getLast().seq(), endpoints, offers);
         });
     }
 
-    /** Whether a PENDING delivery of an earlier event with the same order key waits at this endpoint. */
-    private static boolean pendingBefore(PreparedStatement earlier, String endpointId, OutboxEvent ev) throws SQLException {
-        earlier.setString(1, endpointId);
-        earlier.setString(2, ev.orderKey());
-        earlier.setLong(3, ev.seq());
-        try (ResultSet rs = earlier.executeQuery()) {
-            return rs.next();
+    /** Whether the one- or two-parameter probe finds a row (SQL errors rethrown unchecked, for use in lambdas). */
+    private static boolean exists(PreparedStatement ps, String first, String second) {
+        try {
+            ps.setString(1, first);
+            if (second != null) ps.setString(2, second);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("webhook probe failed: " + e.getMessage(), e);
         }
     }
 
-    private static final String INSERT_LEASED = """
-            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_seq, order_key, state, attempts, next_attempt_at,
-                lease_owner, lease_expires_at, lease_version, created_at, updated_at)
-            VALUES (?,?,?,?,'PENDING',0,?,?,?,1,?,?) ON CONFLICT (endpoint_id, event_id) DO NOTHING""";
+    /** An event that becomes a delivery row without an attempt here: due now, subject to the order rule of {@link #claim}. */
+    public record Handoff(String endpointId, OutboxEvent event) {}
+
+    /** The stream's new position, committed with the results it covers (fenced by the stream's lease). */
+    public record StreamMove(Claim.Lease lease, long cursor, long hwm) {}
+
+    /**
+     * What {@link #record} did: the results refused by fencing (event ids; logged only) and whether the stream's
+     * lease was no longer the holder's (its move, direct results' rows and hand-offs were not written).
+     */
+    public record Recorded(List<String> refused, boolean streamLost) {
+        public Recorded {
+            refused = List.copyOf(refused);
+        }
+    }
 
     private static final String INSERT_DELIVERY = """
             INSERT INTO webhook_deliveries (endpoint_id, event_id, event_seq, order_key, state, attempts, next_attempt_at,
-                created_at, updated_at)
-            VALUES (?,?,?,?,'PENDING',0,?,?,?) ON CONFLICT (endpoint_id, event_id) DO NOTHING""";
+                last_status, last_error, created_at, updated_at)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = ?)
+            ON CONFLICT (endpoint_id, event_id) DO NOTHING""";
 
-    private static void addDelivery(PreparedStatement ps, String endpointId, OutboxEvent ev, long now) throws SQLException {
+    /** Adds a delivery row to the batch: a hand-off ({@code a} null: PENDING, due now) or a direct attempt's failure. */
+    private static void addDelivery(PreparedStatement ps, String endpointId, OutboxEvent ev, long now, Result failed) throws SQLException {
         ps.setString(1, endpointId);
         ps.setString(2, ev.id());
         ps.setLong(3, ev.seq());
         ps.setString(4, ev.orderKey());
-        ps.setLong(5, now);
-        ps.setLong(6, ev.createdAt().toEpochMilli());
-        ps.setLong(7, now);
+        if (failed == null) {
+            ps.setString(5, DeliveryState.PENDING.name());
+            ps.setInt(6, 0);
+            ps.setLong(7, now);
+            ps.setNull(8, Types.INTEGER);
+            ps.setNull(9, Types.VARCHAR);
+        } else {
+            ps.setString(5, failed.state().name());
+            ps.setInt(6, failed.attempt().attempt());
+            if (failed.next().isPresent()) ps.setLong(7, failed.next().get().toEpochMilli());
+            else ps.setNull(7, Types.BIGINT);
+            ps.setInt(8, failed.attempt().statusCode());
+            ps.setString(9, failed.attempt().error());
+        }
+        ps.setLong(10, ev.createdAt().toEpochMilli());
+        ps.setLong(11, now);
+        ps.setString(12, endpointId);
         ps.addBatch();
     }
 
@@ -509,81 +546,137 @@ public final class WebhookStore {
     /** What a claim's write leased: keys (endpoint, event), attempts made, and the lease (null where another took it). */
     private record Leased(List<String[]> keys, List<Integer> attempts, List<Claim.Lease> leases) {}
 
-    /**
-     * Records attempts' results in one transaction: the log rows, each delivery's new state (only while the delivery
-     * still carries the claim's lease, owner and version: a result whose lease expired and was claimed again is
-     * logged only, and returned as refused), and each endpoint's failing-since time (cleared by a success, set by the
-     * first failure) or its disabling.
-     */
+    /** {@link #record(List, List, Optional)} of delivery rows' results alone. */
     public Fenced record(List<Result> results) {
-        if (results.isEmpty()) return Fenced.NONE;
+        return new Fenced(record(results, List.of(), Optional.empty()).refused());
+    }
+
+    /**
+     * Records attempts' results, the stream's hand-offs and its move in one transaction. Every attempt gets its log
+     * row. A delivery row's result changes the row only while it still carries the claim's lease (owner and
+     * version: a result whose lease expired and was claimed again is logged only, and returned as refused). The
+     * stream's part (its move, its direct results' rows and its hand-offs) is written only while the stream's lease
+     * is the holder's: a direct attempt that failed becomes a delivery row with its retry time, one that succeeded
+     * needs none (its log row is the record); each hand-off becomes a PENDING row due now. Each endpoint's
+     * failing-since time is cleared by a success, set by the first failure, and the endpoint is disabled when a
+     * result says so.
+     */
+    public Recorded record(List<Result> results, List<Handoff> handoffs, Optional<StreamMove> move) {
+        if (results.isEmpty() && handoffs.isEmpty() && move.isEmpty()) return new Recorded(List.of(), false);
         return db.write(c -> {
             long now = db.clock().millis();
-            List<String> refused = new ArrayList<>(0);
-            for (Result r : results) {
-                Attempt a = r.attempt();
+            boolean lost = false;
+            if (move.isPresent()) {
+                StreamMove m = move.get();
                 try (PreparedStatement ps = c.prepareStatement("""
-                        INSERT INTO webhook_log (id, endpoint_id, event_id, attempt, attempted_at, status_code, latency_ms, error, response)
-                        VALUES (?,?,?,?,?,?,?,?,?)""")) {
-                    ps.setString(1, a.id());
-                    ps.setString(2, a.endpointId());
-                    ps.setString(3, a.eventId());
-                    ps.setInt(4, a.attempt());
-                    ps.setLong(5, a.attemptedAt().toEpochMilli());
-                    ps.setInt(6, a.statusCode());
-                    ps.setLong(7, a.latencyMs());
-                    ps.setString(8, a.error());
-                    ps.setString(9, a.response());
-                    ps.executeUpdate();
+                        UPDATE webhook_cursor SET last_seq = ?, hwm = CASE WHEN hwm < ? THEN ? ELSE hwm END
+                        WHERE name = ? AND lease_owner = ? AND lease_version = ?""")) {
+                    ps.setLong(1, m.cursor());
+                    ps.setLong(2, m.hwm());
+                    ps.setLong(3, m.hwm());
+                    ps.setString(4, CURSOR);
+                    ps.setString(5, m.lease().owner());
+                    ps.setLong(6, m.lease().version());
+                    lost = ps.executeUpdate() != 1;
                 }
-                try (PreparedStatement ps = c.prepareStatement("""
-                        UPDATE webhook_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL,
-                            lease_expires_at = NULL, last_status = ?, last_error = ?, updated_at = ?
-                        WHERE endpoint_id = ? AND event_id = ? AND lease_owner = ? AND lease_version = ?""")) {
-                    ps.setString(1, r.state().name());
-                    ps.setInt(2, a.attempt());
-                    if (r.next().isPresent()) ps.setLong(3, r.next().get().toEpochMilli());
-                    else ps.setNull(3, Types.BIGINT);
-                    ps.setInt(4, a.statusCode());
-                    ps.setString(5, a.error());
-                    ps.setLong(6, now);
-                    ps.setString(7, a.endpointId());
-                    ps.setString(8, a.eventId());
-                    ps.setString(9, r.claimed().lease().owner());
-                    ps.setLong(10, r.claimed().lease().version());
-                    if (ps.executeUpdate() != 1) {
-                        refused.add(a.eventId());
-                        continue; // stale: the new owner's result decides the delivery and the endpoint's state
+            }
+            List<String> refused = new ArrayList<>(0);
+            // per endpoint: -1 after a success, else the first failure's time since its last success in this batch
+            Map<String, Long> failingFrom = new LinkedHashMap<>();
+            Map<String, String> disable = new LinkedHashMap<>();
+            try (PreparedStatement logRow = c.prepareStatement("""
+                         INSERT INTO webhook_log (id, endpoint_id, event_id, attempt, attempted_at, status_code, latency_ms, error, response)
+                         VALUES (?,?,?,?,?,?,?,?,?)""");
+                 PreparedStatement update = c.prepareStatement("""
+                         UPDATE webhook_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL,
+                             lease_expires_at = NULL, last_status = ?, last_error = ?, updated_at = ?
+                         WHERE endpoint_id = ? AND event_id = ? AND lease_owner = ? AND lease_version = ?""");
+                 PreparedStatement insert = c.prepareStatement(INSERT_DELIVERY)) {
+                boolean inserts = false;
+                for (Result r : results) {
+                    Attempt a = r.attempt();
+                    logRow.setString(1, a.id());
+                    logRow.setString(2, a.endpointId());
+                    logRow.setString(3, a.eventId());
+                    logRow.setInt(4, a.attempt());
+                    logRow.setLong(5, a.attemptedAt().toEpochMilli());
+                    logRow.setInt(6, a.statusCode());
+                    logRow.setLong(7, a.latencyMs());
+                    logRow.setString(8, a.error());
+                    logRow.setString(9, a.response());
+                    logRow.addBatch();
+                    if (r.claimed().direct()) {
+                        if (lost || move.isEmpty() || !move.get().lease().equals(r.claimed().lease())) {
+                            refused.add(a.eventId()); // another node holds the stream now and sends the event itself
+                            continue;
+                        }
+                        if (r.state() != DeliveryState.DELIVERED) {
+                            addDelivery(insert, a.endpointId(), r.claimed().event(), now, r);
+                            inserts = true;
+                        }
+                    } else {
+                        update.setString(1, r.state().name());
+                        update.setInt(2, a.attempt());
+                        if (r.next().isPresent()) update.setLong(3, r.next().get().toEpochMilli());
+                        else update.setNull(3, Types.BIGINT);
+                        update.setInt(4, a.statusCode());
+                        update.setString(5, a.error());
+                        update.setLong(6, now);
+                        update.setString(7, a.endpointId());
+                        update.setString(8, a.eventId());
+                        update.setString(9, r.claimed().lease().owner());
+                        update.setLong(10, r.claimed().lease().version());
+                        if (update.executeUpdate() != 1) {
+                            refused.add(a.eventId());
+                            continue; // stale: the new owner's result decides the delivery and the endpoint's state
+                        }
+                    }
+                    if (r.state() == DeliveryState.DELIVERED) failingFrom.put(a.endpointId(), -1L);
+                    else failingFrom.merge(a.endpointId(), a.attemptedAt().toEpochMilli(), (was, t) -> was < 0 ? t : was);
+                    r.disableReason().ifPresent(reason -> disable.put(a.endpointId(), reason));
+                }
+                if (!results.isEmpty()) logRow.executeBatch();
+                if (!lost) {
+                    for (Handoff h : handoffs) {
+                        addDelivery(insert, h.endpointId(), h.event(), now, null);
+                        inserts = true;
                     }
                 }
-                boolean success = r.state() == DeliveryState.DELIVERED;
+                if (inserts) insert.executeBatch();
+            }
+            for (Map.Entry<String, Long> e : failingFrom.entrySet()) {
                 // only when it changes: a row updated to its own values is still written (a page per commit)
+                boolean success = e.getValue() < 0;
                 try (PreparedStatement ps = c.prepareStatement(success
                         ? "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL"
                         : "UPDATE webhook_endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL")) {
-                    if (success) ps.setString(1, a.endpointId());
+                    if (success) ps.setString(1, e.getKey());
                     else {
-                        ps.setLong(1, a.attemptedAt().toEpochMilli());
-                        ps.setString(2, a.endpointId());
+                        ps.setLong(1, e.getValue());
+                        ps.setString(2, e.getKey());
                     }
                     ps.executeUpdate();
                 }
-                if (r.disableReason().isPresent()) {
-                    try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_endpoints SET state = 'DISABLED', state_reason = ?, updated_at = ? WHERE id = ? AND state = 'ENABLED'")) {
-                        ps.setString(1, r.disableReason().get());
-                        ps.setLong(2, now);
-                        ps.setString(3, a.endpointId());
-                        ps.executeUpdate();
-                    }
+            }
+            for (Map.Entry<String, String> e : disable.entrySet()) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_endpoints SET state = 'DISABLED', state_reason = ?, updated_at = ? WHERE id = ? AND state = 'ENABLED'")) {
+                    ps.setString(1, e.getValue());
+                    ps.setLong(2, now);
+                    ps.setString(3, e.getKey());
+                    ps.executeUpdate();
                 }
             }
-            return new Fenced(refused);
+            return new Recorded(refused, lost);
         });
     }
 
-    /** Frees every delivery lease held by {@code owner} (at start-up after a crash). */
+    /** Frees every delivery lease and the stream lease held by {@code owner} (at start-up after a crash); returns the deliveries freed. */
     public int releaseLeases(String owner) {
         return db.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_cursor SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?")) {
+                ps.setString(1, owner);
+                ps.executeUpdate();
+            }
             try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?")) {
                 ps.setString(1, owner);
                 return ps.executeUpdate();
@@ -653,7 +746,7 @@ public final class WebhookStore {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement(INSERT_DELIVERY)) {
-                addDelivery(ps, endpointId, ev, now);
+                addDelivery(ps, endpointId, ev, now, null);
                 if (ps.executeBatch()[0] == 1) added++;
                 else inFlight++;
             }
@@ -683,18 +776,32 @@ public final class WebhookStore {
         });
     }
 
-    /** Deliveries of an endpoint in outbox order, optionally in one state. */
+    /**
+     * Deliveries of an endpoint in outbox order, optionally in one state: the delivery rows, and the events the
+     * stream delivered at its first attempt (no row: their 2xx log row stands for a DELIVERED delivery).
+     */
     public List<Delivery> deliveries(String endpointId, Optional<DeliveryState> state, int limit) {
         return db.read(c -> {
             String sql = """
                     SELECT d.endpoint_id, d.event_id, e.type, d.event_seq, d.state, d.attempts, d.next_attempt_at, d.last_status,
                         d.last_error, d.created_at, d.updated_at
                     FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.endpoint_id = ?"""
-                    + (state.isPresent() ? " AND d.state = ?" : "") + " ORDER BY d.event_seq LIMIT ?";
+                    + (state.isPresent() ? " AND d.state = ?" : "");
+            if (state.isEmpty() || state.get() == DeliveryState.DELIVERED)
+                sql = "SELECT * FROM (" + sql + """
+                         UNION ALL
+                        SELECT l.endpoint_id, l.event_id, e.type, e.seq, 'DELIVERED', MIN(l.attempt), NULL, MIN(l.status_code), '',
+                            e.created_at, MIN(l.attempted_at)
+                        FROM webhook_log l JOIN events e ON e.id = l.event_id
+                        WHERE l.endpoint_id = ? AND l.status_code BETWEEN 200 AND 299
+                          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = l.endpoint_id AND d.event_id = l.event_id)
+                        GROUP BY l.endpoint_id, l.event_id, e.type, e.seq, e.created_at) x""";
+            sql += " ORDER BY " + (state.isEmpty() || state.get() == DeliveryState.DELIVERED ? "4" : "d.event_seq") + " LIMIT ?";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = 1;
                 ps.setString(i++, endpointId);
                 if (state.isPresent()) ps.setString(i++, state.get().name());
+                if (state.isEmpty() || state.get() == DeliveryState.DELIVERED) ps.setString(i++, endpointId);
                 ps.setInt(i, limit);
                 List<Delivery> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -646,14 +647,16 @@ abstract class StoreContract {
     }
 
     @Test
-    void outbox_fannedOutInCommitOrder_toEndpoints_claimedOnce_andReadFromACursor() {
+    void outbox_streamedInCommitOrder_toEndpoints_handOffsClaimedOnce_andReadFromACursor() {
         try (Store store = open(dir, clock)) {
             WebhookStore w = store.webhooks();
             WebhookStore.Endpoint ep = w.save(new WebhookStore.Endpoint("wh_1", "api", "http://127.0.0.1:9/hook", "whsec_x", Optional.empty(),
                     Optional.empty(), List.of(), List.of(), false, WebhookStore.EndpointState.ENABLED, "", Optional.empty(), "test",
                     clock.instant(), clock.instant()));
             assertThat(w.endpoints()).extracting(WebhookStore.Endpoint::id).containsExactly("wh_1");
-            assertThat(w.fanOut(100, (e, ev) -> true)).as("a first fan-out starts at the end of the outbox").isZero();
+            WebhookStore.Stream stream = w.acquireStream("n1", Duration.ofMinutes(1)).orElseThrow();
+            assertThat(w.streamBatch(stream.cursor(), stream.hwm(), 100, (e, ev) -> true).read())
+                    .as("a first stream starts at the end of the outbox").isZero();
             assertThat(w.outboxAfter("reader", 100)).as("so does a new cursor").isEmpty();
             List<String> ids = new ArrayList<>();
             for (String to : List.of("a@one.test", "b@one.test", "c@one.test"))
@@ -665,8 +668,19 @@ abstract class StoreContract {
             w.moveCursor("reader", read.get(1).seq());
             assertThat(w.outboxAfter("reader", 100)).extracting(WebhookStore.OutboxEvent::messageId).containsExactly(ids.get(2));
 
-            assertThat(w.fanOut(100, (e, ev) -> true)).isEqualTo(3);
-            assertThat(w.fanOut(100, (e, ev) -> true)).as("the cursor moved").isZero();
+            WebhookStore.StreamBatch batch = w.streamBatch(stream.cursor(), stream.hwm(), 100, (e, ev) -> true);
+            assertThat(batch.read()).isEqualTo(3);
+            assertThat(batch.offers()).extracting(o -> o.event().messageId()).containsExactlyElementsOf(ids);
+            assertThat(batch.offers()).noneMatch(WebhookStore.Offer::waits);
+            List<WebhookStore.Handoff> handoffs = batch.offers().stream().map(o -> new WebhookStore.Handoff(o.endpoint().id(), o.event())).toList();
+            WebhookStore.Recorded rec = w.record(List.of(), handoffs, Optional.of(new WebhookStore.StreamMove(stream.lease(), batch.last(), batch.last())));
+            assertThat(rec.streamLost()).isFalse();
+            assertThat(w.acquireStream("n1", Duration.ofMinutes(1))).as("held until released").isEmpty();
+            assertThat(w.releaseLeases("n1")).isZero();
+            WebhookStore.Stream again = w.acquireStream("n2", Duration.ofMinutes(1)).orElseThrow();
+            assertThat(again.cursor()).as("the position moved").isEqualTo(batch.last());
+            assertThat(again.lease().version()).isGreaterThan(stream.lease().version());
+            assertThat(w.streamBatch(again.cursor(), again.hwm(), 100, (e, ev) -> true).read()).isZero();
             assertThat(w.deliveries("wh_1", Optional.of(WebhookStore.DeliveryState.PENDING), 10)).hasSize(3);
             List<WebhookStore.Claimed> claimed = w.claim("n1", 10, Duration.ofMinutes(1));
             assertThat(claimed).extracting(c -> c.event().messageId()).containsExactlyInAnyOrderElementsOf(ids);
@@ -921,9 +935,12 @@ abstract class StoreContract {
             WebhookStore w = store.webhooks();
             w.save(new WebhookStore.Endpoint("wh1", "api", "https://app.example/hook", "whsec_x", Optional.empty(), Optional.empty(),
                     List.of(), List.of(), false, WebhookStore.EndpointState.ENABLED, "", Optional.empty(), "", clock.instant(), clock.instant()));
-            w.fanOut(100, (e, ev) -> true); // the first fan-out starts the cursor at the end of the outbox
+            WebhookStore.Stream stream = w.acquireStream("n0", Duration.ofMinutes(10)).orElseThrow(); // starts at the end of the outbox
             store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
-            assertThat(w.fanOut(100, (e, ev) -> true)).isEqualTo(1);
+            WebhookStore.StreamBatch batch = w.streamBatch(stream.cursor(), stream.hwm(), 100, (e, ev) -> true);
+            assertThat(batch.read()).isEqualTo(1);
+            w.record(List.of(), List.of(new WebhookStore.Handoff("wh1", batch.offers().getFirst().event())),
+                    Optional.of(new WebhookStore.StreamMove(stream.lease(), batch.last(), batch.last())));
             WebhookStore.Claimed first = w.claim("n1", 10, Duration.ofMinutes(1)).getFirst();
             assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).isEmpty();
             clock.advance(Duration.ofSeconds(61));
@@ -942,7 +959,7 @@ abstract class StoreContract {
     }
 
     @Test
-    void fanOut_leasesNewDeliveriesAtOnce_onlyWhenNothingEarlierOfTheirRecipientIsPending() {
+    void stream_directResults_waitBehindPendingRows_fencedByTheStreamLease_andATakeOverSkipsWhatWasDone() {
         try (Store store = open(dir, clock)) {
             WebhookStore w = store.webhooks();
             for (String id : List.of("wh1", "wh2"))
@@ -950,57 +967,85 @@ abstract class StoreContract {
                         List.of(), List.of(), false, id.equals("wh1") ? WebhookStore.EndpointState.ENABLED : WebhookStore.EndpointState.DISABLED,
                         "", Optional.empty(), "", clock.instant(), clock.instant()));
             WebhookStore.Subscription recipientEvents = (e, ev) -> ev.type().startsWith("recipient.");
-            w.fanOut(100, recipientEvents); // the first fan-out starts the cursor at the end of the outbox
+            WebhookStore.Stream n1 = w.acquireStream("n1", Duration.ofHours(1)).orElseThrow();
+            assertThat(w.acquireStream("n2", Duration.ofHours(1))).as("one holder at a time").isEmpty();
             store.accept(message("transactional", Optional.empty(), "", "a@one.test"));
             store.accept(message("transactional", Optional.empty(), "", "b@one.test"));
-            RecordingDecider decider = new RecordingDecider();
-            List<AttemptRecord> deferrals = new ArrayList<>();
-            for (Claim c : store.claimDue("n1", 10, Duration.ofMinutes(5)))
-                deferrals.add(attempt(c, "transactional", SmtpReply.of(451, "4.3.0 later"), Outcome.DEFERRED, Reason.UNDEFINED,
-                        new RetryAt(clock.instant().plusSeconds(300), "retry.transient")));
-            store.recordAttempts(deferrals, decider);
-            clock.advance(Duration.ofSeconds(300));
-            Claim a = store.claimDue("n1", 10, Duration.ofMinutes(5)).stream().filter(c -> c.address().equals("a@one.test")).findFirst().orElseThrow();
-            store.recordAttempts(List.of(attempt(a, "transactional", SmtpReply.of(451, "4.3.0 later"), Outcome.DEFERRED, Reason.UNDEFINED,
-                    new RetryAt(clock.instant().plusSeconds(300), "retry.transient"))), decider);
-            // outbox: a's first deferral, b's, a's second: to wh1 (enabled) and wh2 (disabled: kept, never leased)
-            WebhookStore.FanOut f = w.fanOut(100, recipientEvents, "n1", 10, Duration.ofMinutes(1));
-            assertThat(f.claimed()).as("a's second deferral waits behind its first one of the same batch")
-                    .extracting(c -> c.endpoint().id() + " " + c.event().address())
-                    .containsExactlyInAnyOrder("wh1 a@one.test", "wh1 b@one.test");
-            assertThat(f.claimed()).allSatisfy(c -> {
-                assertThat(c.attempts()).isZero();
-                assertThat(c.lease()).isEqualTo(new Claim.Lease("n1", 1));
-            });
-            assertThat(f.leftDue()).isTrue();
-            assertThat(w.deliveries("wh1", Optional.of(WebhookStore.DeliveryState.PENDING), 10)).hasSize(3);
-            assertThat(w.deliveries("wh2", Optional.of(WebhookStore.DeliveryState.PENDING), 10)).hasSize(3);
-            assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).as("leased at the fan-out; a's second waits").isEmpty();
+            deferDue(store, Set.of("a@one.test", "b@one.test"));
+            WebhookStore.StreamBatch first = w.streamBatch(n1.cursor(), n1.hwm(), 100, recipientEvents);
+            assertThat(first.offers()).as("each deferral to both endpoints, the disabled one too").hasSize(4);
+            assertThat(first.offers()).noneMatch(WebhookStore.Offer::waits);
+            WebhookStore.Offer a1 = offer(first, "wh1", "a@one.test"), b1 = offer(first, "wh1", "b@one.test");
+            // a's first event fails (a row with its retry time), b's is delivered (no row: its log row stands for it);
+            // wh2's events are handed off (kept as rows for when it is enabled)
+            WebhookStore.Recorded rec = w.record(List.of(direct(n1, a1, 503, WebhookStore.DeliveryState.PENDING), direct(n1, b1, 200, WebhookStore.DeliveryState.DELIVERED)),
+                    List.of(new WebhookStore.Handoff("wh2", offer(first, "wh2", "a@one.test").event()), new WebhookStore.Handoff("wh2", offer(first, "wh2", "b@one.test").event())),
+                    Optional.of(new WebhookStore.StreamMove(n1.lease(), first.last(), first.last())));
+            assertThat(rec.streamLost()).isFalse();
+            assertThat(rec.refused()).isEmpty();
+            assertThat(w.deliveries("wh1", Optional.empty(), 10)).extracting(d -> d.eventId() + " " + d.state() + " " + d.attempts() + " " + d.lastStatus().orElse(0))
+                    .containsExactlyInAnyOrder(a1.event().id() + " PENDING 1 503", b1.event().id() + " DELIVERED 1 200");
+            assertThat(w.deliveries("wh1", Optional.of(WebhookStore.DeliveryState.DELIVERED), 10)).singleElement()
+                    .satisfies(d -> assertThat(d.eventId()).isEqualTo(b1.event().id()));
+            assertThat(w.deliveries("wh2", Optional.of(WebhookStore.DeliveryState.PENDING), 10)).hasSize(2);
+            assertThat(w.endpoint("wh1").orElseThrow().failingSince()).as("the batch's last result, a success, decides").isEmpty();
 
-            WebhookStore.Claimed firstOfA = f.claimed().stream().filter(c -> c.event().address().equals("a@one.test")).findFirst().orElseThrow();
-            assertThat(w.record(List.of(result(firstOfA, 200, WebhookStore.DeliveryState.DELIVERED))).refused()).isEmpty();
-            List<WebhookStore.Claimed> secondOfA = w.claim("n2", 10, Duration.ofMinutes(1));
-            assertThat(secondOfA).as("a's second goes once its first is delivered").singleElement().satisfies(c -> {
-                assertThat(c.event().address()).isEqualTo("a@one.test");
-                assertThat(c.event().seq()).isGreaterThan(firstOfA.event().seq());
-            });
-            assertThat(w.record(List.of(result(secondOfA.getFirst(), 200, WebhookStore.DeliveryState.DELIVERED))).refused()).isEmpty();
-
-            // b's first delivery is still pending (leased): a new event of b is inserted free, not leased
+            // new deferrals of a and c: a's waits behind its pending row, c's goes
+            store.accept(message("transactional", Optional.empty(), "", "c@one.test"));
             clock.advance(Duration.ofSeconds(300));
-            Claim b = store.claimDue("n1", 10, Duration.ofMinutes(5)).stream().filter(c -> c.address().equals("b@one.test")).findFirst().orElseThrow();
-            store.recordAttempts(List.of(attempt(b, "transactional", SmtpReply.of(451, "4.3.0 later"), Outcome.DEFERRED, Reason.UNDEFINED,
-                    new RetryAt(clock.instant().plusSeconds(300), "retry.transient"))), decider);
-            WebhookStore.FanOut g = w.fanOut(100, recipientEvents, "n1", 10, Duration.ofMinutes(1));
-            assertThat(g.read()).isPositive();
-            assertThat(g.claimed()).as("an earlier event of b is pending in the store").isEmpty();
-            assertThat(g.leftDue()).isTrue();
-            WebhookStore.Claimed firstOfB = f.claimed().stream().filter(c -> c.event().address().equals("b@one.test")).findFirst().orElseThrow();
-            assertThat(w.record(List.of(result(firstOfB, 200, WebhookStore.DeliveryState.DELIVERED))).refused())
-                    .as("a fan-out lease carries version 1 as its fencing token").isEmpty();
-            assertThat(w.claim("n2", 10, Duration.ofMinutes(1))).singleElement()
-                    .satisfies(c -> assertThat(c.event().address()).isEqualTo("b@one.test"));
+            deferDue(store, Set.of("a@one.test", "c@one.test"));
+            WebhookStore.StreamBatch second = w.streamBatch(first.last(), n1.hwm(), 100, recipientEvents);
+            assertThat(offer(second, "wh1", "a@one.test").waits()).isTrue();
+            assertThat(offer(second, "wh1", "c@one.test").waits()).isFalse();
+            assertThat(offer(second, "wh2", "a@one.test").waits()).as("wh2's own rows decide for wh2").isTrue();
+            assertThat(offer(second, "wh2", "c@one.test").waits()).isFalse();
+            // n1 delivers c's event, but its commit cannot move past a's (still in a lane at n1): hwm records c's
+            WebhookStore.Offer c = offer(second, "wh1", "c@one.test");
+            long beforeA = Math.min(offer(second, "wh1", "a@one.test").event().seq(), c.event().seq()) - 1;
+            w.record(List.of(direct(n1, c, 204, WebhookStore.DeliveryState.DELIVERED)), List.of(),
+                    Optional.of(new WebhookStore.StreamMove(n1.lease(), beforeA, c.event().seq())));
+
+            // n1 pauses past its lease: n2 takes the stream over from the committed position
+            clock.advance(Duration.ofHours(1));
+            WebhookStore.Stream n2 = w.acquireStream("n2", Duration.ofMinutes(1)).orElseThrow();
+            assertThat(n2.cursor()).isEqualTo(beforeA);
+            assertThat(n2.hwm()).isEqualTo(c.event().seq());
+            WebhookStore.StreamBatch taken = w.streamBatch(n2.cursor(), n2.hwm(), 100, recipientEvents);
+            assertThat(taken.offers()).extracting(o -> o.endpoint().id() + " " + o.event().address())
+                    .as("c's event to wh1 is done (its 2xx is in the log); the rest is offered again")
+                    .containsExactlyInAnyOrder("wh1 a@one.test", "wh2 a@one.test", "wh2 c@one.test");
+            // n1's late commit is refused by the stream's fencing token: its attempt is logged, nothing else written
+            WebhookStore.Recorded stale = w.record(List.of(direct(n1, offer(second, "wh1", "a@one.test"), 200, WebhookStore.DeliveryState.DELIVERED)),
+                    List.of(new WebhookStore.Handoff("wh2", offer(second, "wh2", "c@one.test").event())),
+                    Optional.of(new WebhookStore.StreamMove(n1.lease(), second.last(), second.last())));
+            assertThat(stale.streamLost()).isTrue();
+            assertThat(stale.refused()).containsExactly(offer(second, "wh1", "a@one.test").event().id());
+            assertThat(w.deliveries("wh2", Optional.of(WebhookStore.DeliveryState.PENDING), 10)).as("n1's hand-off is not written").hasSize(2);
+            assertThat(w.renewStream(n1.lease(), Duration.ofMinutes(1))).isFalse();
+            assertThat(w.renewStream(n2.lease(), Duration.ofMinutes(1))).isTrue();
+            assertThat(w.log("wh1", Optional.empty(), 10)).as("every attempt is logged").hasSize(4);
         }
+    }
+
+    /** Claims the due recipients and records a deferral (a recipient.deferred event) for those addressed in {@code who}. */
+    private void deferDue(Store store, Set<String> who) {
+        List<AttemptRecord> deferrals = new ArrayList<>();
+        for (Claim c : store.claimDue("n1", 10, Duration.ofMinutes(5))) {
+            if (!who.contains(c.address())) continue;
+            deferrals.add(attempt(c, "transactional", SmtpReply.of(451, "4.3.0 later"), Outcome.DEFERRED, Reason.UNDEFINED,
+                    new RetryAt(clock.instant().plusSeconds(300), "retry.transient")));
+        }
+        assertThat(deferrals).hasSize(who.size());
+        store.recordAttempts(deferrals, new RecordingDecider());
+    }
+
+    private static WebhookStore.Offer offer(WebhookStore.StreamBatch batch, String endpoint, String address) {
+        return batch.offers().stream().filter(o -> o.endpoint().id().equals(endpoint) && o.event().address().equals(address))
+                .findFirst().orElseThrow(() -> new AssertionError("no offer of " + address + " to " + endpoint + " in " + batch.offers()));
+    }
+
+    private WebhookStore.Result direct(WebhookStore.Stream stream, WebhookStore.Offer o, int status, WebhookStore.DeliveryState state) {
+        return result(new WebhookStore.Claimed(o.endpoint(), o.event(), 0, stream.lease(), true), status, state);
     }
 
     private WebhookStore.Result result(WebhookStore.Claimed c, int status, WebhookStore.DeliveryState state) {
