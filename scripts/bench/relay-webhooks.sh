@@ -50,7 +50,9 @@ case "$RUNS" in '' | *[!0-9]* | 0) fail "RUNS must be a positive number of off/o
 [ "$(id -u)" = 0 ] || fail "run as root: peer-target.sh starts smtp-sink as nobody (and installs postfix when missing)"
 for t in gcc curl ss; do command -v "$t" >/dev/null || fail "'$t' is not installed (apt-get install $t)"; done
 
-java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | sed 's/^1\.//'; }
+java_major() {
+    "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | sed 's/^1\.//'
+}
 find_java() {   # like the `rebound` launcher: JAVA_HOME when >= 21, else the newest JDK >= 21 beside the default java
     local best="" best_major=0 d m dir
     if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
@@ -105,21 +107,26 @@ sink_dump() {   # asks the running sink to write its counters (SIGUSR1) to $RUN_
     while [ ! -s "$f" ] && [ "$i" -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
     [ -s "$f" ]
 }
-sink_cpu_us() { sink_dump && awk -F= '/^cpu_(user|sys)_us=/ { s += $2 } END { print s + 0 }' "$RUN_DIR/sink.kv" || echo NA; }
+sink_cpu_us() {
+    sink_dump && awk -F= '/^cpu_(user|sys)_us=/ { s += $2 } END { print s + 0 }' "$RUN_DIR/sink.kv" || echo NA
+}
 sink_requests() { sink_dump && kv requests "$RUN_DIR/sink.kv" || echo NA; }
 stop_service() {   # TERM, then up to 30 s for a clean stop, then KILL (that PID only)
     local i=0
     kill -TERM "$SVC_PID" 2>/dev/null
     while alive "$SVC_PID" && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-    alive "$SVC_PID" && { say "service $SVC_PID ignored TERM for 30 s; sending KILL"; kill -KILL "$SVC_PID" 2>/dev/null; }
+    if alive "$SVC_PID"; then say "service $SVC_PID ignored TERM for 30 s; sending KILL"; kill -KILL "$SVC_PID"; fi
     wait "$SVC_PID" 2>/dev/null
     SVC_PID=""
 }
 kv() { sed -n "s/^$1=//p" "$2" | tail -1; }
-ms_per() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "NA" && b + 0 > 0) printf "%.3f", a / b; else print "NA" }'; }
+log_tail() { printf '; the end of its log:\n'; tail -20 "$RUN_DIR/serve.log"; }
+ratio() {   # a / b with 3 decimals, NA when either is unknown
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a != "NA" && b + 0 > 0) printf "%.3f", a / b; else print "NA" }'
+}
 
 run_one() {   # run_one PAIR MODE(off|on): prints one result line, sets E2E
-    local pair=$1 mode=$2 store secret load t0 t1 r0 r1 peer acc del e2e p50 reqs pending i ok
+    local pair=$1 mode=$2 store secret load t0 t1 r0 r1 peer acc del e2e p50 reqs pending i note
     RUN_DIR=$WD/run$pair-$mode
     mkdir -p "$RUN_DIR"
     store=${REBOUND_STORE_URL:-jdbc:sqlite:$RUN_DIR/rebound.db}
@@ -147,7 +154,7 @@ EOF
     i=0
     until curl -sf --max-time 2 http://127.0.0.1:18480/healthz >/dev/null && port_in_use 2587; do
         alive "$SVC_PID" && [ "$i" -lt 120 ] \
-            || fail "the service did not start (run $pair $mode); the end of its log:$(printf '\n'; tail -20 "$RUN_DIR/serve.log")"
+            || fail "the service did not start (run $pair $mode)$(log_tail)"
         sleep 0.5; i=$((i + 1))
     done
 
@@ -159,10 +166,16 @@ EOF
         --queue-cmd "'$JAVA' -jar '$JAR' queue --depth-only --url http://127.0.0.1:18480" 127.0.0.1:2587 \
         >"$RUN_DIR/peer.out" 2>"$RUN_DIR/peer.err"
     peer=$RUN_DIR/peer.out
-    grep -q -- '--- results ---' "$peer" || fail "peer-target.sh failed (run $pair $mode): $(tail -5 "$RUN_DIR/peer.err")"
-    acc=$(kv accepted "$peer"); del=$(kv delivered "$peer"); e2e=$(kv e2e_rate "$peer"); p50=$(kv fifo_lat_p50_s "$peer")
+    grep -q -- '--- results ---' "$peer" \
+        || fail "peer-target.sh failed (run $pair $mode): $(tail -5 "$RUN_DIR/peer.err")"
+    acc=$(kv accepted "$peer"); del=$(kv delivered "$peer")
+    e2e=$(kv e2e_rate "$peer"); p50=$(kv fifo_lat_p50_s "$peer")
+    acc=${acc:-0}; del=${del:-0}
+    note="$del/$acc delivered"
+    [ "$(kv queue_after "$peer")" = 0 ] || note="$note, queue not empty after 60 s ($(kv queue_after "$peer"))"
+    [ "$(kv timed_out "$peer")" = 1 ] && note="$note, load timed out"
 
-    reqs=NA; ok=yes
+    reqs=NA
     if [ "$mode" = on ]; then
         local want=$((acc * EVENTS_PER_MESSAGE))
         i=0
@@ -170,11 +183,14 @@ EOF
             pending=$(metrics_pending); reqs=$(sink_requests)
             case "$reqs" in '' | *[!0-9]*) fail "webhook-sink is gone (run $pair): $(cat "$RUN_DIR/sink.log")" ;; esac
             [ "$pending" = 0 ] && [ "$reqs" -ge "$want" ] && break
-            [ "$i" -ge 240 ] && { ok="no (after 2 min: pending $pending, $reqs of $want requests)"; break; }
+            if [ "$i" -ge 240 ]; then
+                note="$note, webhooks not done after 2 min: pending $pending, $reqs of $want"; break
+            fi
             [ $((i % 10)) = 0 ] && say "  webhooks: pending $pending, sink $reqs of $want requests"
             sleep 0.5; i=$((i + 1))
         done
     fi
+    alive "$SVC_PID" || fail "the service died during run $pair $mode$(log_tail)"
     t1=$(proc_ticks "$SVC_PID")
     r1=NA; [ "$mode" = on ] && r1=$(sink_cpu_us)
     stop_service
@@ -182,23 +198,26 @@ EOF
     [ -z "${REBOUND_STORE_URL:-}" ] && rm -f "$RUN_DIR"/rebound.db*
 
     local svc_ms rcv_ms
-    svc_ms=$(ms_per "$(( (t1 - t0) * 1000 / HZ ))" "$del")
+    svc_ms=$(ratio "$(( (t1 - t0) * 1000 / HZ ))" "$del")
     rcv_ms=NA
-    [ "$mode" = on ] && [ "$r0" != NA ] && [ "$r1" != NA ] && rcv_ms=$(ms_per "$(awk -v a="$r0" -v b="$r1" 'BEGIN { print (b - a) / 1000 }')" "$del")
+    [ "$mode" = on ] && [ "$r0" != NA ] && [ "$r1" != NA ] \
+        && rcv_ms=$(ratio "$(awk -v a="$r0" -v b="$r1" 'BEGIN { print (b - a) / 1000 }')" "$del")
     printf '%-4s %-5s %8s %12s %10s %14s %15s %10s  %s\n' "$pair" "$mode" "$load" "$e2e" "$p50" "$svc_ms" "$rcv_ms" \
-        "$reqs" "$([ "$ok" = yes ] && echo "$del/$acc delivered" || echo "$ok")"
+        "$reqs" "$note"
     E2E=$e2e
 }
 
-say "java $JAVA (Java $m), jar $JAR, $RUNS pair(s) of $N messages, store ${REBOUND_STORE_URL:-fresh SQLite per run}"
+say "java $JAVA (Java $m), jar $JAR, $RUNS pair(s) of $N messages," \
+    "store $(printf '%s' "${REBOUND_STORE_URL:-fresh SQLite per run}" | sed 's/password=[^&]*/password=.../')"
 printf '%-4s %-5s %8s %12s %10s %14s %15s %10s  %s\n' pair mode load_1m e2e_msgs/s fifo_p50_s svc_cpu_ms/msg \
     recv_cpu_ms/msg wh_reqs note
 RATIOS=()
 for pair in $(seq 1 "$RUNS"); do
     run_one "$pair" off; off=$E2E
     run_one "$pair" on; on=$E2E
-    RATIOS+=("$(awk -v a="$on" -v b="$off" 'BEGIN { if (a != "NA" && b + 0 > 0) printf "%.3f", a / b; else print "NA" }')")
+    RATIOS+=("$(ratio "$on" "$off")")
 done
 echo "e2e ratio on/off per pair: ${RATIOS[*]}"
-echo "mean ratio: $(printf '%s\n' "${RATIOS[@]}" | awk '$1 != "NA" { s += $1; n++ } END { if (n) printf "%.3f", s / n; else print "NA" }')"
+echo "mean ratio: $(printf '%s\n' "${RATIOS[@]}" \
+    | awk '$1 != "NA" { s += $1; n++ } END { if (n) printf "%.3f", s / n; else print "NA" }')"
 echo "work dir: $WD"

@@ -97,7 +97,8 @@ static int parse_head(struct conn *c, char *p, size_t len) {
     if (i == 0 || p + i >= eol || p[i] != ' ') return 400;
     sp1 = p + i;
     for (sp2 = sp1 + 1; sp2 < eol && *sp2 > 32 && *sp2 < 127; sp2++) {}
-    if (sp2 == sp1 + 1 || sp2 + 9 != eol || *sp2 != ' ' || memcmp(sp2 + 1, "HTTP/1.", 7) || (sp2[8] != '0' && sp2[8] != '1'))
+    if (sp2 == sp1 + 1 || sp2 + 9 != eol || *sp2 != ' ' || memcmp(sp2 + 1, "HTTP/1.", 7)
+        || (sp2[8] != '0' && sp2[8] != '1'))
         return 400;
     int http11 = sp2[8] == '1', hosts = 0, keep = http11, close = 0, cont = 0;
     long cl = -1;
@@ -252,7 +253,8 @@ int main(int argc, char **argv) {
     int opt;
     while ((opt = getopt(argc, argv, "l:s:c:h")) != -1) {
         if (opt == 'l' && strlen(optarg) < sizeof addr) strcpy(addr, optarg);
-        else if (opt == 's' && (status = atoi(optarg)) >= 200 && status <= 599) continue;
+        else if (opt == 's' && strspn(optarg, "0123456789") == 3 && !optarg[3] && (status = atoi(optarg)) >= 200
+                 && status <= 599) continue;
         else if (opt == 'c') counters_file = optarg;
         else usage();
     }
@@ -277,7 +279,7 @@ int main(int argc, char **argv) {
     sigprocmask(SIG_BLOCK, &set, NULL);
     int sfd = signalfd(-1, &set, SFD_NONBLOCK);
     static int listen_tag, signal_tag;
-    ep = epoll_create1(0);
+    if (sfd < 0 || (ep = epoll_create1(0)) < 0) { perror("webhook-sink: signalfd/epoll"); return 1; }
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &listen_tag }, evs[256];
     epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
     ev.data.ptr = &signal_tag;
