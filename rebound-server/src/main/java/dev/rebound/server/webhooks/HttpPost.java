@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,7 +30,9 @@ import javax.net.ssl.SSLSocketFactory;
  *
  * <p>What it does: one request with {@code Content-Length}; {@code https} with the JDK's default trust and host-name
  * verification ({@code SSLParameters.setEndpointIdentificationAlgorithm("HTTPS")}, SNI); no redirects (a 3xx is the
- * answer); one deadline for connect, request and the whole response ({@link HttpTimeoutException} when it passes);
+ * answer); one deadline for connect, request and the whole response ({@link HttpTimeoutException} when it passes;
+ * sockets block without a socket timeout, one system call per read, and a watchdog thread closes a socket whose
+ * exchange is past its deadline);
  * interim 1xx responses skipped; the body read by {@code Content-Length}, chunked coding (RFC 9112 §7.1) or to the
  * end of the connection, its first {@code keep} bytes returned and the rest read and dropped up to
  * {@link #MAX_DRAIN} (beyond that the connection is closed instead). Strict and capped: a status line or header
@@ -52,6 +54,8 @@ final class HttpPost implements AutoCloseable {
     /** Idle connections older than this are not reused (servers close idle keep-alive connections after 5–60 s). */
     private static final long IDLE_NANOS = Duration.ofSeconds(4).toNanos();
     private static final int MAX_IDLE_PER_ORIGIN = 256;
+    /** How often the deadlines are checked: a timeout ends at most this much after its deadline. */
+    private static final long WATCH_MILLIS = 50;
     /** Parsed URLs kept (a handful of endpoints; forgotten all at once beyond this). */
     private static final int MAX_TARGETS = 64;
     private static final byte[] EMPTY = new byte[0];
@@ -60,12 +64,13 @@ final class HttpPost implements AutoCloseable {
     record Response(int status, byte[] body) {}
 
     /**
-     * A kept-alive connection. Responses are read through its own buffer, so the read deadline is armed (one
-     * {@code setSoTimeout}) only before a read that goes to the socket, never per byte: a
-     * {@code BufferedInputStream}'s {@code available()} asks the socket (a system call) on every call.
+     * A kept-alive connection. Responses are read through its own buffer (a {@code BufferedInputStream}'s
+     * {@code available()} asks the socket, a system call, on every call); its exchange's deadline is its
+     * {@link Watch}'s.
      */
     private static final class Connection {
         final Socket socket;
+        final Watch watch;
         final InputStream in;
         final OutputStream out;
         final byte[] buf = new byte[8192];
@@ -73,8 +78,9 @@ final class HttpPost implements AutoCloseable {
         int lim;
         long idleSince;
 
-        Connection(Socket socket) throws IOException {
+        Connection(Socket socket, Watch watch) throws IOException {
             this.socket = socket;
+            this.watch = watch;
             this.in = socket.getInputStream();
             this.out = socket.getOutputStream();
         }
@@ -101,12 +107,21 @@ final class HttpPost implements AutoCloseable {
             return null;
         }
 
-        /** Reads what the socket has (at least one byte) within what is left of the deadline; false at its end. */
+        /**
+         * Reads what the socket has (at least one byte) before the deadline; false at its end. The read blocks
+         * without a socket timeout (one system call; a timed read is a non-blocking read, a poll and a read again):
+         * the {@link Watch} closes the socket when the deadline passes.
+         */
         boolean fill(long deadline, Duration timeout) throws IOException {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) throw new HttpTimeoutException("no complete response within " + timeout);
-            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
-            int n = in.read(buf, 0, buf.length);
+            if (deadline - System.nanoTime() <= 0) throw new HttpTimeoutException("no complete response within " + timeout);
+            int n;
+            try {
+                n = in.read(buf, 0, buf.length);
+            } catch (IOException e) {
+                if (watch.expired) throw new HttpTimeoutException("no complete response within " + timeout);
+                throw e;
+            }
+            if (watch.expired) throw new HttpTimeoutException("no complete response within " + timeout);
             if (n < 0) return false;
             pos = 0;
             lim = n;
@@ -114,10 +129,56 @@ final class HttpPost implements AutoCloseable {
         }
 
         void close() {
+            watch.close();
+        }
+    }
+
+    /**
+     * The deadline of a socket's current exchange (0: none), enforced by {@link #watchdog}: a socket whose deadline
+     * passed is closed, which ends a blocked connect, handshake, read or write with an exception that the exchange
+     * turns into an {@link HttpTimeoutException}.
+     */
+    private static final class Watch {
+        volatile Socket socket;
+        final Set<Watch> registry;
+        volatile long deadline;
+        volatile boolean expired;
+
+        Watch(Socket socket, Set<Watch> registry) {
+            this.socket = socket;
+            this.registry = registry;
+            registry.add(this);
+        }
+
+        void close() {
+            registry.remove(this);
             try {
                 socket.close();
             } catch (IOException ignored) {
                 // closing a connection we give up anyway
+            }
+        }
+    }
+
+    /** The sockets with an exchange under way or idle in the pool (their deadline is 0 while idle). */
+    private final Set<Watch> watched = ConcurrentHashMap.newKeySet();
+    private final Thread watchdog = Thread.ofPlatform().daemon(true).name("rebound-webhooks-deadlines").unstarted(this::watch);
+
+    /** Every {@link #WATCH_MILLIS}: closes the sockets past their exchange's deadline. */
+    private void watch() {
+        while (!closed) {
+            try {
+                Thread.sleep(WATCH_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Watch w : watched) {
+                long d = w.deadline;
+                if (d != 0 && now - d > 0) {
+                    w.expired = true;
+                    w.close();
+                }
             }
         }
     }
@@ -150,6 +211,11 @@ final class HttpPost implements AutoCloseable {
      * {@code Content-Length} are added) and returns the status and the first {@code keep} bytes of the answer.
      */
     Response post(URI uri, List<Map.Entry<String, String>> headers, byte[] body, Duration timeout, int keep) throws IOException {
+        if (watchdog.getState() == Thread.State.NEW) {
+            synchronized (watchdog) {
+                if (watchdog.getState() == Thread.State.NEW) watchdog.start();
+            }
+        }
         Target t = target(uri);
         byte[] request = request(t.head, headers, body);
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -160,6 +226,7 @@ final class HttpPost implements AutoCloseable {
             return exchange(c, t.origin, request, deadline, timeout, keep);
         } catch (StaleConnection e) {
             c.close();
+            if (c.watch.expired) throw new HttpTimeoutException("no complete response within " + timeout);
             if (!reused) throw e.getCause();
             Connection fresh = open(t.scheme, t.address, t.port, deadline, timeout);
             try {
@@ -269,6 +336,8 @@ final class HttpPost implements AutoCloseable {
     }
 
     private Response exchange(Connection c, String origin, byte[] request, long deadline, Duration timeout, int keep) throws IOException {
+        c.watch.deadline = deadline;
+        if (c.watch.expired || c.socket.isClosed()) throw new StaleConnection(new IOException("connection closed while idle"));
         try {
             // one write: head and body leave in one segment where they fit (no second system call, no small
             // trailing segment)
@@ -310,8 +379,10 @@ final class HttpPost implements AutoCloseable {
             fixed(c, kept, keep, Long.MAX_VALUE, deadline, timeout);
             complete = false;
         }
-        if (complete && http11 && !h.close && !closed) release(origin, c);
-        else c.close();
+        if (complete && http11 && !h.close && !closed) {
+            c.watch.deadline = 0; // idle in the pool: no deadline (the next exchange arms its own)
+            release(origin, c);
+        } else c.close();
         return new Response(status, kept.bytes());
     }
 
@@ -480,23 +551,31 @@ final class HttpPost implements AutoCloseable {
         long left = deadline - System.nanoTime();
         if (left <= 0) throw new HttpTimeoutException("no connection within " + timeout);
         Socket plain = new Socket();
+        Watch w = new Watch(plain, watched);
+        w.deadline = deadline; // connect and handshake block without a socket timeout: the watchdog ends them
         try {
             plain.setTcpNoDelay(true);
             try {
-                plain.connect(new InetSocketAddress(host, port), (int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
-            } catch (SocketTimeoutException e) {
-                throw new HttpTimeoutException("no connection to " + host + ":" + port + " within " + timeout);
+                plain.connect(new InetSocketAddress(host, port));
+            } catch (IOException e) {
+                if (w.expired) throw new HttpTimeoutException("no connection to " + host + ":" + port + " within " + timeout);
+                throw e;
             }
-            if (!scheme.equals("https")) return new Connection(plain);
+            if (!scheme.equals("https")) return new Connection(plain, w);
             SSLSocket tls = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault()).createSocket(plain, host, port, true);
+            w.socket = tls;
             SSLParameters p = tls.getSSLParameters();
             p.setEndpointIdentificationAlgorithm("HTTPS");
             tls.setSSLParameters(p);
-            tls.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (deadline - System.nanoTime()) / 1_000_000)));
-            tls.startHandshake();
-            return new Connection(tls);
+            try {
+                tls.startHandshake();
+            } catch (IOException e) {
+                if (w.expired) throw new HttpTimeoutException("no TLS handshake with " + host + ":" + port + " within " + timeout);
+                throw e;
+            }
+            return new Connection(tls, w);
         } catch (IOException | RuntimeException e) {
-            plain.close();
+            w.close();
             throw e;
         }
     }
@@ -531,6 +610,7 @@ final class HttpPost implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        watchdog.interrupt();
         for (Idle q : idle.values())
             for (Connection c; (c = q.poll()) != null; ) c.close();
     }
