@@ -25,6 +25,8 @@
 #                       run then adds to it
 #   REBOUND_SHARED      the shared material (default: ../shared next to the repository): bench/peer-target.sh
 #   N                   messages per run (default 20000; passed on to peer-target.sh)
+#   FINAL_ONLY          the endpoint's final-only switch (default false: every event; true, the default of an
+#                       endpoint: final outcomes only, `delivered` here, so set EVENTS_PER_MESSAGE=1 with it)
 #   EVENTS_PER_MESSAGE  webhook requests expected per accepted message (default 2: accepted, delivered)
 # Needs: root (peer-target.sh starts smtp-sink as nobody and installs Debian's postfix for its tools when they are
 # missing), gcc, curl, ss. Loopback only; ports 2526, 2587, 18480 and 9099 must be free (run it under a lock shared
@@ -34,6 +36,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JAR=${1:-}
 RUNS=${2:-2}
 N=${N:-20000}; export N
+FINAL_ONLY=${FINAL_ONLY:-false}
 EVENTS_PER_MESSAGE=${EVENTS_PER_MESSAGE:-2}
 SHARED=${REBOUND_SHARED:-$ROOT/../shared}
 BENCH_DIR=$SHARED/bench
@@ -138,7 +141,7 @@ webhooks:
     - id: bench
       url: http://127.0.0.1:9099/hook
       secret: $secret
-      final-only: false
+      final-only: ${FINAL_ONLY}
 EOF
         "$WD/webhook-sink" -l 127.0.0.1:9099 -c "$RUN_DIR/sink.kv" >"$RUN_DIR/sink.log" 2>&1 &
         SINK_PID=$!
