@@ -80,6 +80,8 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final MultiGauge oldestGauge;
     private final Semaphore slots;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Attempts made (what {@link #runOnce()} returns the growth of). */
+    private final AtomicInteger attempts = new AtomicInteger();
     private final Object signal = new Object();
     private final ConcurrentHashMap<String, StandardWebhookSignature> signers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, URI> uris = new ConcurrentHashMap<>();
@@ -237,8 +239,6 @@ public final class WebhookDispatcher implements AutoCloseable {
         refreshGauges();
         return attempts.get() - before;
     }
-
-    private final AtomicInteger attempts = new AtomicInteger();
 
     /**
      * Waits (runOnce only) until nothing is in flight and no lane head waits. (Lock order: {@code lock} may be held
@@ -792,8 +792,9 @@ public final class WebhookDispatcher implements AutoCloseable {
         }
         if (pool != null) {
             pool.shutdown();
+            boolean finished = false;
             try {
-                pool.awaitTermination(timeout.toMillis() + 5_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+                finished = pool.awaitTermination(timeout.toMillis() + 5_000, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -805,6 +806,15 @@ public final class WebhookDispatcher implements AutoCloseable {
                 }
             }
             recordQueued();
+            // a stopping node gives the stream and its leases back at once, rather than making another node wait
+            // for their expiry; only when nothing is in flight any more (a send still running keeps its lease)
+            if (finished) {
+                try {
+                    store.releaseLeases(owner);
+                } catch (RuntimeException e) {
+                    log.warn("webhook leases of {} not released at stop (they expire instead): {}", owner, e.toString());
+                }
+            }
         }
         http.close();
     }
