@@ -52,7 +52,7 @@ async function endpoint(main, id, stale) {
 
 function renderDeliveries(view, deliveries) {
   const {path, status} = view;
-  view.deliveriesBox.replaceChildren(table(`${deliveries.length} deliveries, in event order`, ['Event', 'Type', 'State', 'Attempts', 'Last status', 'Next attempt', 'Actions'],
+  view.deliveriesBox.replaceChildren(table(`${deliveries.length} deliveries, newest event first`, ['Event', 'Type', 'State', 'Attempts', 'Last status', 'Next attempt', 'Actions'],
     deliveries.map((d) => [
       h('span', {class: 'mono small'}, d.webhook_id), d.event_type, badge(d.state), String(d.attempts),
       d.last_status === null ? (d.last_error || '—') : String(d.last_status), d.next_attempt_at ? when(d.next_attempt_at) : '—',

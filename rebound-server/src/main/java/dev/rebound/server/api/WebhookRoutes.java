@@ -397,7 +397,7 @@ final class WebhookRoutes {
         } catch (NumberFormatException ignored) {
             // answered below
         }
-        throw new ApiError(400, "invalid_request", "limit", l, "expected a whole number from 1 to 1000");
+        throw new ApiError(400, "invalid_request", "limit", l, "expected a whole number from 1 to 1000 (the page size, 100 by default; more pages through next_cursor)");
     }
 
     private static void putInstant(ObjectNode n, String name, Optional<Instant> at) {
