@@ -896,11 +896,14 @@ public final class WebhookStore {
         boolean fromLog = state.isEmpty() || state.get() == DeliveryState.DELIVERED;
         String dir = order == Order.DESC ? "DESC" : "ASC";
         String past = order == Order.DESC ? " < ?" : " > ?";
-        String rows = "SELECT d.event_id, e.type, d.event_seq, d.state, d.attempts, d.next_attempt_at, d.last_status, "
-                + "d.last_error, e.created_at, d.updated_at FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.endpoint_id = ?"
+        // each source's page is cut (LIMIT) before the join with events, so the join looks up those rows only (joined
+        // first, PostgreSQL may merge-join with a scan of the events index from its end down to the cursor)
+        String rows = "SELECT p.event_id, e.type, p.event_seq, p.state, p.attempts, p.next_attempt_at, p.last_status, p.last_error, "
+                + "e.created_at, p.updated_at FROM (SELECT d.event_id, d.event_seq, d.state, d.attempts, d.next_attempt_at, d.last_status, "
+                + "d.last_error, d.updated_at FROM webhook_deliveries d WHERE d.endpoint_id = ?"
                 + (state.isPresent() ? " AND d.state = ?" : "") + (after.isPresent() ? " AND d.event_id" + past : "")
-                + " ORDER BY d.event_id " + dir + " LIMIT ?";
-        String query = !fromLog ? rows : "SELECT * FROM (" + rows + ") r UNION ALL SELECT * FROM (SELECT g.event_id, e.type, e.seq, 'DELIVERED', g.attempt, CAST(NULL AS BIGINT), g.status, '', e.created_at, g.at FROM ("
+                + " ORDER BY d.event_id " + dir + " LIMIT ?) p JOIN events e ON e.id = p.event_id";
+        String query = !fromLog ? rows + " ORDER BY 1 " + dir : "SELECT * FROM (" + rows + ") r UNION ALL SELECT * FROM (SELECT g.event_id, e.type, e.seq, 'DELIVERED', g.attempt, CAST(NULL AS BIGINT), g.status, '', e.created_at, g.at FROM ("
                 + "SELECT l.event_id, MIN(l.attempt) AS attempt, MIN(l.status_code) AS status, MIN(l.attempted_at) AS at FROM webhook_log l "
                 + "WHERE l.endpoint_id = ?" + (after.isPresent() ? " AND l.event_id" + past : "")
                 + " AND l.status_code BETWEEN 200 AND 299 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries x "
