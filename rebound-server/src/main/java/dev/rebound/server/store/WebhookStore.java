@@ -848,10 +848,7 @@ public final class WebhookStore {
     public LogPage log(String endpointId, Optional<String> eventId, Optional<LogCursor> after, int limit) {
         if (limit < 1) throw new IllegalArgumentException("limit must be at least 1, was " + limit);
         return db.read(c -> {
-            String sql = "SELECT id, endpoint_id, event_id, attempt, attempted_at, status_code, latency_ms, error, response FROM webhook_log WHERE endpoint_id = ?"
-                    + (eventId.isPresent() ? " AND event_id = ?" : "") + (after.isPresent() ? " AND (attempted_at, id) < (?, ?)" : "")
-                    + " ORDER BY attempted_at DESC, id DESC LIMIT ?";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = c.prepareStatement(logSql(eventId.isPresent(), after.isPresent()))) {
                 int i = 1;
                 ps.setString(i++, endpointId);
                 if (eventId.isPresent()) ps.setString(i++, eventId.get());
@@ -870,6 +867,13 @@ public final class WebhookStore {
                 return new LogPage(out.subList(0, limit), Optional.of(new LogCursor(last.attemptedAt(), last.id())));
             }
         });
+    }
+
+    /** The log page's statement: endpoint, [event], [attempted_at, id of the cursor], limit + 1. */
+    static String logSql(boolean event, boolean after) {
+        return "SELECT id, endpoint_id, event_id, attempt, attempted_at, status_code, latency_ms, error, response FROM webhook_log WHERE endpoint_id = ?"
+                + (event ? " AND event_id = ?" : "") + (after ? " AND (attempted_at, id) < (?, ?)" : "")
+                + " ORDER BY attempted_at DESC, id DESC LIMIT ?";
     }
 
     /** The first {@code limit} deliveries of an endpoint, newest first, optionally in one state. */
@@ -894,21 +898,7 @@ public final class WebhookStore {
         if (after.isPresent() && after.get().order() != order)
             throw new IllegalArgumentException("the cursor goes " + after.get().order() + ", the page " + order);
         boolean fromLog = state.isEmpty() || state.get() == DeliveryState.DELIVERED;
-        String dir = order == Order.DESC ? "DESC" : "ASC";
-        String past = order == Order.DESC ? " < ?" : " > ?";
-        // each source's page is cut (LIMIT) before the join with events, so the join looks up those rows only (joined
-        // first, PostgreSQL may merge-join with a scan of the events index from its end down to the cursor)
-        String rows = "SELECT p.event_id, e.type, p.event_seq, p.state, p.attempts, p.next_attempt_at, p.last_status, p.last_error, "
-                + "e.created_at, p.updated_at FROM (SELECT d.event_id, d.event_seq, d.state, d.attempts, d.next_attempt_at, d.last_status, "
-                + "d.last_error, d.updated_at FROM webhook_deliveries d WHERE d.endpoint_id = ?"
-                + (state.isPresent() ? " AND d.state = ?" : "") + (after.isPresent() ? " AND d.event_id" + past : "")
-                + " ORDER BY d.event_id " + dir + " LIMIT ?) p JOIN events e ON e.id = p.event_id";
-        String query = !fromLog ? rows + " ORDER BY 1 " + dir : "SELECT * FROM (" + rows + ") r UNION ALL SELECT * FROM (SELECT g.event_id, e.type, e.seq, 'DELIVERED', g.attempt, CAST(NULL AS BIGINT), g.status, '', e.created_at, g.at FROM ("
-                + "SELECT l.event_id, MIN(l.attempt) AS attempt, MIN(l.status_code) AS status, MIN(l.attempted_at) AS at FROM webhook_log l "
-                + "WHERE l.endpoint_id = ?" + (after.isPresent() ? " AND l.event_id" + past : "")
-                + " AND l.status_code BETWEEN 200 AND 299 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries x "
-                + "WHERE x.endpoint_id = l.endpoint_id AND x.event_id = l.event_id) GROUP BY l.event_id ORDER BY l.event_id " + dir
-                + " LIMIT ?) g JOIN events e ON e.id = g.event_id) s ORDER BY 1 " + dir + " LIMIT ?";
+        String query = deliveriesSql(state, order, after.isPresent());
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(query)) {
                 int i = 1;
@@ -937,6 +927,29 @@ public final class WebhookStore {
                 return new DeliveryPage(out.subList(0, limit), Optional.of(new DeliveryCursor(order, out.get(limit - 1).eventId())));
             }
         });
+    }
+
+    /**
+     * The deliveries page's statement: endpoint, [state], [cursor's event id], limit + 1; with the log's part (no
+     * state, or DELIVERED) then endpoint, [cursor's event id], limit + 1, limit + 1.
+     */
+    static String deliveriesSql(Optional<DeliveryState> state, Order order, boolean after) {
+        boolean fromLog = state.isEmpty() || state.get() == DeliveryState.DELIVERED;
+        String dir = order == Order.DESC ? "DESC" : "ASC";
+        String past = order == Order.DESC ? " < ?" : " > ?";
+        // each source's page is cut (LIMIT) before the join with events, so the join looks up those rows only (joined
+        // first, PostgreSQL may merge-join with a scan of the events index from its end down to the cursor)
+        String rows = "SELECT p.event_id, e.type, p.event_seq, p.state, p.attempts, p.next_attempt_at, p.last_status, p.last_error, "
+                + "e.created_at, p.updated_at FROM (SELECT d.event_id, d.event_seq, d.state, d.attempts, d.next_attempt_at, d.last_status, "
+                + "d.last_error, d.updated_at FROM webhook_deliveries d WHERE d.endpoint_id = ?"
+                + (state.isPresent() ? " AND d.state = ?" : "") + (after ? " AND d.event_id" + past : "")
+                + " ORDER BY d.event_id " + dir + " LIMIT ?) p JOIN events e ON e.id = p.event_id";
+        return !fromLog ? rows + " ORDER BY 1 " + dir : "SELECT * FROM (" + rows + ") r UNION ALL SELECT * FROM (SELECT g.event_id, e.type, e.seq, 'DELIVERED', g.attempt, CAST(NULL AS BIGINT), g.status, '', e.created_at, g.at FROM ("
+                + "SELECT l.event_id, MIN(l.attempt) AS attempt, MIN(l.status_code) AS status, MIN(l.attempted_at) AS at FROM webhook_log l "
+                + "WHERE l.endpoint_id = ?" + (after ? " AND l.event_id" + past : "")
+                + " AND l.status_code BETWEEN 200 AND 299 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries x "
+                + "WHERE x.endpoint_id = l.endpoint_id AND x.event_id = l.event_id) GROUP BY l.event_id ORDER BY l.event_id " + dir
+                + " LIMIT ?) g JOIN events e ON e.id = g.event_id) s ORDER BY 1 " + dir + " LIMIT ?";
     }
 
     /** One outbox event by id. */
