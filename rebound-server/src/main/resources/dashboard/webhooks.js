@@ -1,6 +1,7 @@
-// Webhooks: the endpoints (GET /v1/webhooks), and for one endpoint its deliveries, its attempt log, redelivery of
-// one event and replay of a time range (POST …/events/{id}/redeliver, POST …/replay). After a redelivery or replay
-// the page reads the log again until the dispatcher's new attempt shows (or 15 s pass).
+// Webhooks: the endpoints (GET /v1/webhooks), and for one endpoint its deliveries and its attempt log (newest first,
+// 100 at a time, older pages on request through next_cursor), redelivery of one event and replay of a time range
+// (POST …/events/{id}/redeliver, POST …/replay). After a redelivery or replay the page reads the log again until the
+// dispatcher's new attempt shows (or 15 s pass).
 import {api, query} from './api.js';
 import {h, when, badge, table, facts, field, problem} from './dom.js';
 
@@ -46,13 +47,31 @@ async function endpoint(main, id, stale) {
     h('section', {'aria-labelledby': 'log'}, h('h2', {id: 'log'}, 'Delivery log'), logBox),
     replayForm(path, status, (before) => refreshUntil(view, async () => (await newest(path)) !== before)));
   eventBox.append(h('p', {class: 'empty'}, 'Choose "Log" on a delivery to see every attempt of that event.'));
-  renderDeliveries(view, deliveries.deliveries);
-  renderLog(logBox, log.attempts);
+  renderDeliveries(view, deliveries);
+  renderLog(view, log);
 }
 
-function renderDeliveries(view, deliveries) {
+/** A "more" button that loads the next page (next_cursor) and shows it after the rows already shown. */
+function older(label, status, load) {
+  return h('button', {type: 'button', class: 'quiet', onclick: async (ev) => {
+    const button = ev.currentTarget;
+    button.disabled = true;
+    try {
+      await load();
+    } catch (e) {
+      status.replaceChildren(problem(e));
+      if (button.isConnected) button.disabled = false;
+    }
+  }}, label);
+}
+
+/** One page of deliveries (GET …/deliveries, newest event first) after those already shown. */
+function renderDeliveries(view, page, shown = []) {
   const {path, status} = view;
-  view.deliveriesBox.replaceChildren(table(`${deliveries.length} deliveries, in event order`, ['Event', 'Type', 'State', 'Attempts', 'Last status', 'Next attempt', 'Actions'],
+  const deliveries = shown.concat(page.deliveries);
+  const more = page.next_cursor ? older('Older deliveries', status, async () =>
+    renderDeliveries(view, await api(`${path}/deliveries${query({limit: 100, cursor: page.next_cursor})}`), deliveries)) : null;
+  view.deliveriesBox.replaceChildren(table(`${deliveries.length} deliveries, newest event first${more ? ' (older ones on request)' : ''}`, ['Event', 'Type', 'State', 'Attempts', 'Last status', 'Next attempt', 'Actions'],
     deliveries.map((d) => [
       h('span', {class: 'mono small'}, d.webhook_id), d.event_type, badge(d.state), String(d.attempts),
       d.last_status === null ? (d.last_error || '—') : String(d.last_status), d.next_attempt_at ? when(d.next_attempt_at) : '—',
@@ -73,7 +92,7 @@ function renderDeliveries(view, deliveries) {
           if (button.isConnected) button.disabled = false;
         }
       }}, 'Redeliver')),
-    ]), {empty: 'No delivery yet.'}));
+    ]), {empty: 'No delivery yet.'}), ...(more ? [more] : []));
 }
 
 /** Every attempt of one event to this endpoint (GET …/log?event_id=), newest first. */
@@ -85,11 +104,16 @@ async function showEvent(view, d) {
     {empty: 'No attempt logged for this event yet.'}));
 }
 
-function renderLog(box, attempts) {
-  box.replaceChildren(table(`Delivery log: ${attempts.length} attempt(s), newest first`, ['At', 'Event', 'Attempt', 'Status', 'Latency', 'Error', 'Response'],
+/** One page of the delivery log (GET …/log, newest first) after the attempts already shown. */
+function renderLog(view, page, shown = []) {
+  const {path, status, logBox} = view;
+  const attempts = shown.concat(page.attempts);
+  const more = page.next_cursor ? older('Older attempts', status, async () =>
+    renderLog(view, await api(`${path}/log${query({limit: 100, cursor: page.next_cursor})}`), attempts)) : null;
+  logBox.replaceChildren(table(`Delivery log: ${attempts.length} attempt(s), newest first${more ? ' (older ones on request)' : ''}`, ['At', 'Event', 'Attempt', 'Status', 'Latency', 'Error', 'Response'],
     attempts.map((a) => [when(a.attempted_at), h('span', {class: 'mono small'}, `evt_${a.event_id}`), String(a.attempt),
       a.status_code ? String(a.status_code) : '—', `${a.latency_ms} ms`, a.error || '—', h('span', {class: 'mono small'}, a.response || '—')]),
-    {empty: 'No attempt logged yet.'}));
+    {empty: 'No attempt logged yet.'}), ...(more ? [more] : []));
 }
 
 /** The number of attempts logged for one event. */
@@ -113,10 +137,8 @@ async function refreshUntil(view, arrived) {
     if (!logBox.isConnected) return;
     const done = await arrived();
     if (done || i === 14) {
-      const log = await api(`${path}/log${query({limit: 100})}`);
-      renderLog(logBox, log.attempts);
-      const d = await api(`${path}/deliveries${query({limit: 100})}`);
-      renderDeliveries(view, d.deliveries);
+      renderLog(view, await api(`${path}/log${query({limit: 100})}`));
+      renderDeliveries(view, await api(`${path}/deliveries${query({limit: 100})}`));
       status.textContent = done ? 'The delivery log has a new attempt.' : 'No new attempt yet; the dispatcher will retry by its schedule.';
       return;
     }

@@ -178,6 +178,10 @@ final class WebhookRoutes {
         }
     }
 
+    /**
+     * One page of the endpoint's deliveries ({@code state}, {@code order} asc|desc (default desc: newest event
+     * first), {@code cursor}, {@code limit}); {@code next_cursor} continues it, null on the last page.
+     */
     private void deliveries(Context ctx) {
         Optional<Endpoint> e = found(ctx);
         if (e.isEmpty()) return;
@@ -190,10 +194,31 @@ final class WebhookRoutes {
                 throw new ApiError(400, "invalid_request", "state", st, "expected pending, delivered or failed");
             }
         }
+        Optional<WebhookStore.Order> order = Optional.empty();
+        String o = ctx.queryParam("order");
+        if (o != null && !o.isBlank()) {
+            order = switch (o.trim()) {
+                case "asc" -> Optional.of(WebhookStore.Order.ASC);
+                case "desc" -> Optional.of(WebhookStore.Order.DESC);
+                default -> throw ApiError.invalid("order", o, "expected asc (oldest event first) or desc (newest event first, the default)");
+            };
+        }
+        Optional<WebhookStore.DeliveryCursor> cursor = Optional.empty();
+        String c = ctx.queryParam("cursor");
+        if (c != null && !c.isBlank()) {
+            cursor = WebhookStore.DeliveryCursor.parse(c);
+            if (cursor.isEmpty())
+                throw ApiError.invalid("cursor", c, "not a cursor of this list: pass the next_cursor of the previous page of GET /v1/webhooks/{id}/deliveries as it was given");
+            if (order.isPresent() && order.get() != cursor.get().order())
+                throw ApiError.invalid("order", o, "this cursor continues a page in order=" + cursor.get().order().name().toLowerCase(java.util.Locale.ROOT)
+                        + ": keep that order (or leave order out) with it, or start again without the cursor");
+        }
         Integer limit = limit(ctx);
         if (limit == null) return;
+        WebhookStore.Order direction = cursor.map(WebhookStore.DeliveryCursor::order).orElse(order.orElse(WebhookStore.Order.DESC));
+        WebhookStore.DeliveryPage page = store.deliveries(e.get().id(), state, direction, cursor, limit);
         ArrayNode items = JSON.createArrayNode();
-        for (WebhookStore.Delivery d : store.deliveries(e.get().id(), state, limit)) {
+        for (WebhookStore.Delivery d : page.deliveries()) {
             ObjectNode n = items.addObject().put("event_id", d.eventId()).put("webhook_id", "evt_" + d.eventId())
                     .put("event_type", d.eventType()).put("seq", d.eventSeq()).put("state", d.state().name().toLowerCase(java.util.Locale.ROOT))
                     .put("attempts", d.attempts());
@@ -204,22 +229,41 @@ final class WebhookRoutes {
         }
         ObjectNode out = JSON.createObjectNode();
         out.set("deliveries", items);
+        out.put("order", direction.name().toLowerCase(java.util.Locale.ROOT)).put("limit", limit);
+        if (page.next().isPresent()) out.put("next_cursor", page.next().get().token());
+        else out.putNull("next_cursor");
         ctx.json(out);
     }
 
+    /**
+     * One page of the endpoint's attempt log, newest first by (attempted_at, id) ({@code event_id}, {@code cursor},
+     * {@code limit}); {@code next_cursor} continues it, null on the last page.
+     */
     private void log(Context ctx) {
         Optional<Endpoint> e = found(ctx);
         if (e.isEmpty()) return;
+        Optional<WebhookStore.LogCursor> cursor = Optional.empty();
+        String c = ctx.queryParam("cursor");
+        if (c != null && !c.isBlank()) {
+            cursor = WebhookStore.LogCursor.parse(c);
+            if (cursor.isEmpty())
+                throw ApiError.invalid("cursor", c, "not a cursor of this log: pass the next_cursor of the previous page of GET /v1/webhooks/{id}/log as it was given");
+        }
         Integer limit = limit(ctx);
         if (limit == null) return;
         String event = ctx.queryParam("event_id");
+        Optional<String> eventId = Optional.ofNullable(event).map(String::strip).filter(s -> !s.isEmpty()).map(s -> s.replaceFirst("^evt_", ""));
+        WebhookStore.LogPage page = store.log(e.get().id(), eventId, cursor, limit);
         ArrayNode items = JSON.createArrayNode();
-        for (WebhookStore.Attempt a : store.log(e.get().id(), Optional.ofNullable(event).filter(s -> !s.isBlank()), limit)) {
+        for (WebhookStore.Attempt a : page.attempts()) {
             items.addObject().put("event_id", a.eventId()).put("attempt", a.attempt()).put("attempted_at", a.attemptedAt().toString())
                     .put("status_code", a.statusCode()).put("latency_ms", a.latencyMs()).put("error", a.error()).put("response", a.response());
         }
         ObjectNode out = JSON.createObjectNode();
         out.set("attempts", items);
+        out.put("limit", limit);
+        if (page.next().isPresent()) out.put("next_cursor", page.next().get().token());
+        else out.putNull("next_cursor");
         ctx.json(out);
     }
 
@@ -353,7 +397,7 @@ final class WebhookRoutes {
         } catch (NumberFormatException ignored) {
             // answered below
         }
-        throw new ApiError(400, "invalid_request", "limit", l, "expected a whole number from 1 to 1000");
+        throw new ApiError(400, "invalid_request", "limit", l, "expected a whole number from 1 to 1000 (the page size, 100 by default; more pages through next_cursor)");
     }
 
     private static void putInstant(ObjectNode n, String name, Optional<Instant> at) {

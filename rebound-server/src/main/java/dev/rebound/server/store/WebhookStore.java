@@ -754,67 +754,202 @@ public final class WebhookStore {
 
     // ---- reads ------------------------------------------------------------------------------------------
 
-    /** The attempt log of an endpoint, newest first, optionally of one event. */
+    /** Which way a page of a view goes. */
+    public enum Order {
+        /** Oldest first. */
+        ASC,
+        /** Newest first. */
+        DESC
+    }
+
+    private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[0-9A-Za-z_.:-]{1,64}");
+
+    private static String token(String text) {
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The parts of a token this class wrote with {@code kind} first, or empty. */
+    private static Optional<String[]> untoken(String token, String kind, int parts) {
+        try {
+            String[] p = new String(java.util.Base64.getUrlDecoder().decode(token.strip()), java.nio.charset.StandardCharsets.UTF_8).split("\n", -1);
+            if (p.length != parts || !p[0].equals(kind)) return Optional.empty();
+            return Optional.of(p);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * A position in an endpoint's deliveries: after the delivery of event {@code eventId}, going in {@code order}.
+     * Event ids are time-ordered and made by a node's single writer inside the inserting transaction, so on one node
+     * event id order is the outbox's commit order ({@code seq}); with several nodes, events written by different nodes
+     * at about the same moment (within their clocks' skew) may come in either order.
+     */
+    public record DeliveryCursor(Order order, String eventId) {
+        /** Opaque for clients: base64url of "deliveries\n{asc|desc}\n{event id}". */
+        public String token() {
+            return WebhookStore.token("deliveries\n" + order.name().toLowerCase(Locale.ROOT) + "\n" + eventId);
+        }
+
+        /** The cursor in a token, empty when the token is not one this class wrote. */
+        public static Optional<DeliveryCursor> parse(String token) {
+            return untoken(token, "deliveries", 3).flatMap(p -> {
+                if (!ID.matcher(p[2]).matches()) return Optional.empty();
+                return switch (p[1]) {
+                    case "asc" -> Optional.of(new DeliveryCursor(Order.ASC, p[2]));
+                    case "desc" -> Optional.of(new DeliveryCursor(Order.DESC, p[2]));
+                    default -> Optional.empty();
+                };
+            });
+        }
+    }
+
+    /** One page of deliveries and the position after it (empty on the last page). */
+    public record DeliveryPage(List<Delivery> deliveries, Optional<DeliveryCursor> next) {
+        public DeliveryPage {
+            deliveries = List.copyOf(deliveries);
+        }
+    }
+
+    /** A position in an endpoint's attempt log (newest first): after the attempt {@code id} made at {@code attemptedAt}. */
+    public record LogCursor(Instant attemptedAt, String id) {
+        /** Opaque for clients: base64url of "log\n{attempted_at millis}\n{attempt id}". */
+        public String token() {
+            return WebhookStore.token("log\n" + attemptedAt.toEpochMilli() + "\n" + id);
+        }
+
+        /** The cursor in a token, empty when the token is not one this class wrote. */
+        public static Optional<LogCursor> parse(String token) {
+            return untoken(token, "log", 3).flatMap(p -> {
+                if (!ID.matcher(p[2]).matches() || !p[1].matches("-?[0-9]{1,18}")) return Optional.empty();
+                return Optional.of(new LogCursor(Instant.ofEpochMilli(Long.parseLong(p[1])), p[2]));
+            });
+        }
+    }
+
+    /** One page of the attempt log and the position after it (empty on the last page). */
+    public record LogPage(List<Attempt> attempts, Optional<LogCursor> next) {
+        public LogPage {
+            attempts = List.copyOf(attempts);
+        }
+    }
+
+    /** The newest {@code limit} attempts of an endpoint, optionally of one event. */
     public List<Attempt> log(String endpointId, Optional<String> eventId, int limit) {
+        return log(endpointId, eventId, Optional.empty(), limit).attempts();
+    }
+
+    /**
+     * One page of the attempt log of an endpoint, optionally of one event: newest first by (attempted_at, id) (the
+     * id breaks ties within a millisecond), after {@code after}. A keyset read of the index (endpoint_id,
+     * attempted_at, id), or with an event of (endpoint_id, event_id, attempted_at, id) (V99): a page costs its
+     * own rows, whatever the length of the log.
+     */
+    public LogPage log(String endpointId, Optional<String> eventId, Optional<LogCursor> after, int limit) {
+        if (limit < 1) throw new IllegalArgumentException("limit must be at least 1, was " + limit);
         return db.read(c -> {
-            String sql = "SELECT id, endpoint_id, event_id, attempt, attempted_at, status_code, latency_ms, error, response FROM webhook_log WHERE endpoint_id = ?"
-                    + (eventId.isPresent() ? " AND event_id = ?" : "") + " ORDER BY attempted_at DESC, id DESC LIMIT ?";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = c.prepareStatement(logSql(eventId.isPresent(), after.isPresent()))) {
                 int i = 1;
                 ps.setString(i++, endpointId);
                 if (eventId.isPresent()) ps.setString(i++, eventId.get());
-                ps.setInt(i, limit);
+                if (after.isPresent()) {
+                    ps.setLong(i++, after.get().attemptedAt().toEpochMilli());
+                    ps.setString(i++, after.get().id());
+                }
+                ps.setInt(i, limit + 1);
                 List<Attempt> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) out.add(new Attempt(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
                             Instant.ofEpochMilli(rs.getLong(5)), rs.getInt(6), rs.getLong(7), rs.getString(8), rs.getString(9)));
                 }
-                return out;
+                if (out.size() <= limit) return new LogPage(out, Optional.empty());
+                Attempt last = out.get(limit - 1);
+                return new LogPage(out.subList(0, limit), Optional.of(new LogCursor(last.attemptedAt(), last.id())));
+            }
+        });
+    }
+
+    /** The log page's statement: endpoint, [event], [attempted_at, id of the cursor], limit + 1. */
+    static String logSql(boolean event, boolean after) {
+        return "SELECT id, endpoint_id, event_id, attempt, attempted_at, status_code, latency_ms, error, response FROM webhook_log WHERE endpoint_id = ?"
+                + (event ? " AND event_id = ?" : "") + (after ? " AND (attempted_at, id) < (?, ?)" : "")
+                + " ORDER BY attempted_at DESC, id DESC LIMIT ?";
+    }
+
+    /** The first {@code limit} deliveries of an endpoint, newest first, optionally in one state. */
+    public List<Delivery> deliveries(String endpointId, Optional<DeliveryState> state, int limit) {
+        return deliveries(endpointId, state, Order.DESC, Optional.empty(), limit).deliveries();
+    }
+
+    /**
+     * One page of the deliveries of an endpoint, optionally in one state, in event id order ({@code order}), after
+     * {@code after} (whose order must be {@code order}): the delivery rows, and the events the stream delivered at
+     * its first attempt (no row: their 2xx log row stands for a DELIVERED delivery; an event that has a row is
+     * listed by its row only).
+     *
+     * <p>Keyset pages, one statement (one snapshot): each source is read from the position through an index in
+     * event id order, at most {@code limit + 1} deliveries each (the rows by their key (endpoint_id, event_id), or
+     * (endpoint_id, state, event_id) with a state; the log by (endpoint_id, event_id, ...), its non-2xx attempts and
+     * the events with a row skipped on the way), and only those are merged and sorted. So a page costs about its
+     * own size (times the attempts per event), never a sort of the endpoint's history.
+     */
+    public DeliveryPage deliveries(String endpointId, Optional<DeliveryState> state, Order order, Optional<DeliveryCursor> after, int limit) {
+        if (limit < 1) throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        if (after.isPresent() && after.get().order() != order)
+            throw new IllegalArgumentException("the cursor goes " + after.get().order() + ", the page " + order);
+        boolean fromLog = state.isEmpty() || state.get() == DeliveryState.DELIVERED;
+        String query = deliveriesSql(state, order, after.isPresent());
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(query)) {
+                int i = 1;
+                ps.setString(i++, endpointId);
+                if (state.isPresent()) ps.setString(i++, state.get().name());
+                if (after.isPresent()) ps.setString(i++, after.get().eventId());
+                ps.setInt(i++, limit + 1);
+                if (fromLog) {
+                    ps.setString(i++, endpointId);
+                    if (after.isPresent()) ps.setString(i++, after.get().eventId());
+                    ps.setInt(i++, limit + 1);
+                    ps.setInt(i, limit + 1);
+                }
+                List<Delivery> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        int status = rs.getInt(7);
+                        Optional<Integer> last = rs.wasNull() ? Optional.empty() : Optional.of(status);
+                        out.add(new Delivery(endpointId, rs.getString(1), rs.getString(2), rs.getLong(3),
+                                DeliveryState.valueOf(rs.getString(4)), rs.getInt(5), millis(rs, 6), last,
+                                rs.getString(8) == null ? "" : rs.getString(8), Instant.ofEpochMilli(rs.getLong(9)),
+                                Instant.ofEpochMilli(rs.getLong(10))));
+                    }
+                }
+                if (out.size() <= limit) return new DeliveryPage(out, Optional.empty());
+                return new DeliveryPage(out.subList(0, limit), Optional.of(new DeliveryCursor(order, out.get(limit - 1).eventId())));
             }
         });
     }
 
     /**
-     * Deliveries of an endpoint in outbox order, optionally in one state: the delivery rows, and the events the
-     * stream delivered at its first attempt (no row: their 2xx log row stands for a DELIVERED delivery).
+     * The deliveries page's statement: endpoint, [state], [cursor's event id], limit + 1; with the log's part (no
+     * state, or DELIVERED) then endpoint, [cursor's event id], limit + 1, limit + 1.
      */
-    public List<Delivery> deliveries(String endpointId, Optional<DeliveryState> state, int limit) {
-        return db.read(c -> {
-            String sql = """
-                    SELECT d.endpoint_id, d.event_id, e.type, d.event_seq, d.state, d.attempts, d.next_attempt_at, d.last_status,
-                        d.last_error, d.created_at, d.updated_at
-                    FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.endpoint_id = ?"""
-                    + (state.isPresent() ? " AND d.state = ?" : "");
-            if (state.isEmpty() || state.get() == DeliveryState.DELIVERED)
-                sql = "SELECT * FROM (" + sql + """
-                         UNION ALL
-                        SELECT l.endpoint_id, l.event_id, e.type, e.seq, 'DELIVERED', MIN(l.attempt), NULL, MIN(l.status_code), '',
-                            e.created_at, MIN(l.attempted_at)
-                        FROM webhook_log l JOIN events e ON e.id = l.event_id
-                        WHERE l.endpoint_id = ? AND l.status_code BETWEEN 200 AND 299
-                          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = l.endpoint_id AND d.event_id = l.event_id)
-                        GROUP BY l.endpoint_id, l.event_id, e.type, e.seq, e.created_at) x""";
-            sql += " ORDER BY " + (state.isEmpty() || state.get() == DeliveryState.DELIVERED ? "4" : "d.event_seq") + " LIMIT ?";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                int i = 1;
-                ps.setString(i++, endpointId);
-                if (state.isPresent()) ps.setString(i++, state.get().name());
-                if (state.isEmpty() || state.get() == DeliveryState.DELIVERED) ps.setString(i++, endpointId);
-                ps.setInt(i, limit);
-                List<Delivery> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        int status = rs.getInt(8);
-                        Optional<Integer> last = rs.wasNull() ? Optional.empty() : Optional.of(status);
-                        out.add(new Delivery(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                                DeliveryState.valueOf(rs.getString(5)), rs.getInt(6), millis(rs, 7), last,
-                                rs.getString(9) == null ? "" : rs.getString(9), Instant.ofEpochMilli(rs.getLong(10)),
-                                Instant.ofEpochMilli(rs.getLong(11))));
-                    }
-                }
-                return out;
-            }
-        });
+    static String deliveriesSql(Optional<DeliveryState> state, Order order, boolean after) {
+        boolean fromLog = state.isEmpty() || state.get() == DeliveryState.DELIVERED;
+        String dir = order == Order.DESC ? "DESC" : "ASC";
+        String past = order == Order.DESC ? " < ?" : " > ?";
+        // each source's page is cut (LIMIT) before the join with events, so the join looks up those rows only (joined
+        // first, PostgreSQL may merge-join with a scan of the events index from its end down to the cursor)
+        String rows = "SELECT p.event_id, e.type, p.event_seq, p.state, p.attempts, p.next_attempt_at, p.last_status, p.last_error, "
+                + "e.created_at, p.updated_at FROM (SELECT d.event_id, d.event_seq, d.state, d.attempts, d.next_attempt_at, d.last_status, "
+                + "d.last_error, d.updated_at FROM webhook_deliveries d WHERE d.endpoint_id = ?"
+                + (state.isPresent() ? " AND d.state = ?" : "") + (after ? " AND d.event_id" + past : "")
+                + " ORDER BY d.event_id " + dir + " LIMIT ?) p JOIN events e ON e.id = p.event_id";
+        return !fromLog ? rows + " ORDER BY 1 " + dir : "SELECT * FROM (" + rows + ") r UNION ALL SELECT * FROM (SELECT g.event_id, e.type, e.seq, 'DELIVERED', g.attempt, CAST(NULL AS BIGINT), g.status, '', e.created_at, g.at FROM ("
+                + "SELECT l.event_id, MIN(l.attempt) AS attempt, MIN(l.status_code) AS status, MIN(l.attempted_at) AS at FROM webhook_log l "
+                + "WHERE l.endpoint_id = ?" + (after ? " AND l.event_id" + past : "")
+                + " AND l.status_code BETWEEN 200 AND 299 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries x "
+                + "WHERE x.endpoint_id = l.endpoint_id AND x.event_id = l.event_id) GROUP BY l.event_id ORDER BY l.event_id " + dir
+                + " LIMIT ?) g JOIN events e ON e.id = g.event_id) s ORDER BY 1 " + dir + " LIMIT ?";
     }
 
     /** One outbox event by id. */

@@ -57,6 +57,52 @@ class SqliteStoreTest {
         }
     }
 
+    /** SQLite's plan of a statement (EXPLAIN QUERY PLAN's details), every parameter bound to NULL. */
+    private static List<String> plan(SqliteStore store, String sql) {
+        return store.read(c -> {
+            try (var ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+                for (int p = 1; p <= ps.getParameterMetaData().getParameterCount(); p++) ps.setNull(p, java.sql.Types.VARCHAR);
+                List<String> out = new ArrayList<>();
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(rs.getString("detail"));
+                }
+                return out;
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /**
+     * The webhook views read a page as index ranges from its position (V99): no table of the history is scanned, no
+     * group or sort over it; only the page's own rows are merged. (A sort SQLite shows for a materialized subquery, p
+     * or g, sorts at most limit + 1 rows.)
+     */
+    @Test
+    void webhookViews_pagesAreIndexRangeReads_neverAScanOrSortOfTheHistory() {
+        try (SqliteStore store = open()) {
+            for (Optional<WebhookStore.DeliveryState> state : List.of(Optional.<WebhookStore.DeliveryState>empty(),
+                    Optional.of(WebhookStore.DeliveryState.PENDING), Optional.of(WebhookStore.DeliveryState.DELIVERED), Optional.of(WebhookStore.DeliveryState.FAILED)))
+                for (WebhookStore.Order order : WebhookStore.Order.values())
+                    for (boolean after : List.of(false, true)) {
+                        List<String> plan = plan(store, WebhookStore.deliveriesSql(state, order, after));
+                        String what = state + " " + order + (after ? " after a cursor" : " first page") + ": " + plan;
+                        String past = after ? (order == WebhookStore.Order.DESC ? " AND event_id<?" : " AND event_id>?") : "";
+                        assertThat(plan).as(what).noneMatch(l -> l.matches("SCAN (d|l|x|e|events|webhook_\\w+)\\b.*"))
+                                .noneMatch(l -> l.contains("GROUP BY"))
+                                .anyMatch(l -> l.startsWith("SEARCH d USING ") && l.endsWith("(endpoint_id=?" + (state.isPresent() ? " AND state=?" : "") + past + ")"));
+                        if (state.isEmpty() || state.get() == WebhookStore.DeliveryState.DELIVERED)
+                            assertThat(plan).as(what).anyMatch(l -> l.equals("SEARCH l USING INDEX webhook_log_endpoint_event (endpoint_id=?" + past + ")"));
+                    }
+            for (boolean event : List.of(false, true))
+                for (boolean after : List.of(false, true))
+                    assertThat(plan(store, WebhookStore.logSql(event, after))).as("log, event %s, cursor %s", event, after).singleElement().asString()
+                            .startsWith("SEARCH webhook_log USING ")
+                            .endsWith("INDEX " + (event ? "webhook_log_endpoint_event (endpoint_id=? AND event_id=?" : "webhook_log_endpoint (endpoint_id=?")
+                                    + (after ? " AND (attempted_at,id)<(?,?))" : ")"));
+        }
+    }
+
     /**
      * The writer's savepoint sub-journals stay in memory ({@code temp_store = MEMORY}, 2): with the default (a file)
      * SQLite spills every transaction's sub-journal past 64 KiB to a new temporary file, which cost the relay a

@@ -18,7 +18,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -1024,6 +1027,146 @@ abstract class StoreContract {
             assertThat(w.renewStream(n1.lease(), Duration.ofMinutes(1))).isFalse();
             assertThat(w.renewStream(n2.lease(), Duration.ofMinutes(1))).isTrue();
             assertThat(w.log("wh1", Optional.empty(), 10)).as("every attempt is logged").hasSize(4);
+        }
+    }
+
+    @Test
+    void webhookViews_keysetPages_rowsAndStreamSuccessesMerged_eachDeliveryOnce_inBothOrders_withStateFilters() {
+        try (Store store = open(dir, clock)) {
+            WebhookStore w = store.webhooks();
+            for (String id : List.of("wh1", "wh2"))
+                w.save(new WebhookStore.Endpoint(id, "api", "https://app.example/" + id, "whsec_x", Optional.empty(), Optional.empty(),
+                        List.of(), List.of(), false, WebhookStore.EndpointState.ENABLED, "", Optional.empty(), "", clock.instant(), clock.instant()));
+            WebhookStore.Stream stream = w.acquireStream("n1", Duration.ofHours(1)).orElseThrow();
+            // what happens to an event at wh1, by kind (3 events each); the clock stands still, so every attempt and
+            // every event has the same time: only the documented order (event id; the log by time, then id) is assumed
+            Map<String, Integer> kindOf = new HashMap<>(); // message id -> kind
+            for (int i = 0; i < 21; i++)
+                kindOf.put(((AcceptResult.Created) store.accept(message("transactional", Optional.empty(), "", "r" + i + "@one.test")))
+                        .receipt().messageId(), i % 7);
+            WebhookStore.StreamBatch batch = w.streamBatch(stream.cursor(), stream.hwm(), 100,
+                    (e, ev) -> e.id().equals("wh2") || kindOf.get(ev.messageId()) != 6); // kind 6: not for wh1 (wh2 got it)
+            assertThat(batch.read()).isEqualTo(21);
+            List<WebhookStore.Result> results = new ArrayList<>();
+            List<WebhookStore.Handoff> handoffs = new ArrayList<>();
+            Map<String, WebhookStore.DeliveryState> expected = new HashMap<>(); // wh1's deliveries: event id -> state
+            List<String> redeliver = new ArrayList<>(), streamOnly = new ArrayList<>();
+            for (WebhookStore.Offer o : batch.offers()) {
+                String ev = o.event().id();
+                if (o.endpoint().id().equals("wh2")) {
+                    results.add(direct(stream, o, 200, WebhookStore.DeliveryState.DELIVERED)); // wh2's log: never in wh1's views
+                    continue;
+                }
+                switch (kindOf.get(o.event().messageId())) {
+                    case 0 -> { // delivered by the stream at once: no row, its 2xx log row stands for it
+                        results.add(direct(stream, o, 200, WebhookStore.DeliveryState.DELIVERED));
+                        expected.put(ev, WebhookStore.DeliveryState.DELIVERED);
+                        streamOnly.add(ev);
+                    }
+                    case 1 -> { // failed at once: a row, retried later
+                        results.add(direct(stream, o, 503, WebhookStore.DeliveryState.PENDING));
+                        expected.put(ev, WebhookStore.DeliveryState.PENDING);
+                    }
+                    case 2, 3, 4 -> handoffs.add(new WebhookStore.Handoff("wh1", o.event())); // rows due now
+                    case 5 -> { // delivered by the stream, then redelivered: a row besides the 2xx log row; listed once, by the row
+                        results.add(direct(stream, o, 204, WebhookStore.DeliveryState.DELIVERED));
+                        redeliver.add(ev);
+                        expected.put(ev, WebhookStore.DeliveryState.PENDING);
+                    }
+                    default -> throw new AssertionError("kind 6 is not offered to wh1: " + o);
+                }
+            }
+            assertThat(w.record(results, handoffs, Optional.of(new WebhookStore.StreamMove(stream.lease(), batch.last(), batch.last())))
+                    .streamLost()).isFalse();
+            // the hand-offs claimed: kind 2 stays in flight (PENDING, leased), kind 3 is delivered, kind 4 fails for good
+            List<WebhookStore.Result> later = new ArrayList<>();
+            for (WebhookStore.Claimed c : w.claim("n1", 100, Duration.ofMinutes(5))) {
+                String ev = c.event().id();
+                switch (kindOf.get(c.event().messageId())) {
+                    case 2 -> expected.put(ev, WebhookStore.DeliveryState.PENDING);
+                    case 3 -> {
+                        later.add(result(c, 200, WebhookStore.DeliveryState.DELIVERED));
+                        expected.put(ev, WebhookStore.DeliveryState.DELIVERED);
+                    }
+                    case 4 -> {
+                        later.add(result(c, 500, WebhookStore.DeliveryState.FAILED));
+                        expected.put(ev, WebhookStore.DeliveryState.FAILED);
+                    }
+                    default -> throw new AssertionError("only the hand-offs are due: " + c.event());
+                }
+            }
+            assertThat(w.record(later).refused()).isEmpty();
+            for (String ev : redeliver) assertThat(w.redeliver("wh1", ev)).hasValueSatisfying(r -> assertThat(r.added()).isEqualTo(1));
+            assertThat(expected).hasSize(18);
+
+            for (Optional<WebhookStore.DeliveryState> state : List.of(Optional.<WebhookStore.DeliveryState>empty(),
+                    Optional.of(WebhookStore.DeliveryState.PENDING), Optional.of(WebhookStore.DeliveryState.DELIVERED), Optional.of(WebhookStore.DeliveryState.FAILED)))
+                for (WebhookStore.Order order : WebhookStore.Order.values())
+                    for (int limit : List.of(1, 2, 3, 5, 6, 18, 100)) {
+                        List<WebhookStore.Delivery> seen = new ArrayList<>();
+                        Optional<WebhookStore.DeliveryCursor> cursor = Optional.empty();
+                        do {
+                            WebhookStore.DeliveryPage page = w.deliveries("wh1", state, order, cursor, limit);
+                            if (page.next().isPresent()) assertThat(page.deliveries()).as("a page before the last is full").hasSize(limit);
+                            else assertThat(page.deliveries()).hasSizeLessThanOrEqualTo(limit);
+                            seen.addAll(page.deliveries());
+                            cursor = page.next();
+                            assertThat(seen.size()).as("the pages end").isLessThanOrEqualTo(18);
+                        } while (cursor.isPresent());
+                        String what = state + " " + order + " by " + limit;
+                        Map<String, WebhookStore.DeliveryState> want = new HashMap<>(expected);
+                        want.values().removeIf(s -> state.isPresent() && s != state.get());
+                        Map<String, WebhookStore.DeliveryState> got = new HashMap<>();
+                        for (WebhookStore.Delivery d : seen) {
+                            assertThat(got.put(d.eventId(), d.state())).as("%s: %s listed once", what, d.eventId()).isNull();
+                            assertThat(d.endpointId()).isEqualTo("wh1");
+                        }
+                        assertThat(got).as(what).isEqualTo(want);
+                        // event ids (hex of the creation millisecond, then random bits) in the asked direction
+                        assertThat(seen).extracting(WebhookStore.Delivery::eventId).as(what)
+                                .isSortedAccordingTo(order == WebhookStore.Order.ASC ? Comparator.<String>naturalOrder() : Comparator.<String>reverseOrder());
+                    }
+            assertThat(w.deliveries("wh1", Optional.empty(), 100)).extracting(d -> d.eventId() + " " + d.attempts() + " " + d.lastStatus().orElse(0))
+                    .as("a stream success shows its attempt and status")
+                    .contains(results.stream().filter(r -> r.attempt().endpointId().equals("wh1") && r.attempt().statusCode() == 200)
+                            .map(r -> r.attempt().eventId() + " 1 200").toArray(String[]::new));
+
+            // a delivery that changes between two pages (a stream success redelivered: now a row) keeps its place
+            WebhookStore.DeliveryPage first = w.deliveries("wh1", Optional.empty(), WebhookStore.Order.ASC, Optional.empty(), 4);
+            String moved = streamOnly.stream().filter(id -> first.deliveries().stream().noneMatch(d -> d.eventId().equals(id)))
+                    .findFirst().orElseThrow();
+            assertThat(w.redeliver("wh1", moved)).hasValueSatisfying(r -> assertThat(r.added()).isEqualTo(1));
+            List<String> rest = new ArrayList<>();
+            Optional<WebhookStore.DeliveryCursor> next = first.next();
+            while (next.isPresent()) {
+                WebhookStore.DeliveryPage p = w.deliveries("wh1", Optional.empty(), WebhookStore.Order.ASC, next, 4);
+                p.deliveries().forEach(d -> rest.add(d.eventId() + (d.eventId().equals(moved) ? " " + d.state() : "")));
+                next = p.next();
+            }
+            assertThat(rest).hasSize(18 - 4).contains(moved + " PENDING").doesNotHaveDuplicates();
+
+            // the log: newest first by time, ties (all of them here) by id, each attempt once
+            List<String> attemptIds = new ArrayList<>();
+            for (WebhookStore.Result r : results) if (r.attempt().endpointId().equals("wh1")) attemptIds.add(r.attempt().id());
+            for (WebhookStore.Result r : later) attemptIds.add(r.attempt().id());
+            assertThat(attemptIds).hasSize(15);
+            for (int limit : List.of(1, 2, 4, 15, 100)) {
+                List<String> seen = new ArrayList<>();
+                Optional<WebhookStore.LogCursor> cursor = Optional.empty();
+                do {
+                    WebhookStore.LogPage page = w.log("wh1", Optional.empty(), cursor, limit);
+                    if (page.next().isPresent()) assertThat(page.attempts()).hasSize(limit);
+                    page.attempts().forEach(a -> seen.add(a.id()));
+                    cursor = page.next();
+                    assertThat(seen.size()).as("the pages end").isLessThanOrEqualTo(15);
+                } while (cursor.isPresent());
+                assertThat(seen).as("by %d", limit).containsExactlyInAnyOrderElementsOf(attemptIds).isSortedAccordingTo(Comparator.reverseOrder());
+            }
+            String one = redeliver.getFirst();
+            WebhookStore.LogPage ofOne = w.log("wh1", Optional.of(one), Optional.empty(), 1);
+            assertThat(ofOne.attempts()).singleElement().satisfies(a -> assertThat(a.eventId()).isEqualTo(one));
+            assertThat(ofOne.next()).as("one attempt only").isEmpty();
+            assertThat(w.log("wh2", Optional.empty(), Optional.empty(), 100).attempts()).hasSize(21);
         }
     }
 
