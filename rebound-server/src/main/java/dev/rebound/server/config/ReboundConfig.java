@@ -200,7 +200,7 @@ public record ReboundConfig(Node node, Http http, Smtp smtp, StoreSettings store
      * @param disableAfter     an endpoint whose every delivery failed for this long is disabled
      * @param allowedNetworks  networks an {@code http://} URL may point to besides loopback (https may go anywhere)
      * @param pollInterval     how often the dispatcher looks for new events and due retries
-     * @param batchSize        requests in flight at once (each on a platform thread of the dispatcher)
+     * @param batchSize        requests in flight at once (each on a virtual thread of the dispatcher)
      */
     public record Webhooks(List<WebhookEndpoint> endpoints, List<Duration> retrySchedule, Duration timeout,
                            Duration disableAfter, List<IpNetwork> allowedNetworks, Duration pollInterval, int batchSize) {}

@@ -161,6 +161,24 @@ class HttpPostTest {
     }
 
     @Test
+    void noAnswerWithinTheTimeoutIsATimeout_alsoOnAVirtualThread() throws Exception {
+        // the dispatcher sends on virtual threads: the deadline thread's close must end a parked read there too
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress()); HttpPost client = new HttpPost()) {
+            URI uri = URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/");
+            java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread t = Thread.ofVirtual().start(() -> {
+                try {
+                    post(client, uri, Duration.ofMillis(300));
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+            });
+            assertThat(t.join(Duration.ofSeconds(30))).as("the virtual thread's exchange ended").isTrue();
+            assertThat(thrown.get()).isInstanceOf(java.net.http.HttpTimeoutException.class);
+        }
+    }
+
+    @Test
     void pathsOfOneOriginShareItsConnection_headerValuesGoInUtf8() throws IOException {
         try (Server server = new Server(n -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); HttpPost client = new HttpPost()) {
             URI a = URI.create("http://127.0.0.1:" + server.socket.getLocalPort() + "/a");
