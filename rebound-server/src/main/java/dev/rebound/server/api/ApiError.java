@@ -28,6 +28,19 @@ final class ApiError extends RuntimeException {
         return new ApiError(400, "invalid_request", field, value, message);
     }
 
+    /**
+     * The {@code cursor} query parameter of a paged list, read by {@code parse}; empty when absent or blank (the first
+     * page); a 400 quoting it, with {@code expected}, when {@code parse} does not recognise it.
+     */
+    static <T> java.util.Optional<T> cursor(io.javalin.http.Context ctx, java.util.function.Function<String, java.util.Optional<T>> parse,
+                                          String expected) {
+        String c = ctx.queryParam("cursor");
+        if (c == null || c.isBlank()) return java.util.Optional.empty();
+        java.util.Optional<T> cursor = parse.apply(c);
+        if (cursor.isEmpty()) throw invalid("cursor", c, expected);
+        return cursor;
+    }
+
     /** Seconds a client is asked to wait (Retry-After) after a 503 for a store fault; the store probes every 2 s. */
     static final int STORE_RETRY_AFTER_SECONDS = 5;
 

@@ -42,13 +42,8 @@ final class RecipientRoutes {
             }
             if (limit < 1 || limit > MAX_LIMIT) throw ApiError.invalid("limit", l, "expected a whole number from 1 to " + MAX_LIMIT);
         }
-        Optional<Timeline.Cursor> after = Optional.empty();
-        String cursor = ctx.queryParam("cursor");
-        if (cursor != null && !cursor.isBlank()) {
-            after = Timeline.Cursor.parse(cursor);
-            if (after.isEmpty())
-                throw ApiError.invalid("cursor", cursor, "not a cursor of this API: pass the next_cursor of the previous page as it was given");
-        }
+        Optional<Timeline.Cursor> after = ApiError.cursor(ctx, Timeline.Cursor::parse,
+                "not a cursor of this API: pass the next_cursor of the previous page as it was given");
         ctx.json(Views.timeline(store.timeline(address, stream, after, limit), limit));
     }
 }

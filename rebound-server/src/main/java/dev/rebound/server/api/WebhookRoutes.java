@@ -203,16 +203,11 @@ final class WebhookRoutes {
                 default -> throw ApiError.invalid("order", o, "expected asc (oldest event first) or desc (newest event first, the default)");
             };
         }
-        Optional<WebhookStore.DeliveryCursor> cursor = Optional.empty();
-        String c = ctx.queryParam("cursor");
-        if (c != null && !c.isBlank()) {
-            cursor = WebhookStore.DeliveryCursor.parse(c);
-            if (cursor.isEmpty())
-                throw ApiError.invalid("cursor", c, "not a cursor of this list: pass the next_cursor of the previous page of GET /v1/webhooks/{id}/deliveries as it was given");
-            if (order.isPresent() && order.get() != cursor.get().order())
-                throw ApiError.invalid("order", o, "this cursor continues a page in order=" + cursor.get().order().name().toLowerCase(java.util.Locale.ROOT)
-                        + ": keep that order (or leave order out) with it, or start again without the cursor");
-        }
+        Optional<WebhookStore.DeliveryCursor> cursor = ApiError.cursor(ctx, WebhookStore.DeliveryCursor::parse,
+                "not a cursor of this list: pass the next_cursor of the previous page of GET /v1/webhooks/{id}/deliveries as it was given");
+        if (cursor.isPresent() && order.isPresent() && order.get() != cursor.get().order())
+            throw ApiError.invalid("order", o, "this cursor continues a page in order=" + cursor.get().order().name().toLowerCase(java.util.Locale.ROOT)
+                    + ": keep that order (or leave order out) with it, or start again without the cursor");
         Integer limit = limit(ctx);
         if (limit == null) return;
         WebhookStore.Order direction = cursor.map(WebhookStore.DeliveryCursor::order).orElse(order.orElse(WebhookStore.Order.DESC));
@@ -242,13 +237,8 @@ final class WebhookRoutes {
     private void log(Context ctx) {
         Optional<Endpoint> e = found(ctx);
         if (e.isEmpty()) return;
-        Optional<WebhookStore.LogCursor> cursor = Optional.empty();
-        String c = ctx.queryParam("cursor");
-        if (c != null && !c.isBlank()) {
-            cursor = WebhookStore.LogCursor.parse(c);
-            if (cursor.isEmpty())
-                throw ApiError.invalid("cursor", c, "not a cursor of this log: pass the next_cursor of the previous page of GET /v1/webhooks/{id}/log as it was given");
-        }
+        Optional<WebhookStore.LogCursor> cursor = ApiError.cursor(ctx, WebhookStore.LogCursor::parse,
+                "not a cursor of this log: pass the next_cursor of the previous page of GET /v1/webhooks/{id}/log as it was given");
         Integer limit = limit(ctx);
         if (limit == null) return;
         String event = ctx.queryParam("event_id");
