@@ -57,10 +57,10 @@ final class ApiClient {
         }
     }
 
-    /** GET {@code path}; the JSON answer of a 200, else the failure explained. */
+    /** GET {@code path}; the JSON answer of a 200, else the failure explained (the API's error, field and value). */
     JsonNode get(String path) throws Failed, InterruptedException {
         HttpResponse<String> resp = send(request(path, Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (resp.statusCode() != 200) throw refused(path, resp.statusCode(), resp.body());
+        if (resp.statusCode() != 200) throw explained(path, resp.statusCode(), resp.body());
         return parse(path, resp.body());
     }
 
@@ -153,8 +153,12 @@ final class ApiClient {
         try {
             JsonNode n = JSON.readTree(body);
             if (n != null && n.has("message")) {
-                err.println("rebound: " + status + " " + n.path("error").asString("") + ": " + n.path("message").asString()
-                        + (status == 401 ? " (give --api-key or set REBOUND_API_KEY)" : ""));
+                err.println("rebound: " + status + " " + n.path("error").asString("") + ": " + subject(n) + n.path("message").asString()
+                        + switch (status) {
+                            case 401 -> " (give --api-key or set REBOUND_API_KEY)";
+                            case 403 -> " (this key lacks the scope the route needs; see ./rebound keys list)";
+                            default -> "";
+                        });
                 err.flush();
                 return new Failed(1);
             }
@@ -162,5 +166,13 @@ final class ApiClient {
             // not the API's error shape: shown as it is below
         }
         return refused(path, status, body);
+    }
+
+    /** The field the API names and the value it quotes ({@code state "bogus": }), empty when it names none. */
+    private static String subject(JsonNode error) {
+        String field = error.path("field").isString() ? error.path("field").asString() : "";
+        String value = error.path("value").isString() ? error.path("value").toString() : ""; // JSON-quoted: control characters stay visible
+        if (field.isEmpty() && value.isEmpty()) return "";
+        return (field + " " + value).strip() + ": ";
     }
 }

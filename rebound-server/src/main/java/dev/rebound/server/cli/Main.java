@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 TimelineCommand.class,
                 ReplayCommand.class,
                 SuppressionsCommand.class,
+                WebhooksCommand.class,
                 ClassifyCommand.class,
                 BounceCommand.class,
                 SinkCommand.class,
