@@ -109,11 +109,11 @@ final class WebhooksCommand implements Runnable {
                     out.println("no webhook endpoints (create one with POST /v1/webhooks or in the config file's webhooks.endpoints)");
                     return;
                 }
-                out.println(String.format(Locale.ROOT, "%-32s %-6s %-8s %-10s %7s  %-24s %-24s %s", "ID", "SOURCE", "STATE", "FINAL-ONLY",
+                out.println(String.format(Locale.ROOT, "%-35s %-6s %-8s %-10s %7s  %-24s %-24s %s", "ID", "SOURCE", "STATE", "FINAL-ONLY",
                         "PENDING", "OLDEST PENDING", "FAILING SINCE", "URL"));
                 for (JsonNode e : endpoints) {
                     boolean enabled = e.path("enabled").asBoolean();
-                    out.println(String.format(Locale.ROOT, "%-32s %-6s %-8s %-10s %7d  %-24s %-24s %s", e.path("id").asString(),
+                    out.println(String.format(Locale.ROOT, "%-35s %-6s %-8s %-10s %7d  %-24s %-24s %s", e.path("id").asString(),
                             e.path("source").asString(), enabled ? "enabled" : "disabled", e.path("final_only").asBoolean() ? "yes" : "no",
                             e.path("pending").asLong(), cell(e.get("oldest_pending_event_at")), cell(e.get("failing_since")), e.path("url").asString()));
                     if (!enabled) out.println("  disabled: " + e.path("state_reason").asString()
@@ -128,7 +128,7 @@ final class WebhooksCommand implements Runnable {
 
     @Command(name = "deliveries", mixinStandardHelpOptions = true,
             description = {"One page of an endpoint's deliveries, newest event first (--order asc for the oldest first): the event, its "
-                    + "type, state, attempts, last status and error, and when it is tried next.",
+                    + "type, state, attempts, last HTTP status (- when none or no answer) and error, and when it is tried next.",
                     "Reads GET /v1/webhooks/{id}/deliveries; when there are more, prints the --cursor of the next page."})
     static final class Deliveries implements Callable<Integer> {
         @Spec CommandSpec spec;
@@ -158,8 +158,10 @@ final class WebhooksCommand implements Runnable {
                         "STATUS", "EVENT AT", "NEXT ATTEMPT", "LAST ERROR"));
                 for (JsonNode d : items) {
                     out.println(String.format(Locale.ROOT, "%-36s %-22s %-9s %8d %6s  %-24s %-24s %s", d.path("webhook_id").asString(),
-                            d.path("event_type").asString(), d.path("state").asString(), d.path("attempts").asInt(), cell(d.get("last_status")),
-                            d.path("event_created_at").asString(), cell(d.get("next_attempt_at")), d.path("last_error").asString("")));
+                            d.path("event_type").asString(), d.path("state").asString(), d.path("attempts").asInt(),
+                            d.path("last_status").asInt() == 0 ? "-" : String.valueOf(d.path("last_status").asInt()),
+                            d.path("event_created_at").asString(), cell(d.get("next_attempt_at")),
+                            d.path("last_error").asString("").isEmpty() ? "-" : d.path("last_error").asString()));
                 }
                 out.println(items.size() + (items.size() == 1 ? " delivery" : " deliveries") + " (order " + page.path("order").asString() + ")");
                 if (page.path("next_cursor").isString()) {
@@ -218,7 +220,7 @@ final class WebhooksCommand implements Runnable {
     // ---- redeliver, replay ------------------------------------------------------------------------------------
 
     static String requeued(JsonNode r) {
-        return r.path("requeued").asLong() + " requeued, " + r.path("added").asLong() + " added (never sent to this endpoint before), "
+        return r.path("requeued").asLong() + " requeued, " + r.path("added").asLong() + " added (events with no delivery row yet: delivered at the first try, or never sent here), "
                 + r.path("in_flight").asLong() + " in flight (being sent right now, left as they are)";
     }
 
