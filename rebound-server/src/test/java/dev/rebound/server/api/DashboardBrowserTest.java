@@ -468,6 +468,27 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void webhooks_olderDeliveriesAndAttempts_loadTheNextPage_afterTheRowsShown() throws Exception {
+        // the seeding gave the endpoint more than a page of deliveries and attempts (the 200-recipient message alone)
+        JsonNode first = h.get("/v1/webhooks/" + endpointId + "/deliveries?limit=100", auth()).json();
+        assertThat(first.get("next_cursor").isNull()).as("more than one page of deliveries").isFalse();
+        login("#/webhooks/" + endpointId);
+        Locator deliveries = page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName("Deliveries")).locator("tbody tr");
+        assertThat(deliveries).hasCount(100);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Older deliveries")).click();
+        assertThat(deliveries.nth(100)).isVisible();
+        List<String> ids = deliveries.locator("td:first-child").allTextContents();
+        // newest event first across both pages (event ids are time-ordered): the older page follows the first, none twice
+        assertThat(ids).hasSizeGreaterThan(100).doesNotHaveDuplicates().isSortedAccordingTo(java.util.Comparator.reverseOrder());
+
+        Locator attempts = page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName("Delivery log")).locator("tbody tr");
+        assertThat(attempts).hasCount(100);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Older attempts")).click();
+        assertThat(attempts.nth(100)).isVisible();
+        assertThat(scriptErrors).isEmpty();
+    }
+
+    @Test
     void everyPage_hasItsHeading_landmarks_labelledControls_andASkipLink() {
         login("");
         for (String[] p : new String[][] {{"#/", "Overview"}, {"#/messages", "Messages"}, {"#/suppressions", "Suppressions"},
