@@ -3,6 +3,7 @@ package dev.rebound.server.cli;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -19,23 +20,18 @@ final class QueueCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
-            description = "The service's HTTP API (default: ${DEFAULT-VALUE}).")
-    String url;
 
     @Option(names = "--depth-only", description = "Print only the queue depth, a number.")
     boolean depthOnly;
 
-    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:REBOUND_API_KEY}",
-            description = "Bearer key when the service sets api.keys (default: $REBOUND_API_KEY).")
-    String apiKey;
+    @Mixin ApiOptions service;
 
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         JsonNode q;
         try {
-            q = new ApiClient(url, apiKey, err).get(PATH);
+            q = service.client(err).get(PATH);
         } catch (ApiClient.Failed f) {
             return f.exitCode;
         }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -53,13 +54,8 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the report as one JSON object")
     boolean json;
 
-    @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
-            description = "The service's HTTP API (default: ${DEFAULT-VALUE}).")
-    String url;
 
-    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:REBOUND_API_KEY}",
-            description = "Bearer key with the admin scope when the service uses keys (default: $REBOUND_API_KEY).")
-    String apiKey;
+    @Mixin ApiOptions service;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -82,7 +78,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
             body.put("config", text);
         }
-        ApiClient api = new ApiClient(url, apiKey, err);
+        ApiClient api = service.client(err);
         JsonNode report = null;
         try (InputStream in = api.postStreaming("/v1/replay", ApiClient.JSON.writeValueAsString(body));
              BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {

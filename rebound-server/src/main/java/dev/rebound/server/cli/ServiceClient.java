@@ -21,8 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
 final class ServiceClient {
     static final JsonMapper JSON = JsonMapper.builder().build();
 
-    @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
-            description = "The service's HTTP API (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:REBOUND_URL:-http://127.0.0.1:8080}",
+            description = "The service's HTTP API (default: $REBOUND_URL, else http://127.0.0.1:8080).")
     String url;
 
     @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:REBOUND_API_KEY}",

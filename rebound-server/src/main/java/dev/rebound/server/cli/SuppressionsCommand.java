@@ -48,20 +48,6 @@ final class SuppressionsCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Where the service is. */
-    static final class Service {
-        @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:REBOUND_URL:-http://127.0.0.1:8080}",
-                description = "The service's HTTP API (default: $REBOUND_URL, else http://127.0.0.1:8080).")
-        String url;
-
-        @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:REBOUND_API_KEY}",
-                description = "Bearer key with the suppressions scope when the service uses keys (default: $REBOUND_API_KEY).")
-        String apiKey;
-
-        ApiClient client(PrintWriter err) {
-            return new ApiClient(url, apiKey, err);
-        }
-    }
 
     /** The list filters (also the export's). */
     static final class Filters {
@@ -137,7 +123,7 @@ final class SuppressionsCommand implements Runnable {
             description = "List active entries, newest first, one page (--limit) or every page (--all), following the API's cursor.")
     static final class ListEntries implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Mixin Filters filters;
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "entries per page, 1-1000 (default: ${DEFAULT-VALUE})") int limit;
         @Option(names = "--cursor", paramLabel = "C", description = "start after this cursor (printed after a page)") String cursor;
@@ -150,7 +136,7 @@ final class SuppressionsCommand implements Runnable {
         }
     }
 
-    static int page(CommandSpec spec, Service service, String filters, String base, int limit, String cursor, boolean all, boolean json)
+    static int page(CommandSpec spec, ApiOptions service, String filters, String base, int limit, String cursor, boolean all, boolean json)
             throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         ApiClient api = service.client(err);
@@ -185,7 +171,7 @@ final class SuppressionsCommand implements Runnable {
             description = "Show one entry with the evidence that caused it (attempts, DSNs, provider events) and its audit trail.")
     static final class Show implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Parameters(index = "0", paramLabel = "STREAM") String stream;
         @Parameters(index = "1", paramLabel = "ADDRESS") String address;
         @Option(names = "--json", description = "print the API's JSON") boolean json;
@@ -235,7 +221,7 @@ final class SuppressionsCommand implements Runnable {
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Suppress an address by hand (origin manual); --reason is kept in the audit trail.")
     static final class Add implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Parameters(index = "0", paramLabel = "ADDRESS") String address;
         @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "why (required)") String reason;
         @Option(names = "--stream", paramLabel = "S", defaultValue = "transactional", description = "the stream (default: ${DEFAULT-VALUE})") String stream;
@@ -264,7 +250,7 @@ final class SuppressionsCommand implements Runnable {
                     "An entry that records a complaint needs --force and an API key with the admin scope."})
     static final class Remove implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Parameters(index = "0", paramLabel = "STREAM") String stream;
         @Parameters(index = "1", paramLabel = "ADDRESS") String address;
         @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "why (required)") String reason;
@@ -279,7 +265,7 @@ final class SuppressionsCommand implements Runnable {
         }
     }
 
-    static int decide(CommandSpec spec, Service service, String method, String path, ObjectNode body, String done) throws InterruptedException {
+    static int decide(CommandSpec spec, ApiOptions service, String method, String path, ObjectNode body, String done) throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         try {
             JsonNode r = service.client(err).send(method, path, ApiClient.JSON.writeValueAsString(body));
@@ -298,7 +284,7 @@ final class SuppressionsCommand implements Runnable {
             subcommands = {Review.ListQueue.class, Review.Approve.class, Review.Reject.class})
     static final class Review implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
 
         @Override
         public Integer call() throws InterruptedException {
@@ -308,7 +294,7 @@ final class SuppressionsCommand implements Runnable {
         @Command(name = "list", mixinStandardHelpOptions = true, description = "List the entries in REVIEW, newest first.")
         static final class ListQueue implements Callable<Integer> {
             @Spec CommandSpec spec;
-            @Mixin Service service;
+            @Mixin ApiOptions service;
             @Mixin Filters filters;
             @Option(names = "--json", description = "print each entry as one JSON line") boolean json;
 
@@ -321,7 +307,7 @@ final class SuppressionsCommand implements Runnable {
         @Command(name = "approve", mixinStandardHelpOptions = true, description = "Approve: REVIEW becomes SUPPRESSED (until --expires, else never).")
         static final class Approve implements Callable<Integer> {
             @Spec CommandSpec spec;
-            @Mixin Service service;
+            @Mixin ApiOptions service;
             @Parameters(index = "0", paramLabel = "STREAM") String stream;
             @Parameters(index = "1", paramLabel = "ADDRESS") String address;
             @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "why (required)") String reason;
@@ -339,7 +325,7 @@ final class SuppressionsCommand implements Runnable {
         @Command(name = "reject", mixinStandardHelpOptions = true, description = "Reject: the entry is removed; held mail is released as by remove.")
         static final class Reject implements Callable<Integer> {
             @Spec CommandSpec spec;
-            @Mixin Service service;
+            @Mixin ApiOptions service;
             @Parameters(index = "0", paramLabel = "STREAM") String stream;
             @Parameters(index = "1", paramLabel = "ADDRESS") String address;
             @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "why (required)") String reason;
@@ -422,7 +408,7 @@ final class SuppressionsCommand implements Runnable {
                             + "line is listed with its number and why; the exit code is 1 when any line failed."})
     static final class Import implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Parameters(index = "0", paramLabel = "FILE") String file;
         @Option(names = "--format", paramLabel = "F", description = "csv or jsonl (default: from the file name; .jsonl/.ndjson = jsonl, else csv)") String format;
         @Option(names = "--stream", paramLabel = "S", description = "the stream of lines that name none (default: transactional)") String stream;
@@ -483,7 +469,7 @@ final class SuppressionsCommand implements Runnable {
             description = "Export the active entries (with the list's filters) as CSV or JSONL, streamed to --output (or stdout), with a progress line on stderr.")
     static final class Export implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Mixin Filters filters;
         @Option(names = "--format", paramLabel = "F", description = "csv or jsonl (default: from --output's name, else csv)") String format;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write here (default: stdout)") String output;

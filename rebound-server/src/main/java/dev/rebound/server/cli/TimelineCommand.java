@@ -5,6 +5,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,13 +41,8 @@ final class TimelineCommand implements Callable<Integer> {
     @Option(names = "--cursor", paramLabel = "C", description = "start after this cursor (printed when --limit cut the output)")
     String cursor;
 
-    @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
-            description = "The service's HTTP API (default: ${DEFAULT-VALUE}).")
-    String url;
 
-    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:REBOUND_API_KEY}",
-            description = "Bearer key with the read scope when the service uses keys (default: $REBOUND_API_KEY).")
-    String apiKey;
+    @Mixin ApiOptions service;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -56,7 +52,7 @@ final class TimelineCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        ApiClient api = new ApiClient(url, apiKey, err);
+        ApiClient api = service.client(err);
         ObjectNode all = ApiClient.JSON.createObjectNode();
         ArrayNode entries = all.putArray("entries");
         String next = cursor;

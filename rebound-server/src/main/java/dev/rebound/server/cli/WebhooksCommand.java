@@ -39,20 +39,6 @@ final class WebhooksCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Where the service is. */
-    static final class Service {
-        @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:REBOUND_URL:-http://127.0.0.1:8080}",
-                description = "The service's HTTP API (default: $REBOUND_URL, else http://127.0.0.1:8080).")
-        String url;
-
-        @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:REBOUND_API_KEY}",
-                description = "Bearer key with the webhooks scope when the service uses keys (default: $REBOUND_API_KEY).")
-        String apiKey;
-
-        ApiClient client(PrintWriter err) {
-            return new ApiClient(url, apiKey, err);
-        }
-    }
 
     static String enc(String s) {
         return URLEncoder.encode(s.strip(), StandardCharsets.UTF_8);
@@ -72,7 +58,7 @@ final class WebhooksCommand implements Runnable {
         void run(ApiClient api, PrintWriter out) throws ApiClient.Failed, InterruptedException;
     }
 
-    static int call(CommandSpec spec, Service service, Call call) throws InterruptedException {
+    static int call(CommandSpec spec, ApiOptions service, Call call) throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         try {
             call.run(service.client(err), out);
@@ -92,7 +78,7 @@ final class WebhooksCommand implements Runnable {
                     "Reads GET /v1/webhooks and GET /v1/webhooks/{id} for each endpoint's pending count."})
     static final class ListEndpoints implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Option(names = "--json", description = "print {\"endpoints\": [...]} with each endpoint as GET /v1/webhooks/{id} answers it") boolean json;
 
         @Override
@@ -132,7 +118,7 @@ final class WebhooksCommand implements Runnable {
                     "Reads GET /v1/webhooks/{id}/deliveries; when there are more, prints the --cursor of the next page."})
     static final class Deliveries implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Parameters(index = "0", paramLabel = "ID", description = "the endpoint (wh_..., see rebound webhooks list)") String id;
         @Option(names = "--state", paramLabel = "STATE", description = "only pending, delivered or failed") String state;
         @Option(names = "--limit", paramLabel = "N", description = "deliveries per page, 1-1000 (the service's default: 100)") String limit;
@@ -178,7 +164,7 @@ final class WebhooksCommand implements Runnable {
                     "Reads GET /v1/webhooks/{id}/log; when there are more, prints the --cursor of the next page."})
     static final class Log implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Parameters(index = "0", paramLabel = "ID", description = "the endpoint (wh_...)") String id;
         @Option(names = "--event", paramLabel = "EVENT_ID", description = "only this event's attempts (evt_... or its id)") String event;
         @Option(names = "--limit", paramLabel = "N", description = "attempts per page, 1-1000 (the service's default: 100)") String limit;
@@ -230,7 +216,7 @@ final class WebhooksCommand implements Runnable {
                     "Calls POST /v1/webhooks/{id}/events/{event_id}/redeliver."})
     static final class Redeliver implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Parameters(index = "0", paramLabel = "ID", description = "the endpoint (wh_...)") String id;
         @Parameters(index = "1", paramLabel = "EVENT_ID", description = "the event (evt_... as in deliveries and log, or its id)") String eventId;
         @Option(names = "--json", description = "print the API's JSON answer as it is") boolean json;
@@ -250,7 +236,7 @@ final class WebhooksCommand implements Runnable {
                     "Calls POST /v1/webhooks/{id}/replay."})
     static final class Replay implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Parameters(index = "0", paramLabel = "ID", description = "the endpoint (wh_...)") String id;
         @Option(names = "--from", required = true, paramLabel = "T", description = "start, an RFC 3339 UTC instant (2026-12-04T08:00:00Z)") String from;
         @Option(names = "--to", paramLabel = "T", description = "end, excluded, same form (default: now)") String to;
@@ -270,7 +256,7 @@ final class WebhooksCommand implements Runnable {
 
     // ---- enable, disable --------------------------------------------------------------------------------------
 
-    static int setEnabled(CommandSpec spec, Service service, String id, boolean enabled) throws InterruptedException {
+    static int setEnabled(CommandSpec spec, ApiOptions service, String id, boolean enabled) throws InterruptedException {
         return call(spec, service, (api, out) -> {
             JsonNode e = api.send("PATCH", endpointPath(id), "{\"enabled\":" + enabled + "}");
             out.println(e.path("id").asString() + " " + (e.path("enabled").asBoolean() ? "enabled" : "disabled: " + e.path("state_reason").asString())
@@ -285,7 +271,7 @@ final class WebhooksCommand implements Runnable {
                     "Calls PATCH /v1/webhooks/{id} {\"enabled\": true}."})
     static final class Enable implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Parameters(index = "0", paramLabel = "ID", description = "the endpoint (wh_...)") String id;
 
         @Override
@@ -299,7 +285,7 @@ final class WebhooksCommand implements Runnable {
                     + "deliveries pending until it is enabled again.", "Calls PATCH /v1/webhooks/{id} {\"enabled\": false}."})
     static final class Disable implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Mixin Service service;
+        @Mixin ApiOptions service;
         @Parameters(index = "0", paramLabel = "ID", description = "the endpoint (wh_...)") String id;
 
         @Override
