@@ -53,6 +53,31 @@ final class WebhooksCommand implements Runnable {
         return n == null || n.isNull() || n.isMissingNode() ? "-" : n.asString();
     }
 
+    /** " --name value", or "" when the value is absent (the flags repeated in a next-page command). */
+    static String flag(String name, String value) {
+        return value == null || value.isBlank() ? "" : " --" + name + " " + value.strip();
+    }
+
+    /** What one paged list prints of a page besides the API's JSON: its rows, then the line after them. */
+    interface PageTable {
+        void print(PrintWriter out, JsonNode page);
+    }
+
+    /**
+     * GETs one page of a paged list ({@code path?query}) and prints it: the API's JSON with {@code --json}, else the
+     * table, and when there are more pages the command that shows the next one ({@code again} plus its cursor).
+     */
+    static void page(ApiClient api, PrintWriter out, String path, StringBuilder query, boolean json, PageTable table, String again)
+            throws ApiClient.Failed, InterruptedException {
+        JsonNode page = api.get(path + (query.isEmpty() ? "" : "?" + query));
+        if (json) {
+            out.println(ApiClient.JSON.writeValueAsString(page));
+            return;
+        }
+        table.print(out, page);
+        if (page.path("next_cursor").isString()) out.println("more: " + again + " --cursor " + page.path("next_cursor").asString());
+    }
+
     /** Runs one API call and prints its answer; a refusal (already explained on stderr) gives its exit code. */
     interface Call {
         void run(ApiClient api, PrintWriter out) throws ApiClient.Failed, InterruptedException;
@@ -133,28 +158,19 @@ final class WebhooksCommand implements Runnable {
             SuppressionsCommand.add(q, "order", order);
             SuppressionsCommand.add(q, "limit", limit);
             SuppressionsCommand.add(q, "cursor", cursor);
-            return WebhooksCommand.call(spec, service, (api, out) -> {
-                JsonNode page = api.get(endpointPath(id) + "/deliveries" + (q.isEmpty() ? "" : "?" + q));
-                if (json) {
-                    out.println(ApiClient.JSON.writeValueAsString(page));
-                    return;
-                }
+            return WebhooksCommand.call(spec, service, (api, out) -> page(api, out, endpointPath(id) + "/deliveries", q, json, (o, page) -> {
                 JsonNode items = page.path("deliveries");
-                out.println(String.format(Locale.ROOT, "%-36s %-22s %-9s %8s %6s  %-24s %-24s %s", "EVENT", "TYPE", "STATE", "ATTEMPTS",
+                o.println(String.format(Locale.ROOT, "%-36s %-22s %-9s %8s %6s  %-24s %-24s %s", "EVENT", "TYPE", "STATE", "ATTEMPTS",
                         "STATUS", "EVENT AT", "NEXT ATTEMPT", "LAST ERROR"));
                 for (JsonNode d : items) {
-                    out.println(String.format(Locale.ROOT, "%-36s %-22s %-9s %8d %6s  %-24s %-24s %s", d.path("webhook_id").asString(),
+                    o.println(String.format(Locale.ROOT, "%-36s %-22s %-9s %8d %6s  %-24s %-24s %s", d.path("webhook_id").asString(),
                             d.path("event_type").asString(), d.path("state").asString(), d.path("attempts").asInt(),
                             d.path("last_status").asInt() == 0 ? "-" : String.valueOf(d.path("last_status").asInt()),
                             d.path("event_created_at").asString(), cell(d.get("next_attempt_at")),
                             d.path("last_error").asString("").isEmpty() ? "-" : d.path("last_error").asString()));
                 }
-                out.println(items.size() + (items.size() == 1 ? " delivery" : " deliveries") + " (order " + page.path("order").asString() + ")");
-                if (page.path("next_cursor").isString()) {
-                    out.println("more: rebound webhooks deliveries " + id.strip() + (state == null || state.isBlank() ? "" : " --state " + state.strip())
-                            + (limit == null || limit.isBlank() ? "" : " --limit " + limit.strip()) + " --cursor " + page.path("next_cursor").asString());
-                }
-            });
+                o.println(items.size() + (items.size() == 1 ? " delivery" : " deliveries") + " (order " + page.path("order").asString() + ")");
+            }, "rebound webhooks deliveries " + id.strip() + flag("state", state) + flag("limit", limit)));
         }
     }
 
@@ -177,29 +193,20 @@ final class WebhooksCommand implements Runnable {
             SuppressionsCommand.add(q, "event_id", event);
             SuppressionsCommand.add(q, "limit", limit);
             SuppressionsCommand.add(q, "cursor", cursor);
-            return WebhooksCommand.call(spec, service, (api, out) -> {
-                JsonNode page = api.get(endpointPath(id) + "/log" + (q.isEmpty() ? "" : "?" + q));
-                if (json) {
-                    out.println(ApiClient.JSON.writeValueAsString(page));
-                    return;
-                }
+            return WebhooksCommand.call(spec, service, (api, out) -> page(api, out, endpointPath(id) + "/log", q, json, (o, page) -> {
                 JsonNode items = page.path("attempts");
-                out.println(String.format(Locale.ROOT, "%-24s %-36s %3s %6s %9s  %s", "ATTEMPTED AT", "EVENT", "#", "STATUS", "LATENCY", "ERROR / ANSWER"));
+                o.println(String.format(Locale.ROOT, "%-24s %-36s %3s %6s %9s  %s", "ATTEMPTED AT", "EVENT", "#", "STATUS", "LATENCY", "ERROR / ANSWER"));
                 for (JsonNode a : items) {
                     int status = a.path("status_code").asInt();
                     String error = a.path("error").asString("");
                     String answer = a.path("response").asString("").replaceAll("\\s+", " ").strip();
                     if (answer.length() > 80) answer = answer.substring(0, 80) + "...";
-                    out.println(String.format(Locale.ROOT, "%-24s %-36s %3d %6s %7dms  %s", a.path("attempted_at").asString(),
+                    o.println(String.format(Locale.ROOT, "%-24s %-36s %3d %6s %7dms  %s", a.path("attempted_at").asString(),
                             "evt_" + a.path("event_id").asString(), a.path("attempt").asInt(), status == 0 ? "-" : String.valueOf(status),
                             a.path("latency_ms").asLong(), error.isEmpty() ? answer : answer.isEmpty() ? error : error + " | " + answer));
                 }
-                out.println(items.size() + (items.size() == 1 ? " attempt" : " attempts"));
-                if (page.path("next_cursor").isString()) {
-                    out.println("more: rebound webhooks log " + id.strip() + (event == null || event.isBlank() ? "" : " --event " + event.strip())
-                            + (limit == null || limit.isBlank() ? "" : " --limit " + limit.strip()) + " --cursor " + page.path("next_cursor").asString());
-                }
-            });
+                o.println(items.size() + (items.size() == 1 ? " attempt" : " attempts"));
+            }, "rebound webhooks log " + id.strip() + flag("event", event) + flag("limit", limit)));
         }
     }
 
